@@ -1,0 +1,122 @@
+#pragma once
+// The whole validated configuration of a deployment, as typed values.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/duration.h"
+#include "linkgate/sdk/plugin.h"
+#include "linkgate/sdk/types.h"
+
+namespace linkgate::config {
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;  // 0: the OS picks (tests)
+};
+
+/// One `plugin:` use: which plugin, and its still-unvalidated `config:` block. The block is
+/// checked against the plugin's declared keys once the plugin is loaded.
+struct PluginUse {
+  sdk::PluginKind kind = sdk::PluginKind::token_strategy;
+  std::string name;
+  YAML::Node config;
+  std::string path;  // YAML path of the `config:` block, e.g. "delivery[1].config"
+  int line = 0;      // line of the `plugin:` entry
+};
+
+struct DeliveryUse : PluginUse {
+  sdk::AddressKind address_kind = sdk::AddressKind::email;  // `for:`
+};
+
+struct Settings {
+  std::string file;  // where it was read from
+
+  struct Server {
+    std::vector<ListenAddress> listen;
+    std::string public_base_url;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    int threads = 16;
+    std::int64_t max_body_bytes = 16384;
+    std::int64_t max_header_bytes = 8192;
+    Duration request_timeout{10'000};
+    Duration keep_alive_timeout{5'000};
+    std::vector<std::string> trusted_proxies;
+    [[nodiscard]] bool https() const { return !tls_cert_file.empty(); }
+  } server;
+
+  std::vector<std::string> plugin_search_paths;
+
+  PluginUse token;
+  Duration token_ttl{15 * 60'000};
+
+  std::vector<DeliveryUse> delivery;
+
+  PluginUse users;
+  bool signup = false;
+
+  struct Session {
+    Duration ttl{3'600'000};
+    std::string audience = "linkgate";
+    std::string keys_dir = "data/keys";
+    Duration rotate_every{30LL * 86'400'000};
+    std::string cookie_name = "lg_session";
+    std::string cookie_secure = "auto";  // auto | always | never
+    std::string cookie_domain;
+  } session;
+
+  struct Otp {
+    int length = 6;
+    int max_attempts = 5;
+  } otp;
+
+  struct Verify {
+    bool confirm_page = true;
+    bool supersede_previous = true;
+    bool require_same_browser = false;
+  } verify;
+
+  struct Security {
+    std::vector<std::string> redirect_allowlist;
+    Rate per_identifier{5, Duration(15 * 60'000)};
+    Rate per_client{60, Duration(60'000)};
+    Duration resend_cooldown{30'000};
+    Rate sms_budget{500, Duration(3'600'000)};
+    bool notify_unknown = false;
+    std::string store = "memory";
+    std::string secret_file = "data/keys/server.secret";
+  } security;
+
+  struct Outbox {
+    std::string store = "sqlite:data/outbox.db";
+    int attempts = 8;
+    BackoffRange backoff{Duration(2'000), Duration(600'000)};
+    int workers = 2;
+    Duration poll_interval{500};
+  } outbox;
+
+  struct Templates {
+    std::string dir = "configs/templates";
+    std::string locale_default = "en";
+  } templates;
+
+  struct Branding {
+    std::string title = "Sign in";
+    std::string accent = "#4f46e5";
+    std::string logo_url;
+    std::string app_name = "linkgate";
+  } branding;
+
+  struct Log {
+    std::string level = "info";   // debug | info | warning | error
+    std::string format = "json";  // json | text
+    std::string audit_file;
+  } log;
+};
+
+}  // namespace linkgate::config

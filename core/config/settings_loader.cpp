@@ -1,0 +1,284 @@
+#include "config/settings_loader.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+
+namespace linkgate::config {
+namespace {
+
+std::optional<ListenAddress> parse_listen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto port = parse_integer(text.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return std::nullopt;
+  return ListenAddress{host, static_cast<std::uint16_t>(*port)};
+}
+
+std::string one_of(MapReader& r, const std::string& key, const std::string& fallback,
+                   const std::vector<std::string>& allowed) {
+  std::string v = r.string(key, fallback);
+  for (const auto& a : allowed) {
+    if (v == a) return v;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
+  r.diagnostics().add(r.path_of(key), "expected " + list + ", got \"" + v + "\"", r.line_of_key(key));
+  return fallback;
+}
+
+// Reads `plugin:` and `config:` (and whatever else the caller declares) of one plugin use.
+void read_plugin_use(MapReader& r, sdk::PluginKind kind, PluginUse& use) {
+  use.kind = kind;
+  use.line = r.line();
+  auto name = r.optional_string("plugin");
+  if (!name || name->empty()) {
+    r.diagnostics().add(r.path_of("plugin"), "required: name the plugin", r.line());
+  } else {
+    use.name = *name;
+  }
+  use.config = r.raw("config");
+  use.path = r.path_of("config");
+  if (use.config.IsDefined() && !use.config.IsNull() && !use.config.IsMap()) {
+    r.diagnostics().add(use.path, std::string("expected a mapping, got ") + shape_of(use.config),
+                        line_of(use.config));
+  }
+}
+
+void read_server(MapReader r, Settings::Server& s) {
+  for (const auto& text : r.strings("listen", {"127.0.0.1:8080"})) {
+    auto address = parse_listen(text);
+    if (!address) {
+      r.diagnostics().add(r.path_of("listen"), "expected host:port, got \"" + text + "\"",
+                          r.line_of_key("listen"));
+    } else {
+      s.listen.push_back(*address);
+    }
+  }
+  s.public_base_url = r.string("public_base_url", "");
+  if (s.public_base_url.empty() && !s.listen.empty()) {
+    s.public_base_url = "http://" + s.listen.front().host + ":" + std::to_string(s.listen.front().port);
+  }
+  static const std::regex kBaseUrl(R"(^https?://[^/\s?#]+(/[^\s?#]*)?$)");
+  if (!std::regex_match(s.public_base_url, kBaseUrl)) {
+    r.diagnostics().add(r.path_of("public_base_url"),
+                        "expected an http:// or https:// URL without query, got \"" +
+                            s.public_base_url + "\"",
+                        r.line_of_key("public_base_url"));
+  }
+  while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
+  auto tls = r.map("tls");
+  s.tls_cert_file = tls.string("cert_file", "");
+  s.tls_key_file = tls.string("key_file", "");
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+    r.diagnostics().add(tls.path(), "cert_file and key_file go together", tls.line());
+  }
+  tls.finish();
+  s.threads = static_cast<int>(r.integer("threads", s.threads, 1, 1024));
+  s.max_body_bytes = r.integer("max_body_bytes", s.max_body_bytes, 256, 64LL << 20);
+  s.max_header_bytes = r.integer("max_header_bytes", s.max_header_bytes, 1024, 1LL << 20);
+  s.request_timeout = r.duration("request_timeout", s.request_timeout);
+  s.keep_alive_timeout = r.duration("keep_alive_timeout", s.keep_alive_timeout);
+  s.trusted_proxies = r.strings("trusted_proxies", {});
+  r.finish();
+}
+
+void read_delivery(MapReader& root, Settings& settings) {
+  YAML::Node list = root.raw("delivery");
+  if (!list.IsDefined() || list.IsNull()) {
+    root.diagnostics().add("delivery", "required: at least one delivery channel", root.line());
+    return;
+  }
+  if (!list.IsSequence()) {
+    root.diagnostics().add("delivery", std::string("expected a list, got ") + shape_of(list),
+                           line_of(list));
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    MapReader entry(list[i], "delivery[" + std::to_string(i) + "]", root.diagnostics(), root.env(),
+                    line_of(list));
+    DeliveryUse use;
+    read_plugin_use(entry, sdk::PluginKind::delivery_channel, use);
+    std::string for_kind = one_of(entry, "for", "email", {"email", "phone"});
+    use.address_kind = for_kind == "phone" ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    entry.finish();
+    settings.delivery.push_back(std::move(use));
+  }
+}
+
+void read_rest(MapReader& root, Settings& s) {
+  {
+    auto r = root.map("plugins");
+    s.plugin_search_paths = r.strings("search_paths", {"build/plugins", "/usr/lib/linkgate/plugins"});
+    r.finish();
+  }
+  {
+    auto r = root.map("token");
+    if (!root.has("token")) root.diagnostics().add("token", "required: the token strategy", root.line());
+    read_plugin_use(r, sdk::PluginKind::token_strategy, s.token);
+    s.token_ttl = r.duration("ttl", s.token_ttl);
+    if (s.token_ttl.count() < 60'000 || s.token_ttl.count() > 86'400'000) {
+      root.diagnostics().add("token.ttl", "must be between 1m and 1d", r.line_of_key("ttl"));
+    }
+    r.finish();
+  }
+  read_delivery(root, s);
+  {
+    auto r = root.map("users");
+    if (!root.has("users")) root.diagnostics().add("users", "required: the user store", root.line());
+    read_plugin_use(r, sdk::PluginKind::user_store, s.users);
+    s.signup = r.boolean("signup", s.signup);
+    r.finish();
+  }
+  {
+    auto r = root.map("session");
+    s.session.ttl = r.duration("ttl", s.session.ttl);
+    s.session.audience = r.string("audience", s.session.audience);
+    auto keys = r.map("signing_keys");
+    s.session.keys_dir = keys.string("dir", s.session.keys_dir);
+    s.session.rotate_every = keys.duration("rotate_every", s.session.rotate_every);
+    keys.finish();
+    auto cookie = r.map("cookie");
+    s.session.cookie_name = cookie.string("name", s.session.cookie_name);
+    static const std::regex kToken(R"(^[A-Za-z0-9_\-]{1,64}$)");
+    if (!std::regex_match(s.session.cookie_name, kToken)) {
+      root.diagnostics().add(cookie.path_of("name"), "letters, digits, _ and - only",
+                             cookie.line_of_key("name"));
+    }
+    // `true`/`false` are accepted as spellings of always/never.
+    std::string secure = cookie.string("secure", s.session.cookie_secure);
+    if (secure == "true" || secure == "always") {
+      s.session.cookie_secure = "always";
+    } else if (secure == "false" || secure == "never") {
+      s.session.cookie_secure = "never";
+    } else if (secure == "auto") {
+      s.session.cookie_secure = "auto";
+    } else {
+      root.diagnostics().add(cookie.path_of("secure"), "expected auto | true | false, got \"" + secure + "\"",
+                             cookie.line_of_key("secure"));
+    }
+    s.session.cookie_domain = cookie.string("domain", "");
+    cookie.finish();
+    r.finish();
+  }
+  {
+    auto r = root.map("otp");
+    s.otp.length = static_cast<int>(r.integer("length", s.otp.length, 6, 10));
+    s.otp.max_attempts = static_cast<int>(r.integer("max_attempts", s.otp.max_attempts, 1, 20));
+    r.finish();
+  }
+  {
+    auto r = root.map("verify");
+    s.verify.confirm_page = r.boolean("confirm_page", s.verify.confirm_page);
+    s.verify.supersede_previous = r.boolean("supersede_previous", s.verify.supersede_previous);
+    s.verify.require_same_browser = r.boolean("require_same_browser", s.verify.require_same_browser);
+    r.finish();
+  }
+  {
+    auto r = root.map("security");
+    s.security.redirect_allowlist = r.strings("redirect_allowlist", {});
+    auto limits = r.map("rate_limits");
+    s.security.per_identifier = limits.rate("per_identifier", s.security.per_identifier);
+    s.security.per_client = limits.rate("per_client", s.security.per_client);
+    s.security.resend_cooldown = limits.duration("resend_cooldown", s.security.resend_cooldown);
+    s.security.sms_budget = limits.rate("sms_budget", s.security.sms_budget);
+    limits.finish();
+    s.security.notify_unknown = r.boolean("notify_unknown", s.security.notify_unknown);
+    s.security.store = r.string("store", s.security.store);
+    if (s.security.store != "memory" && s.security.store.rfind("redis://", 0) != 0) {
+      root.diagnostics().add("security.store", "expected memory or redis://host:port, got \"" +
+                                                   s.security.store + "\"",
+                             r.line_of_key("store"));
+    }
+    s.security.secret_file = r.string("secret_file", s.security.secret_file);
+    r.finish();
+  }
+  {
+    auto r = root.map("outbox");
+    s.outbox.store = r.string("store", s.outbox.store);
+    if (s.outbox.store.rfind("sqlite:", 0) != 0 && s.outbox.store.rfind("postgresql://", 0) != 0) {
+      root.diagnostics().add("outbox.store", "expected sqlite:PATH or postgresql://..., got \"" +
+                                                 s.outbox.store + "\"",
+                             r.line_of_key("store"));
+    }
+    auto retry = r.map("retry");
+    s.outbox.attempts = static_cast<int>(retry.integer("attempts", s.outbox.attempts, 1, 100));
+    s.outbox.backoff = retry.backoff("backoff", s.outbox.backoff);
+    retry.finish();
+    s.outbox.workers = static_cast<int>(r.integer("workers", s.outbox.workers, 1, 64));
+    s.outbox.poll_interval = r.duration("poll_interval", s.outbox.poll_interval);
+    r.finish();
+  }
+  {
+    auto r = root.map("templates");
+    s.templates.dir = r.string("dir", s.templates.dir);
+    s.templates.locale_default = r.string("locale_default", s.templates.locale_default);
+    r.finish();
+  }
+  {
+    auto r = root.map("branding");
+    s.branding.title = r.string("title", s.branding.title);
+    s.branding.accent = r.string("accent", s.branding.accent);
+    static const std::regex kColour(R"(^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$)");
+    if (!std::regex_match(s.branding.accent, kColour)) {
+      root.diagnostics().add("branding.accent", "expected a #rgb or #rrggbb colour", r.line_of_key("accent"));
+    }
+    s.branding.logo_url = r.string("logo_url", s.branding.logo_url);
+    if (!s.branding.logo_url.empty() && s.branding.logo_url.rfind("https://", 0) != 0 &&
+        s.branding.logo_url.rfind("/", 0) != 0) {
+      root.diagnostics().add("branding.logo_url", "expected an https:// URL or a path", r.line_of_key("logo_url"));
+    }
+    s.branding.app_name = r.string("app_name", s.branding.app_name);
+    r.finish();
+  }
+  {
+    auto r = root.map("log");
+    s.log.level = one_of(r, "level", s.log.level, {"debug", "info", "warning", "error"});
+    s.log.format = one_of(r, "format", s.log.format, {"json", "text"});
+    s.log.audit_file = r.string("audit_file", s.log.audit_file);
+    r.finish();
+  }
+}
+
+}  // namespace
+
+std::optional<Settings> load_settings_text(const std::string& yaml, const std::string& name,
+                                           Diagnostics& diagnostics, const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    diagnostics.add(name, "not valid YAML: " + e.msg, e.mark.line >= 0 ? e.mark.line + 1 : 0);
+    return std::nullopt;
+  }
+  if (!root.IsMap()) {
+    diagnostics.add(name, std::string("expected a mapping at the top, got ") + shape_of(root), 1);
+    return std::nullopt;
+  }
+  Settings settings;
+  settings.file = name;
+  MapReader reader(root, "", diagnostics, env);
+  read_server(reader.map("server"), settings.server);
+  read_rest(reader, settings);
+  reader.finish();
+  if (!diagnostics.ok()) return std::nullopt;
+  return settings;
+}
+
+std::optional<Settings> load_settings_file(const std::string& file, Diagnostics& diagnostics,
+                                           const EnvLookup& env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    diagnostics.add(file, "cannot read the file", 0);
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_settings_text(text.str(), file, diagnostics, env);
+}
+
+}  // namespace linkgate::config

@@ -1,0 +1,9 @@
+#include "services/host_services.h"
+
+#include "util/crypto.h"
+
+namespace linkgate::services {
+
+std::string OpenSslRandom::bytes(std::size_t count) noexcept { return util::random_bytes(count); }
+
+}  // namespace linkgate::services

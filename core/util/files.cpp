@@ -1,0 +1,96 @@
+#include "util/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "util/base64url.h"
+#include "util/crypto.h"
+
+namespace linkgate::util {
+namespace {
+
+std::string ensure_parent(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return "";
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return "cannot create folder " + parent.string() + ": " + ec.message();
+  return "";
+}
+
+std::string write_all(int fd, const std::string& content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::strerror(errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return ::fsync(fd) == 0 ? "" : std::strerror(errno);
+}
+
+}  // namespace
+
+std::string write_file_atomically(const std::string& path, const std::string& content, unsigned mode) {
+  if (auto e = ensure_parent(path); !e.empty()) return e;
+  std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return "cannot create " + temp + ": " + std::strerror(errno);
+  std::string error = write_all(fd, content);
+  ::close(fd);
+  if (error.empty() && ::rename(temp.c_str(), path.c_str()) != 0) error = std::strerror(errno);
+  if (!error.empty()) {
+    ::unlink(temp.c_str());
+    return "cannot write " + path + ": " + error;
+  }
+  return "";
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::optional<std::string> create_or_read_secret(const std::string& path, const std::string& content,
+                                                 std::string& error) {
+  if (auto existing = read_file(path)) return existing;
+  if (auto e = ensure_parent(path); !e.empty()) {
+    error = e;
+    return std::nullopt;
+  }
+  // Write a private temp file, then link() it into place: link fails if the name exists, so a
+  // concurrent starter either wins or reads the winner's complete file.
+  std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot create " + temp + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string write_error = write_all(fd, content);
+  ::close(fd);
+  if (write_error.empty() && ::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
+    write_error = std::strerror(errno);
+  }
+  ::unlink(temp.c_str());
+  if (!write_error.empty()) {
+    error = "cannot write " + path + ": " + write_error;
+    return std::nullopt;
+  }
+  auto result = read_file(path);
+  if (!result) error = "cannot read " + path;
+  return result;
+}
+
+}  // namespace linkgate::util

@@ -1,0 +1,32 @@
+#pragma once
+// The development channel: each message becomes one JSON file in a folder, and its link is
+// written to the log, so a newcomer can sign in without any mail server.
+
+#include <string>
+
+#include "linkgate/sdk/sdk.h"
+
+namespace linkgate::plugins::outbox {
+
+class OutboxChannel final : public sdk::DeliveryChannel {
+ public:
+  /// Creates @p dir (mode 0700) if needed. Throws std::runtime_error when it cannot.
+  OutboxChannel(std::string dir, bool log_link, sdk::HostServices& host);
+
+  /// Writes `<dir>/<message.id>.json` atomically; a retry of the same message overwrites it.
+  sdk::Result<void> send(const sdk::Message& message) override;
+  sdk::Result<void> ready() override;
+
+  /// The file a message with @p id is written to.
+  [[nodiscard]] std::string file_for(const std::string& id) const;
+
+ private:
+  std::string dir_;
+  bool log_link_;
+  sdk::HostServices& host_;
+};
+
+/// The JSON document written for @p message.
+std::string message_json(const sdk::Message& message);
+
+}  // namespace linkgate::plugins::outbox

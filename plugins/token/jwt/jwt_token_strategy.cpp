@@ -1,0 +1,181 @@
+#include "jwt_token_strategy.h"
+
+#include <Poco/Crypto/ECKeyImpl.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JWT/JWTException.h>
+#include <Poco/JWT/Token.h>
+#include <openssl/objects.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "util/base64url.h"
+#include "util/crypto.h"
+#include "util/files.h"
+
+namespace linkgate::plugins::jwt {
+namespace {
+
+constexpr const char* kReplayPrefix = "jwt-jti:";
+
+std::string claim_string(const Poco::JSON::Object& payload, const std::string& name) {
+  if (!payload.has(name)) return "";
+  auto v = payload.get(name);
+  return v.isString() ? v.extract<std::string>() : "";
+}
+
+std::int64_t claim_int(const Poco::JSON::Object& payload, const std::string& name, bool& ok) {
+  if (!payload.has(name)) {
+    ok = false;
+    return 0;
+  }
+  auto v = payload.get(name);
+  if (!v.isInteger()) {
+    ok = false;
+    return 0;
+  }
+  return v.convert<std::int64_t>();
+}
+
+}  // namespace
+
+std::string curve_for(const std::string& algorithm) {
+  if (algorithm == "ES256") return "prime256v1";
+  if (algorithm == "ES384") return "secp384r1";
+  if (algorithm == "ES512") return "secp521r1";
+  return "";
+}
+
+JwtTokenStrategy::JwtTokenStrategy(JwtSettings settings, sdk::HostServices& host)
+    : settings_(std::move(settings)), host_(host) {
+  const std::string curve = curve_for(settings_.algorithm);
+  if (curve.empty()) throw std::runtime_error("algorithm must be ES256, ES384 or ES512");
+  signature_bytes_ = settings_.algorithm == "ES256" ? 64 : settings_.algorithm == "ES384" ? 96 : 132;
+
+  std::ostringstream fresh_private;
+  Poco::Crypto::ECKey(curve).save(nullptr, &fresh_private);
+  std::string error;
+  auto pem = util::create_or_read_secret(settings_.key_file, fresh_private.str(), error);
+  if (!pem) throw std::runtime_error(error);
+  std::istringstream private_stream(*pem);
+  try {
+    key_ = new Poco::Crypto::ECKey(nullptr, &private_stream);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot load the key in " + settings_.key_file + ": " + e.displayText());
+  }
+  if (key_->impl()->groupId() != OBJ_sn2nid(curve.c_str())) {
+    throw std::runtime_error("the key in " + settings_.key_file + " is on curve " +
+                             key_->impl()->groupName() + ", but " + settings_.algorithm + " needs " +
+                             curve);
+  }
+  std::ostringstream public_pem;
+  key_->save(&public_pem);
+  key_id_ = util::base64url_encode(util::sha256(public_pem.str()).substr(0, 12));
+  signer_ = std::make_unique<Poco::JWT::Signer>(key_);
+  signer_->setAlgorithms({settings_.algorithm});
+}
+
+sdk::Result<sdk::IssuedToken> JwtTokenStrategy::issue(const sdk::LinkGrant& grant) {
+  Poco::JWT::Token token;
+  token.header().set("kid", key_id_);
+  auto& p = token.payload();
+  p.set("aud", settings_.audience);
+  p.set("jti", util::base64url_encode(host_.random().bytes(16)));
+  p.set("iat", grant.issued_at);
+  p.set("exp", grant.expires_at);
+  p.set("flw", grant.flow_id);
+  if (!grant.subject.empty()) p.set("sub", grant.subject);
+  p.set(grant.identifier.kind == sdk::AddressKind::email ? "eml" : "tel", grant.identifier.value);
+  if (!grant.redirect_uri.empty()) p.set("rdr", grant.redirect_uri);
+  try {
+    return sdk::IssuedToken{signer_->sign(token, settings_.algorithm), grant.expires_at};
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::internal, "signing failed: " + e.displayText());
+  }
+}
+
+sdk::Result<JwtTokenStrategy::Verified> JwtTokenStrategy::verify(std::string_view token) const {
+  // Structure first: three base64url parts and a signature of the pinned algorithm's size.
+  if (token.size() > 4096) return sdk::fail(sdk::ErrorCode::invalid, "token too long");
+  auto dot1 = token.find('.');
+  auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    return sdk::fail(sdk::ErrorCode::invalid, "not a JWT");
+  }
+  auto header = util::base64url_decode(token.substr(0, dot1));
+  auto payload = util::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  auto signature = util::base64url_decode(token.substr(dot2 + 1));
+  if (!header || !payload || !signature) return sdk::fail(sdk::ErrorCode::invalid, "bad encoding");
+  if (signature->size() != signature_bytes_) return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
+
+  Poco::JWT::Token parsed;
+  try {
+    // The Signer allows only the configured algorithm: `none` and HS256 are refused here.
+    if (!signer_->tryVerify(std::string(token), parsed)) {
+      return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+    }
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::invalid, "rejected: " + e.displayText());
+  }
+  const auto& h = parsed.header();
+  if (claim_string(h, "alg") != settings_.algorithm || claim_string(h, "kid") != key_id_) {
+    return sdk::fail(sdk::ErrorCode::invalid, "wrong algorithm or key id");
+  }
+  const auto& p = parsed.payload();
+  bool ok = true;
+  Verified v;
+  v.jti = claim_string(p, "jti");
+  v.grant.issued_at = claim_int(p, "iat", ok);
+  v.grant.expires_at = claim_int(p, "exp", ok);
+  v.grant.flow_id = claim_string(p, "flw");
+  v.grant.subject = claim_string(p, "sub");
+  v.grant.redirect_uri = claim_string(p, "rdr");
+  if (p.has("eml")) {
+    v.grant.identifier = {sdk::AddressKind::email, claim_string(p, "eml")};
+  } else {
+    v.grant.identifier = {sdk::AddressKind::phone, claim_string(p, "tel")};
+  }
+  if (!ok || v.jti.empty() || v.grant.flow_id.empty() || v.grant.identifier.value.empty() ||
+      claim_string(p, "aud") != settings_.audience) {
+    return sdk::fail(sdk::ErrorCode::invalid, "missing or wrong claims");
+  }
+  const std::int64_t now = host_.clock().now_seconds();
+  const std::int64_t leeway = settings_.leeway.count();
+  if (v.grant.issued_at > now + leeway) return sdk::fail(sdk::ErrorCode::invalid, "issued in the future");
+  if (now >= v.grant.expires_at + leeway) return sdk::fail(sdk::ErrorCode::expired, "expired");
+  return v;
+}
+
+sdk::Result<sdk::LinkGrant> JwtTokenStrategy::inspect(std::string_view token) {
+  auto v = verify(token);
+  if (!v.ok()) return v.error();
+  if (settings_.single_use) {
+    auto seen = host_.expiring_keys().contains(kReplayPrefix + v->jti);
+    if (!seen.ok()) return seen.error();
+    if (seen.value()) return sdk::fail(sdk::ErrorCode::used, "already redeemed");
+  }
+  return v->grant;
+}
+
+sdk::Result<sdk::LinkGrant> JwtTokenStrategy::redeem(std::string_view token) {
+  auto v = verify(token);
+  if (!v.ok()) return v.error();
+  if (settings_.single_use) {
+    auto first = host_.expiring_keys().insert_if_absent(kReplayPrefix + v->jti,
+                                                       v->grant.expires_at + settings_.leeway.count());
+    if (!first.ok()) return first.error();
+    if (!first.value()) return sdk::fail(sdk::ErrorCode::used, "already redeemed");
+  }
+  return v->grant;
+}
+
+sdk::Result<void> JwtTokenStrategy::revoke_subject(std::string_view) {
+  return sdk::fail(sdk::ErrorCode::unsupported, "stateless tokens are revoked through their flow");
+}
+
+sdk::Result<void> JwtTokenStrategy::ready() {
+  if (!key_) return sdk::fail(sdk::ErrorCode::unavailable, "no signing key");
+  return sdk::success();
+}
+
+}  // namespace linkgate::plugins::jwt

@@ -1,0 +1,57 @@
+#pragma once
+// Stateless link tokens: ECDSA-signed JWTs (ES256 by default). Single use without a database:
+// each redeemed token id (jti) goes into the host's shared expiring-key set until the token
+// itself expires, so a replay is refused on every instance.
+
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/JWT/Signer.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "linkgate/sdk/sdk.h"
+
+namespace linkgate::plugins::jwt {
+
+struct JwtSettings {
+  std::string algorithm = "ES256";  // ES256 | ES384 | ES512; never taken from a token's header
+  std::string key_file;             // PEM private key, generated when missing
+  bool single_use = true;
+  std::string audience = "linkgate:link";
+  std::chrono::seconds leeway{5};
+};
+
+class JwtTokenStrategy final : public sdk::TokenStrategy {
+ public:
+  /// Loads the key from settings.key_file, generating it (mode 0600) when missing.
+  /// Throws std::runtime_error with a clear message if the key cannot be loaded or made.
+  JwtTokenStrategy(JwtSettings settings, sdk::HostServices& host);
+
+  sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& grant) override;
+  sdk::Result<sdk::LinkGrant> inspect(std::string_view token) override;
+  sdk::Result<sdk::LinkGrant> redeem(std::string_view token) override;
+  sdk::Result<void> revoke_subject(std::string_view subject) override;
+  sdk::Result<void> ready() override;
+
+  [[nodiscard]] const std::string& key_id() const { return key_id_; }
+
+ private:
+  struct Verified {
+    sdk::LinkGrant grant;
+    std::string jti;
+  };
+  sdk::Result<Verified> verify(std::string_view token) const;
+
+  JwtSettings settings_;
+  sdk::HostServices& host_;
+  Poco::SharedPtr<Poco::Crypto::ECKey> key_;
+  std::unique_ptr<Poco::JWT::Signer> signer_;
+  std::string key_id_;
+  std::size_t signature_bytes_ = 64;
+};
+
+/// The curve name OpenSSL uses for @p algorithm ("prime256v1" for ES256), or "" if unsupported.
+std::string curve_for(const std::string& algorithm);
+
+}  // namespace linkgate::plugins::jwt

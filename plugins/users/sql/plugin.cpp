@@ -1,0 +1,34 @@
+#include "sql_user_store.h"
+
+namespace {
+
+using linkgate::sdk::ConfigKey;
+using linkgate::sdk::ConfigType;
+
+constexpr ConfigKey kConfigKeys[] = {
+    {"connector", ConfigType::string, "sqlite", false, "Database kind: sqlite."},
+    {"database", ConfigType::string, "data/users.db", false, "SQLite: the database file."},
+    {"pool_size", ConfigType::integer, "8", false, "Most connections held open at once."},
+};
+
+linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(const linkgate::sdk::PluginContext& context) {
+  const auto& c = context.config;
+  linkgate::plugins::sql::SqlSettings s;
+  s.connector = c.get_string("connector").value_or("sqlite");
+  if (s.connector != "sqlite") {
+    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
+                               c.path() + ".connector: expected sqlite, got \"" + s.connector + "\"");
+  }
+  s.database = c.resolve_path(c.get_string("database").value_or("data/users.db"));
+  s.pool_size = static_cast<int>(c.get_int("pool_size").value_or(8));
+  if (s.pool_size < 1 || s.pool_size > 256) {
+    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid, c.path() + ".pool_size: must be 1 to 256");
+  }
+  return linkgate::sdk::make_instance(
+      std::make_unique<linkgate::plugins::sql::SqlUserStore>(s, context.host));
+}
+
+}  // namespace
+
+LINKGATE_PLUGIN(user_store, "sql", "1.0.0", "Users in SQLite through Poco Data; sign-up supported",
+                kConfigKeys, create)

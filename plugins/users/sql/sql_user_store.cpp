@@ -1,0 +1,112 @@
+#include "sql_user_store.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Nullable.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "util/base64url.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace linkgate::plugins::sql {
+namespace {
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS lg_users ("
+    " id TEXT PRIMARY KEY,"
+    " email TEXT UNIQUE,"
+    " phone TEXT UNIQUE,"
+    " locale TEXT NOT NULL DEFAULT '',"
+    " created_at BIGINT NOT NULL)";
+
+std::string column_for(sdk::AddressKind kind) {
+  return kind == sdk::AddressKind::email ? "email" : "phone";
+}
+
+}  // namespace
+
+SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
+    : settings_(std::move(settings)), host_(host) {
+  if (settings_.connector != "sqlite") {
+    throw std::runtime_error("connector \"" + settings_.connector + "\" is not supported (sqlite)");
+  }
+  Poco::Data::SQLite::Connector::registerConnector();
+  auto parent = std::filesystem::path(settings_.database).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  try {
+    pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", settings_.database, 1,
+                                                      settings_.pool_size, 60);
+    auto s = session();
+    s << "PRAGMA journal_mode=WAL", now;
+    s << kSchema, now;
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot open user database " + settings_.database + ": " + e.displayText());
+  }
+}
+
+Poco::Data::Session SqlUserStore::session() {
+  auto s = pool_->get();
+  s.setConnectionTimeout(10);  // SQLite busy timeout: wait for a concurrent writer, do not fail
+  return s;
+}
+
+sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column, const std::string& value) {
+  try {
+    auto s = session();
+    std::string id, locale;
+    Poco::Nullable<std::string> email, phone;
+    Poco::Data::Statement select(s);
+    select << "SELECT id, email, phone, locale FROM lg_users WHERE " + column + " = ?",
+        useRef(value), into(id), into(email), into(phone), into(locale), limit(1);
+    if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
+    return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(), locale};
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  }
+}
+
+sdk::Result<sdk::User> SqlUserStore::find(const sdk::Identifier& identifier) {
+  return select_one(column_for(identifier.kind), identifier.value);
+}
+
+sdk::Result<sdk::User> SqlUserStore::get(std::string_view id) {
+  return select_one("id", std::string(id));
+}
+
+sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
+  try {
+    auto s = session();
+    std::string id = "usr_" + util::base64url_encode(host_.random().bytes(15));
+    Poco::Nullable<std::string> email, phone;
+    if (identifier.kind == sdk::AddressKind::email) {
+      email = identifier.value;
+    } else {
+      phone = identifier.value;
+    }
+    std::int64_t created = host_.clock().now_seconds();
+    // One statement: concurrent creators of one identifier all end up with the same row.
+    s << "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
+         "ON CONFLICT DO NOTHING",
+        use(id), use(email), use(phone), use(created), now;
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  }
+  return find(identifier);
+}
+
+sdk::Result<void> SqlUserStore::ready() {
+  try {
+    auto s = session();
+    int one = 0;
+    s << "SELECT 1", into(one), now;
+    return sdk::success();
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  }
+}
+
+}  // namespace linkgate::plugins::sql

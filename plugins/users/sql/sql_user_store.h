@@ -1,0 +1,39 @@
+#pragma once
+// Users in a SQL database through Poco Data: SQLite embedded (PostgreSQL shares the schema).
+
+#include <Poco/Data/SessionPool.h>
+
+#include <memory>
+#include <string>
+
+#include "linkgate/sdk/sdk.h"
+
+namespace linkgate::plugins::sql {
+
+struct SqlSettings {
+  std::string connector = "sqlite";  // sqlite
+  std::string database;              // SQLite: a file path
+  int pool_size = 8;
+};
+
+class SqlUserStore final : public sdk::UserStore {
+ public:
+  /// Opens the database and creates the schema if missing. Throws std::runtime_error with a
+  /// clear message when the database cannot be opened.
+  SqlUserStore(SqlSettings settings, sdk::HostServices& host);
+
+  sdk::Result<sdk::User> find(const sdk::Identifier& identifier) override;
+  sdk::Result<sdk::User> get(std::string_view id) override;
+  sdk::Result<sdk::User> create(const sdk::Identifier& identifier) override;
+  sdk::Result<void> ready() override;
+
+ private:
+  Poco::Data::Session session();
+  sdk::Result<sdk::User> select_one(const std::string& column, const std::string& value);
+
+  SqlSettings settings_;
+  sdk::HostServices& host_;
+  std::unique_ptr<Poco::Data::SessionPool> pool_;
+};
+
+}  // namespace linkgate::plugins::sql

@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// The token strategy interface: how a link token is made and checked.
+
+#include <string_view>
+
+#include "linkgate/sdk/result.h"
+#include "linkgate/sdk/types.h"
+
+namespace linkgate::sdk {
+
+/// Issues and redeems link tokens. One instance serves all requests.
+///
+/// Thread safety: every method may be called concurrently from many threads.
+/// Errors: expected outcomes are returned, never thrown: ErrorCode::invalid (malformed,
+/// tampered, unknown), ErrorCode::expired, ErrorCode::used, ErrorCode::unavailable (store down).
+/// Methods should not throw; an exception that escapes anyway is caught by the host, logged
+/// with the plugin's name and treated as ErrorCode::internal (the request fails, the server
+/// keeps serving).
+class TokenStrategy {
+ public:
+  virtual ~TokenStrategy() = default;
+
+  /// Makes a token for @p grant that redeems until `grant.expires_at`.
+  [[nodiscard]] virtual Result<IssuedToken> issue(const LinkGrant& grant) = 0;
+
+  /// Checks @p token without consuming it (the confirm page and scanners call this).
+  /// Returns the grant, or invalid / expired / used.
+  [[nodiscard]] virtual Result<LinkGrant> inspect(std::string_view token) = 0;
+
+  /// Consumes @p token: exactly one of any number of concurrent calls with the same token, on
+  /// any instance sharing the store, succeeds; the rest get ErrorCode::used.
+  [[nodiscard]] virtual Result<LinkGrant> redeem(std::string_view token) = 0;
+
+  /// Makes every outstanding token of @p subject unusable. Optional: a strategy without state
+  /// returns ErrorCode::unsupported (the host then relies on its own flow records).
+  [[nodiscard]] virtual Result<void> revoke_subject(std::string_view subject) = 0;
+
+  /// Ready to serve (keys loaded, store reachable)? The failure message is shown by /readyz.
+  [[nodiscard]] virtual Result<void> ready() = 0;
+};
+
+}  // namespace linkgate::sdk
