@@ -1,0 +1,57 @@
+#include "app/commands.h"
+
+#include "app/plugin_resolution.h"
+#include "config/settings_loader.h"
+#include "plugin_host/plugin_host.h"
+
+namespace linkgate::app {
+
+int check_config(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_file(file, diagnostics);
+  if (settings) {
+    plugin_host::PluginHost host(settings->plugin_search_paths);
+    resolve_plugins(*settings, host, diagnostics);
+  }
+  if (!diagnostics.ok()) {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    err << diagnostics.errors().size() << " problem(s) in " << file << "\n";
+    return 1;
+  }
+  out << file << ": OK\n";
+  return 0;
+}
+
+int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_file(file, diagnostics);
+  std::vector<std::string> paths;
+  if (settings) {
+    paths = settings->plugin_search_paths;
+  } else {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    return 1;
+  }
+  plugin_host::PluginHost host(paths);
+  int problems = 0;
+  for (const auto& found : host.discover()) {
+    if (auto* error = std::get_if<std::string>(&found.plugin)) {
+      out << "!  " << *error << "\n";
+      ++problems;
+      continue;
+    }
+    const auto* d = std::get<plugin_host::PluginLibrary>(found.plugin).descriptor;
+    out << sdk::to_string(d->kind) << "  " << d->name << "  " << d->version << "  " << found.file << "\n"
+        << "    " << d->summary << "\n";
+    for (std::size_t i = 0; i < d->config_key_count; ++i) {
+      const auto& k = d->config_keys[i];
+      out << "    " << k.name << " (" << sdk::to_string(k.type) << (k.required ? ", required" : "")
+          << (k.default_value ? std::string(", default ") + (k.type == sdk::ConfigType::secret ? "***" : k.default_value) : "")
+          << "): " << k.description << "\n";
+    }
+  }
+  if (problems) err << problems << " file(s) could not be loaded as plugins\n";
+  return 0;
+}
+
+}  // namespace linkgate::app

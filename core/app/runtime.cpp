@@ -1,0 +1,146 @@
+#include "app/runtime.h"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "app/plugin_resolution.h"
+#include "services/expiring_keys.h"
+#include "util/base64url.h"
+#include "util/crypto.h"
+#include "util/files.h"
+
+namespace linkgate::app {
+namespace {
+
+std::string load_server_secret(const std::string& file) {
+  std::string error;
+  auto text = util::create_or_read_secret(file, util::base64url_encode(util::random_bytes(32)) + "\n", error);
+  if (!text) throw std::runtime_error("server secret: " + error);
+  std::string trimmed = text->substr(0, text->find_first_of("\r\n"));
+  auto secret = util::base64url_decode(trimmed);
+  if (!secret || secret->size() < 32) {
+    throw std::runtime_error("server secret " + file + ": expected at least 32 bytes, base64url-encoded");
+  }
+  return *secret;
+}
+
+template <class T>
+std::shared_ptr<T> make_plugin_object(const ResolvedPlugin& plugin, const std::shared_ptr<SharedState>& shared,
+                                      std::unique_ptr<T> sdk::PluginInstance::*member) {
+  auto services = std::make_shared<services::PluginServices>(shared->services, plugin.use.name);
+  sdk::PluginContext context{plugin.config, *services};
+  auto made = plugin_host::create_instance(plugin.library, context);
+  if (auto* error = std::get_if<std::string>(&made)) {
+    throw std::runtime_error(plugin.use.path.substr(0, plugin.use.path.rfind('.')) + ": " + *error);
+  }
+  auto& instance = std::get<sdk::PluginInstance>(made);
+  return plugin_host::adopt(std::move(instance.*member), plugin.library, services);
+}
+
+}  // namespace
+
+std::shared_ptr<SharedState> SharedState::create(const config::Settings& settings,
+                                                 std::shared_ptr<const sdk::Clock> clock) {
+  auto shared = std::make_shared<SharedState>();
+  auto& s = shared->services;
+  s.log = std::make_shared<services::Log>(services::Log::parse_level(settings.log.level),
+                                          settings.log.format == "json", std::cerr);
+  s.clock = clock ? clock : std::make_shared<services::SystemClock>();
+  s.random = std::make_shared<services::OpenSslRandom>();
+  s.metrics = std::make_shared<services::MetricsRegistry>();
+  s.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*s.clock);
+  s.http = std::make_shared<services::PocoHttpClient>();
+  shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
+  return shared;
+}
+
+std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings, std::shared_ptr<SharedState> shared) {
+  std::shared_ptr<Runtime> rt(new Runtime(settings));
+  rt->shared_ = shared;
+  auto& log = *shared->services.log;
+
+  // A reload may name new search paths.
+  if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
+    shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
+  }
+  config::Diagnostics diagnostics;
+  auto plugins = resolve_plugins(settings, *shared->plugin_host, diagnostics);
+  if (!plugins) throw std::runtime_error(diagnostics.to_string());
+
+  rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
+      make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy), plugins->token.use.name, log);
+  rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
+      make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store), plugins->users.use.name, log);
+  for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
+    const auto& p = plugins->delivery[i];
+    auto channel = make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel);
+    rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
+                           std::make_shared<plugin_host::GuardedDeliveryChannel>(channel, p.use.name, log)});
+  }
+
+  rt->database_ = store::Database::open(settings.outbox.store);
+  rt->flows_ = std::make_unique<flow::FlowStore>(rt->database_);
+  rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
+  rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir, settings.templates.locale_default);
+  rt->redirects_ = std::make_unique<flow::RedirectPolicy>(settings.security.redirect_allowlist);
+  if (!rt->redirects_->invalid_patterns().empty()) {
+    std::string bad;
+    for (const auto& p : rt->redirects_->invalid_patterns()) bad += " " + p;
+    throw std::runtime_error("security.redirect_allowlist: not absolute http(s) URLs:" + bad);
+  }
+  rt->keys_ = std::make_unique<session::SigningKeys>(settings.session.keys_dir, settings.session.rotate_every,
+                                                     settings.session.ttl, *shared->services.clock);
+  rt->core_services_ = std::make_unique<services::PluginServices>(shared->services, "core");
+  rt->sessions_ = std::make_unique<session::SessionTokens>(*rt->keys_, settings.server.public_base_url,
+                                                           settings.session.audience, settings.session.ttl,
+                                                           *rt->core_services_);
+  outbox::WorkerSettings worker_settings;
+  worker_settings.threads = settings.outbox.workers;
+  worker_settings.max_attempts = settings.outbox.attempts;
+  worker_settings.backoff = settings.outbox.backoff;
+  worker_settings.poll_interval = settings.outbox.poll_interval;
+  rt->worker_ = std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
+                                                       *shared->services.metrics, *shared->services.clock);
+  Runtime* raw = rt.get();
+  flow::FlowDependencies deps{rt->settings_,
+                              *rt->tokens_,
+                              *rt->users_,
+                              *rt->flows_,
+                              *rt->outbox_,
+                              rt->routes_,
+                              *rt->templates_,
+                              *rt->redirects_,
+                              *rt->sessions_,
+                              *rt->core_services_,
+                              log,
+                              *shared->services.metrics,
+                              load_server_secret(settings.security.secret_file),
+                              [raw] { raw->worker_->notify(); }};
+  rt->flow_ = std::make_unique<flow::MagicLinkService>(std::move(deps));
+  return rt;
+}
+
+Runtime::~Runtime() {
+  if (worker_) worker_->stop();
+}
+
+void Runtime::start() { worker_->start(); }
+
+std::vector<std::pair<std::string, std::string>> Runtime::readiness() {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const std::string& what, const sdk::Result<void>& r) {
+    out.emplace_back(what, r.ok() ? "" : (r.error().message.empty() ? "not ready" : r.error().message));
+  };
+  add("token:" + tokens_->plugin(), tokens_->ready());
+  add("users:" + users_->plugin(), users_->ready());
+  for (const auto& r : routes_) add("delivery:" + r.plugin, r.channel->ready());
+  try {
+    outbox_->depth();
+    out.emplace_back("outbox", "");
+  } catch (const std::exception& e) {
+    out.emplace_back("outbox", e.what());
+  }
+  return out;
+}
+
+}  // namespace linkgate::app

@@ -1,0 +1,49 @@
+#pragma once
+// The HTTP server: Poco HTTPServer instances (one per listen address) sharing one thread pool
+// and one request handler factory, serving whatever Runtime is current.
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "app/runtime.h"
+
+namespace linkgate::app {
+
+class Server {
+ public:
+  /// Builds the runtime and binds every listen address. Throws std::runtime_error on failure.
+  Server(const config::Settings& settings, std::shared_ptr<SharedState> shared);
+  ~Server();
+
+  void start();
+  /// Stops accepting, lets requests in flight finish, stops the outbox workers.
+  void stop();
+
+  /// The ports actually bound (useful with port 0).
+  [[nodiscard]] std::vector<std::uint16_t> ports() const { return ports_; }
+  [[nodiscard]] std::string base_url() const;
+
+  /// The runtime requests are served with now.
+  [[nodiscard]] std::shared_ptr<Runtime> runtime() const;
+
+  /// Builds a runtime for @p settings and swaps it in. On failure the running configuration
+  /// stays and the error is returned (listen addresses and TLS need a restart to change).
+  std::string reload(const config::Settings& settings);
+
+ private:
+  std::shared_ptr<SharedState> shared_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<Runtime> runtime_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
+  std::vector<std::uint16_t> ports_;
+  std::string scheme_;
+  bool started_ = false;
+};
+
+}  // namespace linkgate::app

@@ -1,0 +1,123 @@
+#include "flow/flow_store.h"
+
+#include <Poco/Data/Transaction.h>
+
+#include <stdexcept>
+
+using namespace Poco::Data::Keywords;
+
+namespace linkgate::flow {
+namespace {
+
+FlowState parse_state(const std::string& s) {
+  if (s == "completed") return FlowState::completed;
+  if (s == "superseded") return FlowState::superseded;
+  if (s == "dead") return FlowState::dead;
+  return FlowState::pending;
+}
+
+}  // namespace
+
+const char* to_string(FlowState state) {
+  switch (state) {
+    case FlowState::pending: return "pending";
+    case FlowState::completed: return "completed";
+    case FlowState::superseded: return "superseded";
+    case FlowState::dead: return "dead";
+  }
+  return "dead";
+}
+
+FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
+  try {
+    auto s = db_->session();
+    s << "CREATE TABLE IF NOT EXISTS lg_flows ("
+         " id TEXT PRIMARY KEY,"
+         " identifier_key TEXT NOT NULL,"
+         " identifier_kind INTEGER NOT NULL,"
+         " identifier TEXT NOT NULL,"
+         " subject TEXT NOT NULL,"
+         " redirect_uri TEXT NOT NULL,"
+         " code_mac TEXT NOT NULL,"
+         " attempts INTEGER NOT NULL DEFAULT 0,"
+         " state TEXT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " expires_at BIGINT NOT NULL,"
+         " device TEXT NOT NULL,"
+         " deliverable INTEGER NOT NULL)",
+        now;
+    s << "CREATE INDEX IF NOT EXISTS lg_flows_identifier ON lg_flows (identifier_key, state)", now;
+    s << "CREATE INDEX IF NOT EXISTS lg_flows_expiry ON lg_flows (expires_at)", now;
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("flow store: " + e.displayText());
+  }
+}
+
+void FlowStore::create(const Flow& f, bool supersede) {
+  auto s = db_->session();
+  Poco::Data::Transaction tx(s);
+  if (supersede) {
+    s << "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'",
+        useRef(f.identifier_key), now;
+  }
+  int kind = static_cast<int>(f.identifier.kind);
+  std::string state = to_string(f.state);
+  int deliverable = f.deliverable ? 1 : 0;
+  s << "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, redirect_uri,"
+       " code_mac, attempts, state, created_at, expires_at, device, deliverable)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value), useRef(f.subject),
+      useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state), useRef(f.created_at),
+      useRef(f.expires_at), useRef(f.device), use(deliverable), now;
+  tx.commit();
+}
+
+std::optional<Flow> FlowStore::get(const std::string& id) {
+  auto s = db_->session();
+  Flow f;
+  int kind = 0, deliverable = 0;
+  std::string state;
+  Poco::Data::Statement select(s);
+  select << "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
+            " attempts, state, created_at, expires_at, device, deliverable FROM lg_flows WHERE id = ?",
+      useRef(id), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value), into(f.subject),
+      into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state), into(f.created_at),
+      into(f.expires_at), into(f.device), into(deliverable), limit(1);
+  if (select.execute() == 0) return std::nullopt;
+  f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+  f.state = parse_state(state);
+  f.deliverable = deliverable != 0;
+  return f;
+}
+
+bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
+  auto s = db_->session();
+  Poco::Data::Statement update(s);
+  update << "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND expires_at > ?",
+      useRef(id), use(now_seconds);
+  return update.execute() == 1;
+}
+
+bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64_t now_seconds) {
+  auto s = db_->session();
+  Poco::Data::Statement update(s);
+  update << "UPDATE lg_flows SET attempts = attempts + 1"
+            " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?",
+      useRef(id), use(max_attempts), use(now_seconds);
+  return update.execute() == 1;
+}
+
+void FlowStore::kill(const std::string& id) {
+  auto s = db_->session();
+  s << "UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'", useRef(id), now;
+}
+
+std::size_t FlowStore::sweep(std::int64_t now_seconds, std::int64_t grace_seconds) {
+  auto s = db_->session();
+  std::int64_t before = now_seconds - grace_seconds;
+  Poco::Data::Statement del(s);
+  del << "DELETE FROM lg_flows WHERE expires_at < ?", use(before);
+  return del.execute();
+}
+
+}  // namespace linkgate::flow

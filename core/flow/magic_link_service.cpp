@@ -1,0 +1,287 @@
+#include "flow/magic_link_service.h"
+
+#include <Poco/Exception.h>
+
+#include <algorithm>
+
+#include "flow/device.h"
+#include "identity/identifier.h"
+#include "util/base64url.h"
+#include "util/crypto.h"
+
+namespace linkgate::flow {
+namespace {
+
+std::string host_of(const std::string& base_url) {
+  auto start = base_url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  auto end = base_url.find_first_of(":/", start);
+  return base_url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Database failures surface as Poco exceptions; they are a dependency being down, not a bug.
+template <class F>
+auto guard_store(services::Log& log, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Poco::Exception& e) {
+    log.write(sdk::LogLevel::error, "flow", "store failed: " + e.displayText());
+    return unavailable("Sign-in is unavailable right now. Try again in a moment.");
+  } catch (const std::exception& e) {
+    log.write(sdk::LogLevel::error, "flow", std::string("unexpected failure: ") + e.what());
+    return internal_error();
+  }
+}
+
+}  // namespace
+
+MagicLinkService::MagicLinkService(FlowDependencies deps) : d_(std::move(deps)) {}
+
+std::string MagicLinkService::code_mac(const std::string& flow_id, const std::string& code) const {
+  return util::to_hex(util::hmac_sha256(d_.server_secret, "otp:" + flow_id + ":" + code));
+}
+
+void MagicLinkService::count(const char* name, const char* reason) {
+  if (reason == nullptr) {
+    d_.metrics.add(name, {}, 1);
+  } else {
+    d_.metrics.add(name, {{"reason", reason}}, 1);
+  }
+}
+
+ApiError MagicLinkService::token_error(const sdk::Error& error, const char* stage) {
+  switch (error.code) {
+    case sdk::ErrorCode::expired:
+      count("linkgate_links_rejected_total", "expired");
+      return expired_token("This link has expired. Ask for a new one.");
+    case sdk::ErrorCode::used:
+      count("linkgate_links_rejected_total", "used");
+      return used_token("This link was already used. Ask for a new one.");
+    case sdk::ErrorCode::invalid:
+    case sdk::ErrorCode::not_found:
+      count("linkgate_links_rejected_total", "invalid");
+      return invalid_token("This link is not valid.");
+    case sdk::ErrorCode::unavailable:
+      d_.log.write(sdk::LogLevel::error, "flow", std::string(stage) + ": token store unavailable: " + error.message);
+      return unavailable("Sign-in is unavailable right now. Try again in a moment.");
+    default:
+      d_.log.write(sdk::LogLevel::error, "flow", std::string(stage) + ": token strategy failed: " + error.message);
+      return internal_error();
+  }
+}
+
+Outcome<Started> MagicLinkService::start(const StartRequest& request) {
+  auto parsed = identity::parse_identifier(request.identifier);
+  if (!parsed.identifier) return invalid_request("identifier: " + parsed.problem);
+  const sdk::Identifier identifier = *parsed.identifier;
+  if (!request.channel.empty() && request.channel != "email" && request.channel != "sms") {
+    return invalid_request("channel: expected email or sms");
+  }
+  if (!request.redirect_uri.empty() && !d_.redirects.allows(request.redirect_uri)) {
+    count("linkgate_links_rejected_total", "redirect_not_allowed");
+    return ApiError{400, "redirect_not_allowed", "redirect_uri is not on the allow-list."};
+  }
+
+  auto found = d_.users.find(identifier);
+  if (!found.ok() && found.code() != sdk::ErrorCode::not_found) {
+    d_.log.write(sdk::LogLevel::error, "flow", "user store: " + found.error().message);
+    return unavailable("Sign-in is unavailable right now. Try again in a moment.");
+  }
+  const bool known = found.ok();
+  sdk::User user = known ? found.value() : sdk::User{};
+
+  // Where the message goes: the channel asked for when the user has that address, else the
+  // address typed. The same rule for unknown identifiers, so answers do not differ.
+  sdk::Identifier address = identifier;
+  if (request.channel == "sms" && !user.phone.empty()) address = {sdk::AddressKind::phone, user.phone};
+  if (request.channel == "email" && !user.email.empty()) address = {sdk::AddressKind::email, user.email};
+  if (!outbox::route_for(d_.routes, address.kind)) {
+    return invalid_request(std::string("sign-in by ") + (address.kind == sdk::AddressKind::email ? "e-mail" : "phone") +
+                           " is not available here");
+  }
+  const bool deliver = known || d_.settings.signup;
+
+  const std::int64_t now = d_.services.clock().now_seconds();
+  const std::int64_t ttl = d_.settings.token_ttl.count() / 1000;
+  Flow flow;
+  flow.id = util::base64url_encode(d_.services.random().bytes(18));
+  flow.identifier = identifier;
+  flow.identifier_key = util::to_hex(util::hmac_sha256(
+      d_.server_secret, std::string("identifier:") + sdk::to_string(identifier.kind) + ":" + identifier.value));
+  flow.subject = user.id;
+  flow.redirect_uri = request.redirect_uri;
+  const std::string code = util::random_digits(static_cast<std::size_t>(d_.settings.otp.length));
+  flow.code_mac = code_mac(flow.id, code);
+  flow.created_at = now;
+  flow.expires_at = now + ttl;
+  flow.device = describe_device(request.user_agent);
+  flow.deliverable = deliver;
+
+  sdk::LinkGrant grant{flow.id, flow.subject, identifier, flow.redirect_uri, now, flow.expires_at};
+  auto token = d_.tokens.issue(grant);
+  if (!token.ok()) return token_error(token.error(), "issue");
+
+  const std::string link = d_.settings.server.public_base_url + "/v1/magic-links/verify?token=" + token->token;
+  std::vector<std::string> locales;
+  if (!request.locale.empty()) locales.push_back(request.locale);
+  if (!user.locale.empty()) locales.push_back(user.locale);
+  locales.insert(locales.end(), request.accept_languages.begin(), request.accept_languages.end());
+  MessageValues values{link, code, static_cast<int>((ttl + 59) / 60), d_.settings.branding.app_name,
+                       d_.settings.branding.title, host_of(d_.settings.server.public_base_url)};
+  auto rendered = d_.templates.render(address.kind, values, locales);
+
+  auto stored = guard_store(d_.log, [&]() -> Outcome<bool> {
+    d_.flows.create(flow, d_.settings.verify.supersede_previous);
+    const std::string message_id = util::base64url_encode(d_.services.random().bytes(12));
+    if (deliver) {
+      outbox::OutboxMessage m;
+      m.id = message_id;
+      m.flow_id = flow.id;
+      m.kind = address.kind;
+      m.recipient = address.value;
+      m.locale = rendered.locale;
+      m.subject = rendered.subject;
+      m.text = rendered.text;
+      m.html = rendered.html;
+      m.link = link;
+      m.code = code;
+      m.channel_index = *outbox::route_for(d_.routes, address.kind);
+      m.expires_at = flow.expires_at;
+      d_.outbox.enqueue(m, now);
+    } else {
+      d_.outbox.record_suppressed(message_id, flow.id, now);
+    }
+    return true;
+  });
+  if (!stored.ok()) return stored.error();
+  if (deliver && d_.outbox_enqueued) d_.outbox_enqueued();
+  count("linkgate_links_issued_total", nullptr);
+  return Started{flow.id, ttl, identity::mask(identifier)};
+}
+
+Outcome<Flow> MagicLinkService::live_flow(const std::string& flow_id) {
+  auto flow = guard_store(d_.log, [&]() -> Outcome<Flow> {
+    auto f = d_.flows.get(flow_id);
+    if (!f) return invalid_token("This sign-in request is not known.");
+    return *f;
+  });
+  if (!flow.ok()) return flow;
+  const Flow& f = flow.value();
+  switch (f.state) {
+    case FlowState::completed:
+      count("linkgate_links_rejected_total", "used");
+      return used_token("This sign-in was already completed. Ask for a new link.");
+    case FlowState::superseded:
+      count("linkgate_links_rejected_total", "superseded");
+      return invalid_token("A newer link was sent; use the newest one.");
+    case FlowState::dead:
+      count("linkgate_links_rejected_total", "attempts");
+      return invalid_token("Too many wrong codes. Ask for a new link.");
+    case FlowState::pending:
+      break;
+  }
+  if (d_.services.clock().now_seconds() >= f.expires_at) {
+    count("linkgate_links_rejected_total", "expired");
+    return expired_token("This link has expired. Ask for a new one.");
+  }
+  return flow;
+}
+
+Outcome<Preview> MagicLinkService::preview(const std::string& token, const std::string& flow_cookie) {
+  auto grant = d_.tokens.inspect(token);
+  if (!grant.ok()) return token_error(grant.error(), "inspect");
+  auto flow = live_flow(grant->flow_id);
+  if (!flow.ok()) return flow.error();
+  const bool same = !flow_cookie.empty() && util::constant_time_equal(flow_cookie, flow->id);
+  return Preview{grant.value(), flow->device, flow->created_at, same};
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token, const std::string& flow_cookie) {
+  auto grant = d_.tokens.inspect(token);
+  if (!grant.ok()) return token_error(grant.error(), "inspect");
+  auto flow = live_flow(grant->flow_id);
+  if (!flow.ok()) return flow.error();
+  if (d_.settings.verify.require_same_browser &&
+      (flow_cookie.empty() || !util::constant_time_equal(flow_cookie, flow->id))) {
+    count("linkgate_links_rejected_total", "other_browser");
+    return ApiError{400, "invalid_token",
+                    "Open this link in the browser where you asked for it, or enter the code there."};
+  }
+  auto redeemed = d_.tokens.redeem(token);
+  if (!redeemed.ok()) return token_error(redeemed.error(), "redeem");
+  return finish(flow.value());
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code) {
+  const auto length = static_cast<std::size_t>(d_.settings.otp.length);
+  if (flow_id.empty() || flow_id.size() > 64) return invalid_request("flow_id is missing.");
+  if (code.size() != length || !std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return invalid_request("code: expected " + std::to_string(length) + " digits.");
+  }
+  auto flow = live_flow(flow_id);
+  if (!flow.ok()) return flow.error();
+  const std::int64_t now = d_.services.clock().now_seconds();
+  auto taken = guard_store(d_.log, [&]() -> Outcome<bool> {
+    return d_.flows.take_attempt(flow_id, d_.settings.otp.max_attempts, now);
+  });
+  if (!taken.ok()) return taken.error();
+  if (!taken.value()) {
+    auto again = live_flow(flow_id);  // says why: completed, expired, or out of attempts
+    if (!again.ok()) return again.error();
+    return invalid_token("Too many wrong codes. Ask for a new link.");
+  }
+  if (!util::constant_time_equal(code_mac(flow_id, code), flow->code_mac)) {
+    count("linkgate_codes_rejected_total", nullptr);
+    if (flow->attempts + 1 >= d_.settings.otp.max_attempts) {
+      guard_store(d_.log, [&]() -> Outcome<bool> {
+        d_.flows.kill(flow_id);
+        return true;
+      });
+      return invalid_token("Too many wrong codes. Ask for a new link.");
+    }
+    return invalid_token("That code is not right. Check it and try again.");
+  }
+  return finish(flow.value());
+}
+
+Outcome<SignedIn> MagicLinkService::finish(const Flow& flow) {
+  const std::int64_t now = d_.services.clock().now_seconds();
+  auto completed = guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.complete(flow.id, now); });
+  if (!completed.ok()) return completed.error();
+  if (!completed.value()) {
+    count("linkgate_links_rejected_total", "used");
+    return used_token("This sign-in was already completed. Ask for a new link.");
+  }
+  sdk::Result<sdk::User> user = sdk::fail(sdk::ErrorCode::not_found, "");
+  if (!flow.subject.empty()) {
+    user = d_.users.get(flow.subject);
+  } else if (d_.settings.signup) {
+    user = d_.users.create(flow.identifier);
+  }
+  if (!user.ok()) {
+    if (user.code() == sdk::ErrorCode::not_found) {
+      count("linkgate_links_rejected_total", "no_user");
+      return invalid_token("This link is not valid.");
+    }
+    d_.log.write(sdk::LogLevel::error, "flow", "user store: " + user.error().message);
+    return unavailable("Sign-in is unavailable right now. Try again in a moment.");
+  }
+  count("linkgate_links_redeemed_total", nullptr);
+  return SignedIn{user.value(), d_.sessions.issue(user.value()), flow.redirect_uri, flow.id};
+}
+
+FlowStatus MagicLinkService::status(const std::string& flow_id) {
+  try {
+    auto f = d_.flows.get(flow_id);
+    if (!f) return FlowStatus::expired;
+    if (f->state == FlowState::completed) return FlowStatus::completed;
+    if (f->state != FlowState::pending || d_.services.clock().now_seconds() >= f->expires_at) {
+      return FlowStatus::expired;
+    }
+    return FlowStatus::pending;
+  } catch (const Poco::Exception&) {
+    return FlowStatus::pending;
+  }
+}
+
+}  // namespace linkgate::flow

@@ -1,0 +1,102 @@
+#pragma once
+// The magic-link flow as plain operations, apart from HTTP: start a sign-in, look at a link
+// without consuming it, redeem a link or a code, ask a flow's status.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/settings.h"
+#include "flow/api_error.h"
+#include "flow/flow_store.h"
+#include "flow/message_templates.h"
+#include "flow/redirect_policy.h"
+#include "linkgate/sdk/host_services.h"
+#include "linkgate/sdk/token_strategy.h"
+#include "linkgate/sdk/user_store.h"
+#include "outbox/delivery_routes.h"
+#include "outbox/outbox_store.h"
+#include "services/log.h"
+#include "services/metrics.h"
+#include "session/session_tokens.h"
+
+namespace linkgate::flow {
+
+struct StartRequest {
+  std::string identifier;
+  std::string redirect_uri;
+  std::string channel;  // "", "email" or "sms"
+  std::string locale;   // explicit choice, may be empty
+  std::vector<std::string> accept_languages;
+  std::string user_agent;
+};
+
+struct Started {
+  std::string flow_id;
+  std::int64_t expires_in = 0;
+  std::string masked_identifier;  // for the check-your-inbox page
+};
+
+struct Preview {
+  sdk::LinkGrant grant;
+  std::string device;
+  std::int64_t requested_at = 0;
+  bool same_browser = false;
+};
+
+struct SignedIn {
+  sdk::User user;
+  session::IssuedSession session;
+  std::string redirect_uri;
+  std::string flow_id;
+};
+
+enum class FlowStatus { pending, completed, expired };
+
+/// Everything the flow needs. References must outlive the service.
+struct FlowDependencies {
+  const config::Settings& settings;
+  sdk::TokenStrategy& tokens;
+  sdk::UserStore& users;
+  FlowStore& flows;
+  outbox::OutboxStore& outbox;
+  const outbox::DeliveryRoutes& routes;
+  const MessageTemplates& templates;
+  const RedirectPolicy& redirects;
+  session::SessionTokens& sessions;
+  sdk::HostServices& services;
+  services::Log& log;
+  services::MetricsRegistry& metrics;
+  std::string server_secret;              // keys the code and identifier hashes
+  std::function<void()> outbox_enqueued;  // wakes the outbox worker
+};
+
+class MagicLinkService {
+ public:
+  explicit MagicLinkService(FlowDependencies deps);
+
+  /// Steps 1–5: validates, finds the user, issues the link and code, stores the message in the
+  /// outbox. The answer is the same whether or not the identifier is a user.
+  Outcome<Started> start(const StartRequest& request);
+  /// What the confirm page shows; consumes nothing.
+  Outcome<Preview> preview(const std::string& token, const std::string& flow_cookie);
+  /// Step 8: consumes the link token (once) and signs the user in.
+  Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie);
+  /// The code path: at most otp.max_attempts tries per flow, compared in constant time.
+  Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code);
+  FlowStatus status(const std::string& flow_id);
+
+  /// The keyed hash of a code, as stored (hex).
+  [[nodiscard]] std::string code_mac(const std::string& flow_id, const std::string& code) const;
+
+ private:
+  Outcome<SignedIn> finish(const Flow& flow);
+  ApiError token_error(const sdk::Error& error, const char* stage);
+  Outcome<Flow> live_flow(const std::string& flow_id);
+  void count(const char* name, const char* reason);
+
+  FlowDependencies d_;
+};
+
+}  // namespace linkgate::flow

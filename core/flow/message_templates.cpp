@@ -1,0 +1,150 @@
+#include "flow/message_templates.h"
+
+#include <kainjow/mustache.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "util/files.h"
+
+namespace linkgate::flow {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+mustache::data to_data(const MessageValues& v) {
+  mustache::data d;
+  d.set("link", v.link);
+  d.set("code", v.code);
+  d.set("minutes", std::to_string(v.minutes));
+  d.set("app_name", v.app_name);
+  d.set("title", v.title);
+  d.set("domain", v.domain);
+  return d;
+}
+
+std::string render_text(const std::string& source, const mustache::data& data) {
+  mustache::mustache tmpl(source);
+  tmpl.set_custom_escape([](const std::string& s) { return s; });  // plain text: no HTML escaping
+  return tmpl.render(data);
+}
+
+std::string render_html(const std::string& source, const mustache::data& data) {
+  mustache::mustache tmpl(source);
+  return tmpl.render(data);
+}
+
+}  // namespace
+
+MessageTemplates::MessageTemplates(const std::string& dir, std::string default_locale)
+    : default_locale_(lower(std::move(default_locale))) {
+  std::string problems;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    Set set;
+    const std::string locale = lower(it->path().filename().string());
+    bool complete = true;
+    for (auto [file, target] : {std::pair{"email.subject", &set.subject}, std::pair{"email.txt", &set.text},
+                                std::pair{"email.html", &set.html}, std::pair{"sms.txt", &set.sms}}) {
+      auto path = (it->path() / file).string();
+      auto content = util::read_file(path);
+      if (!content) {
+        problems += "  " + path + ": missing\n";
+        complete = false;
+        continue;
+      }
+      mustache::mustache check(*content);
+      if (!check.is_valid()) {
+        problems += "  " + path + ": " + check.error_message() + "\n";
+        complete = false;
+        continue;
+      }
+      *target = *content;
+    }
+    while (!set.subject.empty() && (set.subject.back() == '\n' || set.subject.back() == '\r')) set.subject.pop_back();
+    if (complete) sets_[locale] = std::move(set);
+  }
+  if (ec) problems += "  " + dir + ": " + ec.message() + "\n";
+  if (!sets_.count(default_locale_)) {
+    problems += "  " + dir + "/" + default_locale_ + ": no complete templates for the default locale\n";
+  }
+  if (!problems.empty()) throw std::runtime_error("message templates:\n" + problems);
+}
+
+std::string MessageTemplates::choose_locale(const std::vector<std::string>& preferred) const {
+  for (const auto& tag : preferred) {
+    std::string t = lower(tag);
+    if (sets_.count(t)) return t;
+    auto dash = t.find('-');
+    if (dash != std::string::npos && sets_.count(t.substr(0, dash))) return t.substr(0, dash);
+  }
+  return default_locale_;
+}
+
+std::vector<std::string> MessageTemplates::locales() const {
+  std::vector<std::string> out;
+  for (const auto& [locale, set] : sets_) out.push_back(locale);
+  return out;
+}
+
+RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageValues& values,
+                                         const std::vector<std::string>& preferred_locales) const {
+  RenderedMessage out;
+  out.locale = choose_locale(preferred_locales);
+  const Set& set = sets_.at(out.locale);
+  auto data = to_data(values);
+  if (kind == sdk::AddressKind::email) {
+    out.subject = render_text(set.subject, data);
+    // A header must stay one line whatever a value contains.
+    std::replace_if(out.subject.begin(), out.subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    out.text = render_text(set.text, data);
+    out.html = render_html(set.html, data);
+  } else {
+    out.text = render_text(set.sms, data);
+    while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
+  }
+  return out;
+}
+
+std::vector<std::string> parse_accept_language(const std::string& header) {
+  std::vector<std::pair<double, std::string>> weighted;
+  std::size_t start = 0;
+  int order = 0;
+  while (start < header.size() && order < 16) {
+    auto end = header.find(',', start);
+    std::string item = header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? header.size() : end + 1;
+    auto semi = item.find(';');
+    std::string tag = item.substr(0, semi);
+    tag.erase(std::remove(tag.begin(), tag.end(), ' '), tag.end());
+    double q = 1.0;
+    if (semi != std::string::npos) {
+      auto qpos = item.find("q=", semi);
+      if (qpos != std::string::npos) {
+        try {
+          q = std::stod(item.substr(qpos + 2));
+        } catch (...) {
+          q = 0;
+        }
+      }
+    }
+    bool plausible = !tag.empty() && tag.size() <= 35 && tag != "*" &&
+                     std::all_of(tag.begin(), tag.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+    if (plausible && q > 0) weighted.emplace_back(q - order * 1e-6, tag);
+    ++order;
+  }
+  std::stable_sort(weighted.begin(), weighted.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (auto& [q, tag] : weighted) out.push_back(tag);
+  return out;
+}
+
+}  // namespace linkgate::flow

@@ -1,0 +1,80 @@
+#pragma once
+// One HTTP request and its response: body limits, strict JSON and form parsing, content
+// negotiation (JSON or an HTML page for the same outcome), cookies and security headers.
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/settings.h"
+#include "flow/api_error.h"
+
+namespace linkgate::http {
+
+using Fields = std::map<std::string, std::string>;
+
+/// Parses a flat JSON object whose values are strings (numbers and booleans are taken as their
+/// text). Nested objects or arrays, and anything that is not an object, are refused.
+std::optional<Fields> parse_json_fields(const std::string& body, std::string& problem);
+/// Parses application/x-www-form-urlencoded; refuses more than 32 fields.
+std::optional<Fields> parse_form_fields(const std::string& body, std::string& problem);
+
+class Exchange {
+ public:
+  Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+           const config::Settings& settings);
+
+  [[nodiscard]] const std::string& method() const { return request_.getMethod(); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string query(const std::string& name) const;
+  [[nodiscard]] std::string header(const std::string& name) const;
+  [[nodiscard]] std::string cookie(const std::string& name) const;
+  /// The client address: the peer, or X-Forwarded-For's last hop when the peer is a trusted proxy.
+  [[nodiscard]] std::string client_address() const;
+  [[nodiscard]] bool is_form() const;
+  /// A browser: a form post, or an Accept header that prefers text/html.
+  [[nodiscard]] bool wants_html() const;
+  [[nodiscard]] bool https() const;
+
+  /// Reads and parses the body (JSON, or a form where @p form_allowed). On a problem, answers
+  /// 413 / 415 / 400 itself and returns nullopt.
+  std::optional<Fields> read_fields(bool form_allowed = true);
+
+  void send_json(int status, const std::string& json);
+  void send_html(int status, const std::string& html);
+  void send_text(int status, const std::string& content_type, const std::string& body);
+  void send_redirect(const std::string& location);
+  void send_no_content();
+  /// The error as JSON, or as an HTML page for browsers; same status either way.
+  void send_error(const flow::ApiError& error);
+
+  void set_cookie(const std::string& name, const std::string& value, std::int64_t max_age_seconds);
+  void clear_cookie(const std::string& name);
+  /// Marks the response as carrying a token in the URL / auth state: no-store, no-referrer.
+  void sensitive();
+  /// A fresh CSP nonce for an HTML response (sets the header).
+  std::string nonce();
+
+  [[nodiscard]] int status() const { return status_; }
+  [[nodiscard]] bool sent() const { return sent_; }
+  Poco::Net::HTTPServerResponse& response() { return response_; }
+
+ private:
+  void send(int status, const std::string& content_type, const std::string& body);
+
+  Poco::Net::HTTPServerRequest& request_;
+  Poco::Net::HTTPServerResponse& response_;
+  const config::Settings& settings_;
+  std::string path_;
+  std::string query_string_;
+  int status_ = 0;
+  bool sent_ = false;
+};
+
+/// The HTML heading for an error code ("This link has expired").
+std::string error_heading(const std::string& code);
+
+}  // namespace linkgate::http

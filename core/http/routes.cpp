@@ -1,0 +1,290 @@
+#include "http/routes.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
+#include <functional>
+#include <map>
+
+#include "http/pages.h"
+#include "services/log.h"
+
+namespace linkgate::http {
+namespace {
+
+using services::json_escape;
+constexpr const char* kFlowCookie = "lg_flow";
+
+std::string json_str(const std::string& s) { return "\"" + json_escape(s) + "\""; }
+
+PageContext page(Exchange& ex, app::Runtime& rt) { return PageContext{rt.settings().branding, ex.nonce()}; }
+
+std::string user_json(const sdk::User& u) {
+  return "{\"id\":" + json_str(u.id) + ",\"email\":" + json_str(u.email) + ",\"phone\":" + json_str(u.phone) + "}";
+}
+
+void set_session_cookie(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) {
+  ex.set_cookie(rt.settings().session.cookie_name, in.session.token, rt.sessions().ttl_seconds());
+}
+
+// ---- sign-in flow ----
+
+void start_sign_in(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto fields = ex.read_fields();
+  if (!fields) return;
+  flow::StartRequest request;
+  request.identifier = (*fields)["identifier"];
+  request.redirect_uri = (*fields)["redirect_uri"];
+  request.channel = (*fields)["channel"];
+  request.locale = (*fields)["locale"];
+  request.accept_languages = flow::parse_accept_language(ex.header("Accept-Language"));
+  request.user_agent = ex.header("User-Agent");
+  if (request.identifier.empty()) {
+    if (ex.wants_html()) {
+      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri, "Enter your e-mail address or phone number."));
+    } else {
+      ex.send_error(flow::invalid_request("identifier is required."));
+    }
+    return;
+  }
+  auto started = rt.flow().start(request);
+  if (!started.ok()) {
+    if (ex.wants_html() && started.error().code == "invalid_request") {
+      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri, started.error().description));
+    } else {
+      ex.send_error(started.error());
+    }
+    return;
+  }
+  ex.set_cookie(kFlowCookie, started->flow_id, started->expires_in);
+  if (ex.wants_html()) {
+    ex.send_html(202, check_inbox_page(page(ex, rt), started->masked_identifier, started->flow_id,
+                                       request.redirect_uri, static_cast<int>((started->expires_in + 59) / 60), ""));
+    return;
+  }
+  ex.send_json(202, "{\"status\":\"sent\",\"flow_id\":" + json_str(started->flow_id) +
+                        ",\"expires_in\":" + std::to_string(started->expires_in) + "}");
+}
+
+void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) {
+  set_session_cookie(ex, rt, in);
+  ex.clear_cookie(kFlowCookie);
+  if (ex.wants_html()) {
+    ex.send_redirect(in.redirect_uri.empty() ? "/signed-in" : in.redirect_uri);
+    return;
+  }
+  ex.send_json(200, "{\"access_token\":" + json_str(in.session.token) + ",\"token_type\":\"Bearer\",\"expires_in\":" +
+                        std::to_string(rt.sessions().ttl_seconds()) + ",\"user\":" + user_json(in.user) + "}");
+}
+
+void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
+  auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie));
+  if (!in.ok()) {
+    ex.send_error(in.error());
+    return;
+  }
+  answer_signed_in(ex, rt, in.value());
+}
+
+void show_confirm_page(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  const std::string token = ex.query("token");
+  if (token.empty()) {
+    ex.send_error(flow::invalid_request("The link is incomplete: it has no token."));
+    return;
+  }
+  if (!rt.settings().verify.confirm_page) {
+    redeem_link(ex, rt, token);
+    return;
+  }
+  auto preview = rt.flow().preview(token, ex.cookie(kFlowCookie));
+  if (!preview.ok()) {
+    ex.send_error(preview.error());
+    return;
+  }
+  std::string when = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(preview->requested_at),
+                                                     "%H:%M UTC on %e %b %Y");
+  ex.send_html(200, confirm_page(page(ex, rt), token, preview->device, when, preview->same_browser));
+}
+
+void redeem_link_post(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto fields = ex.read_fields();
+  if (!fields) return;
+  const std::string token = (*fields)["token"];
+  if (token.empty()) {
+    ex.send_error(flow::invalid_request("token is required."));
+    return;
+  }
+  redeem_link(ex, rt, token);
+}
+
+void redeem_code(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto fields = ex.read_fields();
+  if (!fields) return;
+  std::string flow_id = (*fields)["flow_id"];
+  if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
+  auto in = rt.flow().redeem_code(flow_id, (*fields)["code"]);
+  if (!in.ok()) {
+    const auto& e = in.error();
+    if (ex.wants_html() && e.description.find("not right") != std::string::npos) {
+      ex.send_html(e.status, check_inbox_page(page(ex, rt), "your address", flow_id, "", 0, e.description));
+      return;
+    }
+    ex.send_error(e);
+    return;
+  }
+  answer_signed_in(ex, rt, in.value());
+}
+
+void flow_status(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  std::string flow_id = ex.query("flow_id");
+  if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
+  if (flow_id.empty()) {
+    ex.send_error(flow::invalid_request("flow_id is required."));
+    return;
+  }
+  const char* names[] = {"pending", "completed", "expired"};
+  ex.send_json(200, std::string("{\"status\":\"") + names[static_cast<int>(rt.flow().status(flow_id))] + "\"}");
+}
+
+// ---- sessions ----
+
+std::string presented_session(Exchange& ex, app::Runtime& rt) {
+  std::string auth = ex.header("Authorization");
+  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0)) return auth.substr(7);
+  return ex.cookie(rt.settings().session.cookie_name);
+}
+
+void session_info(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto claims = rt.sessions().verify(presented_session(ex, rt));
+  if (!claims.ok()) {
+    if (claims.code() == sdk::ErrorCode::unavailable) {
+      ex.send_error(flow::unavailable("Sessions cannot be checked right now."));
+      return;
+    }
+    ex.response().set("WWW-Authenticate", "Bearer");
+    ex.send_error({401, "unauthorized", "No valid session."});
+    return;
+  }
+  ex.send_json(200, "{\"sub\":" + json_str(claims->sub) + ",\"email\":" + json_str(claims->email) +
+                        ",\"phone\":" + json_str(claims->phone) + ",\"exp\":" + std::to_string(claims->exp) + "}");
+}
+
+void logout(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto claims = rt.sessions().verify(presented_session(ex, rt));
+  if (claims.ok()) {
+    auto revoked = rt.sessions().revoke(claims.value());
+    if (!revoked.ok()) {
+      ex.send_error(flow::unavailable("The session could not be revoked right now."));
+      return;
+    }
+    rt.metrics().add("linkgate_sessions_revoked_total", {}, 1, "Sessions ended by logout");
+  }
+  ex.clear_cookie(rt.settings().session.cookie_name);
+  if (ex.wants_html()) {
+    ex.send_redirect("/");
+    return;
+  }
+  ex.send_no_content();
+}
+
+void jwks(Exchange& ex, app::Runtime& rt) {
+  ex.response().set("Cache-Control", "public, max-age=300");
+  ex.send_text(200, "application/jwk-set+json", rt.signing_keys().jwks_json());
+}
+
+// ---- pages ----
+
+void home(Exchange& ex, app::Runtime& rt) {
+  std::string redirect = ex.query("redirect_uri");
+  ex.send_html(200, sign_in_page(page(ex, rt), redirect, ""));
+}
+
+void signed_in(Exchange& ex, app::Runtime& rt) {
+  ex.sensitive();
+  auto claims = rt.sessions().verify(ex.cookie(rt.settings().session.cookie_name));
+  std::string who = claims.ok() ? (claims->email.empty() ? claims->phone : claims->email) : "";
+  if (!claims.ok()) {
+    ex.send_html(401, error_page(page(ex, rt), "You are not signed in", "Sign in to continue.", false));
+    return;
+  }
+  ex.send_html(200, success_page(page(ex, rt), who));
+}
+
+// ---- operations ----
+
+void healthz(Exchange& ex, app::Runtime&) { ex.send_json(200, "{\"status\":\"ok\"}"); }
+
+void readyz(Exchange& ex, app::Runtime& rt) {
+  std::string failing;
+  for (const auto& [what, problem] : rt.readiness()) {
+    if (!problem.empty()) failing += (failing.empty() ? "" : ",") + json_str(what);
+  }
+  if (!failing.empty()) {
+    ex.send_json(503, "{\"status\":\"unavailable\",\"failing\":[" + failing + "]}");
+    return;
+  }
+  ex.send_json(200, "{\"status\":\"ready\"}");
+}
+
+void metrics(Exchange& ex, app::Runtime& rt) {
+  ex.send_text(200, "text/plain; version=0.0.4", rt.metrics().render());
+}
+
+using Handler = std::function<void(Exchange&, app::Runtime&)>;
+
+const std::map<std::string, std::map<std::string, Handler>>& route_table() {
+  static const std::map<std::string, std::map<std::string, Handler>> table{
+      {"/", {{"GET", home}}},
+      {"/signed-in", {{"GET", signed_in}}},
+      {"/v1/magic-links", {{"POST", start_sign_in}}},
+      {"/v1/magic-links/verify", {{"GET", show_confirm_page}, {"POST", redeem_link_post}}},
+      {"/v1/otp/verify", {{"POST", redeem_code}}},
+      {"/v1/magic-links/status", {{"GET", flow_status}}},
+      {"/.well-known/jwks.json", {{"GET", jwks}}},
+      {"/v1/session", {{"GET", session_info}}},
+      {"/v1/session/logout", {{"POST", logout}}},
+      {"/healthz", {{"GET", healthz}}},
+      {"/readyz", {{"GET", readyz}}},
+      {"/metrics", {{"GET", metrics}}},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::string route_label(const std::string& path) {
+  return route_table().count(path) ? path : "other";
+}
+
+void dispatch(Exchange& ex, app::Runtime& rt) {
+  const auto& table = route_table();
+  auto route = table.find(ex.path());
+  if (route == table.end()) {
+    ex.send_error({404, "not_found", "There is nothing here."});
+    return;
+  }
+  std::string method = ex.method() == "HEAD" ? "GET" : ex.method();
+  auto handler = route->second.find(method);
+  if (handler == route->second.end()) {
+    std::string allow;
+    for (const auto& [m, h] : route->second) allow += (allow.empty() ? "" : ", ") + m;
+    ex.response().set("Allow", allow);
+    ex.send_error({405, "method_not_allowed", "Use " + allow + " here."});
+    return;
+  }
+  try {
+    handler->second(ex, rt);
+  } catch (const std::exception& e) {
+    rt.log().write(sdk::LogLevel::error, "http", "unhandled failure on " + ex.path() + ": " + e.what());
+    if (!ex.sent()) ex.send_error(flow::internal_error());
+  }
+}
+
+}  // namespace linkgate::http

@@ -1,0 +1,148 @@
+// linkgate: passwordless sign-in server. `linkgate serve --config FILE`.
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.h"
+#include "app/server.h"
+#include "config/settings_loader.h"
+#include "linkgate/sdk/version.h"
+
+namespace {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+class ServeApplication final : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(Option("config", "c", "configuration file").required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("help", "h", "show this help").required(false));
+  }
+
+  void handleOption(const std::string& name, const std::string& value) override {
+    ServerApplication::handleOption(name, value);
+    if (name == "config") config_file_ = value;
+    if (name == "help") help_ = true;
+  }
+
+  int main(const std::vector<std::string>&) override {
+    if (help_) {
+      Poco::Util::HelpFormatter help(options());
+      help.setCommand("linkgate serve");
+      help.setUsage("--config FILE");
+      help.format(std::cout);
+      return EXIT_OK;
+    }
+    using namespace linkgate;
+    config::Diagnostics diagnostics;
+    auto settings = config::load_settings_file(config_file_, diagnostics);
+    if (!settings) {
+      for (const auto& e : diagnostics.errors()) std::cerr << config_file_ << ": " << e.to_string() << "\n";
+      return EXIT_CONFIG;
+    }
+    auto shared = app::SharedState::create(*settings);
+    auto& log = *shared->services.log;
+    std::unique_ptr<app::Server> server;
+    try {
+      server = std::make_unique<app::Server>(*settings, shared);
+    } catch (const std::exception& e) {
+      log.write(linkgate::sdk::LogLevel::error, "core", std::string("cannot start: ") + e.what());
+      return EXIT_CONFIG;
+    }
+    server->start();
+    for (auto port : server->ports()) {
+      log.write(linkgate::sdk::LogLevel::info, "core", "listening on " + std::string(settings->server.https() ? "https" : "http") +
+                                                           "://" + settings->server.listen.front().host + ":" + std::to_string(port));
+    }
+    log.write(linkgate::sdk::LogLevel::info, "core", "sign in at " + settings->server.public_base_url + "/");
+
+    std::atomic<bool> stopping{false};
+    std::thread reloader([&] {
+      sigset_t hup;
+      sigemptyset(&hup);
+      sigaddset(&hup, SIGHUP);
+      timespec tick{0, 250'000'000};
+      while (!stopping) {
+        if (sigtimedwait(&hup, nullptr, &tick) != SIGHUP) continue;
+        config::Diagnostics reload_diagnostics;
+        auto next = config::load_settings_file(config_file_, reload_diagnostics);
+        if (!next) {
+          log.write(linkgate::sdk::LogLevel::error, "core", "reload refused, keeping the running configuration:\n" +
+                                                                reload_diagnostics.to_string());
+          continue;
+        }
+        auto error = server->reload(*next);
+        if (error.empty()) {
+          log.write(linkgate::sdk::LogLevel::info, "core", "configuration reloaded from " + config_file_);
+        } else {
+          log.write(linkgate::sdk::LogLevel::error, "core", "reload refused, keeping the running configuration: " + error);
+        }
+      }
+    });
+    waitForTerminationRequest();
+    log.write(linkgate::sdk::LogLevel::info, "core", "stopping");
+    stopping = true;
+    reloader.join();
+    server->stop();
+    return EXIT_OK;
+  }
+
+ private:
+  std::string config_file_ = "configs/linkgate.yaml";
+  bool help_ = false;
+};
+
+int usage(std::ostream& out) {
+  out << "usage: linkgate <command> [--config FILE]\n"
+         "  serve          serve HTTP (SIGHUP reloads the configuration)\n"
+         "  check-config   validate the configuration and every plugin block\n"
+         "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
+         "  version        print the server and SDK versions\n";
+  return 2;
+}
+
+std::string config_argument(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--config" || a == "-c") && i + 1 < argc) return argv[i + 1];
+    if (a.rfind("--config=", 0) == 0) return a.substr(9);
+  }
+  return "configs/linkgate.yaml";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage(std::cerr);
+  const std::string command = argv[1];
+  if (command == "serve") {
+    // Every thread inherits this mask, so SIGHUP reaches only the reload thread's sigtimedwait.
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, nullptr);
+    ServeApplication app;
+    std::vector<char*> args{argv[0]};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    return app.run(static_cast<int>(args.size()), args.data());
+  }
+  if (command == "check-config") return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "plugins") return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "version" || command == "--version") {
+    std::cout << "linkgate " << LINKGATE_SDK_VERSION << " (plugin SDK " << LINKGATE_SDK_VERSION << ", ABI "
+              << LINKGATE_SDK_ABI_VERSION << ")\n";
+    return 0;
+  }
+  return usage(std::cerr);
+}

@@ -1,0 +1,156 @@
+#include "outbox/outbox_store.h"
+
+#include <stdexcept>
+
+#include "util/base64url.h"
+#include "util/crypto.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace linkgate::outbox {
+
+OutboxStore::OutboxStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
+  try {
+    auto s = db_->session();
+    s << "CREATE TABLE IF NOT EXISTS lg_outbox ("
+         " id TEXT PRIMARY KEY,"
+         " flow_id TEXT NOT NULL,"
+         " kind INTEGER NOT NULL,"
+         " recipient TEXT NOT NULL,"
+         " locale TEXT NOT NULL,"
+         " subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,"
+         " link TEXT NOT NULL, code TEXT NOT NULL,"
+         " state TEXT NOT NULL,"
+         " attempts INTEGER NOT NULL DEFAULT 0,"
+         " channel_index INTEGER NOT NULL DEFAULT 0,"
+         " next_attempt_at BIGINT NOT NULL,"
+         " lease_until BIGINT NOT NULL DEFAULT 0,"
+         " claim TEXT NOT NULL DEFAULT '',"
+         " last_error TEXT NOT NULL DEFAULT '',"
+         " expires_at BIGINT NOT NULL,"
+         " created_at BIGINT NOT NULL,"
+         " updated_at BIGINT NOT NULL)",
+        now;
+    s << "CREATE INDEX IF NOT EXISTS lg_outbox_due ON lg_outbox (state, next_attempt_at)", now;
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("outbox store: " + e.displayText());
+  }
+}
+
+void OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
+  auto s = db_->session();
+  int kind = static_cast<int>(m.kind);
+  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
+       " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
+      useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale), useRef(m.subject),
+      useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code), useRef(m.channel_index),
+      use(now_seconds), useRef(m.expires_at), use(now_seconds), use(now_seconds), now;
+}
+
+void OutboxStore::record_suppressed(const std::string& id, const std::string& flow_id,
+                                    std::int64_t now_seconds) {
+  auto s = db_->session();
+  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
+       " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
+       " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)",
+      useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
+      now;
+}
+
+std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::int64_t lease_seconds) {
+  auto s = db_->session();
+  std::string claim = util::base64url_encode(util::random_bytes(12));
+  std::int64_t lease = now_seconds + lease_seconds;
+  Poco::Data::Statement update(s);
+  // The outer state test is re-checked by the database after it locks the row, so two workers
+  // (or two servers) can never claim the same message at once.
+  update << "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = attempts + 1,"
+            " updated_at = ?"
+            " WHERE id IN (SELECT id FROM lg_outbox"
+            "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?)"
+            "   ORDER BY next_attempt_at LIMIT 1)"
+            " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?))",
+      useRef(claim), use(lease), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
+      use(now_seconds);
+  if (update.execute() != 1) return std::nullopt;
+  OutboxMessage m;
+  int kind = 0;
+  Poco::Data::Statement select(s);
+  select << "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
+            " channel_index, expires_at FROM lg_outbox WHERE claim = ?",
+      useRef(claim), into(m.id), into(m.flow_id), into(kind), into(m.recipient), into(m.locale),
+      into(m.subject), into(m.text), into(m.html), into(m.link), into(m.code), into(m.attempts),
+      into(m.channel_index), into(m.expires_at), limit(1);
+  if (select.execute() == 0) return std::nullopt;
+  m.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+  return m;
+}
+
+void OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
+  auto s = db_->session();
+  s << "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = '',"
+       " last_error = '', claim = '', updated_at = ? WHERE id = ?",
+      use(now_seconds), useRef(id), now;
+}
+
+void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at, const std::string& error) {
+  auto s = db_->session();
+  std::string e = error.substr(0, 500);
+  s << "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
+       " updated_at = ? WHERE id = ?",
+      use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
+}
+
+void OutboxStore::mark_dead(const std::string& id, const std::string& reason, std::int64_t now_seconds) {
+  auto s = db_->session();
+  std::string e = reason.substr(0, 500);
+  s << "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = '',"
+       " last_error = ?, claim = '', updated_at = ? WHERE id = ?",
+      use(e), use(now_seconds), useRef(id), now;
+}
+
+void OutboxStore::move_to_channel(const std::string& id, int channel_index, std::int64_t now_seconds) {
+  auto s = db_->session();
+  s << "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = '',"
+       " updated_at = ? WHERE id = ?",
+      use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
+}
+
+std::int64_t OutboxStore::depth() {
+  auto s = db_->session();
+  std::int64_t n = 0;
+  s << "SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')", into(n), now;
+  return n;
+}
+
+std::map<std::string, std::int64_t> OutboxStore::counts() {
+  auto s = db_->session();
+  std::vector<std::string> states;
+  std::vector<std::int64_t> numbers;
+  s << "SELECT state, COUNT(*) FROM lg_outbox GROUP BY state", into(states), into(numbers), now;
+  std::map<std::string, std::int64_t> out;
+  for (std::size_t i = 0; i < states.size(); ++i) out[states[i]] = numbers[i];
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> OutboxStore::state_of(const std::string& id) {
+  auto s = db_->session();
+  std::string state, error;
+  Poco::Data::Statement select(s);
+  select << "SELECT state, last_error FROM lg_outbox WHERE id = ?", useRef(id), into(state), into(error), limit(1);
+  if (select.execute() == 0) return std::nullopt;
+  return std::make_pair(state, error);
+}
+
+std::optional<std::string> OutboxStore::body_of(const std::string& id) {
+  auto s = db_->session();
+  std::string body;
+  Poco::Data::Statement select(s);
+  select << "SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?", useRef(id),
+      into(body), limit(1);
+  if (select.execute() == 0) return std::nullopt;
+  return body;
+}
+
+}  // namespace linkgate::outbox

@@ -1,0 +1,61 @@
+#pragma once
+// The durable outbox: every sign-in message is stored here before the request is answered,
+// and stays until a channel accepted it. A delivered (or dead) message keeps only metadata:
+// its link and code are erased, so no usable secret lingers on disk.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "linkgate/sdk/types.h"
+#include "store/database.h"
+
+namespace linkgate::outbox {
+
+struct OutboxMessage {
+  std::string id;
+  std::string flow_id;
+  sdk::AddressKind kind = sdk::AddressKind::email;
+  std::string recipient;
+  std::string locale;
+  std::string subject, text, html, link, code;
+  int attempts = 0;        // tries so far, including the one being made after claim()
+  int channel_index = 0;   // index into the delivery list; moves on after a permanent failure
+  std::int64_t expires_at = 0;  // the link's expiry: sending after it is pointless
+};
+
+class OutboxStore {
+ public:
+  /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
+  explicit OutboxStore(std::shared_ptr<store::Database> db);
+
+  /// Stores @p message as pending, due now.
+  void enqueue(const OutboxMessage& message, std::int64_t now);
+  /// Records that a flow's message was deliberately not sent (the identifier is no user): the
+  /// same write as enqueue(), so both paths cost the same.
+  void record_suppressed(const std::string& id, const std::string& flow_id, std::int64_t now);
+
+  /// Claims the next due message (pending and due, or sending with an expired lease) for
+  /// @p lease_seconds, counting one attempt. nullopt when nothing is due.
+  std::optional<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
+  void mark_sent(const std::string& id, std::int64_t now);
+  void mark_retry(const std::string& id, std::int64_t next_attempt_at, const std::string& error);
+  void mark_dead(const std::string& id, const std::string& reason, std::int64_t now);
+  void move_to_channel(const std::string& id, int channel_index, std::int64_t now);
+
+  /// Messages not yet delivered (pending or being sent).
+  std::int64_t depth();
+  /// Count per state (pending, sending, sent, dead, suppressed).
+  std::map<std::string, std::int64_t> counts();
+  /// The state and last error of one message, for tests and operators.
+  std::optional<std::pair<std::string, std::string>> state_of(const std::string& id);
+  /// The body columns of one message (to prove erasure): subject+text+html+link+code joined.
+  std::optional<std::string> body_of(const std::string& id);
+
+ private:
+  std::shared_ptr<store::Database> db_;
+};
+
+}  // namespace linkgate::outbox

@@ -1,0 +1,167 @@
+#include "outbox/outbox_worker.h"
+
+#include <Poco/Exception.h>
+
+#include "identity/identifier.h"
+#include "outbox/retry_policy.h"
+#include "util/crypto.h"
+
+namespace linkgate::outbox {
+namespace {
+
+double random_unit() {
+  auto bytes = util::random_bytes(4);
+  std::uint32_t n = 0;
+  for (unsigned char c : bytes) n = (n << 8) | c;
+  return n / 4294967296.0;
+}
+
+sdk::Result<void> guarded_send(sdk::DeliveryChannel& channel, const sdk::Message& message) {
+  try {
+    return channel.send(message);
+  } catch (const std::exception& e) {
+    return sdk::fail(sdk::ErrorCode::retryable, std::string("channel threw: ") + e.what());
+  } catch (...) {
+    return sdk::fail(sdk::ErrorCode::retryable, "channel threw a non-standard exception");
+  }
+}
+
+}  // namespace
+
+OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes routes,
+                           WorkerSettings settings, services::Log& log,
+                           services::MetricsRegistry& metrics, const sdk::Clock& clock)
+    : store_(std::move(store)),
+      routes_(std::move(routes)),
+      settings_(settings),
+      log_(log),
+      metrics_(metrics),
+      clock_(clock) {}
+
+OutboxWorker::~OutboxWorker() { stop(); }
+
+void OutboxWorker::start() {
+  std::lock_guard lock(mutex_);
+  stopping_ = false;
+  for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+void OutboxWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void OutboxWorker::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    ++pending_wakes_;
+  }
+  wake_.notify_one();
+}
+
+void OutboxWorker::run() {
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    int handled = 0;
+    try {
+      handled = drain_once();
+    } catch (const std::exception& e) {
+      log_.write(sdk::LogLevel::error, "outbox", std::string("outbox store failed: ") + e.what());
+    }
+    if (handled == 0) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || pending_wakes_ > 0; });
+      if (pending_wakes_ > 0) --pending_wakes_;
+    }
+  }
+}
+
+int OutboxWorker::drain_once() {
+  int handled = 0;
+  while (auto message = store_->claim(clock_.now_seconds(), settings_.lease_seconds)) {
+    deliver(std::move(*message));
+    ++handled;
+    std::lock_guard lock(mutex_);
+    if (stopping_) break;
+  }
+  try {
+    metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(store_->depth()),
+                 "Messages waiting to be delivered");
+  } catch (const Poco::Exception&) {
+  }
+  return handled;
+}
+
+void OutboxWorker::deliver(OutboxMessage m) {
+  const std::int64_t now = clock_.now_seconds();
+  const std::string who = identity::mask({m.kind, m.recipient});
+  auto route = route_for(routes_, m.kind, m.channel_index);
+  if (!route) {
+    store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)), now);
+    metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
+                 "Delivery attempts by channel and outcome");
+    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead: no channel for " +
+                                                   sdk::to_string(m.kind));
+    return;
+  }
+  if (now >= m.expires_at) {
+    store_->mark_dead(m.id, "the link expired before it could be delivered", now);
+    log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who +
+                                                     " expired before delivery");
+    return;
+  }
+  const auto& r = routes_[static_cast<std::size_t>(*route)];
+  sdk::Message message{m.id, m.kind, m.recipient, m.subject, m.text, m.html, m.link, m.code, m.locale, m.attempts};
+  auto result = guarded_send(*r.channel, message);
+  if (result.ok()) {
+    store_->mark_sent(m.id, clock_.now_seconds());
+    metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
+                 "Delivery attempts by channel and outcome");
+    log_.write(sdk::LogLevel::info, "outbox", "message " + m.id + " delivered to " + who + " by " + r.plugin +
+                                                  " (attempt " + std::to_string(m.attempts) + ")");
+    return;
+  }
+  const std::string error = result.error().message;
+  const bool permanent = result.code() == sdk::ErrorCode::permanent || result.code() == sdk::ErrorCode::invalid;
+  if (permanent) {
+    metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
+    if (auto next = route_for(routes_, m.kind, *route + 1)) {
+      store_->move_to_channel(m.id, *next, clock_.now_seconds());
+      log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who + ": " + r.plugin +
+                                                       " failed permanently (" + error + "); trying " +
+                                                       routes_[static_cast<std::size_t>(*next)].plugin);
+      notify();
+      return;
+    }
+    store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
+    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead: " + r.plugin +
+                                                   " failed permanently: " + error);
+    return;
+  }
+  if (m.attempts >= settings_.max_attempts) {
+    metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
+    store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
+    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead after " +
+                                                   std::to_string(m.attempts) + " attempts: " + error);
+    return;
+  }
+  auto delay = backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
+  std::int64_t next = clock_.now_seconds() + std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
+  store_->mark_retry(m.id, next, r.plugin + ": " + error);
+  metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
+  log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who + ": " + r.plugin + " failed (" +
+                                                   error + "); retry " + std::to_string(m.attempts + 1) +
+                                                   " in " + std::to_string(next - clock_.now_seconds()) + "s");
+}
+
+}  // namespace linkgate::outbox

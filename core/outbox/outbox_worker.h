@@ -1,0 +1,59 @@
+#pragma once
+// Worker threads that drain the outbox through the delivery channels.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "config/duration.h"
+#include "linkgate/sdk/host_services.h"
+#include "outbox/delivery_routes.h"
+#include "outbox/outbox_store.h"
+#include "services/log.h"
+#include "services/metrics.h"
+
+namespace linkgate::outbox {
+
+struct WorkerSettings {
+  int threads = 2;
+  int max_attempts = 8;
+  config::BackoffRange backoff{std::chrono::seconds(2), std::chrono::minutes(10)};
+  std::chrono::milliseconds poll_interval{500};
+  std::int64_t lease_seconds = 120;  // longer than any channel's timeout
+};
+
+class OutboxWorker {
+ public:
+  OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes routes, WorkerSettings settings,
+               services::Log& log, services::MetricsRegistry& metrics, const sdk::Clock& clock);
+  ~OutboxWorker();
+
+  void start();
+  /// Stops the threads after their current send. Messages not yet sent stay in the store.
+  void stop();
+  /// Wakes a worker now (a message was just enqueued).
+  void notify();
+  /// Delivers what is due, on the calling thread; returns how many messages were handled.
+  int drain_once();
+
+ private:
+  void run();
+  void deliver(OutboxMessage message);
+
+  std::shared_ptr<OutboxStore> store_;
+  DeliveryRoutes routes_;
+  WorkerSettings settings_;
+  services::Log& log_;
+  services::MetricsRegistry& metrics_;
+  const sdk::Clock& clock_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::uint64_t pending_wakes_ = 0;
+};
+
+}  // namespace linkgate::outbox

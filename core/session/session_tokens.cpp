@@ -1,0 +1,101 @@
+#include "session/session_tokens.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/JWT/JWTException.h>
+#include <Poco/JWT/Token.h>
+
+#include "util/base64url.h"
+
+namespace linkgate::session {
+namespace {
+
+constexpr const char* kRevokedPrefix = "session-revoked:";
+constexpr std::int64_t kLeeway = 5;
+
+std::string text_claim(const Poco::JSON::Object& o, const std::string& name) {
+  if (!o.has(name)) return "";
+  auto v = o.get(name);
+  return v.isString() ? v.extract<std::string>() : "";
+}
+
+}  // namespace
+
+SessionTokens::SessionTokens(SigningKeys& keys, std::string issuer, std::string audience,
+                             std::chrono::milliseconds ttl, sdk::HostServices& services)
+    : keys_(keys), issuer_(std::move(issuer)), audience_(std::move(audience)), ttl_(ttl), services_(services) {}
+
+IssuedSession SessionTokens::issue(const sdk::User& user) {
+  auto key = keys_.current();
+  const std::int64_t now = services_.clock().now_seconds();
+  const std::int64_t exp = now + ttl_seconds();
+  Poco::JWT::Token token;
+  token.setType("JWT");
+  token.header().set("kid", key->kid);
+  auto& p = token.payload();
+  p.set("iss", issuer_);
+  p.set("sub", user.id);
+  p.set("aud", audience_);
+  p.set("iat", now);
+  p.set("exp", exp);
+  p.set("jti", util::base64url_encode(services_.random().bytes(16)));
+  if (!user.email.empty()) p.set("email", user.email);
+  if (!user.phone.empty()) p.set("phone_number", user.phone);
+  return {key->signer->sign(token, "ES256"), exp};
+}
+
+sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
+  if (token.empty() || token.size() > 4096) return sdk::fail(sdk::ErrorCode::invalid, "no token");
+  auto dot = token.find('.');
+  if (dot == std::string::npos) return sdk::fail(sdk::ErrorCode::invalid, "not a JWT");
+  auto header_json = util::base64url_decode(std::string_view(token).substr(0, dot));
+  if (!header_json) return sdk::fail(sdk::ErrorCode::invalid, "bad header");
+  std::string kid;
+  try {
+    auto header = Poco::JSON::Parser().parse(*header_json).extract<Poco::JSON::Object::Ptr>();
+    if (text_claim(*header, "alg") != "ES256") return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
+    kid = text_claim(*header, "kid");
+  } catch (const Poco::Exception&) {
+    return sdk::fail(sdk::ErrorCode::invalid, "bad header");
+  }
+  auto key = keys_.find(kid);
+  if (!key) return sdk::fail(sdk::ErrorCode::invalid, "unknown key id");
+  auto last_dot = token.rfind('.');
+  auto signature = util::base64url_decode(std::string_view(token).substr(last_dot + 1));
+  if (!signature || signature->size() != 64) return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
+  Poco::JWT::Token parsed;
+  try {
+    if (!key->signer->tryVerify(token, parsed)) return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+  } catch (const Poco::Exception&) {
+    return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
+  }
+  const auto& p = parsed.payload();
+  SessionClaims c;
+  c.sub = text_claim(p, "sub");
+  c.jti = text_claim(p, "jti");
+  c.email = text_claim(p, "email");
+  c.phone = text_claim(p, "phone_number");
+  try {
+    c.iat = p.getValue<std::int64_t>("iat");
+    c.exp = p.getValue<std::int64_t>("exp");
+  } catch (const Poco::Exception&) {
+    return sdk::fail(sdk::ErrorCode::invalid, "missing times");
+  }
+  if (text_claim(p, "iss") != issuer_ || text_claim(p, "aud") != audience_ || c.sub.empty() || c.jti.empty()) {
+    return sdk::fail(sdk::ErrorCode::invalid, "wrong issuer, audience or subject");
+  }
+  const std::int64_t now = services_.clock().now_seconds();
+  if (now >= c.exp + kLeeway) return sdk::fail(sdk::ErrorCode::expired, "expired");
+  if (c.iat > now + kLeeway) return sdk::fail(sdk::ErrorCode::invalid, "issued in the future");
+  auto revoked = services_.expiring_keys().contains(kRevokedPrefix + c.jti);
+  if (!revoked.ok()) return revoked.error();
+  if (revoked.value()) return sdk::fail(sdk::ErrorCode::used, "revoked");
+  return c;
+}
+
+sdk::Result<void> SessionTokens::revoke(const SessionClaims& claims) {
+  auto r = services_.expiring_keys().insert_if_absent(kRevokedPrefix + claims.jti, claims.exp + kLeeway);
+  if (!r.ok()) return r.error();
+  return sdk::success();
+}
+
+}  // namespace linkgate::session

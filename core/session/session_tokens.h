@@ -1,0 +1,43 @@
+#pragma once
+// Access tokens: ES256 JWTs with `kid`, verifiable by any JWT library through the JWKS.
+
+#include <chrono>
+#include <string>
+
+#include "linkgate/sdk/host_services.h"
+#include "linkgate/sdk/types.h"
+#include "session/signing_keys.h"
+
+namespace linkgate::session {
+
+struct SessionClaims {
+  std::string sub, email, phone, jti;
+  std::int64_t iat = 0, exp = 0;
+};
+
+struct IssuedSession {
+  std::string token;
+  std::int64_t expires_at = 0;
+};
+
+class SessionTokens {
+ public:
+  SessionTokens(SigningKeys& keys, std::string issuer, std::string audience,
+                std::chrono::milliseconds ttl, sdk::HostServices& services);
+
+  IssuedSession issue(const sdk::User& user);
+  /// Checks signature (by `kid`, ES256 only), issuer, audience, expiry and revocation.
+  sdk::Result<SessionClaims> verify(const std::string& token);
+  /// Revokes the session until it would have expired anyway.
+  sdk::Result<void> revoke(const SessionClaims& claims);
+  [[nodiscard]] std::int64_t ttl_seconds() const { return ttl_.count() / 1000; }
+
+ private:
+  SigningKeys& keys_;
+  std::string issuer_;
+  std::string audience_;
+  std::chrono::milliseconds ttl_;
+  sdk::HostServices& services_;
+};
+
+}  // namespace linkgate::session

@@ -1,0 +1,66 @@
+#pragma once
+// ES256 keys that sign access tokens, kept as PEM files in session.signing_keys.dir.
+// The newest key signs; older keys stay published in the JWKS until every token they signed
+// has expired.
+
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/JWT/Signer.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "linkgate/sdk/host_services.h"
+
+namespace linkgate::session {
+
+struct SigningKey {
+  std::string kid;         // RFC 7638 JWK thumbprint
+  std::string file;
+  std::int64_t created_at = 0;
+  std::string public_jwk;  // {"kty":"EC",...} as JSON
+  std::shared_ptr<Poco::JWT::Signer> signer;  // pinned to ES256
+};
+
+class SigningKeys {
+ public:
+  /// Loads every `session-*.pem` in @p dir; generates a key (mode 0600) when there is none or
+  /// the newest is older than @p rotate_every. Throws std::runtime_error naming the file on a
+  /// key that cannot be read.
+  SigningKeys(std::string dir, std::chrono::milliseconds rotate_every,
+              std::chrono::milliseconds token_ttl, const sdk::Clock& clock);
+
+  /// The key new tokens are signed with.
+  [[nodiscard]] std::shared_ptr<const SigningKey> current() const;
+  /// A published key by id, or nullptr.
+  [[nodiscard]] std::shared_ptr<const SigningKey> find(const std::string& kid) const;
+  /// The JWK Set of every published key.
+  [[nodiscard]] std::string jwks_json() const;
+  /// Makes a new signing key now (`linkgate keys rotate`); older keys stay published.
+  void rotate();
+  /// Rotates if the current key is older than rotate_every; drops keys no token can need.
+  void maintain();
+
+ private:
+  void load_locked();
+  void generate_locked(std::int64_t created_at);
+
+  std::string dir_;
+  std::chrono::milliseconds rotate_every_;
+  std::chrono::milliseconds token_ttl_;
+  const sdk::Clock& clock_;
+  mutable std::mutex mutex_;
+  std::vector<std::shared_ptr<const SigningKey>> keys_;  // oldest first
+};
+
+/// Reads a PEM private key and returns its public JWK (EC P-256) and RFC 7638 thumbprint.
+struct PublicJwk {
+  std::string json;
+  std::string thumbprint;
+};
+PublicJwk public_jwk_from_pem(const std::string& pem);
+
+}  // namespace linkgate::session
