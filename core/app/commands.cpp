@@ -8,7 +8,9 @@ namespace linkgate::app {
 
 int check_config(const std::string& file, std::ostream& out, std::ostream& err) {
   config::Diagnostics diagnostics;
-  auto settings = config::load_settings_file(file, diagnostics);
+  // Plugin blocks are checked even when core keys have problems: one run lists everything.
+  auto text = config::read_config_file(file, diagnostics);
+  auto settings = text ? config::read_settings_best_effort(*text, file, diagnostics) : std::nullopt;
   if (settings) {
     plugin_host::PluginHost host(settings->plugin_search_paths);
     resolve_plugins(*settings, host, diagnostics);

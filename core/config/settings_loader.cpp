@@ -246,8 +246,8 @@ void read_rest(MapReader& root, Settings& s) {
 
 }  // namespace
 
-std::optional<Settings> load_settings_text(const std::string& yaml, const std::string& name,
-                                           Diagnostics& diagnostics, const EnvLookup& env) {
+std::optional<Settings> read_settings_best_effort(const std::string& yaml, const std::string& name,
+                                                  Diagnostics& diagnostics, const EnvLookup& env) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -265,12 +265,17 @@ std::optional<Settings> load_settings_text(const std::string& yaml, const std::s
   read_server(reader.map("server"), settings.server);
   read_rest(reader, settings);
   reader.finish();
+  return settings;
+}
+
+std::optional<Settings> load_settings_text(const std::string& yaml, const std::string& name,
+                                           Diagnostics& diagnostics, const EnvLookup& env) {
+  auto settings = read_settings_best_effort(yaml, name, diagnostics, env);
   if (!diagnostics.ok()) return std::nullopt;
   return settings;
 }
 
-std::optional<Settings> load_settings_file(const std::string& file, Diagnostics& diagnostics,
-                                           const EnvLookup& env) {
+std::optional<std::string> read_config_file(const std::string& file, Diagnostics& diagnostics) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     diagnostics.add(file, "cannot read the file", 0);
@@ -278,7 +283,14 @@ std::optional<Settings> load_settings_file(const std::string& file, Diagnostics&
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return load_settings_text(text.str(), file, diagnostics, env);
+  return text.str();
+}
+
+std::optional<Settings> load_settings_file(const std::string& file, Diagnostics& diagnostics,
+                                           const EnvLookup& env) {
+  auto text = read_config_file(file, diagnostics);
+  if (!text) return std::nullopt;
+  return load_settings_text(*text, file, diagnostics, env);
 }
 
 }  // namespace linkgate::config

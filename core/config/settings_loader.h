@@ -14,6 +14,13 @@ namespace linkgate::config {
 /// Settings are nullopt and @p diagnostics holds one line per problem.
 std::optional<Settings> load_settings_file(const std::string& file, Diagnostics& diagnostics,
                                            const EnvLookup& env = process_environment());
+/// Reads what it can even when there are problems (reported to @p diagnostics), so a checker
+/// can go on to validate the plugin blocks too. nullopt only when the text is not a YAML mapping.
+std::optional<Settings> read_settings_best_effort(const std::string& yaml, const std::string& name,
+                                                  Diagnostics& diagnostics,
+                                                  const EnvLookup& env = process_environment());
+/// Reads a file's text; nullopt (and a diagnostic) when it cannot be read.
+std::optional<std::string> read_config_file(const std::string& file, Diagnostics& diagnostics);
 /// The same, from YAML text (@p name is used in messages).
 std::optional<Settings> load_settings_text(const std::string& yaml, const std::string& name,
                                            Diagnostics& diagnostics,

@@ -30,7 +30,8 @@ const char* to_string(FlowState state) {
 
 FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
   try {
-    auto s = db_->session();
+    auto lease = db_->session();
+    auto& s = *lease;
     s << "CREATE TABLE IF NOT EXISTS lg_flows ("
          " id TEXT PRIMARY KEY,"
          " identifier_key TEXT NOT NULL,"
@@ -54,7 +55,8 @@ FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
 }
 
 void FlowStore::create(const Flow& f, bool supersede) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   Poco::Data::Transaction tx(s);
   if (supersede) {
     s << "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'",
@@ -73,7 +75,8 @@ void FlowStore::create(const Flow& f, bool supersede) {
 }
 
 std::optional<Flow> FlowStore::get(const std::string& id) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   Flow f;
   int kind = 0, deliverable = 0;
   std::string state;
@@ -91,7 +94,8 @@ std::optional<Flow> FlowStore::get(const std::string& id) {
 }
 
 bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   Poco::Data::Statement update(s);
   update << "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND expires_at > ?",
       useRef(id), use(now_seconds);
@@ -99,7 +103,8 @@ bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
 }
 
 bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   Poco::Data::Statement update(s);
   update << "UPDATE lg_flows SET attempts = attempts + 1"
             " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?",
@@ -108,12 +113,14 @@ bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64
 }
 
 void FlowStore::kill(const std::string& id) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   s << "UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'", useRef(id), now;
 }
 
 std::size_t FlowStore::sweep(std::int64_t now_seconds, std::int64_t grace_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::int64_t before = now_seconds - grace_seconds;
   Poco::Data::Statement del(s);
   del << "DELETE FROM lg_flows WHERE expires_at < ?", use(before);

@@ -11,7 +11,8 @@ namespace linkgate::outbox {
 
 OutboxStore::OutboxStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
   try {
-    auto s = db_->session();
+    auto lease = db_->session();
+    auto& s = *lease;
     s << "CREATE TABLE IF NOT EXISTS lg_outbox ("
          " id TEXT PRIMARY KEY,"
          " flow_id TEXT NOT NULL,"
@@ -38,7 +39,8 @@ OutboxStore::OutboxStore(std::shared_ptr<store::Database> db) : db_(std::move(db
 }
 
 void OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   int kind = static_cast<int>(m.kind);
   s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
@@ -50,7 +52,8 @@ void OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
 
 void OutboxStore::record_suppressed(const std::string& id, const std::string& flow_id,
                                     std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
        " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)",
@@ -59,9 +62,10 @@ void OutboxStore::record_suppressed(const std::string& id, const std::string& fl
 }
 
 std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::int64_t lease_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::string claim = util::base64url_encode(util::random_bytes(12));
-  std::int64_t lease = now_seconds + lease_seconds;
+  std::int64_t lease_until = now_seconds + lease_seconds;
   Poco::Data::Statement update(s);
   // The outer state test is re-checked by the database after it locks the row, so two workers
   // (or two servers) can never claim the same message at once.
@@ -71,7 +75,7 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::i
             "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?)"
             "   ORDER BY next_attempt_at LIMIT 1)"
             " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?))",
-      useRef(claim), use(lease), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
+      useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
       use(now_seconds);
   if (update.execute() != 1) return std::nullopt;
   OutboxMessage m;
@@ -88,14 +92,16 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::i
 }
 
 void OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   s << "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = '',"
        " last_error = '', claim = '', updated_at = ? WHERE id = ?",
       use(now_seconds), useRef(id), now;
 }
 
 void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at, const std::string& error) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::string e = error.substr(0, 500);
   s << "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
        " updated_at = ? WHERE id = ?",
@@ -103,7 +109,8 @@ void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at
 }
 
 void OutboxStore::mark_dead(const std::string& id, const std::string& reason, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::string e = reason.substr(0, 500);
   s << "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = '',"
        " last_error = ?, claim = '', updated_at = ? WHERE id = ?",
@@ -111,21 +118,24 @@ void OutboxStore::mark_dead(const std::string& id, const std::string& reason, st
 }
 
 void OutboxStore::move_to_channel(const std::string& id, int channel_index, std::int64_t now_seconds) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   s << "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = '',"
        " updated_at = ? WHERE id = ?",
       use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
 }
 
 std::int64_t OutboxStore::depth() {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::int64_t n = 0;
   s << "SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')", into(n), now;
   return n;
 }
 
 std::map<std::string, std::int64_t> OutboxStore::counts() {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::vector<std::string> states;
   std::vector<std::int64_t> numbers;
   s << "SELECT state, COUNT(*) FROM lg_outbox GROUP BY state", into(states), into(numbers), now;
@@ -135,7 +145,8 @@ std::map<std::string, std::int64_t> OutboxStore::counts() {
 }
 
 std::optional<std::pair<std::string, std::string>> OutboxStore::state_of(const std::string& id) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::string state, error;
   Poco::Data::Statement select(s);
   select << "SELECT state, last_error FROM lg_outbox WHERE id = ?", useRef(id), into(state), into(error), limit(1);
@@ -144,7 +155,8 @@ std::optional<std::pair<std::string, std::string>> OutboxStore::state_of(const s
 }
 
 std::optional<std::string> OutboxStore::body_of(const std::string& id) {
-  auto s = db_->session();
+  auto lease = db_->session();
+  auto& s = *lease;
   std::string body;
   Poco::Data::Statement select(s);
   select << "SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?", useRef(id),

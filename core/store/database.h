@@ -1,27 +1,62 @@
 #pragma once
-// The core's own database (flows and the outbox): SQLite embedded, through Poco Data.
+// A pooled SQL database through Poco Data, shared by the core (flows, outbox) and the sql user
+// store plugin. Poco's SessionPool throws when every session is in use; this pool waits.
 
 #include <Poco/Data/Session.h>
 #include <Poco/Data/SessionPool.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace linkgate::store {
 
+class Database;
+
+/// One borrowed connection; returned to the pool when the lease goes.
+class Lease {
+ public:
+  Lease(Lease&&) = default;
+  ~Lease();
+  Poco::Data::Session& operator*() { return session_; }
+  Poco::Data::Session* operator->() { return &session_; }
+
+ private:
+  friend class Database;
+  struct Slot {
+    Database* db = nullptr;
+    ~Slot();
+    Slot() = default;
+    Slot(Slot&& o) noexcept : db(o.db) { o.db = nullptr; }
+  };
+  Lease(Database& db, Poco::Data::Session session);
+  Slot slot_;                     // released last: after the session is back in Poco's pool
+  Poco::Data::Session session_;
+};
+
 class Database {
  public:
-  /// Opens `sqlite:PATH`. Throws std::runtime_error naming the URL when it cannot.
+  /// Opens `sqlite:PATH` with at most @p pool_size connections. Throws std::runtime_error naming
+  /// the URL when it cannot (a folder that cannot be created or written to is caught early).
   static std::shared_ptr<Database> open(const std::string& url, int pool_size = 8);
 
-  /// A pooled connection; SQLite connections wait up to 10 s for a concurrent writer.
-  Poco::Data::Session session();
+  /// Borrows a connection, waiting up to @p wait for one to be free (then throws
+  /// std::runtime_error). SQLite connections also wait up to 10 s for a concurrent writer.
+  Lease session(std::chrono::milliseconds wait = std::chrono::seconds(10));
   [[nodiscard]] const std::string& url() const { return url_; }
 
  private:
-  Database(std::string url, std::unique_ptr<Poco::Data::SessionPool> pool);
+  friend class Lease;
+  Database(std::string url, std::unique_ptr<Poco::Data::SessionPool> pool, int size);
+  void release();
+
   std::string url_;
   std::unique_ptr<Poco::Data::SessionPool> pool_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  int free_;
 };
 
 }  // namespace linkgate::store

@@ -40,17 +40,16 @@ std::int64_t claim_int(const Poco::JSON::Object& payload, const std::string& nam
 }  // namespace
 
 std::string curve_for(const std::string& algorithm) {
+  // ES384/ES512 are not offered: Poco 1.11 pads R and S to 32 bytes only, so about one P-384
+  // signature in 128 comes out short and is refused by every other JWT library.
   if (algorithm == "ES256") return "prime256v1";
-  if (algorithm == "ES384") return "secp384r1";
-  if (algorithm == "ES512") return "secp521r1";
   return "";
 }
 
 JwtTokenStrategy::JwtTokenStrategy(JwtSettings settings, sdk::HostServices& host)
     : settings_(std::move(settings)), host_(host) {
   const std::string curve = curve_for(settings_.algorithm);
-  if (curve.empty()) throw std::runtime_error("algorithm must be ES256, ES384 or ES512");
-  signature_bytes_ = settings_.algorithm == "ES256" ? 64 : settings_.algorithm == "ES384" ? 96 : 132;
+  if (curve.empty()) throw std::runtime_error("algorithm must be ES256");
 
   std::ostringstream fresh_private;
   Poco::Crypto::ECKey(curve).save(nullptr, &fresh_private);

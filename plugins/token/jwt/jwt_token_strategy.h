@@ -1,5 +1,5 @@
 #pragma once
-// Stateless link tokens: ECDSA-signed JWTs (ES256 by default). Single use without a database:
+// Stateless link tokens: ECDSA-signed JWTs (ES256). Single use without a database:
 // each redeemed token id (jti) goes into the host's shared expiring-key set until the token
 // itself expires, so a replay is refused on every instance.
 
@@ -15,7 +15,7 @@
 namespace linkgate::plugins::jwt {
 
 struct JwtSettings {
-  std::string algorithm = "ES256";  // ES256 | ES384 | ES512; never taken from a token's header
+  std::string algorithm = "ES256";  // the only one offered; never taken from a token's header
   std::string key_file;             // PEM private key, generated when missing
   bool single_use = true;
   std::string audience = "linkgate:link";
@@ -48,7 +48,7 @@ class JwtTokenStrategy final : public sdk::TokenStrategy {
   Poco::SharedPtr<Poco::Crypto::ECKey> key_;
   std::unique_ptr<Poco::JWT::Signer> signer_;
   std::string key_id_;
-  std::size_t signature_bytes_ = 64;
+  static constexpr std::size_t signature_bytes_ = 64;  // R || S, 32 bytes each
 };
 
 /// The curve name OpenSSL uses for @p algorithm ("prime256v1" for ES256), or "" if unsupported.

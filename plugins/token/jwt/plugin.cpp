@@ -7,7 +7,7 @@ using linkgate::sdk::ConfigType;
 
 constexpr ConfigKey kConfigKeys[] = {
     {"algorithm", ConfigType::string, "ES256", false,
-     "Signature algorithm: ES256, ES384 or ES512 (never taken from the token)."},
+     "Signature algorithm: ES256 (pinned; never taken from the token)."},
     {"key_file", ConfigType::string, "data/keys/link.pem", false,
      "PEM private key; generated with mode 0600 when missing."},
     {"single_use", ConfigType::boolean, "true", false,
@@ -23,7 +23,7 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(const linkgate::sdk:
   s.algorithm = c.get_string("algorithm").value_or("ES256");
   if (linkgate::plugins::jwt::curve_for(s.algorithm).empty()) {
     return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
-                               c.path() + ".algorithm: expected ES256, ES384 or ES512, got \"" + s.algorithm + "\"");
+                               c.path() + ".algorithm: expected ES256, got \"" + s.algorithm + "\"");
   }
   s.key_file = c.resolve_path(c.get_string("key_file").value_or("data/keys/link.pem"));
   s.single_use = c.get_bool("single_use").value_or(true);

@@ -1,6 +1,5 @@
 #include "sql_user_store.h"
 
-#include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Nullable.h>
 
@@ -33,30 +32,19 @@ SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
   if (settings_.connector != "sqlite") {
     throw std::runtime_error("connector \"" + settings_.connector + "\" is not supported (sqlite)");
   }
-  Poco::Data::SQLite::Connector::registerConnector();
-  auto parent = std::filesystem::path(settings_.database).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   try {
-    pool_ = std::make_unique<Poco::Data::SessionPool>("SQLite", settings_.database, 1,
-                                                      settings_.pool_size, 60);
-    auto s = session();
-    s << "PRAGMA journal_mode=WAL", now;
-    s << kSchema, now;
-  } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot open user database " + settings_.database + ": " + e.displayText());
+    db_ = store::Database::open("sqlite:" + settings_.database, settings_.pool_size);
+    auto lease = db_->session();
+    *lease << kSchema, now;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot open user database: ") + e.what());
   }
-}
-
-Poco::Data::Session SqlUserStore::session() {
-  auto s = pool_->get();
-  s.setConnectionTimeout(10);  // SQLite busy timeout: wait for a concurrent writer, do not fail
-  return s;
 }
 
 sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column, const std::string& value) {
   try {
-    auto s = session();
+    auto lease = db_->session();
+    auto& s = *lease;
     std::string id, locale;
     Poco::Nullable<std::string> email, phone;
     Poco::Data::Statement select(s);
@@ -66,6 +54,8 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column, const
     return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(), locale};
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  } catch (const std::runtime_error& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
   }
 }
 
@@ -79,7 +69,8 @@ sdk::Result<sdk::User> SqlUserStore::get(std::string_view id) {
 
 sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
   try {
-    auto s = session();
+    auto lease = db_->session();
+    auto& s = *lease;
     std::string id = "usr_" + util::base64url_encode(host_.random().bytes(15));
     Poco::Nullable<std::string> email, phone;
     if (identifier.kind == sdk::AddressKind::email) {
@@ -94,18 +85,23 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
         use(id), use(email), use(phone), use(created), now;
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  } catch (const std::runtime_error& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
   }
   return find(identifier);
 }
 
 sdk::Result<void> SqlUserStore::ready() {
   try {
-    auto s = session();
+    auto lease = db_->session();
+    auto& s = *lease;
     int one = 0;
     s << "SELECT 1", into(one), now;
     return sdk::success();
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  } catch (const std::runtime_error& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
   }
 }
 

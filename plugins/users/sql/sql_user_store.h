@@ -1,12 +1,12 @@
 #pragma once
 // Users in a SQL database through Poco Data: SQLite embedded (PostgreSQL shares the schema).
 
-#include <Poco/Data/SessionPool.h>
 
 #include <memory>
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
+#include "store/database.h"
 
 namespace linkgate::plugins::sql {
 
@@ -28,12 +28,11 @@ class SqlUserStore final : public sdk::UserStore {
   sdk::Result<void> ready() override;
 
  private:
-  Poco::Data::Session session();
   sdk::Result<sdk::User> select_one(const std::string& column, const std::string& value);
 
   SqlSettings settings_;
   sdk::HostServices& host_;
-  std::unique_ptr<Poco::Data::SessionPool> pool_;
+  std::shared_ptr<store::Database> db_;
 };
 
 }  // namespace linkgate::plugins::sql

@@ -121,7 +121,7 @@ Result<PluginInstance> guarded_create(Factory factory, const PluginContext& cont
     return ::linkgate::sdk::detail::guarded_create(FACTORY, context);                      \
   }                                                                                         \
   const ::linkgate::sdk::PluginDescriptor* describe() noexcept {                           \
-    static const std::span<const ::linkgate::sdk::ConfigKey> keys{KEYS};                  \
+    static const std::span<const ::linkgate::sdk::ConfigKey> keys = KEYS;                 \
     static const ::linkgate::sdk::PluginDescriptor descriptor{                             \
         ::linkgate::sdk::kAbiVersion, ::linkgate::sdk::kSdkVersion,                        \
         ::linkgate::sdk::PluginKind::KIND, NAME, VERSION, SUMMARY, keys.data(), keys.size(), \

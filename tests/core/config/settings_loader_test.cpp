@@ -1,0 +1,164 @@
+#include "config/settings_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/temp_dir.h"
+#include "support/test_config.h"
+
+namespace linkgate::config {
+namespace {
+
+using linkgate::testing::TempDir;
+using linkgate::testing::TestConfig;
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string all_errors(const Diagnostics& d) { return d.to_string(); }
+
+TEST(SettingsLoader, ReadsTheShippedDefault) {
+  Diagnostics d;
+  auto s = load_settings_file(std::string(LINKGATE_SOURCE_DIR) + "/configs/linkgate.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->token.name, "jwt");
+  EXPECT_EQ(s->users.name, "sql");
+  EXPECT_TRUE(s->signup);
+  ASSERT_EQ(s->delivery.size(), 2u);
+  EXPECT_EQ(s->delivery[0].name, "outbox");
+  EXPECT_EQ(s->delivery[1].address_kind, sdk::AddressKind::phone);
+  EXPECT_EQ(s->token_ttl, std::chrono::minutes(15));
+  EXPECT_EQ(s->server.listen.front().port, 8080);
+  EXPECT_EQ(s->outbox.store, "sqlite:data/outbox.db");
+}
+
+TEST(SettingsLoader, AppliesContractDefaults) {
+  TempDir dir;
+  Diagnostics d;
+  auto s = load_settings_text(TestConfig{}.yaml(dir), "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->server.max_body_bytes, 16384);
+  EXPECT_EQ(s->session.ttl, std::chrono::hours(1));
+  EXPECT_EQ(s->session.audience, "linkgate");
+  EXPECT_EQ(s->otp.max_attempts, 5);
+  EXPECT_TRUE(s->verify.confirm_page);
+  EXPECT_TRUE(s->verify.supersede_previous);
+  EXPECT_FALSE(s->verify.require_same_browser);
+  EXPECT_EQ(s->security.per_identifier, (Rate{5, std::chrono::minutes(15)}));
+  EXPECT_EQ(s->security.resend_cooldown, std::chrono::seconds(30));
+  EXPECT_EQ(s->outbox.attempts, 8);
+  EXPECT_EQ(s->outbox.backoff, (BackoffRange{std::chrono::seconds(2), std::chrono::minutes(10)}));
+}
+
+TEST(SettingsLoader, ReportsUnknownKeyWithPathAndLine) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(server:
+  listen: 127.0.0.1:8080
+  lisen: 127.0.0.1:9090
+token: { plugin: jwt }
+delivery: [ { plugin: outbox, for: email } ]
+users: { plugin: sql }
+verify:
+  confirm_pages: false
+)",
+                              "t.yaml", d);
+  EXPECT_FALSE(s);
+  const auto text = all_errors(d);
+  EXPECT_NE(text.find("server.lisen: unknown key (line 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find("verify.confirm_pages: unknown key (line 8)"), std::string::npos) << text;
+}
+
+TEST(SettingsLoader, ReportsEveryWrongTypeWithItsLine) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(server:
+  threads: many
+  max_body_bytes: 10
+token: { plugin: jwt, ttl: soon }
+delivery:
+  - plugin: outbox
+    for: fax
+users: { plugin: sql, signup: perhaps }
+security:
+  rate_limits: { per_client: lots }
+outbox: { store: "mysql://x", retry: { backoff: "10m..2s" } }
+)",
+                              "t.yaml", d);
+  EXPECT_FALSE(s);
+  const auto text = all_errors(d);
+  EXPECT_NE(text.find("server.threads: expected an integer, got \"many\" (line 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("server.max_body_bytes: must be between"), std::string::npos) << text;
+  EXPECT_NE(text.find("token.ttl: expected a duration such as 90s, 15m, 1h or 7d, got \"soon\" (line 4)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("delivery[0].for: expected email | phone, got \"fax\" (line 7)"), std::string::npos) << text;
+  EXPECT_NE(text.find("users.signup: expected true or false, got \"perhaps\" (line 8)"), std::string::npos) << text;
+  EXPECT_NE(text.find("security.rate_limits.per_client: expected a rate such as 5/15m"), std::string::npos) << text;
+  EXPECT_NE(text.find("outbox.store: expected sqlite:PATH or postgresql://"), std::string::npos) << text;
+  EXPECT_NE(text.find("outbox.retry.backoff: expected a backoff range"), std::string::npos) << text;
+  EXPECT_GE(d.errors().size(), 8u);
+}
+
+TEST(SettingsLoader, RequiresThePluginSections) {
+  Diagnostics d;
+  EXPECT_FALSE(load_settings_text("server: { threads: 4 }\n", "t.yaml", d));
+  const auto text = all_errors(d);
+  EXPECT_NE(text.find("token: required"), std::string::npos) << text;
+  EXPECT_NE(text.find("delivery: required"), std::string::npos) << text;
+  EXPECT_NE(text.find("users: required"), std::string::npos) << text;
+}
+
+TEST(SettingsLoader, RefusesBrokenYamlWithItsLine) {
+  Diagnostics d;
+  EXPECT_FALSE(load_settings_text("server:\n  listen: [127.0.0.1:80\ntoken: {", "bad.yaml", d));
+  ASSERT_EQ(d.errors().size(), 1u);
+  EXPECT_NE(d.errors()[0].message.find("not valid YAML"), std::string::npos);
+  EXPECT_GT(d.errors()[0].line, 0);
+}
+
+TEST(SettingsLoader, RefusesANonMappingDocument) {
+  Diagnostics d;
+  EXPECT_FALSE(load_settings_text("- just\n- a list\n", "bad.yaml", d));
+  EXPECT_NE(all_errors(d).find("expected a mapping at the top"), std::string::npos);
+}
+
+TEST(SettingsLoader, ExpandsEnvironmentAndNamesMissingVariables) {
+  TempDir dir;
+  TestConfig c;
+  c.extra = "branding: { title: \"${APP_TITLE}\", app_name: \"${APP_NAME:-Fallback}\" }\n";
+  Diagnostics d;
+  auto s = load_settings_text(c.yaml(dir), "t.yaml", d, env_of({{"APP_TITLE", "Acme sign-in"}}));
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->branding.title, "Acme sign-in");
+  EXPECT_EQ(s->branding.app_name, "Fallback");
+
+  Diagnostics missing;
+  EXPECT_FALSE(load_settings_text(c.yaml(dir), "t.yaml", missing, env_of({})));
+  EXPECT_NE(all_errors(missing).find("branding.title: environment variable APP_TITLE is not set"), std::string::npos)
+      << all_errors(missing);
+}
+
+TEST(SettingsLoader, AcceptsSeveralListenAddresses) {
+  TempDir dir;
+  std::string yaml = TestConfig{}.yaml(dir);
+  yaml.replace(yaml.find("listen: 127.0.0.1:0"), 19, "listen: [127.0.0.1:0, \"[::1]:0\"]");
+  Diagnostics d;
+  auto s = load_settings_text(yaml, "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  ASSERT_EQ(s->server.listen.size(), 2u);
+  EXPECT_EQ(s->server.listen[1].host, "::1");
+}
+
+TEST(SettingsLoader, ReadsAFileAndNamesAMissingOne) {
+  TempDir dir;
+  Diagnostics d;
+  EXPECT_FALSE(load_settings_file(dir.file("nope.yaml"), d));
+  EXPECT_NE(all_errors(d).find("cannot read the file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linkgate::config

@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "services/expiring_keys.h"
+#include "services/host_services.h"
+#include "session/session_tokens.h"
+#include "session/signing_keys.h"
+#include "support/temp_dir.h"
+#include "util/base64url.h"
+
+namespace linkgate::session {
+namespace {
+
+using namespace std::chrono;
+
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest() {
+    shared.log = std::make_shared<services::Log>(sdk::LogLevel::error, false, log_text);
+    shared.clock = clock;
+    shared.random = std::make_shared<services::OpenSslRandom>();
+    shared.metrics = std::make_shared<services::MetricsRegistry>();
+    shared.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*clock);
+    shared.http = std::make_shared<services::PocoHttpClient>();
+    services = std::make_unique<services::PluginServices>(shared, "core");
+  }
+  std::ostringstream log_text;
+  std::shared_ptr<services::ManualClock> clock = std::make_shared<services::ManualClock>();
+  services::SharedServices shared;
+  std::unique_ptr<services::PluginServices> services;
+  linkgate::testing::TempDir dir;
+};
+
+TEST_F(SessionTest, GeneratesAPrivateKeyOnFirstStartAndReusesIt) {
+  std::string first_kid;
+  {
+    SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+    first_kid = keys.current()->kid;
+    auto perms = std::filesystem::status(keys.current()->file).permissions();
+    EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  SigningKeys again(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  EXPECT_EQ(again.current()->kid, first_kid);
+}
+
+TEST_F(SessionTest, JwksPublishesP256KeysWithThumbprintKids) {
+  SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  auto jwks = keys.jwks_json();
+  EXPECT_NE(jwks.find("\"kty\":\"EC\""), std::string::npos);
+  EXPECT_NE(jwks.find("\"crv\":\"P-256\""), std::string::npos);
+  EXPECT_NE(jwks.find("\"kid\":\"" + keys.current()->kid + "\""), std::string::npos);
+  EXPECT_EQ(jwks.find("\"d\""), std::string::npos) << "never the private part";
+  EXPECT_EQ(util::base64url_decode(keys.current()->kid)->size(), 32u);
+}
+
+TEST_F(SessionTest, RotationKeepsOldKeysUntilTheirTokensExpire) {
+  SigningKeys keys(dir.file("keys"), hours(24), hours(1), *clock);
+  SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
+  auto old_token = tokens.issue({"u1", "a@example.com", "", ""});
+  auto old_kid = keys.current()->kid;
+  clock->advance(hours(25));
+  keys.maintain();
+  EXPECT_NE(keys.current()->kid, old_kid) << "rotated after rotate_every";
+  EXPECT_NE(keys.jwks_json().find(old_kid), std::string::npos) << "old key still published";
+  clock->advance(hours(2));
+  keys.maintain();
+  EXPECT_EQ(keys.jwks_json().find(old_kid), std::string::npos) << "old key gone once its tokens expired";
+}
+
+TEST_F(SessionTest, IssuesAndVerifiesAccessTokens) {
+  SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
+  auto issued = tokens.issue({"usr_1", "a@example.com", "+15551234567", ""});
+  EXPECT_EQ(issued.expires_at, clock->now_seconds() + 3600);
+  auto claims = tokens.verify(issued.token);
+  ASSERT_TRUE(claims.ok()) << claims.error().message;
+  EXPECT_EQ(claims->sub, "usr_1");
+  EXPECT_EQ(claims->email, "a@example.com");
+  EXPECT_EQ(claims->phone, "+15551234567");
+}
+
+TEST_F(SessionTest, RefusesExpiredRevokedTamperedAndForeignTokens) {
+  SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
+  auto issued = tokens.issue({"usr_1", "a@example.com", "", ""});
+
+  std::string tampered = issued.token;
+  tampered[tampered.find('.') + 5] ^= 1;
+  EXPECT_FALSE(tokens.verify(tampered).ok());
+
+  SigningKeys other(dir.file("other-keys"), hours(24 * 30), hours(1), *clock);
+  SessionTokens foreign(other, "https://id.example.com", "linkgate", hours(1), *services);
+  EXPECT_FALSE(tokens.verify(foreign.issue({"usr_1", "", "", ""}).token).ok());
+
+  SessionTokens other_audience(keys, "https://id.example.com", "another-app", hours(1), *services);
+  EXPECT_FALSE(tokens.verify(other_audience.issue({"usr_1", "", "", ""}).token).ok());
+
+  auto claims = tokens.verify(issued.token);
+  ASSERT_TRUE(claims.ok());
+  ASSERT_TRUE(tokens.revoke(claims.value()).ok());
+  EXPECT_EQ(tokens.verify(issued.token).code(), sdk::ErrorCode::used);
+
+  auto fresh = tokens.issue({"usr_2", "", "", ""});
+  clock->advance(seconds(3600 + 6));
+  EXPECT_EQ(tokens.verify(fresh.token).code(), sdk::ErrorCode::expired);
+  EXPECT_FALSE(tokens.verify("").ok());
+  EXPECT_FALSE(tokens.verify("not.a.jwt").ok());
+}
+
+TEST_F(SessionTest, RefusesAlgNoneAndHs256) {
+  SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
+  auto good = tokens.issue({"usr_1", "", "", ""}).token;
+  auto payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
+  std::string kid = keys.current()->kid;
+  auto none = util::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") + "." + payload + ".";
+  EXPECT_FALSE(tokens.verify(none).ok());
+  auto hs = util::base64url_encode(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + payload + "." +
+            util::base64url_encode(std::string(32, 'x'));
+  EXPECT_FALSE(tokens.verify(hs).ok());
+}
+
+}  // namespace
+}  // namespace linkgate::session

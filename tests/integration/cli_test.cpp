@@ -1,0 +1,142 @@
+// The linkgate binary as an operator uses it.
+
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "support/http_client.h"
+#include "support/test_config.h"
+
+namespace linkgate::testing {
+namespace {
+
+const std::string kBinary = LINKGATE_BINARY;
+
+std::pair<int, std::string> run(const std::vector<std::string>& args) {
+  Poco::Pipe out;
+  auto handle = Poco::Process::launch(kBinary, args, nullptr, &out, &out);
+  Poco::PipeInputStream in(out);
+  std::string text;
+  Poco::StreamCopier::copyToString(in, text);
+  return {handle.wait(), text};
+}
+
+TEST(Cli, CheckConfigAcceptsAGoodFile) {
+  TempDir dir;
+  auto [code, out] = run({"check-config", "--config", TestConfig{}.write(dir)});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(": OK"), std::string::npos);
+}
+
+TEST(Cli, CheckConfigNamesPathAndLineOfEachProblem) {
+  TempDir dir;
+  std::string yaml = TestConfig{}.yaml(dir);
+  yaml += "delivery_typo: true\n";
+  yaml.replace(yaml.find("log_link: false"), 15, "log_link: maybe, colour: blue");
+  std::string file = dir.file("bad.yaml");
+  std::ofstream(file) << yaml;
+  auto [code, out] = run({"check-config", "--config", file});
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery_typo: unknown key \(line \d+\))"))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery\[0\]\.config\.log_link: expected true or false, got "maybe" \(line \d+\))")))
+      << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery\[0\]\.config\.colour: unknown key for plugin outbox)"))) << out;
+}
+
+TEST(Cli, CheckConfigNamesAMissingPlugin) {
+  TempDir dir;
+  std::string yaml = TestConfig{}.yaml(dir);
+  yaml.replace(yaml.find("plugin: jwt"), 11, "plugin: jwtt");
+  std::string file = dir.file("bad.yaml");
+  std::ofstream(file) << yaml;
+  auto [code, out] = run({"check-config", "--config", file});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("token.plugin: no token plugin \"jwtt\": looked for"), std::string::npos) << out;
+}
+
+TEST(Cli, PluginsListsKindsNamesAndKeys) {
+  TempDir dir;
+  auto [code, out] = run({"plugins", "--config", TestConfig{}.write(dir)});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("token  jwt  1.0.0"), std::string::npos) << out;
+  EXPECT_NE(out.find("delivery  outbox"), std::string::npos);
+  EXPECT_NE(out.find("users  sql"), std::string::npos);
+  EXPECT_NE(out.find("key_file (string, default data/keys/link.pem)"), std::string::npos);
+}
+
+TEST(Cli, ServeStartsReloadsOnSighupAndStopsOnSigterm) {
+  TempDir dir;
+  TestConfig config;
+  config.log_level = "info";
+  std::string file = config.write(dir);
+  Poco::Pipe out;
+  auto handle = Poco::Process::launch(kBinary, {"serve", "--config", file}, nullptr, &out, &out);
+  Poco::PipeInputStream in(out);
+  std::string line, port;
+  std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_search(line, m, listening)) {
+      port = m[1];
+      break;
+    }
+  }
+  ASSERT_FALSE(port.empty()) << "the server never said where it listens";
+  HttpClient client("http://127.0.0.1:" + port);
+  EXPECT_EQ(client.get("/healthz").status, 200);
+  EXPECT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"cli@example.com\"}").status, 202);
+
+  config.extra = "branding: { title: After Reload }\n";
+  std::ofstream(file) << config.yaml(dir);
+  ::kill(handle.id(), SIGHUP);
+  bool reloaded = false;
+  while (std::getline(in, line)) {
+    if (line.find("configuration reloaded") != std::string::npos) {
+      reloaded = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(reloaded);
+  EXPECT_NE(client.get("/").body.find("After Reload"), std::string::npos);
+
+  std::ofstream(file) << "server: [broken";
+  ::kill(handle.id(), SIGHUP);
+  while (std::getline(in, line)) {
+    if (line.find("reload refused") != std::string::npos) break;
+  }
+  EXPECT_EQ(client.get("/healthz").status, 200) << "a bad reload keeps the running configuration";
+
+  ::kill(handle.id(), SIGTERM);
+  EXPECT_EQ(handle.wait(), 0);
+}
+
+TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "plugins");
+  std::ofstream(dir.path() / "plugins/linkgate-token-jwt.so") << "not an ELF file at all";
+  std::string yaml = TestConfig{}.yaml(dir);
+  yaml.replace(yaml.find(plugin_dir()), std::string(plugin_dir()).size(), dir.file("plugins") + ", " + plugin_dir());
+  std::string file = dir.file("c.yaml");
+  std::ofstream(file) << yaml;
+  auto [code, out] = run({"serve", "--config", file});
+  EXPECT_NE(code, 0);
+  EXPECT_LT(code, 128) << "exited, not killed by a signal";
+  EXPECT_NE(out.find("linkgate-token-jwt.so: cannot be loaded as a shared library"), std::string::npos) << out;
+}
+
+TEST(Cli, UnknownCommandPrintsUsage) {
+  auto [code, out] = run({"frobnicate"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("usage: linkgate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linkgate::testing

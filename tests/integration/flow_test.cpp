@@ -1,0 +1,415 @@
+// The whole magic-link flow over HTTP against a server in this process.
+
+#include <Poco/JSON/Parser.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "support/test_server.h"
+
+namespace linkgate::testing {
+namespace {
+
+Poco::JSON::Object::Ptr json(const std::string& body) {
+  return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+std::string field(const std::string& body, const std::string& name) {
+  auto o = json(body);
+  return o->has(name) ? o->getValue<std::string>(name) : "";
+}
+std::string start_body(const std::string& who) { return "{\"identifier\":\"" + who + "\"}"; }
+
+TEST(Flow, LinkSignInFromRequestToLogout) {
+  TestServer server;
+  HttpClient browser = server.client();
+
+  auto started = browser.post_json("/v1/magic-links", start_body("Alice@Example.com"));
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(field(started.body, "status"), "sent");
+  EXPECT_EQ(json(started.body)->getValue<int>("expires_in"), 900);
+  const std::string flow_id = field(started.body, "flow_id");
+  EXPECT_EQ(browser.cookies["lg_flow"], flow_id);
+  EXPECT_NE(started.header("set-cookie").find("HttpOnly"), std::string::npos);
+  EXPECT_NE(started.header("set-cookie").find("SameSite=Lax"), std::string::npos);
+  EXPECT_EQ(started.header("set-cookie").find("Secure"), std::string::npos) << "plain http";
+  EXPECT_EQ(started.header("cache-control"), "no-store");
+
+  auto message = server.wait_for_message("alice@example.com");
+  EXPECT_EQ(message.code.size(), 6u);
+  EXPECT_EQ(message.link.rfind("http://127.0.0.1:8080/v1/magic-links/verify?token=", 0), 0u);
+
+  // A mail scanner: no cookie, fetches the link twice. Nothing is consumed.
+  HttpClient scanner = server.client();
+  for (int i = 0; i < 2; ++i) {
+    auto page = scanner.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.header("referrer-policy"), "no-referrer");
+    EXPECT_EQ(page.header("cache-control"), "no-store");
+    EXPECT_NE(page.header("content-security-policy").find("default-src 'none'"), std::string::npos);
+    EXPECT_NE(page.body.find("Continue signing in"), std::string::npos);
+    EXPECT_EQ(page.body.find(".submit()"), std::string::npos) << "another browser must click";
+  }
+
+  auto redeemed = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(redeemed.status, 200) << redeemed.body;
+  auto body = json(redeemed.body);
+  EXPECT_EQ(body->getValue<std::string>("token_type"), "Bearer");
+  EXPECT_EQ(body->getValue<int>("expires_in"), 3600);
+  auto user = body->getObject("user");
+  EXPECT_EQ(user->getValue<std::string>("email"), "alice@example.com");
+  const std::string access_token = body->getValue<std::string>("access_token");
+  EXPECT_EQ(browser.cookies["lg_session"], access_token);
+  EXPECT_NE(redeemed.header("set-cookie").find("lg_session="), std::string::npos);
+
+  // An independent JWT library checks the token against the published keys.
+  auto jwks = browser.get("/.well-known/jwks.json");
+  ASSERT_EQ(jwks.status, 200);
+  std::ofstream(server.dir().file("jwks.json")) << jwks.body;
+  auto [code, out] = run_python(std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/verify_jwt.py",
+                                {access_token, server.dir().file("jwks.json"), "http://127.0.0.1:8080", "linkgate"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(field(out, "sub"), user->getValue<std::string>("id"));
+  EXPECT_EQ(field(out, "email"), "alice@example.com");
+
+  HttpClient api = server.client();
+  api.use_cookies = false;
+  auto session = api.get("/v1/session", {{"Authorization", "Bearer " + access_token}});
+  ASSERT_EQ(session.status, 200) << session.body;
+  EXPECT_EQ(field(session.body, "sub"), user->getValue<std::string>("id"));
+  EXPECT_EQ(field(session.body, "email"), "alice@example.com");
+  EXPECT_EQ(browser.get("/v1/session").status, 200) << "the cookie works too";
+
+  auto again = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(field(again.body, "error"), "used_token");
+
+  EXPECT_EQ(field(browser.get("/v1/magic-links/status?flow_id=" + flow_id).body, "status"), "completed");
+
+  auto out_of_session = browser.request("POST", "/v1/session/logout", "", "", {});
+  EXPECT_EQ(out_of_session.status, 204);
+  EXPECT_EQ(browser.cookies.count("lg_session"), 0u) << "the cookie is cleared";
+  auto after = api.get("/v1/session", {{"Authorization", "Bearer " + access_token}});
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(field(after.body, "error"), "unauthorized");
+}
+
+TEST(Flow, TheAskingBrowserContinuesByItself) {
+  TestServer server;
+  HttpClient browser = server.client();
+  browser.post_json("/v1/magic-links", start_body("same@example.com"));
+  auto message = server.wait_for_message("same@example.com");
+  auto page = browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find(".submit()"), std::string::npos);
+  EXPECT_NE(page.body.find("Signing you in"), std::string::npos);
+}
+
+TEST(Flow, OtherBrowserSeesWhenAndFromWhatDevice) {
+  TestServer server;
+  HttpClient asker = server.client();
+  asker.post_json("/v1/magic-links", start_body("dev@example.com"),
+                  {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}});
+  auto message = server.wait_for_message("dev@example.com");
+  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  EXPECT_NE(page.body.find("Firefox on Linux"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("UTC on"), std::string::npos);
+}
+
+TEST(Flow, CodeSignIn) {
+  TestServer server;
+  HttpClient browser = server.client();
+  auto started = browser.post_json("/v1/magic-links", start_body("+1 555 123 4567"));
+  ASSERT_EQ(started.status, 202) << started.body;
+  auto message = server.wait_for_message("+15551234567");
+  EXPECT_NE(message.text.find("#" + message.code), std::string::npos) << "SMS carries the WebOTP line";
+  // flow_id may come from the lg_flow cookie.
+  auto in = browser.post_json("/v1/otp/verify", "{\"code\":\"" + message.code + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(json(in.body)->getObject("user")->getValue<std::string>("phone"), "+15551234567");
+  auto link = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(field(link.body, "error"), "used_token") << "the flow is done: its link is too";
+}
+
+std::string wrong_code(const std::string& right) { return right == "000000" ? "111111" : "000000"; }
+
+TEST(Flow, FourWrongCodesThenTheRightOneSucceeds) {
+  TestServer server;
+  auto started = server.client().post_json("/v1/magic-links", start_body("otp@example.com"));
+  const std::string flow_id = field(started.body, "flow_id");
+  auto message = server.wait_for_message("otp@example.com");
+  HttpClient c = server.client();
+  for (int i = 0; i < 4; ++i) {
+    auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong_code(message.code) + "\"}");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(field(r.body, "error"), "invalid_token");
+  }
+  auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST(Flow, TheFifthWrongCodeKillsTheFlow) {
+  TestServer server;
+  auto started = server.client().post_json("/v1/magic-links", start_body("otp5@example.com"));
+  const std::string flow_id = field(started.body, "flow_id");
+  auto message = server.wait_for_message("otp5@example.com");
+  HttpClient c = server.client();
+  for (int i = 0; i < 5; ++i) {
+    c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong_code(message.code) + "\"}");
+  }
+  auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(field(r.body, "error"), "invalid_token");
+  EXPECT_EQ(field(c.get("/v1/magic-links/status?flow_id=" + flow_id).body, "status"), "expired");
+  auto link = c.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(link.status, 400) << "a dead flow's link is dead too";
+}
+
+TEST(Flow, ParallelCodeGuessesCannotExceedTheLimit) {
+  TestServer server;
+  auto started = server.client().post_json("/v1/magic-links", start_body("brute@example.com"));
+  const std::string flow_id = field(started.body, "flow_id");
+  auto message = server.wait_for_message("brute@example.com");
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      char guess[16];
+      std::snprintf(guess, sizeof guess, "%06d", 900000 + i);
+      if (message.code == guess) return;
+      auto r = server.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + guess + "\"}");
+      if (r.status == 400) ++answered;
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto r = server.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  EXPECT_EQ(r.status, 400) << "after 20 parallel wrong guesses the right code must not work";
+}
+
+TEST(Flow, ExactlyOneOfTwentyConcurrentRedeemsWins) {
+  TestServer server;
+  server.client().post_json("/v1/magic-links", start_body("race@example.com"));
+  auto message = server.wait_for_message("race@example.com");
+  std::atomic<int> ok{0}, used{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto r = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+      if (r.status == 200) {
+        ++ok;
+      } else if (field(r.body, "error") == "used_token") {
+        ++used;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(used.load(), 19);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST(Flow, ANewRequestSupersedesTheOldLink) {
+  TestServer server;
+  server.client().post_json("/v1/magic-links", start_body("twice@example.com"));
+  auto first = server.wait_for_message("twice@example.com");
+  server.client().post_json("/v1/magic-links", start_body("twice@example.com"));
+  auto second = server.wait_for_message("twice@example.com", 1);
+  ASSERT_NE(first.token, second.token);
+  auto old = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + first.token + "\"}");
+  EXPECT_EQ(old.status, 400);
+  EXPECT_EQ(field(old.body, "error"), "invalid_token");
+  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + second.token + "\"}").status, 200);
+}
+
+TEST(Flow, LinksExpire) {
+  auto clock = std::make_shared<services::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
+  TestServer server({}, clock);
+  auto started = server.client().post_json("/v1/magic-links", start_body("late@example.com"));
+  auto message = server.wait_for_message("late@example.com");
+  clock->advance(std::chrono::minutes(16));
+  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  EXPECT_EQ(page.status, 400);
+  EXPECT_NE(page.body.find("This link has expired"), std::string::npos);
+  EXPECT_NE(page.body.find("action=\"/v1/magic-links\""), std::string::npos) << "offers a new link";
+  auto r = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(field(r.body, "error"), "expired_token");
+  EXPECT_EQ(field(server.client().get("/v1/magic-links/status?flow_id=" + field(started.body, "flow_id")).body, "status"),
+            "expired");
+}
+
+TEST(Flow, UnknownIdentifiersGetTheSameAnswerAndNoMessage) {
+  TestConfig config;
+  config.signup = "false";
+  TestServer server(config);
+  // Make a user the only way there is without sign-up: through the store.
+  ASSERT_TRUE(server.runtime().users().create({sdk::AddressKind::email, "known@example.com"}).ok());
+  HttpClient a = server.client(), b = server.client();
+  auto known = a.post_json("/v1/magic-links", start_body("known@example.com"));
+  auto unknown = b.post_json("/v1/magic-links", start_body("stranger@example.com"));
+  EXPECT_EQ(known.status, 202);
+  EXPECT_EQ(unknown.status, known.status);
+  EXPECT_EQ(json(unknown.body)->getNames(), json(known.body)->getNames());
+  EXPECT_EQ(field(unknown.body, "status"), "sent");
+  EXPECT_EQ(a.cookies.count("lg_flow"), b.cookies.count("lg_flow"));
+  server.wait_for_message("known@example.com");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(server.messages_for("stranger@example.com"), 0u);
+  EXPECT_EQ(server.runtime().users().find({sdk::AddressKind::email, "stranger@example.com"}).code(),
+            sdk::ErrorCode::not_found);
+}
+
+TEST(Flow, SignUpCreatesTheUserOnlyOnVerifiedSignIn) {
+  TestServer server;
+  server.client().post_json("/v1/magic-links", start_body("new@example.com"));
+  auto message = server.wait_for_message("new@example.com");
+  EXPECT_EQ(server.runtime().users().find({sdk::AddressKind::email, "new@example.com"}).code(), sdk::ErrorCode::not_found);
+  ASSERT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200);
+  EXPECT_TRUE(server.runtime().users().find({sdk::AddressKind::email, "new@example.com"}).ok());
+}
+
+TEST(Flow, BrowserFormsGetPagesAndRedirects) {
+  TestServer server;
+  HttpClient browser = server.client();
+  auto home = browser.get("/", {{"Accept", "text/html"}});
+  EXPECT_EQ(home.status, 200);
+  EXPECT_NE(home.body.find("action=\"/v1/magic-links\""), std::string::npos);
+  auto inbox = browser.post_form("/v1/magic-links", "identifier=" + url_encode("form@example.com") +
+                                                        "&redirect_uri=" + url_encode("https://app.example.com/done"));
+  ASSERT_EQ(inbox.status, 202) << inbox.body;
+  EXPECT_NE(inbox.body.find("Check your inbox"), std::string::npos);
+  EXPECT_NE(inbox.body.find("autocomplete=\"one-time-code\""), std::string::npos);
+  auto message = server.wait_for_message("form@example.com");
+  auto done = browser.post_form("/v1/magic-links/verify", "token=" + message.token);
+  EXPECT_EQ(done.status, 303);
+  EXPECT_EQ(done.header("location"), "https://app.example.com/done");
+  EXPECT_EQ(browser.get("/signed-in", {{"Accept", "text/html"}}).status, 200);
+}
+
+TEST(Flow, RefusesRedirectsOffTheAllowList) {
+  TestServer server;
+  for (const char* bad : {"https://evil.example.com/", "https://app.example.com@evil.com/", "javascript:alert(1)"}) {
+    auto r = server.client().post_json("/v1/magic-links",
+                                       "{\"identifier\":\"a@example.com\",\"redirect_uri\":\"" + std::string(bad) + "\"}");
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(field(r.body, "error"), "redirect_not_allowed") << bad;
+  }
+}
+
+TEST(Flow, ConfirmPageOffConsumesOnGet) {
+  TestConfig config;
+  config.verify = "{ confirm_page: false }";
+  TestServer server(config);
+  HttpClient browser = server.client();
+  browser.post_json("/v1/magic-links", start_body("direct@example.com"));
+  auto message = server.wait_for_message("direct@example.com");
+  auto r = browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(r.header("location"), "/signed-in");
+  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 400);
+}
+
+TEST(Flow, SameBrowserBindingRefusesOtherBrowsers) {
+  TestConfig config;
+  config.verify = "{ require_same_browser: true }";
+  TestServer server(config);
+  HttpClient asker = server.client();
+  asker.post_json("/v1/magic-links", start_body("bound@example.com"));
+  auto message = server.wait_for_message("bound@example.com");
+  auto other = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(other.status, 400);
+  EXPECT_NE(field(other.body, "error_description").find("enter the code"), std::string::npos);
+  EXPECT_EQ(asker.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200)
+      << "the refusal consumed nothing";
+}
+
+TEST(Flow, HostileInputGetsClearErrorsAndTheServerKeepsServing) {
+  TestServer server;
+  HttpClient c = server.client();
+  EXPECT_EQ(c.post_json("/v1/magic-links", "{\"identifier\":\"" + std::string(20000, 'a') + "@example.com\"}").status, 413);
+  EXPECT_EQ(c.request("POST", "/v1/magic-links", "text/plain", "identifier=a@example.com", {}).status, 415);
+  for (const char* bad : {"{", "[]", "\"str\"", "{\"identifier\":{\"nested\":1}}", "{\"identifier\":[1]}",
+                          "{\"identifier\":\"a@example.com\\r\\nBcc: x@example.com\"}", "{\"identifier\":\"nobody\"}",
+                          "{\"identifier\":\"a@example.com\",\"channel\":\"pigeon\"}", "{}"}) {
+    auto r = c.post_json("/v1/magic-links", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(field(r.body, "error"), "invalid_request") << bad;
+  }
+  std::string deep(5000, '[');
+  EXPECT_EQ(c.post_json("/v1/magic-links", deep).status, 400);
+  EXPECT_EQ(c.post_json("/v1/otp/verify", "{\"flow_id\":\"x\",\"code\":\"12ab56\"}").status, 400);
+  EXPECT_EQ(c.post_json("/v1/magic-links/verify", "{\"token\":\"garbage\"}").status, 400);
+  auto missing = c.get("/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(field(missing.body, "error"), "not_found");
+  auto wrong = c.request("DELETE", "/v1/magic-links", "", "", {});
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "POST");
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  EXPECT_EQ(c.post_json("/v1/magic-links", start_body("still@example.com")).status, 202);
+}
+
+TEST(Flow, OperationsEndpoints) {
+  TestServer server;
+  HttpClient c = server.client();
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  auto ready = c.get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  c.post_json("/v1/magic-links", start_body("m@example.com"));
+  server.wait_for_message("m@example.com");
+  auto metrics = c.get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("linkgate_http_requests_total{route=\"/v1/magic-links\",status=\"202\"} 1"),
+            std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("linkgate_links_issued_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("linkgate_http_request_seconds_bucket"), std::string::npos);
+}
+
+TEST(Flow, AThrowingUserStoreFailsTheRequestNotTheServer) {
+  TestConfig config;
+  config.users_plugin = "throwing";
+  config.extra_search_path = LINKGATE_TEST_PLUGIN_DIR;
+  TestServer server(config);
+  HttpClient c = server.client();
+  auto r = c.post_json("/v1/magic-links", start_body("a@example.com"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(field(r.body, "error"), "unavailable");
+  EXPECT_EQ(r.body.find("exploded"), std::string::npos) << "no internals in responses";
+  auto ready = c.get("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("users:throwing"), std::string::npos) << ready.body;
+  EXPECT_EQ(c.get("/healthz").status, 200);
+}
+
+TEST(Flow, ReloadSwapsSettingsAndRefusesBadOnes) {
+  TestServer server;
+  TestConfig config;
+  config.extra = "branding: { title: Reloaded Title }\n";
+  config::Diagnostics d;
+  auto settings = config::load_settings_text(config.yaml(server.dir()), "r.yaml", d);
+  ASSERT_TRUE(settings) << d.to_string();
+  EXPECT_EQ(server.server().reload(*settings), "");
+  EXPECT_NE(server.client().get("/").body.find("Reloaded Title"), std::string::npos);
+
+  auto broken = *settings;
+  broken.token.name = "does-not-exist";
+  EXPECT_NE(server.server().reload(broken).find("no token plugin \"does-not-exist\""), std::string::npos);
+  EXPECT_NE(server.client().get("/").body.find("Reloaded Title"), std::string::npos) << "the old config keeps serving";
+}
+
+TEST(Flow, ReplayCacheSurvivesAReload) {
+  TestServer server;
+  server.client().post_json("/v1/magic-links", start_body("replay@example.com"));
+  auto message = server.wait_for_message("replay@example.com");
+  ASSERT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200);
+  config::Diagnostics d;
+  auto settings = config::load_settings_text(TestConfig{}.yaml(server.dir()), "r.yaml", d);
+  ASSERT_EQ(server.server().reload(*settings), "");
+  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 400);
+}
+
+}  // namespace
+}  // namespace linkgate::testing

@@ -1,0 +1,175 @@
+#include "jwt_token_strategy.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "support/temp_dir.h"
+#include "support/test_services.h"
+#include "util/base64url.h"
+
+namespace linkgate::plugins::jwt {
+namespace {
+
+class JwtTest : public ::testing::Test {
+ protected:
+  JwtSettings settings(const std::string& key = "link.pem") {
+    JwtSettings s;
+    s.key_file = dir.file(key);
+    return s;
+  }
+  sdk::LinkGrant grant(std::int64_t ttl = 900) {
+    auto now = services.clock->now_seconds();
+    return {"flow-1", "usr_1", {sdk::AddressKind::email, "a@example.com"}, "https://app.example.com/x", now, now + ttl};
+  }
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+};
+
+TEST_F(JwtTest, IssuesAShortTokenThatRedeemsToTheSameGrant) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto issued = s.issue(grant());
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_LT(issued->token.size(), 400u);
+  EXPECT_EQ(issued->token.find_first_of("+/= "), std::string::npos) << "URL-safe";
+  auto redeemed = s.redeem(issued->token);
+  ASSERT_TRUE(redeemed.ok()) << redeemed.error().message;
+  EXPECT_EQ(redeemed->flow_id, "flow-1");
+  EXPECT_EQ(redeemed->subject, "usr_1");
+  EXPECT_EQ(redeemed->identifier.value, "a@example.com");
+  EXPECT_EQ(redeemed->redirect_uri, "https://app.example.com/x");
+}
+
+TEST_F(JwtTest, KeyIsGeneratedPrivateAndReused) {
+  std::string token;
+  {
+    JwtTokenStrategy s(settings(), *services.host);
+    token = s.issue(grant())->token;
+    auto perms = std::filesystem::status(dir.file("link.pem")).permissions() & std::filesystem::perms::all;
+    EXPECT_EQ(perms, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  JwtTokenStrategy restarted(settings(), *services.host);
+  EXPECT_TRUE(restarted.inspect(token).ok()) << "a restart keeps outstanding links valid";
+}
+
+TEST_F(JwtTest, InspectDoesNotConsumeRedeemDoesOnce) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+  EXPECT_TRUE(s.inspect(token).ok());
+  EXPECT_TRUE(s.inspect(token).ok());
+  EXPECT_TRUE(s.redeem(token).ok());
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::used);
+  EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::used);
+}
+
+TEST_F(JwtTest, WithoutSingleUseATokenRedeemsUntilExpiry) {
+  auto st = settings();
+  st.single_use = false;
+  JwtTokenStrategy s(st, *services.host);
+  auto token = s.issue(grant())->token;
+  EXPECT_TRUE(s.redeem(token).ok());
+  EXPECT_TRUE(s.redeem(token).ok());
+}
+
+TEST_F(JwtTest, ExpiresAtItsExpiryPlusLeeway) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant(60))->token;
+  services.clock->advance(std::chrono::seconds(64));
+  EXPECT_TRUE(s.inspect(token).ok()) << "within the 5 s leeway";
+  services.clock->advance(std::chrono::seconds(1));
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::expired);
+}
+
+TEST_F(JwtTest, RefusesTokensFromTheFuture) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto g = grant();
+  g.issued_at += 3600;
+  g.expires_at += 3600;
+  auto token = s.issue(g)->token;
+  EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::invalid);
+}
+
+TEST_F(JwtTest, RefusesEveryTamperedByte) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+  for (std::size_t i = 0; i < token.size(); i += 7) {
+    std::string bad = token;
+    bad[i] = bad[i] == 'A' ? 'B' : 'A';
+    if (bad == token) continue;
+    EXPECT_FALSE(s.inspect(bad).ok()) << "byte " << i;
+  }
+  EXPECT_FALSE(s.inspect(token + "A").ok());
+  EXPECT_FALSE(s.inspect(token.substr(0, token.size() - 2)).ok());
+}
+
+TEST_F(JwtTest, RefusesAlgNoneAndOtherAlgorithms) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+  auto payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
+  auto header = [&](const std::string& alg) {
+    return util::base64url_encode(R"({"alg":")" + alg + R"(","kid":")" + s.key_id() + "\"}");
+  };
+  EXPECT_EQ(s.inspect(header("none") + "." + payload + ".").code(), sdk::ErrorCode::invalid);
+  EXPECT_EQ(s.inspect(header("HS256") + "." + payload + "." + util::base64url_encode(std::string(32, 'k'))).code(),
+            sdk::ErrorCode::invalid);
+  EXPECT_EQ(s.inspect(header("ES256") + "." + payload + "." + util::base64url_encode(std::string(64, '\0'))).code(),
+            sdk::ErrorCode::invalid);
+}
+
+TEST_F(JwtTest, RefusesTokensSignedWithAnotherKey) {
+  JwtTokenStrategy mine(settings("mine.pem"), *services.host);
+  JwtTokenStrategy theirs(settings("theirs.pem"), *services.host);
+  EXPECT_EQ(mine.inspect(theirs.issue(grant())->token).code(), sdk::ErrorCode::invalid);
+}
+
+TEST_F(JwtTest, RefusesGarbage) {
+  JwtTokenStrategy s(settings(), *services.host);
+  for (const char* bad : {"", ".", "..", "a.b.c", "a.b", "a.b.c.d", "eyJ.eyJ.", "%%%.%%%.%%%"}) {
+    EXPECT_EQ(s.inspect(bad).code(), sdk::ErrorCode::invalid) << bad;
+  }
+  EXPECT_EQ(s.inspect(std::string(5000, 'a')).code(), sdk::ErrorCode::invalid);
+}
+
+TEST_F(JwtTest, ExactlyOneOfTwentyConcurrentRedeemsWins) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+  std::atomic<int> wins{0}, used{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto r = s.redeem(token);
+      if (r.ok()) ++wins;
+      if (r.code() == sdk::ErrorCode::used) ++used;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(used.load(), 19);
+}
+
+TEST_F(JwtTest, RefusesAlgorithmsOtherThanEs256) {
+  JwtTokenStrategy es256(settings("k.pem"), *services.host);
+  auto st = settings("k.pem");
+  st.algorithm = "ES384";
+  EXPECT_THROW(JwtTokenStrategy(st, *services.host), std::runtime_error);
+  st.algorithm = "none";
+  EXPECT_THROW(JwtTokenStrategy(st, *services.host), std::runtime_error);
+}
+
+TEST_F(JwtTest, EverySignatureIsExactly64Bytes) {
+  // One signature in 128 has an R or S with a leading zero byte; 2000 tokens hit that ~15 times.
+  auto st = settings();
+  st.single_use = false;
+  JwtTokenStrategy s(st, *services.host);
+  for (int i = 0; i < 2000; ++i) {
+    auto token = s.issue(grant())->token;
+    auto signature = util::base64url_decode(token.substr(token.rfind('.') + 1));
+    ASSERT_EQ(signature->size(), 64u) << "token " << i;
+    ASSERT_TRUE(s.inspect(token).ok()) << "token " << i;
+  }
+}
+
+}  // namespace
+}  // namespace linkgate::plugins::jwt

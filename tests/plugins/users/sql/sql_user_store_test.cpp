@@ -1,0 +1,92 @@
+#include "sql_user_store.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "support/temp_dir.h"
+#include "support/test_services.h"
+
+namespace linkgate::plugins::sql {
+namespace {
+
+class SqlUserStoreTest : public ::testing::Test {
+ protected:
+  SqlSettings settings() {
+    SqlSettings s;
+    s.database = dir.file("users.db");
+    return s;
+  }
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+};
+
+TEST_F(SqlUserStoreTest, CreatesFindsAndGetsUsers) {
+  SqlUserStore store(settings(), *services.host);
+  const sdk::Identifier alice{sdk::AddressKind::email, "alice@example.com"};
+  EXPECT_EQ(store.find(alice).code(), sdk::ErrorCode::not_found);
+  auto created = store.create(alice);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->email, "alice@example.com");
+  EXPECT_EQ(created->id.rfind("usr_", 0), 0u);
+  EXPECT_EQ(store.find(alice)->id, created->id);
+  EXPECT_EQ(store.get(created->id)->email, "alice@example.com");
+  EXPECT_EQ(store.get("usr_nobody").code(), sdk::ErrorCode::not_found);
+  EXPECT_TRUE(store.ready().ok());
+}
+
+TEST_F(SqlUserStoreTest, PhoneUsersAreSeparateFromEmailUsers) {
+  SqlUserStore store(settings(), *services.host);
+  auto phone = store.create({sdk::AddressKind::phone, "+15551234567"});
+  ASSERT_TRUE(phone.ok());
+  EXPECT_EQ(phone->phone, "+15551234567");
+  EXPECT_TRUE(phone->email.empty());
+  EXPECT_EQ(store.find({sdk::AddressKind::email, "+15551234567"}).code(), sdk::ErrorCode::not_found);
+}
+
+TEST_F(SqlUserStoreTest, SurvivesARestart) {
+  std::string id;
+  {
+    SqlUserStore store(settings(), *services.host);
+    id = store.create({sdk::AddressKind::email, "a@example.com"})->id;
+  }
+  SqlUserStore again(settings(), *services.host);
+  EXPECT_EQ(again.find({sdk::AddressKind::email, "a@example.com"})->id, id);
+}
+
+TEST_F(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
+  SqlUserStore store(settings(), *services.host);
+  std::mutex mutex;
+  std::set<std::string> ids;
+  int failures = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      auto u = store.create({sdk::AddressKind::email, "race@example.com"});
+      std::lock_guard lock(mutex);
+      if (u.ok()) {
+        ids.insert(u->id);
+      } else {
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(ids.size(), 1u);
+}
+
+TEST_F(SqlUserStoreTest, UnopenableDatabaseIsAClearError) {
+  SqlSettings s;
+  s.database = "/proc/linkgate-cannot-create/users.db";
+  try {
+    SqlUserStore store(s, *services.host);
+    FAIL() << "should have thrown";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot open user database"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace linkgate::plugins::sql

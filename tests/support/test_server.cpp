@@ -1,0 +1,92 @@
+#include "support/test_server.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace linkgate::testing {
+namespace {
+
+std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& dir, const std::string& recipient) {
+  std::vector<std::pair<std::filesystem::file_time_type, TestServer::Delivered>> found;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    if (it->path().extension() != ".json") continue;
+    std::ifstream in(it->path());
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      auto o = Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+      TestServer::Delivered d;
+      d.to = o->getValue<std::string>("to");
+      if (d.to != recipient) continue;
+      d.link = o->getValue<std::string>("link");
+      d.code = o->getValue<std::string>("code");
+      d.subject = o->getValue<std::string>("subject");
+      d.text = o->getValue<std::string>("text");
+      d.html = o->getValue<std::string>("html");
+      d.locale = o->getValue<std::string>("locale");
+      d.id = o->getValue<std::string>("id");
+      d.token = d.link.substr(d.link.find("token=") + 6);
+      found.emplace_back(std::filesystem::last_write_time(it->path(), ec), d);
+    } catch (const Poco::Exception&) {
+      // A file being written is renamed into place whole; anything else is not ours.
+    }
+  }
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<TestServer::Delivered> out;
+  for (auto& f : found) out.push_back(f.second);
+  return out;
+}
+
+}  // namespace
+
+TestServer::TestServer(const TestConfig& config, std::shared_ptr<const sdk::Clock> clock) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_text(config.yaml(dir_), "test.yaml", diagnostics);
+  if (!settings) throw std::runtime_error("test config: " + diagnostics.to_string());
+  auto shared = app::SharedState::create(*settings, clock);
+  server_ = std::make_unique<app::Server>(*settings, shared);
+  server_->start();
+}
+
+TestServer::~TestServer() {
+  if (server_) server_->stop();
+}
+
+std::size_t TestServer::messages_for(const std::string& recipient) const {
+  return read_messages(dir_.path() / "outbox", recipient).size();
+}
+
+TestServer::Delivered TestServer::wait_for_message(const std::string& recipient, std::size_t already_seen) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto messages = read_messages(dir_.path() / "outbox", recipient);
+    if (messages.size() > already_seen) return messages.back();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("no message for " + recipient + " within 10 s");
+}
+
+std::pair<int, std::string> run_python(const std::string& script, const std::vector<std::string>& args) {
+  std::vector<std::string> all{script};
+  all.insert(all.end(), args.begin(), args.end());
+  Poco::Pipe out;
+  auto handle = Poco::Process::launch("/usr/bin/python3", all, nullptr, &out, &out);
+  Poco::PipeInputStream in(out);
+  std::string text;
+  Poco::StreamCopier::copyToString(in, text);
+  return {handle.wait(), text};
+}
+
+}  // namespace linkgate::testing

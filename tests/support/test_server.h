@@ -1,0 +1,44 @@
+#pragma once
+// A linkgate server in the test process, on a free port, with its own temp folder.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/server.h"
+#include "config/settings_loader.h"
+#include "support/http_client.h"
+#include "support/temp_dir.h"
+#include "support/test_config.h"
+
+namespace linkgate::testing {
+
+class TestServer {
+ public:
+  explicit TestServer(const TestConfig& config = {}, std::shared_ptr<const sdk::Clock> clock = nullptr);
+  ~TestServer();
+
+  [[nodiscard]] std::string base_url() const { return server_->base_url(); }
+  [[nodiscard]] HttpClient client() const { return HttpClient(base_url()); }
+  [[nodiscard]] const TempDir& dir() const { return dir_; }
+  app::Server& server() { return *server_; }
+  app::Runtime& runtime() { return *server_->runtime(); }
+
+  /// The newest message the outbox channel wrote for @p recipient (waits up to 10 s).
+  struct Delivered {
+    std::string to, link, code, token, subject, text, html, locale, id;
+  };
+  Delivered wait_for_message(const std::string& recipient, std::size_t already_seen = 0);
+  /// How many messages the outbox channel has written for @p recipient.
+  std::size_t messages_for(const std::string& recipient) const;
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<app::Server> server_;
+};
+
+/// Runs /usr/bin/python3 @p script with @p args; returns (exit code, output).
+std::pair<int, std::string> run_python(const std::string& script, const std::vector<std::string>& args);
+
+}  // namespace linkgate::testing
