@@ -26,7 +26,10 @@ class ServeApplication final : public Poco::Util::ServerApplication {
  protected:
   void defineOptions(OptionSet& options) override {
     ServerApplication::defineOptions(options);
-    options.addOption(Option("config", "c", "configuration file").required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("config", "c", "configuration file")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
     options.addOption(Option("help", "h", "show this help").required(false));
   }
 
@@ -48,7 +51,8 @@ class ServeApplication final : public Poco::Util::ServerApplication {
     config::Diagnostics diagnostics;
     auto settings = config::load_settings_file(config_file_, diagnostics);
     if (!settings) {
-      for (const auto& e : diagnostics.errors()) std::cerr << config_file_ << ": " << e.to_string() << "\n";
+      for (const auto& e : diagnostics.errors())
+        std::cerr << config_file_ << ": " << e.to_string() << "\n";
       return EXIT_CONFIG;
     }
     auto shared = app::SharedState::create(*settings);
@@ -62,10 +66,12 @@ class ServeApplication final : public Poco::Util::ServerApplication {
     }
     server->start();
     for (auto port : server->ports()) {
-      log.write(linkgate::sdk::LogLevel::info, "core", "listening on " + std::string(settings->server.https() ? "https" : "http") +
-                                                           "://" + settings->server.listen.front().host + ":" + std::to_string(port));
+      log.write(linkgate::sdk::LogLevel::info, "core",
+                "listening on " + std::string(settings->server.https() ? "https" : "http") + "://" +
+                    settings->server.listen.front().host + ":" + std::to_string(port));
     }
-    log.write(linkgate::sdk::LogLevel::info, "core", "sign in at " + settings->server.public_base_url + "/");
+    log.write(linkgate::sdk::LogLevel::info, "core",
+              "sign in at " + settings->server.public_base_url + "/");
 
     std::atomic<bool> stopping{false};
     std::thread reloader([&] {
@@ -78,15 +84,18 @@ class ServeApplication final : public Poco::Util::ServerApplication {
         config::Diagnostics reload_diagnostics;
         auto next = config::load_settings_file(config_file_, reload_diagnostics);
         if (!next) {
-          log.write(linkgate::sdk::LogLevel::error, "core", "reload refused, keeping the running configuration:\n" +
-                                                                reload_diagnostics.to_string());
+          log.write(linkgate::sdk::LogLevel::error, "core",
+                    "reload refused, keeping the running configuration:\n" +
+                        reload_diagnostics.to_string());
           continue;
         }
         auto error = server->reload(*next);
         if (error.empty()) {
-          log.write(linkgate::sdk::LogLevel::info, "core", "configuration reloaded from " + config_file_);
+          log.write(linkgate::sdk::LogLevel::info, "core",
+                    "configuration reloaded from " + config_file_);
         } else {
-          log.write(linkgate::sdk::LogLevel::error, "core", "reload refused, keeping the running configuration: " + error);
+          log.write(linkgate::sdk::LogLevel::error, "core",
+                    "reload refused, keeping the running configuration: " + error);
         }
       }
     });
@@ -137,11 +146,13 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     return app.run(static_cast<int>(args.size()), args.data());
   }
-  if (command == "check-config") return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
-  if (command == "plugins") return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "check-config")
+    return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "plugins")
+    return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
   if (command == "version" || command == "--version") {
-    std::cout << "linkgate " << LINKGATE_SDK_VERSION << " (plugin SDK " << LINKGATE_SDK_VERSION << ", ABI "
-              << LINKGATE_SDK_ABI_VERSION << ")\n";
+    std::cout << "linkgate " << LINKGATE_SDK_VERSION << " (plugin SDK " << LINKGATE_SDK_VERSION
+              << ", ABI " << LINKGATE_SDK_ABI_VERSION << ")\n";
     return 0;
   }
   return usage(std::cerr);

@@ -43,12 +43,15 @@ int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) 
       continue;
     }
     const auto* d = std::get<plugin_host::PluginLibrary>(found.plugin).descriptor;
-    out << sdk::to_string(d->kind) << "  " << d->name << "  " << d->version << "  " << found.file << "\n"
+    out << sdk::to_string(d->kind) << "  " << d->name << "  " << d->version << "  " << found.file
+        << "\n"
         << "    " << d->summary << "\n";
     for (std::size_t i = 0; i < d->config_key_count; ++i) {
       const auto& k = d->config_keys[i];
       out << "    " << k.name << " (" << sdk::to_string(k.type) << (k.required ? ", required" : "")
-          << (k.default_value ? std::string(", default ") + (k.type == sdk::ConfigType::secret ? "***" : k.default_value) : "")
+          << (k.default_value ? std::string(", default ") +
+                                    (k.type == sdk::ConfigType::secret ? "***" : k.default_value)
+                              : "")
           << "): " << k.description << "\n";
     }
   }

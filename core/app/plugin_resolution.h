@@ -28,9 +28,8 @@ struct ResolvedPlugins {
 
 /// Loads every configured plugin and validates its block. Problems go to @p diagnostics with the
 /// YAML path and line; nullopt if there was any.
-std::optional<ResolvedPlugins> resolve_plugins(const config::Settings& settings,
-                                               plugin_host::PluginHost& host,
-                                               config::Diagnostics& diagnostics,
-                                               const config::EnvLookup& env = config::process_environment());
+std::optional<ResolvedPlugins> resolve_plugins(
+    const config::Settings& settings, plugin_host::PluginHost& host,
+    config::Diagnostics& diagnostics, const config::EnvLookup& env = config::process_environment());
 
 }  // namespace linkgate::app

@@ -14,18 +14,21 @@ namespace {
 
 std::string load_server_secret(const std::string& file) {
   std::string error;
-  auto text = util::create_or_read_secret(file, util::base64url_encode(util::random_bytes(32)) + "\n", error);
+  auto text = util::create_or_read_secret(
+      file, util::base64url_encode(util::random_bytes(32)) + "\n", error);
   if (!text) throw std::runtime_error("server secret: " + error);
   std::string trimmed = text->substr(0, text->find_first_of("\r\n"));
   auto secret = util::base64url_decode(trimmed);
   if (!secret || secret->size() < 32) {
-    throw std::runtime_error("server secret " + file + ": expected at least 32 bytes, base64url-encoded");
+    throw std::runtime_error("server secret " + file +
+                             ": expected at least 32 bytes, base64url-encoded");
   }
   return *secret;
 }
 
 template <class T>
-std::shared_ptr<T> make_plugin_object(const ResolvedPlugin& plugin, const std::shared_ptr<SharedState>& shared,
+std::shared_ptr<T> make_plugin_object(const ResolvedPlugin& plugin,
+                                      const std::shared_ptr<SharedState>& shared,
                                       std::unique_ptr<T> sdk::PluginInstance::*member) {
   auto services = std::make_shared<services::PluginServices>(shared->services, plugin.use.name);
   sdk::PluginContext context{plugin.config, *services};
@@ -54,7 +57,8 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   return shared;
 }
 
-std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings, std::shared_ptr<SharedState> shared) {
+std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
+                                        std::shared_ptr<SharedState> shared) {
   std::shared_ptr<Runtime> rt(new Runtime(settings));
   rt->shared_ = shared;
   auto& log = *shared->services.log;
@@ -68,39 +72,45 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings, std::s
   if (!plugins) throw std::runtime_error(diagnostics.to_string());
 
   rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
-      make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy), plugins->token.use.name, log);
+      make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy),
+      plugins->token.use.name, log);
   rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
-      make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store), plugins->users.use.name, log);
+      make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store),
+      plugins->users.use.name, log);
   for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
     const auto& p = plugins->delivery[i];
     auto channel = make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel);
-    rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
-                           std::make_shared<plugin_host::GuardedDeliveryChannel>(channel, p.use.name, log)});
+    rt->routes_.push_back(
+        {plugins->delivery_kinds[i], p.use.name,
+         std::make_shared<plugin_host::GuardedDeliveryChannel>(channel, p.use.name, log)});
   }
 
   rt->database_ = store::Database::open(settings.outbox.store);
   rt->flows_ = std::make_unique<flow::FlowStore>(rt->database_);
   rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
-  rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir, settings.templates.locale_default);
+  rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
+                                                            settings.templates.locale_default);
   rt->redirects_ = std::make_unique<flow::RedirectPolicy>(settings.security.redirect_allowlist);
   if (!rt->redirects_->invalid_patterns().empty()) {
     std::string bad;
     for (const auto& p : rt->redirects_->invalid_patterns()) bad += " " + p;
     throw std::runtime_error("security.redirect_allowlist: not absolute http(s) URLs:" + bad);
   }
-  rt->keys_ = std::make_unique<session::SigningKeys>(settings.session.keys_dir, settings.session.rotate_every,
+  rt->keys_ = std::make_unique<session::SigningKeys>(settings.session.keys_dir,
+                                                     settings.session.rotate_every,
                                                      settings.session.ttl, *shared->services.clock);
   rt->core_services_ = std::make_unique<services::PluginServices>(shared->services, "core");
-  rt->sessions_ = std::make_unique<session::SessionTokens>(*rt->keys_, settings.server.public_base_url,
-                                                           settings.session.audience, settings.session.ttl,
-                                                           *rt->core_services_);
+  rt->sessions_ = std::make_unique<session::SessionTokens>(
+      *rt->keys_, settings.server.public_base_url, settings.session.audience, settings.session.ttl,
+      *rt->core_services_);
   outbox::WorkerSettings worker_settings;
   worker_settings.threads = settings.outbox.workers;
   worker_settings.max_attempts = settings.outbox.attempts;
   worker_settings.backoff = settings.outbox.backoff;
   worker_settings.poll_interval = settings.outbox.poll_interval;
-  rt->worker_ = std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
-                                                       *shared->services.metrics, *shared->services.clock);
+  rt->worker_ =
+      std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
+                                             *shared->services.metrics, *shared->services.clock);
   Runtime* raw = rt.get();
   flow::FlowDependencies deps{rt->settings_,
                               *rt->tokens_,
@@ -124,12 +134,15 @@ Runtime::~Runtime() {
   if (worker_) worker_->stop();
 }
 
-void Runtime::start() { worker_->start(); }
+void Runtime::start() {
+  worker_->start();
+}
 
 std::vector<std::pair<std::string, std::string>> Runtime::readiness() {
   std::vector<std::pair<std::string, std::string>> out;
   auto add = [&](const std::string& what, const sdk::Result<void>& r) {
-    out.emplace_back(what, r.ok() ? "" : (r.error().message.empty() ? "not ready" : r.error().message));
+    out.emplace_back(what,
+                     r.ok() ? "" : (r.error().message.empty() ? "not ready" : r.error().message));
   };
   add("token:" + tokens_->plugin(), tokens_->ready());
   add("users:" + users_->plugin(), users_->ready());

@@ -36,7 +36,8 @@ class Runtime {
  public:
   /// Builds everything for @p settings. Throws std::runtime_error listing every problem
   /// (plugins that cannot be found or configured, keys or stores that cannot be opened).
-  static std::shared_ptr<Runtime> build(const config::Settings& settings, std::shared_ptr<SharedState> shared);
+  static std::shared_ptr<Runtime> build(const config::Settings& settings,
+                                        std::shared_ptr<SharedState> shared);
   ~Runtime();
 
   Runtime(const Runtime&) = delete;

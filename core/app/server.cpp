@@ -23,7 +23,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit RequestHandler(std::shared_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
     http::Exchange exchange(request, response, runtime_->settings());
     try {
@@ -31,12 +32,15 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (...) {
       // Nothing may escape into Poco's worker thread; the client may also have gone away.
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string route = http::route_label(exchange.path());
     auto& metrics = runtime_->metrics();
-    metrics.add("linkgate_http_requests_total", {{"route", route}, {"status", std::to_string(exchange.status())}}, 1,
+    metrics.add("linkgate_http_requests_total",
+                {{"route", route}, {"status", std::to_string(exchange.status())}}, 1,
                 "HTTP requests by route and status");
-    metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds, "HTTP request latency");
+    metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
+                    "HTTP request latency");
   }
 
  private:
@@ -46,7 +50,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit HandlerFactory(const Server& server) : server_(server) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     // Each request keeps the runtime it started with alive, so a reload never pulls plugins
     // out from under it.
     return new RequestHandler(server_.runtime());
@@ -64,7 +69,8 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
   params.verificationMode = Poco::Net::Context::VERIFY_NONE;
   params.cipherList = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5:!RC4:!3DES";
   params.dhUse2048Bits = true;
-  auto context = Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params));
+  auto context =
+      Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params));
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   context->preferServerCiphers();
   return context;
@@ -72,7 +78,8 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
 
 }  // namespace
 
-Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> shared) : shared_(std::move(shared)) {
+Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> shared)
+    : shared_(std::move(shared)) {
   runtime_ = Runtime::build(settings, shared_);
   pool_ = std::make_unique<Poco::ThreadPool>(2, settings.server.threads, 60);
   scheme_ = settings.server.https() ? "https" : "http";
@@ -101,7 +108,8 @@ Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> sh
         socket = std::make_unique<Poco::Net::ServerSocket>(where, 64);
       }
       ports_.push_back(socket->address().port());
-      servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *pool_, *socket, params));
+      servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *pool_,
+                                                                 *socket, params));
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("server.listen: cannot listen on " + address.host + ":" +
                                std::to_string(address.port) + ": " + e.displayText());
@@ -109,7 +117,9 @@ Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> sh
   }
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   runtime()->start();

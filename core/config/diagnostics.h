@@ -5,7 +5,8 @@
 
 namespace linkgate::config {
 
-/// One problem in a config file: `delivery[1].config.port: expected an integer, got "abc" (line 31)`.
+/// One problem in a config file: `delivery[1].config.port: expected an integer, got "abc" (line
+/// 31)`.
 struct ConfigError {
   std::string path;
   std::string message;

@@ -20,11 +20,20 @@ std::optional<Duration> parse_duration(std::string_view text) {
       i += 2;
     } else if (i < text.size()) {
       switch (text[i]) {
-        case 's': unit_ms = 1000; break;
-        case 'm': unit_ms = 60'000; break;
-        case 'h': unit_ms = 3'600'000; break;
-        case 'd': unit_ms = 86'400'000; break;
-        default: return std::nullopt;
+        case 's':
+          unit_ms = 1000;
+          break;
+        case 'm':
+          unit_ms = 60'000;
+          break;
+        case 'h':
+          unit_ms = 3'600'000;
+          break;
+        case 'd':
+          unit_ms = 86'400'000;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
     } else {
@@ -55,7 +64,8 @@ std::optional<Rate> parse_rate(std::string_view text) {
   Rate rate;
   auto count = text.substr(0, slash);
   auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), rate.count);
-  if (ec != std::errc() || end != count.data() + count.size() || rate.count < 0) return std::nullopt;
+  if (ec != std::errc() || end != count.data() + count.size() || rate.count < 0)
+    return std::nullopt;
   auto window = parse_duration(text.substr(slash + 1));
   if (!window || window->count() <= 0) return std::nullopt;
   rate.window = *window;

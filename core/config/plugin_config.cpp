@@ -45,7 +45,8 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
     const bool written = node.IsDefined() && !node.IsNull();
     const int line = written ? line_of(node) : block_line;
 
-    auto expand = [&](const YAML::Node& scalar_node, const std::string& at) -> std::optional<std::string> {
+    auto expand = [&](const YAML::Node& scalar_node,
+                      const std::string& at) -> std::optional<std::string> {
       auto e = expand_environment(scalar_node.Scalar(), env);
       if (!e.error.empty()) {
         diagnostics.add(at, e.error, line_of(scalar_node));
@@ -63,7 +64,8 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
           for (std::size_t i = 0; i < node.size(); ++i) {
             std::string at = key_path + "[" + std::to_string(i) + "]";
             if (!node[i].IsScalar()) {
-              diagnostics.add(at, std::string("expected a string, got ") + shape_of(node[i]), line_of(node[i]));
+              diagnostics.add(at, std::string("expected a string, got ") + shape_of(node[i]),
+                              line_of(node[i]));
             } else if (auto s = expand(node[i], at)) {
               value.list.push_back(*s);
             }
@@ -87,8 +89,9 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
           }
         }
       } else if (!node.IsScalar()) {
-        diagnostics.add(key_path, std::string("expected ") + sdk::to_string(key.type) + ", got " +
-                                      shape_of(node), line);
+        diagnostics.add(
+            key_path,
+            std::string("expected ") + sdk::to_string(key.type) + ", got " + shape_of(node), line);
       } else if (auto s = expand(node, key_path)) {
         std::string problem = check_scalar(key.type, *s);
         if (!problem.empty()) diagnostics.add(key_path, problem, line);
@@ -104,7 +107,8 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
       } else {
         std::string problem = check_scalar(key.type, def);
         if (!problem.empty()) {
-          diagnostics.add(key_path, "plugin " + use.name + " declares a bad default: " + problem, block_line);
+          diagnostics.add(key_path, "plugin " + use.name + " declares a bad default: " + problem,
+                          block_line);
         }
         value.scalar = def;
       }
@@ -122,7 +126,8 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
       }
     }
   } else if (block.IsDefined() && !block.IsNull()) {
-    diagnostics.add(use.path, std::string("expected a mapping, got ") + shape_of(block), line_of(block));
+    diagnostics.add(use.path, std::string("expected a mapping, got ") + shape_of(block),
+                    line_of(block));
   }
   return config;
 }

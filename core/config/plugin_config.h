@@ -34,8 +34,8 @@ class PluginConfig final : public sdk::ConfigView {
  private:
   struct Value {
     sdk::ConfigType type = sdk::ConfigType::string;
-    bool set = false;        // written in the file
-    bool present = false;    // written or defaulted
+    bool set = false;      // written in the file
+    bool present = false;  // written or defaulted
     std::string scalar;
     std::vector<std::string> list;
     std::map<std::string, std::string> map;

@@ -13,7 +13,8 @@ std::optional<ListenAddress> parse_listen(const std::string& text) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto port = parse_integer(text.substr(colon + 1));
   if (!port || *port < 0 || *port > 65535) return std::nullopt;
   return ListenAddress{host, static_cast<std::uint16_t>(*port)};
@@ -27,7 +28,8 @@ std::string one_of(MapReader& r, const std::string& key, const std::string& fall
   }
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "" : " | ") + a;
-  r.diagnostics().add(r.path_of(key), "expected " + list + ", got \"" + v + "\"", r.line_of_key(key));
+  r.diagnostics().add(r.path_of(key), "expected " + list + ", got \"" + v + "\"",
+                      r.line_of_key(key));
   return fallback;
 }
 
@@ -61,16 +63,18 @@ void read_server(MapReader r, Settings::Server& s) {
   }
   s.public_base_url = r.string("public_base_url", "");
   if (s.public_base_url.empty() && !s.listen.empty()) {
-    s.public_base_url = "http://" + s.listen.front().host + ":" + std::to_string(s.listen.front().port);
+    s.public_base_url =
+        "http://" + s.listen.front().host + ":" + std::to_string(s.listen.front().port);
   }
   static const std::regex kBaseUrl(R"(^https?://[^/\s?#]+(/[^\s?#]*)?$)");
   if (!std::regex_match(s.public_base_url, kBaseUrl)) {
-    r.diagnostics().add(r.path_of("public_base_url"),
-                        "expected an http:// or https:// URL without query, got \"" +
-                            s.public_base_url + "\"",
-                        r.line_of_key("public_base_url"));
+    r.diagnostics().add(
+        r.path_of("public_base_url"),
+        "expected an http:// or https:// URL without query, got \"" + s.public_base_url + "\"",
+        r.line_of_key("public_base_url"));
   }
-  while (!s.public_base_url.empty() && s.public_base_url.back() == '/') s.public_base_url.pop_back();
+  while (!s.public_base_url.empty() && s.public_base_url.back() == '/')
+    s.public_base_url.pop_back();
   auto tls = r.map("tls");
   s.tls_cert_file = tls.string("cert_file", "");
   s.tls_key_file = tls.string("key_file", "");
@@ -113,12 +117,14 @@ void read_delivery(MapReader& root, Settings& settings) {
 void read_rest(MapReader& root, Settings& s) {
   {
     auto r = root.map("plugins");
-    s.plugin_search_paths = r.strings("search_paths", {"build/plugins", "/usr/lib/linkgate/plugins"});
+    s.plugin_search_paths =
+        r.strings("search_paths", {"build/plugins", "/usr/lib/linkgate/plugins"});
     r.finish();
   }
   {
     auto r = root.map("token");
-    if (!root.has("token")) root.diagnostics().add("token", "required: the token strategy", root.line());
+    if (!root.has("token"))
+      root.diagnostics().add("token", "required: the token strategy", root.line());
     read_plugin_use(r, sdk::PluginKind::token_strategy, s.token);
     s.token_ttl = r.duration("ttl", s.token_ttl);
     if (s.token_ttl.count() < 60'000 || s.token_ttl.count() > 86'400'000) {
@@ -129,7 +135,8 @@ void read_rest(MapReader& root, Settings& s) {
   read_delivery(root, s);
   {
     auto r = root.map("users");
-    if (!root.has("users")) root.diagnostics().add("users", "required: the user store", root.line());
+    if (!root.has("users"))
+      root.diagnostics().add("users", "required: the user store", root.line());
     read_plugin_use(r, sdk::PluginKind::user_store, s.users);
     s.signup = r.boolean("signup", s.signup);
     r.finish();
@@ -158,7 +165,8 @@ void read_rest(MapReader& root, Settings& s) {
     } else if (secure == "auto") {
       s.session.cookie_secure = "auto";
     } else {
-      root.diagnostics().add(cookie.path_of("secure"), "expected auto | true | false, got \"" + secure + "\"",
+      root.diagnostics().add(cookie.path_of("secure"),
+                             "expected auto | true | false, got \"" + secure + "\"",
                              cookie.line_of_key("secure"));
     }
     s.session.cookie_domain = cookie.string("domain", "");
@@ -175,7 +183,8 @@ void read_rest(MapReader& root, Settings& s) {
     auto r = root.map("verify");
     s.verify.confirm_page = r.boolean("confirm_page", s.verify.confirm_page);
     s.verify.supersede_previous = r.boolean("supersede_previous", s.verify.supersede_previous);
-    s.verify.require_same_browser = r.boolean("require_same_browser", s.verify.require_same_browser);
+    s.verify.require_same_browser =
+        r.boolean("require_same_browser", s.verify.require_same_browser);
     r.finish();
   }
   {
@@ -190,9 +199,10 @@ void read_rest(MapReader& root, Settings& s) {
     s.security.notify_unknown = r.boolean("notify_unknown", s.security.notify_unknown);
     s.security.store = r.string("store", s.security.store);
     if (s.security.store != "memory" && s.security.store.rfind("redis://", 0) != 0) {
-      root.diagnostics().add("security.store", "expected memory or redis://host:port, got \"" +
-                                                   s.security.store + "\"",
-                             r.line_of_key("store"));
+      root.diagnostics().add(
+          "security.store",
+          "expected memory or redis://host:port, got \"" + s.security.store + "\"",
+          r.line_of_key("store"));
     }
     s.security.secret_file = r.string("secret_file", s.security.secret_file);
     r.finish();
@@ -201,9 +211,10 @@ void read_rest(MapReader& root, Settings& s) {
     auto r = root.map("outbox");
     s.outbox.store = r.string("store", s.outbox.store);
     if (s.outbox.store.rfind("sqlite:", 0) != 0 && s.outbox.store.rfind("postgresql://", 0) != 0) {
-      root.diagnostics().add("outbox.store", "expected sqlite:PATH or postgresql://..., got \"" +
-                                                 s.outbox.store + "\"",
-                             r.line_of_key("store"));
+      root.diagnostics().add(
+          "outbox.store",
+          "expected sqlite:PATH or postgresql://..., got \"" + s.outbox.store + "\"",
+          r.line_of_key("store"));
     }
     auto retry = r.map("retry");
     s.outbox.attempts = static_cast<int>(retry.integer("attempts", s.outbox.attempts, 1, 100));
@@ -225,12 +236,14 @@ void read_rest(MapReader& root, Settings& s) {
     s.branding.accent = r.string("accent", s.branding.accent);
     static const std::regex kColour(R"(^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$)");
     if (!std::regex_match(s.branding.accent, kColour)) {
-      root.diagnostics().add("branding.accent", "expected a #rgb or #rrggbb colour", r.line_of_key("accent"));
+      root.diagnostics().add("branding.accent", "expected a #rgb or #rrggbb colour",
+                             r.line_of_key("accent"));
     }
     s.branding.logo_url = r.string("logo_url", s.branding.logo_url);
     if (!s.branding.logo_url.empty() && s.branding.logo_url.rfind("https://", 0) != 0 &&
         s.branding.logo_url.rfind("/", 0) != 0) {
-      root.diagnostics().add("branding.logo_url", "expected an https:// URL or a path", r.line_of_key("logo_url"));
+      root.diagnostics().add("branding.logo_url", "expected an https:// URL or a path",
+                             r.line_of_key("logo_url"));
     }
     s.branding.app_name = r.string("app_name", s.branding.app_name);
     r.finish();

@@ -100,8 +100,8 @@ std::int64_t MapReader::integer(const std::string& key, std::int64_t fallback, s
     return fallback;
   }
   if (*v < min || *v > max) {
-    error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", got " + *s);
+    error(key,
+          "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + *s);
     return fallback;
   }
   return *v;

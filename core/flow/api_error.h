@@ -15,17 +15,29 @@ struct ApiError {
   int retry_after = 0;      // seconds, for 429
 };
 
-inline ApiError invalid_request(std::string d) { return {400, "invalid_request", std::move(d)}; }
-inline ApiError invalid_token(std::string d) { return {400, "invalid_token", std::move(d)}; }
-inline ApiError expired_token(std::string d) { return {400, "expired_token", std::move(d)}; }
-inline ApiError used_token(std::string d) { return {400, "used_token", std::move(d)}; }
-inline ApiError unavailable(std::string d) { return {503, "unavailable", std::move(d)}; }
-inline ApiError internal_error() { return {500, "internal", "Something went wrong on our side. Try again."}; }
+inline ApiError invalid_request(std::string d) {
+  return {400, "invalid_request", std::move(d)};
+}
+inline ApiError invalid_token(std::string d) {
+  return {400, "invalid_token", std::move(d)};
+}
+inline ApiError expired_token(std::string d) {
+  return {400, "expired_token", std::move(d)};
+}
+inline ApiError used_token(std::string d) {
+  return {400, "used_token", std::move(d)};
+}
+inline ApiError unavailable(std::string d) {
+  return {503, "unavailable", std::move(d)};
+}
+inline ApiError internal_error() {
+  return {500, "internal", "Something went wrong on our side. Try again."};
+}
 
 template <class T>
 class Outcome {
  public:
-  Outcome(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Outcome(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Outcome(ApiError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   [[nodiscard]] const T& value() const { return std::get<0>(v_); }

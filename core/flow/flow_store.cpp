@@ -20,10 +20,14 @@ FlowState parse_state(const std::string& s) {
 
 const char* to_string(FlowState state) {
   switch (state) {
-    case FlowState::pending: return "pending";
-    case FlowState::completed: return "completed";
-    case FlowState::superseded: return "superseded";
-    case FlowState::dead: return "dead";
+    case FlowState::pending:
+      return "pending";
+    case FlowState::completed:
+      return "completed";
+    case FlowState::superseded:
+      return "superseded";
+    case FlowState::dead:
+      return "dead";
   }
   return "dead";
 }
@@ -65,12 +69,13 @@ void FlowStore::create(const Flow& f, bool supersede) {
   int kind = static_cast<int>(f.identifier.kind);
   std::string state = to_string(f.state);
   int deliverable = f.deliverable ? 1 : 0;
-  s << "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, redirect_uri,"
+  s << "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
+       "redirect_uri,"
        " code_mac, attempts, state, created_at, expires_at, device, deliverable)"
        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value), useRef(f.subject),
-      useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state), useRef(f.created_at),
-      useRef(f.expires_at), useRef(f.device), use(deliverable), now;
+      useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
+      useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state),
+      useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable), now;
   tx.commit();
 }
 
@@ -81,11 +86,12 @@ std::optional<Flow> FlowStore::get(const std::string& id) {
   int kind = 0, deliverable = 0;
   std::string state;
   Poco::Data::Statement select(s);
-  select << "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-            " attempts, state, created_at, expires_at, device, deliverable FROM lg_flows WHERE id = ?",
-      useRef(id), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value), into(f.subject),
-      into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state), into(f.created_at),
-      into(f.expires_at), into(f.device), into(deliverable), limit(1);
+  select
+      << "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
+         " attempts, state, created_at, expires_at, device, deliverable FROM lg_flows WHERE id = ?",
+      useRef(id), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
+      into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
+      into(f.created_at), into(f.expires_at), into(f.device), into(deliverable), limit(1);
   if (select.execute() == 0) return std::nullopt;
   f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
   f.state = parse_state(state);
@@ -97,7 +103,8 @@ bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   Poco::Data::Statement update(s);
-  update << "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND expires_at > ?",
+  update << "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
+            "expires_at > ?",
       useRef(id), use(now_seconds);
   return update.execute() == 1;
 }

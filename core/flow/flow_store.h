@@ -18,17 +18,17 @@ const char* to_string(FlowState state);
 
 struct Flow {
   std::string id;
-  std::string identifier_key;    // keyed hash of the identifier, for supersede look-ups
+  std::string identifier_key;  // keyed hash of the identifier, for supersede look-ups
   sdk::Identifier identifier;
-  std::string subject;           // user id; empty when the user is created on completion
+  std::string subject;  // user id; empty when the user is created on completion
   std::string redirect_uri;
-  std::string code_mac;          // HMAC of the code under the server secret (hex)
+  std::string code_mac;  // HMAC of the code under the server secret (hex)
   int attempts = 0;
   FlowState state = FlowState::pending;
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
-  std::string device;            // "Firefox on Linux": shown on the confirm page
-  bool deliverable = true;       // false for identifiers that are not users (nothing is sent)
+  std::string device;       // "Firefox on Linux": shown on the confirm page
+  bool deliverable = true;  // false for identifiers that are not users (nothing is sent)
 };
 
 class FlowStore {

@@ -62,10 +62,12 @@ ApiError MagicLinkService::token_error(const sdk::Error& error, const char* stag
       count("linkgate_links_rejected_total", "invalid");
       return invalid_token("This link is not valid.");
     case sdk::ErrorCode::unavailable:
-      d_.log.write(sdk::LogLevel::error, "flow", std::string(stage) + ": token store unavailable: " + error.message);
+      d_.log.write(sdk::LogLevel::error, "flow",
+                   std::string(stage) + ": token store unavailable: " + error.message);
       return unavailable("Sign-in is unavailable right now. Try again in a moment.");
     default:
-      d_.log.write(sdk::LogLevel::error, "flow", std::string(stage) + ": token strategy failed: " + error.message);
+      d_.log.write(sdk::LogLevel::error, "flow",
+                   std::string(stage) + ": token strategy failed: " + error.message);
       return internal_error();
   }
 }
@@ -93,10 +95,13 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   // Where the message goes: the channel asked for when the user has that address, else the
   // address typed. The same rule for unknown identifiers, so answers do not differ.
   sdk::Identifier address = identifier;
-  if (request.channel == "sms" && !user.phone.empty()) address = {sdk::AddressKind::phone, user.phone};
-  if (request.channel == "email" && !user.email.empty()) address = {sdk::AddressKind::email, user.email};
+  if (request.channel == "sms" && !user.phone.empty())
+    address = {sdk::AddressKind::phone, user.phone};
+  if (request.channel == "email" && !user.email.empty())
+    address = {sdk::AddressKind::email, user.email};
   if (!outbox::route_for(d_.routes, address.kind)) {
-    return invalid_request(std::string("sign-in by ") + (address.kind == sdk::AddressKind::email ? "e-mail" : "phone") +
+    return invalid_request(std::string("sign-in by ") +
+                           (address.kind == sdk::AddressKind::email ? "e-mail" : "phone") +
                            " is not available here");
   }
   const bool deliver = known || d_.settings.signup;
@@ -107,7 +112,8 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   flow.id = util::base64url_encode(d_.services.random().bytes(18));
   flow.identifier = identifier;
   flow.identifier_key = util::to_hex(util::hmac_sha256(
-      d_.server_secret, std::string("identifier:") + sdk::to_string(identifier.kind) + ":" + identifier.value));
+      d_.server_secret,
+      std::string("identifier:") + sdk::to_string(identifier.kind) + ":" + identifier.value));
   flow.subject = user.id;
   flow.redirect_uri = request.redirect_uri;
   const std::string code = util::random_digits(static_cast<std::size_t>(d_.settings.otp.length));
@@ -121,13 +127,18 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   auto token = d_.tokens.issue(grant);
   if (!token.ok()) return token_error(token.error(), "issue");
 
-  const std::string link = d_.settings.server.public_base_url + "/v1/magic-links/verify?token=" + token->token;
+  const std::string link =
+      d_.settings.server.public_base_url + "/v1/magic-links/verify?token=" + token->token;
   std::vector<std::string> locales;
   if (!request.locale.empty()) locales.push_back(request.locale);
   if (!user.locale.empty()) locales.push_back(user.locale);
   locales.insert(locales.end(), request.accept_languages.begin(), request.accept_languages.end());
-  MessageValues values{link, code, static_cast<int>((ttl + 59) / 60), d_.settings.branding.app_name,
-                       d_.settings.branding.title, host_of(d_.settings.server.public_base_url)};
+  MessageValues values{link,
+                       code,
+                       static_cast<int>((ttl + 59) / 60),
+                       d_.settings.branding.app_name,
+                       d_.settings.branding.title,
+                       host_of(d_.settings.server.public_base_url)};
   auto rendered = d_.templates.render(address.kind, values, locales);
 
   auto stored = guard_store(d_.log, [&]() -> Outcome<bool> {
@@ -187,7 +198,8 @@ Outcome<Flow> MagicLinkService::live_flow(const std::string& flow_id) {
   return flow;
 }
 
-Outcome<Preview> MagicLinkService::preview(const std::string& token, const std::string& flow_cookie) {
+Outcome<Preview> MagicLinkService::preview(const std::string& token,
+                                           const std::string& flow_cookie) {
   auto grant = d_.tokens.inspect(token);
   if (!grant.ok()) return token_error(grant.error(), "inspect");
   auto flow = live_flow(grant->flow_id);
@@ -196,7 +208,8 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token, const std::
   return Preview{grant.value(), flow->device, flow->created_at, same};
 }
 
-Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token, const std::string& flow_cookie) {
+Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
+                                                const std::string& flow_cookie) {
   auto grant = d_.tokens.inspect(token);
   if (!grant.ok()) return token_error(grant.error(), "inspect");
   auto flow = live_flow(grant->flow_id);
@@ -204,18 +217,21 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token, const 
   if (d_.settings.verify.require_same_browser &&
       (flow_cookie.empty() || !util::constant_time_equal(flow_cookie, flow->id))) {
     count("linkgate_links_rejected_total", "other_browser");
-    return ApiError{400, "invalid_token",
-                    "Open this link in the browser where you asked for it, or enter the code there."};
+    return ApiError{
+        400, "invalid_token",
+        "Open this link in the browser where you asked for it, or enter the code there."};
   }
   auto redeemed = d_.tokens.redeem(token);
   if (!redeemed.ok()) return token_error(redeemed.error(), "redeem");
   return finish(flow.value());
 }
 
-Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code) {
+Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
+                                                const std::string& code) {
   const auto length = static_cast<std::size_t>(d_.settings.otp.length);
   if (flow_id.empty() || flow_id.size() > 64) return invalid_request("flow_id is missing.");
-  if (code.size() != length || !std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c); })) {
+  if (code.size() != length ||
+      !std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isdigit(c); })) {
     return invalid_request("code: expected " + std::to_string(length) + " digits.");
   }
   auto flow = live_flow(flow_id);
@@ -246,7 +262,8 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, cons
 
 Outcome<SignedIn> MagicLinkService::finish(const Flow& flow) {
   const std::int64_t now = d_.services.clock().now_seconds();
-  auto completed = guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.complete(flow.id, now); });
+  auto completed =
+      guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.complete(flow.id, now); });
   if (!completed.ok()) return completed.error();
   if (!completed.value()) {
     count("linkgate_links_rejected_total", "used");

@@ -52,8 +52,9 @@ MessageTemplates::MessageTemplates(const std::string& dir, std::string default_l
     Set set;
     const std::string locale = lower(it->path().filename().string());
     bool complete = true;
-    for (auto [file, target] : {std::pair{"email.subject", &set.subject}, std::pair{"email.txt", &set.text},
-                                std::pair{"email.html", &set.html}, std::pair{"sms.txt", &set.sms}}) {
+    for (auto [file, target] :
+         {std::pair{"email.subject", &set.subject}, std::pair{"email.txt", &set.text},
+          std::pair{"email.html", &set.html}, std::pair{"sms.txt", &set.sms}}) {
       auto path = (it->path() / file).string();
       auto content = util::read_file(path);
       if (!content) {
@@ -69,12 +70,14 @@ MessageTemplates::MessageTemplates(const std::string& dir, std::string default_l
       }
       *target = *content;
     }
-    while (!set.subject.empty() && (set.subject.back() == '\n' || set.subject.back() == '\r')) set.subject.pop_back();
+    while (!set.subject.empty() && (set.subject.back() == '\n' || set.subject.back() == '\r'))
+      set.subject.pop_back();
     if (complete) sets_[locale] = std::move(set);
   }
   if (ec) problems += "  " + dir + ": " + ec.message() + "\n";
   if (!sets_.count(default_locale_)) {
-    problems += "  " + dir + "/" + default_locale_ + ": no complete templates for the default locale\n";
+    problems +=
+        "  " + dir + "/" + default_locale_ + ": no complete templates for the default locale\n";
   }
   if (!problems.empty()) throw std::runtime_error("message templates:\n" + problems);
 }
@@ -104,7 +107,8 @@ RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageVal
   if (kind == sdk::AddressKind::email) {
     out.subject = render_text(set.subject, data);
     // A header must stay one line whatever a value contains.
-    std::replace_if(out.subject.begin(), out.subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    std::replace_if(
+        out.subject.begin(), out.subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
     out.text = render_text(set.text, data);
     out.html = render_html(set.html, data);
   } else {
@@ -120,7 +124,8 @@ std::vector<std::string> parse_accept_language(const std::string& header) {
   int order = 0;
   while (start < header.size() && order < 16) {
     auto end = header.find(',', start);
-    std::string item = header.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string item =
+        header.substr(start, end == std::string::npos ? std::string::npos : end - start);
     start = end == std::string::npos ? header.size() : end + 1;
     auto semi = item.find(';');
     std::string tag = item.substr(0, semi);
@@ -137,11 +142,13 @@ std::vector<std::string> parse_accept_language(const std::string& header) {
       }
     }
     bool plausible = !tag.empty() && tag.size() <= 35 && tag != "*" &&
-                     std::all_of(tag.begin(), tag.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+                     std::all_of(tag.begin(), tag.end(),
+                                 [](unsigned char c) { return std::isalnum(c) || c == '-'; });
     if (plausible && q > 0) weighted.emplace_back(q - order * 1e-6, tag);
     ++order;
   }
-  std::stable_sort(weighted.begin(), weighted.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::stable_sort(weighted.begin(), weighted.end(),
+                   [](auto& a, auto& b) { return a.first > b.first; });
   std::vector<std::string> out;
   for (auto& [q, tag] : weighted) out.push_back(tag);
   return out;

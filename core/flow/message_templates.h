@@ -14,17 +14,17 @@ namespace linkgate::flow {
 struct MessageValues {
   std::string link;
   std::string code;
-  int minutes = 15;         // until the link expires
-  std::string app_name;     // branding.app_name
-  std::string title;        // branding.title
-  std::string domain;       // host of public_base_url (the WebOTP `@domain #code` line)
+  int minutes = 15;      // until the link expires
+  std::string app_name;  // branding.app_name
+  std::string title;     // branding.title
+  std::string domain;    // host of public_base_url (the WebOTP `@domain #code` line)
 };
 
 struct RenderedMessage {
   std::string locale;
   std::string subject;  // e-mail only; never contains CR or LF
   std::string text;
-  std::string html;     // e-mail only
+  std::string html;  // e-mail only
 };
 
 class MessageTemplates {

@@ -8,7 +8,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -44,8 +45,8 @@ std::optional<ParsedUrl> parse_redirect_url(std::string_view url) {
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
   std::string_view host = authority;
   out.port = out.scheme == "https" ? 443 : 80;
-  if (auto port_colon = authority.rfind(':'); port_colon != std::string_view::npos &&
-                                              authority.find(']') == std::string_view::npos) {
+  if (auto port_colon = authority.rfind(':');
+      port_colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
     host = authority.substr(0, port_colon);
     std::string_view port = authority.substr(port_colon + 1);
     if (port.empty() || port.size() > 5 ||

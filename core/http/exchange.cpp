@@ -32,11 +32,14 @@ bool is_flat(const std::string& body) {
   for (std::size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '{' || c == '[') {
       if (++depth > 1) return false;
     } else if (c == '}' || c == ']') {
@@ -88,7 +91,8 @@ std::optional<Fields> parse_form_fields(const std::string& body, std::string& pr
   std::size_t start = 0, count = 0;
   while (start <= body.size() && !body.empty()) {
     auto end = body.find('&', start);
-    std::string pair = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string pair =
+        body.substr(start, end == std::string::npos ? std::string::npos : end - start);
     start = end == std::string::npos ? body.size() + 1 : end + 1;
     if (pair.empty()) continue;
     if (++count > 32) {
@@ -137,7 +141,9 @@ std::string Exchange::query(const std::string& name) const {
   return it == fields->end() ? "" : it->second;
 }
 
-std::string Exchange::header(const std::string& name) const { return request_.get(name, ""); }
+std::string Exchange::header(const std::string& name) const {
+  return request_.get(name, "");
+}
 
 std::string Exchange::cookie(const std::string& name) const {
   Poco::Net::NameValueCollection cookies;
@@ -176,9 +182,11 @@ bool Exchange::https() const {
 
 std::optional<Fields> Exchange::read_fields(bool form_allowed) {
   const auto max = static_cast<std::size_t>(settings_.server.max_body_bytes);
-  if (request_.hasContentLength() && request_.getContentLength64() > static_cast<std::int64_t>(max)) {
+  if (request_.hasContentLength() &&
+      request_.getContentLength64() > static_cast<std::int64_t>(max)) {
     response_.setKeepAlive(false);
-    send_error({413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
+    send_error(
+        {413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
     return std::nullopt;
   }
   const std::string type = media_type(request_.getContentType());
@@ -198,7 +206,8 @@ std::optional<Fields> Exchange::read_fields(bool form_allowed) {
     body.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (body.size() > max) {
       response_.setKeepAlive(false);
-      send_error({413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
+      send_error(
+          {413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
       return std::nullopt;
     }
   }
@@ -255,24 +264,30 @@ void Exchange::send_no_content() {
 void Exchange::send_error(const flow::ApiError& error) {
   if (error.retry_after > 0) response_.set("Retry-After", std::to_string(error.retry_after));
   if (wants_html()) {
-    bool offer = error.code == "expired_token" || error.code == "used_token" || error.code == "invalid_token";
+    bool offer = error.code == "expired_token" || error.code == "used_token" ||
+                 error.code == "invalid_token";
     PageContext page{settings_.branding, nonce()};
     send_html(error.status, error_page(page, error_heading(error.code), error.description, offer));
     return;
   }
-  send_json(error.status, "{\"error\":\"" + services::json_escape(error.code) + "\",\"error_description\":\"" +
+  send_json(error.status, "{\"error\":\"" + services::json_escape(error.code) +
+                              "\",\"error_description\":\"" +
                               services::json_escape(error.description) + "\"}");
 }
 
-void Exchange::set_cookie(const std::string& name, const std::string& value, std::int64_t max_age_seconds) {
-  std::string cookie = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age_seconds);
+void Exchange::set_cookie(const std::string& name, const std::string& value,
+                          std::int64_t max_age_seconds) {
+  std::string cookie = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                       std::to_string(max_age_seconds);
   const auto& s = settings_.session;
   if (!s.cookie_domain.empty()) cookie += "; Domain=" + s.cookie_domain;
   if (s.cookie_secure == "always" || (s.cookie_secure == "auto" && https())) cookie += "; Secure";
   response_.add("Set-Cookie", cookie);
 }
 
-void Exchange::clear_cookie(const std::string& name) { set_cookie(name, "", 0); }
+void Exchange::clear_cookie(const std::string& name) {
+  set_cookie(name, "", 0);
+}
 
 void Exchange::sensitive() {
   response_.set("Cache-Control", "no-store");

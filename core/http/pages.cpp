@@ -48,7 +48,8 @@ a { color: var(--accent); }
 </html>
 )HTML";
 
-std::string layout(const PageContext& page, const std::string& body, const std::string& script = "") {
+std::string layout(const PageContext& page, const std::string& body,
+                   const std::string& script = "") {
   mustache::data d;
   d.set("title", page.branding.title);
   d.set("accent", page.branding.accent);
@@ -59,7 +60,9 @@ std::string layout(const PageContext& page, const std::string& body, const std::
   return mustache::mustache(kLayout).render(d);
 }
 
-std::string render(const char* tmpl, const mustache::data& d) { return mustache::mustache(tmpl).render(d); }
+std::string render(const char* tmpl, const mustache::data& d) {
+  return mustache::mustache(tmpl).render(d);
+}
 
 }  // namespace
 
@@ -68,7 +71,8 @@ std::string content_security_policy(const std::string& nonce) {
          "'; img-src https: data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 }
 
-std::string sign_in_page(const PageContext& page, const std::string& redirect_uri, const std::string& error) {
+std::string sign_in_page(const PageContext& page, const std::string& redirect_uri,
+                         const std::string& error) {
   mustache::data d;
   d.set("title", page.branding.title);
   d.set("redirect_uri", redirect_uri);
@@ -82,12 +86,13 @@ std::string sign_in_page(const PageContext& page, const std::string& redirect_ur
          required maxlength="320" autofocus placeholder="you@example.com">
   {{#redirect_uri}}<input type="hidden" name="redirect_uri" value="{{redirect_uri}}">{{/redirect_uri}}
   <button type="submit">Send me a sign-in link</button>
-</form>)HTML", d));
+</form>)HTML",
+                             d));
 }
 
 std::string check_inbox_page(const PageContext& page, const std::string& masked_identifier,
-                             const std::string& flow_id, const std::string& redirect_uri, int minutes,
-                             const std::string& error) {
+                             const std::string& flow_id, const std::string& redirect_uri,
+                             int minutes, const std::string& error) {
   mustache::data d;
   d.set("who", masked_identifier);
   d.set("flow_id", flow_id);
@@ -96,12 +101,18 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
   d.set("redirect_uri", redirect_uri);
   // Notices when the link was opened in another tab of this browser, then moves on.
   std::string script =
-      "(function(){var f=document.getElementById('otp');var id=f.dataset.flow;var next=f.dataset.next||'/signed-in';"
-      "function poll(){fetch('/v1/magic-links/status?flow_id='+encodeURIComponent(id),{credentials:'same-origin'})"
-      ".then(function(r){return r.json()}).then(function(s){if(s.status==='completed'){location.href=next}"
-      "else if(s.status==='pending'){setTimeout(poll,2000)}}).catch(function(){setTimeout(poll,5000)})}"
+      "(function(){var f=document.getElementById('otp');var id=f.dataset.flow;var "
+      "next=f.dataset.next||'/signed-in';"
+      "function "
+      "poll(){fetch('/v1/magic-links/"
+      "status?flow_id='+encodeURIComponent(id),{credentials:'same-origin'})"
+      ".then(function(r){return "
+      "r.json()}).then(function(s){if(s.status==='completed'){location.href=next}"
+      "else "
+      "if(s.status==='pending'){setTimeout(poll,2000)}}).catch(function(){setTimeout(poll,5000)})}"
       "setTimeout(poll,2000)})();";
-  return layout(page, render(R"HTML(<h1>Check your inbox</h1>
+  return layout(page,
+                render(R"HTML(<h1>Check your inbox</h1>
 <p>We sent a sign-in link to <strong>{{who}}</strong> if it belongs to an account. It expires in {{minutes}} minutes.</p>
 <p>Open the link on this device, or enter the code from the message:</p>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -112,11 +123,14 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
          pattern="[0-9]*" required maxlength="10">
   <button type="submit">Sign in</button>
 </form>
-<p class="muted"><a href="/">Use a different address</a></p>)HTML", d), script);
+<p class="muted"><a href="/">Use a different address</a></p>)HTML",
+                       d),
+                script);
 }
 
-std::string confirm_page(const PageContext& page, const std::string& token, const std::string& device,
-                         const std::string& requested_at, bool auto_continue) {
+std::string confirm_page(const PageContext& page, const std::string& token,
+                         const std::string& device, const std::string& requested_at,
+                         bool auto_continue) {
   mustache::data d;
   d.set("token", token);
   d.set("device", device);
@@ -125,14 +139,17 @@ std::string confirm_page(const PageContext& page, const std::string& token, cons
   if (auto_continue) d.set("same", true);
   // In the browser that asked, continue at once; a mail scanner runs no script and has no cookie.
   std::string script = auto_continue ? "document.getElementById('confirm').submit();" : "";
-  return layout(page, render(R"HTML(<h1>{{title}}</h1>
+  return layout(page,
+                render(R"HTML(<h1>{{title}}</h1>
 {{#same}}<p>Signing you in…</p>{{/same}}
 {{^same}}<p>This sign-in was asked for at <strong>{{requested_at}}</strong> from <strong>{{device}}</strong>.</p>
 <p>If that was you, continue. If not, close this page: nothing happens without the click.</p>{{/same}}
 <form id="confirm" method="post" action="/v1/magic-links/verify">
   <input type="hidden" name="token" value="{{token}}">
   <button type="submit">Continue signing in</button>
-</form>)HTML", d), script);
+</form>)HTML",
+                       d),
+                script);
 }
 
 std::string success_page(const PageContext& page, const std::string& who) {
@@ -141,11 +158,12 @@ std::string success_page(const PageContext& page, const std::string& who) {
   return layout(page, render(R"HTML(<h1>You are signed in</h1>
 {{#who}}<p>Signed in as <strong>{{who}}</strong>.</p>{{/who}}
 <p>You can close this tab.</p>
-<form method="post" action="/v1/session/logout"><button type="submit">Sign out</button></form>)HTML", d));
+<form method="post" action="/v1/session/logout"><button type="submit">Sign out</button></form>)HTML",
+                             d));
 }
 
-std::string error_page(const PageContext& page, const std::string& heading, const std::string& detail,
-                       bool offer_new_link) {
+std::string error_page(const PageContext& page, const std::string& heading,
+                       const std::string& detail, bool offer_new_link) {
   mustache::data d;
   d.set("heading", heading);
   d.set("detail", detail);
@@ -157,7 +175,8 @@ std::string error_page(const PageContext& page, const std::string& heading, cons
   <input id="identifier" name="identifier" type="text" autocomplete="username" required maxlength="320">
   <button type="submit">Send a new link</button>
 </form>{{/offer}}
-<p class="muted"><a href="/">Back to sign-in</a></p>)HTML", d));
+<p class="muted"><a href="/">Back to sign-in</a></p>)HTML",
+                             d));
 }
 
 }  // namespace linkgate::http

@@ -15,12 +15,17 @@ namespace {
 using services::json_escape;
 constexpr const char* kFlowCookie = "lg_flow";
 
-std::string json_str(const std::string& s) { return "\"" + json_escape(s) + "\""; }
+std::string json_str(const std::string& s) {
+  return "\"" + json_escape(s) + "\"";
+}
 
-PageContext page(Exchange& ex, app::Runtime& rt) { return PageContext{rt.settings().branding, ex.nonce()}; }
+PageContext page(Exchange& ex, app::Runtime& rt) {
+  return PageContext{rt.settings().branding, ex.nonce()};
+}
 
 std::string user_json(const sdk::User& u) {
-  return "{\"id\":" + json_str(u.id) + ",\"email\":" + json_str(u.email) + ",\"phone\":" + json_str(u.phone) + "}";
+  return "{\"id\":" + json_str(u.id) + ",\"email\":" + json_str(u.email) +
+         ",\"phone\":" + json_str(u.phone) + "}";
 }
 
 void set_session_cookie(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) {
@@ -42,7 +47,8 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   request.user_agent = ex.header("User-Agent");
   if (request.identifier.empty()) {
     if (ex.wants_html()) {
-      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri, "Enter your e-mail address or phone number."));
+      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri,
+                                     "Enter your e-mail address or phone number."));
     } else {
       ex.send_error(flow::invalid_request("identifier is required."));
     }
@@ -51,7 +57,8 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   auto started = rt.flow().start(request);
   if (!started.ok()) {
     if (ex.wants_html() && started.error().code == "invalid_request") {
-      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri, started.error().description));
+      ex.send_html(400,
+                   sign_in_page(page(ex, rt), request.redirect_uri, started.error().description));
     } else {
       ex.send_error(started.error());
     }
@@ -60,7 +67,8 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   ex.set_cookie(kFlowCookie, started->flow_id, started->expires_in);
   if (ex.wants_html()) {
     ex.send_html(202, check_inbox_page(page(ex, rt), started->masked_identifier, started->flow_id,
-                                       request.redirect_uri, static_cast<int>((started->expires_in + 59) / 60), ""));
+                                       request.redirect_uri,
+                                       static_cast<int>((started->expires_in + 59) / 60), ""));
     return;
   }
   ex.send_json(202, "{\"status\":\"sent\",\"flow_id\":" + json_str(started->flow_id) +
@@ -74,8 +82,10 @@ void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) 
     ex.send_redirect(in.redirect_uri.empty() ? "/signed-in" : in.redirect_uri);
     return;
   }
-  ex.send_json(200, "{\"access_token\":" + json_str(in.session.token) + ",\"token_type\":\"Bearer\",\"expires_in\":" +
-                        std::to_string(rt.sessions().ttl_seconds()) + ",\"user\":" + user_json(in.user) + "}");
+  ex.send_json(200, "{\"access_token\":" + json_str(in.session.token) +
+                        ",\"token_type\":\"Bearer\",\"expires_in\":" +
+                        std::to_string(rt.sessions().ttl_seconds()) +
+                        ",\"user\":" + user_json(in.user) + "}");
 }
 
 void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
@@ -103,9 +113,10 @@ void show_confirm_page(Exchange& ex, app::Runtime& rt) {
     ex.send_error(preview.error());
     return;
   }
-  std::string when = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(preview->requested_at),
-                                                     "%H:%M UTC on %e %b %Y");
-  ex.send_html(200, confirm_page(page(ex, rt), token, preview->device, when, preview->same_browser));
+  std::string when = Poco::DateTimeFormatter::format(
+      Poco::Timestamp::fromEpochTime(preview->requested_at), "%H:%M UTC on %e %b %Y");
+  ex.send_html(200,
+               confirm_page(page(ex, rt), token, preview->device, when, preview->same_browser));
 }
 
 void redeem_link_post(Exchange& ex, app::Runtime& rt) {
@@ -130,7 +141,8 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
   if (!in.ok()) {
     const auto& e = in.error();
     if (ex.wants_html() && e.description.find("not right") != std::string::npos) {
-      ex.send_html(e.status, check_inbox_page(page(ex, rt), "your address", flow_id, "", 0, e.description));
+      ex.send_html(e.status,
+                   check_inbox_page(page(ex, rt), "your address", flow_id, "", 0, e.description));
       return;
     }
     ex.send_error(e);
@@ -148,14 +160,16 @@ void flow_status(Exchange& ex, app::Runtime& rt) {
     return;
   }
   const char* names[] = {"pending", "completed", "expired"};
-  ex.send_json(200, std::string("{\"status\":\"") + names[static_cast<int>(rt.flow().status(flow_id))] + "\"}");
+  ex.send_json(200, std::string("{\"status\":\"") +
+                        names[static_cast<int>(rt.flow().status(flow_id))] + "\"}");
 }
 
 // ---- sessions ----
 
 std::string presented_session(Exchange& ex, app::Runtime& rt) {
   std::string auth = ex.header("Authorization");
-  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0)) return auth.substr(7);
+  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0))
+    return auth.substr(7);
   return ex.cookie(rt.settings().session.cookie_name);
 }
 
@@ -172,7 +186,8 @@ void session_info(Exchange& ex, app::Runtime& rt) {
     return;
   }
   ex.send_json(200, "{\"sub\":" + json_str(claims->sub) + ",\"email\":" + json_str(claims->email) +
-                        ",\"phone\":" + json_str(claims->phone) + ",\"exp\":" + std::to_string(claims->exp) + "}");
+                        ",\"phone\":" + json_str(claims->phone) +
+                        ",\"exp\":" + std::to_string(claims->exp) + "}");
 }
 
 void logout(Exchange& ex, app::Runtime& rt) {
@@ -211,7 +226,8 @@ void signed_in(Exchange& ex, app::Runtime& rt) {
   auto claims = rt.sessions().verify(ex.cookie(rt.settings().session.cookie_name));
   std::string who = claims.ok() ? (claims->email.empty() ? claims->phone : claims->email) : "";
   if (!claims.ok()) {
-    ex.send_html(401, error_page(page(ex, rt), "You are not signed in", "Sign in to continue.", false));
+    ex.send_html(401,
+                 error_page(page(ex, rt), "You are not signed in", "Sign in to continue.", false));
     return;
   }
   ex.send_html(200, success_page(page(ex, rt), who));
@@ -219,7 +235,9 @@ void signed_in(Exchange& ex, app::Runtime& rt) {
 
 // ---- operations ----
 
-void healthz(Exchange& ex, app::Runtime&) { ex.send_json(200, "{\"status\":\"ok\"}"); }
+void healthz(Exchange& ex, app::Runtime&) {
+  ex.send_json(200, "{\"status\":\"ok\"}");
+}
 
 void readyz(Exchange& ex, app::Runtime& rt) {
   std::string failing;
@@ -282,7 +300,8 @@ void dispatch(Exchange& ex, app::Runtime& rt) {
   try {
     handler->second(ex, rt);
   } catch (const std::exception& e) {
-    rt.log().write(sdk::LogLevel::error, "http", "unhandled failure on " + ex.path() + ": " + e.what());
+    rt.log().write(sdk::LogLevel::error, "http",
+                   "unhandled failure on " + ex.path() + ": " + e.what());
     if (!ex.sent()) ex.send_error(flow::internal_error());
   }
 }

@@ -13,7 +13,8 @@ bool is_atext(char c) {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -47,7 +48,8 @@ std::string check_domain(std::string_view domain) {
     start = end + 1;
   }
   auto tld = domain.substr(domain.rfind('.') + 1);
-  bool all_digits = std::all_of(tld.begin(), tld.end(), [](unsigned char c) { return std::isdigit(c); });
+  bool all_digits =
+      std::all_of(tld.begin(), tld.end(), [](unsigned char c) { return std::isdigit(c); });
   if (all_digits) return "the domain must be a name, not an address";
   return "";
 }
@@ -67,15 +69,12 @@ ParsedIdentifier parse_identifier(std::string_view input) {
 
   if (text.front() == '+') {
     std::string digits = "+";
-    char previous = '+';
     for (char c : text.substr(1)) {
       if (std::isdigit(static_cast<unsigned char>(c))) {
         digits.push_back(c);
-      } else if (std::string_view(" .-()").find(c) == std::string_view::npos ||
-                 !std::isdigit(static_cast<unsigned char>(previous)) && previous != ')' && c != '(') {
+      } else if (std::string_view(" .-()").find(c) == std::string_view::npos) {
         return {std::nullopt, "not an E.164 phone number (+ and digits)"};
       }
-      previous = c;
     }
     if (digits.size() < 8 || digits.size() > 16 || digits[1] == '0') {
       return {std::nullopt, "not an E.164 phone number (+, country code, 7 to 15 digits)"};
@@ -84,9 +83,12 @@ ParsedIdentifier parse_identifier(std::string_view input) {
   }
 
   auto at = text.rfind('@');
-  if (at == std::string_view::npos) return {std::nullopt, "neither an e-mail address nor a +phone number"};
-  if (auto problem = check_local_part(text.substr(0, at)); !problem.empty()) return {std::nullopt, problem};
-  if (auto problem = check_domain(text.substr(at + 1)); !problem.empty()) return {std::nullopt, problem};
+  if (at == std::string_view::npos)
+    return {std::nullopt, "neither an e-mail address nor a +phone number"};
+  if (auto problem = check_local_part(text.substr(0, at)); !problem.empty())
+    return {std::nullopt, problem};
+  if (auto problem = check_domain(text.substr(at + 1)); !problem.empty())
+    return {std::nullopt, problem};
   return {sdk::Identifier{sdk::AddressKind::email, lower(text)}, ""};
 }
 

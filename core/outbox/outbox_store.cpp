@@ -42,26 +42,30 @@ void OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   int kind = static_cast<int>(m.kind);
-  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
+  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
+       "code,"
        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
-      useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale), useRef(m.subject),
-      useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code), useRef(m.channel_index),
-      use(now_seconds), useRef(m.expires_at), use(now_seconds), use(now_seconds), now;
+      useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale),
+      useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code),
+      useRef(m.channel_index), use(now_seconds), useRef(m.expires_at), use(now_seconds),
+      use(now_seconds), now;
 }
 
 void OutboxStore::record_suppressed(const std::string& id, const std::string& flow_id,
                                     std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, code,"
+  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
+       "code,"
        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
        " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)",
-      useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
-      now;
+      useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds),
+      use(now_seconds), now;
 }
 
-std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::int64_t lease_seconds) {
+std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
+                                                std::int64_t lease_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   std::string claim = util::base64url_encode(util::random_bytes(12));
@@ -69,20 +73,24 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::i
   Poco::Data::Statement update(s);
   // The outer state test is re-checked by the database after it locks the row, so two workers
   // (or two servers) can never claim the same message at once.
-  update << "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = attempts + 1,"
+  update << "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = "
+            "attempts + 1,"
             " updated_at = ?"
             " WHERE id IN (SELECT id FROM lg_outbox"
-            "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?)"
+            "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
+            "lease_until <= ?)"
             "   ORDER BY next_attempt_at LIMIT 1)"
-            " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND lease_until <= ?))",
-      useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(now_seconds), use(now_seconds),
-      use(now_seconds);
+            " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
+            "lease_until <= ?))",
+      useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(now_seconds),
+      use(now_seconds), use(now_seconds);
   if (update.execute() != 1) return std::nullopt;
   OutboxMessage m;
   int kind = 0;
   Poco::Data::Statement select(s);
-  select << "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
-            " channel_index, expires_at FROM lg_outbox WHERE claim = ?",
+  select
+      << "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
+         " channel_index, expires_at FROM lg_outbox WHERE claim = ?",
       useRef(claim), into(m.id), into(m.flow_id), into(kind), into(m.recipient), into(m.locale),
       into(m.subject), into(m.text), into(m.html), into(m.link), into(m.code), into(m.attempts),
       into(m.channel_index), into(m.expires_at), limit(1);
@@ -94,12 +102,14 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds, std::i
 void OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = '',"
+  s << "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = "
+       "'',"
        " last_error = '', claim = '', updated_at = ? WHERE id = ?",
       use(now_seconds), useRef(id), now;
 }
 
-void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at, const std::string& error) {
+void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at,
+                             const std::string& error) {
   auto lease = db_->session();
   auto& s = *lease;
   std::string e = error.substr(0, 500);
@@ -108,16 +118,19 @@ void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at
       use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
 }
 
-void OutboxStore::mark_dead(const std::string& id, const std::string& reason, std::int64_t now_seconds) {
+void OutboxStore::mark_dead(const std::string& id, const std::string& reason,
+                            std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   std::string e = reason.substr(0, 500);
-  s << "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = '',"
+  s << "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = "
+       "'',"
        " last_error = ?, claim = '', updated_at = ? WHERE id = ?",
       use(e), use(now_seconds), useRef(id), now;
 }
 
-void OutboxStore::move_to_channel(const std::string& id, int channel_index, std::int64_t now_seconds) {
+void OutboxStore::move_to_channel(const std::string& id, int channel_index,
+                                  std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   s << "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = '',"
@@ -149,7 +162,8 @@ std::optional<std::pair<std::string, std::string>> OutboxStore::state_of(const s
   auto& s = *lease;
   std::string state, error;
   Poco::Data::Statement select(s);
-  select << "SELECT state, last_error FROM lg_outbox WHERE id = ?", useRef(id), into(state), into(error), limit(1);
+  select << "SELECT state, last_error FROM lg_outbox WHERE id = ?", useRef(id), into(state),
+      into(error), limit(1);
   if (select.execute() == 0) return std::nullopt;
   return std::make_pair(state, error);
 }
@@ -159,8 +173,8 @@ std::optional<std::string> OutboxStore::body_of(const std::string& id) {
   auto& s = *lease;
   std::string body;
   Poco::Data::Statement select(s);
-  select << "SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?", useRef(id),
-      into(body), limit(1);
+  select << "SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?",
+      useRef(id), into(body), limit(1);
   if (select.execute() == 0) return std::nullopt;
   return body;
 }

@@ -21,8 +21,8 @@ struct OutboxMessage {
   std::string recipient;
   std::string locale;
   std::string subject, text, html, link, code;
-  int attempts = 0;        // tries so far, including the one being made after claim()
-  int channel_index = 0;   // index into the delivery list; moves on after a permanent failure
+  int attempts = 0;             // tries so far, including the one being made after claim()
+  int channel_index = 0;        // index into the delivery list; moves on after a permanent failure
   std::int64_t expires_at = 0;  // the link's expiry: sending after it is pointless
 };
 

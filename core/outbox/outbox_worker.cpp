@@ -38,7 +38,9 @@ OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes ro
       metrics_(metrics),
       clock_(clock) {}
 
-OutboxWorker::~OutboxWorker() { stop(); }
+OutboxWorker::~OutboxWorker() {
+  stop();
+}
 
 void OutboxWorker::start() {
   std::lock_guard lock(mutex_);
@@ -80,7 +82,8 @@ void OutboxWorker::run() {
     }
     if (handled == 0) {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, settings_.poll_interval, [this] { return stopping_ || pending_wakes_ > 0; });
+      wake_.wait_for(lock, settings_.poll_interval,
+                     [this] { return stopping_ || pending_wakes_ > 0; });
       if (pending_wakes_ > 0) --pending_wakes_;
     }
   }
@@ -110,58 +113,67 @@ void OutboxWorker::deliver(OutboxMessage m) {
     store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)), now);
     metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
                  "Delivery attempts by channel and outcome");
-    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead: no channel for " +
-                                                   sdk::to_string(m.kind));
+    log_.write(
+        sdk::LogLevel::error, "outbox",
+        "message " + m.id + " to " + who + " is dead: no channel for " + sdk::to_string(m.kind));
     return;
   }
   if (now >= m.expires_at) {
     store_->mark_dead(m.id, "the link expired before it could be delivered", now);
-    log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who +
-                                                     " expired before delivery");
+    log_.write(sdk::LogLevel::warning, "outbox",
+               "message " + m.id + " to " + who + " expired before delivery");
     return;
   }
   const auto& r = routes_[static_cast<std::size_t>(*route)];
-  sdk::Message message{m.id, m.kind, m.recipient, m.subject, m.text, m.html, m.link, m.code, m.locale, m.attempts};
+  sdk::Message message{m.id,   m.kind, m.recipient, m.subject, m.text,
+                       m.html, m.link, m.code,      m.locale,  m.attempts};
   auto result = guarded_send(*r.channel, message);
   if (result.ok()) {
     store_->mark_sent(m.id, clock_.now_seconds());
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");
-    log_.write(sdk::LogLevel::info, "outbox", "message " + m.id + " delivered to " + who + " by " + r.plugin +
-                                                  " (attempt " + std::to_string(m.attempts) + ")");
+    log_.write(sdk::LogLevel::info, "outbox",
+               "message " + m.id + " delivered to " + who + " by " + r.plugin + " (attempt " +
+                   std::to_string(m.attempts) + ")");
     return;
   }
   const std::string error = result.error().message;
-  const bool permanent = result.code() == sdk::ErrorCode::permanent || result.code() == sdk::ErrorCode::invalid;
+  const bool permanent =
+      result.code() == sdk::ErrorCode::permanent || result.code() == sdk::ErrorCode::invalid;
   if (permanent) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
     if (auto next = route_for(routes_, m.kind, *route + 1)) {
       store_->move_to_channel(m.id, *next, clock_.now_seconds());
-      log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who + ": " + r.plugin +
-                                                       " failed permanently (" + error + "); trying " +
-                                                       routes_[static_cast<std::size_t>(*next)].plugin);
+      log_.write(sdk::LogLevel::warning, "outbox",
+                 "message " + m.id + " to " + who + ": " + r.plugin + " failed permanently (" +
+                     error + "); trying " + routes_[static_cast<std::size_t>(*next)].plugin);
       notify();
       return;
     }
     store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
-    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead: " + r.plugin +
-                                                   " failed permanently: " + error);
+    log_.write(sdk::LogLevel::error, "outbox",
+               "message " + m.id + " to " + who + " is dead: " + r.plugin +
+                   " failed permanently: " + error);
     return;
   }
   if (m.attempts >= settings_.max_attempts) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
     store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
-    log_.write(sdk::LogLevel::error, "outbox", "message " + m.id + " to " + who + " is dead after " +
-                                                   std::to_string(m.attempts) + " attempts: " + error);
+    log_.write(sdk::LogLevel::error, "outbox",
+               "message " + m.id + " to " + who + " is dead after " + std::to_string(m.attempts) +
+                   " attempts: " + error);
     return;
   }
-  auto delay = backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
-  std::int64_t next = clock_.now_seconds() + std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
+  auto delay =
+      backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
+  std::int64_t next =
+      clock_.now_seconds() + std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
   store_->mark_retry(m.id, next, r.plugin + ": " + error);
   metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
-  log_.write(sdk::LogLevel::warning, "outbox", "message " + m.id + " to " + who + ": " + r.plugin + " failed (" +
-                                                   error + "); retry " + std::to_string(m.attempts + 1) +
-                                                   " in " + std::to_string(next - clock_.now_seconds()) + "s");
+  log_.write(sdk::LogLevel::warning, "outbox",
+             "message " + m.id + " to " + who + ": " + r.plugin + " failed (" + error +
+                 "); retry " + std::to_string(m.attempts + 1) + " in " +
+                 std::to_string(next - clock_.now_seconds()) + "s");
 }
 
 }  // namespace linkgate::outbox

@@ -14,7 +14,8 @@ namespace linkgate::plugin_host {
 
 namespace detail {
 template <class F>
-auto contain(services::Log& log, const std::string& plugin, const char* method, F&& call) -> decltype(call()) {
+auto contain(services::Log& log, const std::string& plugin, const char* method, F&& call)
+    -> decltype(call()) {
   try {
     return call();
   } catch (const std::exception& e) {
@@ -29,7 +30,8 @@ auto contain(services::Log& log, const std::string& plugin, const char* method, 
 
 class GuardedTokenStrategy final : public sdk::TokenStrategy {
  public:
-  GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin, services::Log& log)
+  GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin,
+                       services::Log& log)
       : inner_(std::move(inner)), plugin_(std::move(plugin)), log_(log) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
     return detail::contain(log_, plugin_, "issue", [&] { return inner_->issue(g); });
@@ -41,7 +43,8 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
     return detail::contain(log_, plugin_, "redeem", [&] { return inner_->redeem(t); });
   }
   sdk::Result<void> revoke_subject(std::string_view s) override {
-    return detail::contain(log_, plugin_, "revoke_subject", [&] { return inner_->revoke_subject(s); });
+    return detail::contain(log_, plugin_, "revoke_subject",
+                           [&] { return inner_->revoke_subject(s); });
   }
   sdk::Result<void> ready() override {
     return detail::contain(log_, plugin_, "ready", [&] { return inner_->ready(); });
@@ -80,12 +83,14 @@ class GuardedUserStore final : public sdk::UserStore {
 
 class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
  public:
-  GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin, services::Log& log)
+  GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin,
+                         services::Log& log)
       : inner_(std::move(inner)), plugin_(std::move(plugin)), log_(log) {}
   sdk::Result<void> send(const sdk::Message& m) override {
     auto r = detail::contain(log_, plugin_, "send", [&] { return inner_->send(m); });
     // A channel that threw may heal (a bug on one path, a transient state): retry, do not drop.
-    if (r.code() == sdk::ErrorCode::internal) return sdk::fail(sdk::ErrorCode::retryable, r.error().message);
+    if (r.code() == sdk::ErrorCode::internal)
+      return sdk::fail(sdk::ErrorCode::retryable, r.error().message);
     return r;
   }
   sdk::Result<void> ready() override {

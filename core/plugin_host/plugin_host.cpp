@@ -52,7 +52,8 @@ std::vector<PluginHost::Found> PluginHost::discover() {
     for (auto it = std::filesystem::directory_iterator(dir, ec);
          !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
       auto name = it->path().filename().string();
-      if (name.rfind("linkgate-", 0) == 0 && it->path().extension() == ".so") files.push_back(it->path());
+      if (name.rfind("linkgate-", 0) == 0 && it->path().extension() == ".so")
+        files.push_back(it->path());
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) out.push_back({f.string(), load_plugin_library(f)});
@@ -63,8 +64,8 @@ std::vector<PluginHost::Found> PluginHost::discover() {
 std::variant<sdk::PluginInstance, std::string> create_instance(const PluginLibrary& plugin,
                                                                const sdk::PluginContext& context) {
   const auto* d = plugin.descriptor;
-  const std::string who = std::string(sdk::to_string(d->kind)) + " plugin " + d->name + " (" +
-                          plugin.file + ")";
+  const std::string who =
+      std::string(sdk::to_string(d->kind)) + " plugin " + d->name + " (" + plugin.file + ")";
   sdk::Result<sdk::PluginInstance> made = sdk::fail(sdk::ErrorCode::internal, "not called");
   try {
     made = d->create(context);
@@ -77,9 +78,15 @@ std::variant<sdk::PluginInstance, std::string> create_instance(const PluginLibra
   auto& instance = made.value();
   bool right_kind = false;
   switch (d->kind) {
-    case sdk::PluginKind::token_strategy: right_kind = instance.token_strategy != nullptr; break;
-    case sdk::PluginKind::delivery_channel: right_kind = instance.delivery_channel != nullptr; break;
-    case sdk::PluginKind::user_store: right_kind = instance.user_store != nullptr; break;
+    case sdk::PluginKind::token_strategy:
+      right_kind = instance.token_strategy != nullptr;
+      break;
+    case sdk::PluginKind::delivery_channel:
+      right_kind = instance.delivery_channel != nullptr;
+      break;
+    case sdk::PluginKind::user_store:
+      right_kind = instance.user_store != nullptr;
+      break;
   }
   if (!right_kind) return who + ": factory returned no " + sdk::to_string(d->kind) + " object";
   return std::move(instance);

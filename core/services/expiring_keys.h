@@ -12,7 +12,8 @@ namespace linkgate::services {
 class MemoryExpiringKeys final : public sdk::ExpiringKeys {
  public:
   explicit MemoryExpiringKeys(const sdk::Clock& clock) : clock_(clock) {}
-  sdk::Result<bool> insert_if_absent(std::string_view key, std::int64_t expires_at) noexcept override;
+  sdk::Result<bool> insert_if_absent(std::string_view key,
+                                     std::int64_t expires_at) noexcept override;
   sdk::Result<bool> contains(std::string_view key) noexcept override;
   std::size_t size() const;
 

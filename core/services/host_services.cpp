@@ -4,6 +4,8 @@
 
 namespace linkgate::services {
 
-std::string OpenSslRandom::bytes(std::size_t count) noexcept { return util::random_bytes(count); }
+std::string OpenSslRandom::bytes(std::size_t count) noexcept {
+  return util::random_bytes(count);
+}
 
 }  // namespace linkgate::services

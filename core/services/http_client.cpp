@@ -23,7 +23,8 @@ Poco::Net::Context::Ptr client_context() {
     params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
     params.loadDefaultCAs = true;
     params.cipherList = "HIGH:!aNULL:!MD5:!RC4";
-    auto ctx = Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
+    auto ctx =
+        Poco::Net::Context::Ptr(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
     ctx->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
     return ctx;
   }();
@@ -48,13 +49,15 @@ sdk::Result<sdk::HttpResponse> PocoHttpClient::send(const sdk::HttpRequest& requ
     } else {
       session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
     }
-    const Poco::Timespan timeout(std::chrono::duration_cast<std::chrono::microseconds>(request.timeout).count());
+    const Poco::Timespan timeout(
+        std::chrono::duration_cast<std::chrono::microseconds>(request.timeout).count());
     session->setTimeout(timeout, timeout, timeout);
     std::string target = uri.getPathAndQuery();
     if (target.empty()) target = "/";
     Poco::Net::HTTPRequest req(request.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : request.headers) {
-      if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+      if (name.find_first_of("\r\n:") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
         return sdk::fail(sdk::ErrorCode::invalid, "header name or value contains CR, LF or ':'");
       }
       req.set(name, value);
@@ -69,7 +72,8 @@ sdk::Result<sdk::HttpResponse> PocoHttpClient::send(const sdk::HttpRequest& requ
     out.status = static_cast<int>(res.getStatus());
     for (const auto& [name, value] : res) {
       std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       out.headers[lower] = value;
     }
     char buffer[8192];

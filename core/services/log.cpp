@@ -21,11 +21,21 @@ std::string json_escape(std::string_view text) {
   out.reserve(text.size() + 8);
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -42,10 +52,14 @@ std::string json_escape(std::string_view text) {
 namespace {
 const char* level_name(sdk::LogLevel level) {
   switch (level) {
-    case sdk::LogLevel::debug: return "debug";
-    case sdk::LogLevel::info: return "info";
-    case sdk::LogLevel::warning: return "warning";
-    case sdk::LogLevel::error: return "error";
+    case sdk::LogLevel::debug:
+      return "debug";
+    case sdk::LogLevel::info:
+      return "info";
+    case sdk::LogLevel::warning:
+      return "warning";
+    case sdk::LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -53,7 +67,8 @@ const char* level_name(sdk::LogLevel level) {
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];

@@ -20,7 +20,8 @@ class MetricsRegistry {
   void add(const std::string& name, const Labels& labels, double delta = 1,
            const std::string& help = "");
   /// Sets gauge @p name{labels} to @p value.
-  void set(const std::string& name, const Labels& labels, double value, const std::string& help = "");
+  void set(const std::string& name, const Labels& labels, double value,
+           const std::string& help = "");
   /// Records @p seconds in the latency histogram @p name{labels}.
   void observe(const std::string& name, const Labels& labels, double seconds,
                const std::string& help = "");
@@ -58,7 +59,8 @@ class PluginMetrics final : public sdk::Metrics {
  public:
   PluginMetrics(MetricsRegistry& registry, std::string plugin)
       : registry_(registry), plugin_(std::move(plugin)) {}
-  void increment(std::string_view name, const std::vector<std::pair<std::string, std::string>>& labels,
+  void increment(std::string_view name,
+                 const std::vector<std::pair<std::string, std::string>>& labels,
                  double delta) noexcept override;
 
  private:

@@ -22,7 +22,11 @@ std::string text_claim(const Poco::JSON::Object& o, const std::string& name) {
 
 SessionTokens::SessionTokens(SigningKeys& keys, std::string issuer, std::string audience,
                              std::chrono::milliseconds ttl, sdk::HostServices& services)
-    : keys_(keys), issuer_(std::move(issuer)), audience_(std::move(audience)), ttl_(ttl), services_(services) {}
+    : keys_(keys),
+      issuer_(std::move(issuer)),
+      audience_(std::move(audience)),
+      ttl_(ttl),
+      services_(services) {}
 
 IssuedSession SessionTokens::issue(const sdk::User& user) {
   auto key = keys_.current();
@@ -52,7 +56,8 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   std::string kid;
   try {
     auto header = Poco::JSON::Parser().parse(*header_json).extract<Poco::JSON::Object::Ptr>();
-    if (text_claim(*header, "alg") != "ES256") return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
+    if (text_claim(*header, "alg") != "ES256")
+      return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
     kid = text_claim(*header, "kid");
   } catch (const Poco::Exception&) {
     return sdk::fail(sdk::ErrorCode::invalid, "bad header");
@@ -61,10 +66,12 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   if (!key) return sdk::fail(sdk::ErrorCode::invalid, "unknown key id");
   auto last_dot = token.rfind('.');
   auto signature = util::base64url_decode(std::string_view(token).substr(last_dot + 1));
-  if (!signature || signature->size() != 64) return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
+  if (!signature || signature->size() != 64)
+    return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
   Poco::JWT::Token parsed;
   try {
-    if (!key->signer->tryVerify(token, parsed)) return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+    if (!key->signer->tryVerify(token, parsed))
+      return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
   } catch (const Poco::Exception&) {
     return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
   }
@@ -80,7 +87,8 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   } catch (const Poco::Exception&) {
     return sdk::fail(sdk::ErrorCode::invalid, "missing times");
   }
-  if (text_claim(p, "iss") != issuer_ || text_claim(p, "aud") != audience_ || c.sub.empty() || c.jti.empty()) {
+  if (text_claim(p, "iss") != issuer_ || text_claim(p, "aud") != audience_ || c.sub.empty() ||
+      c.jti.empty()) {
     return sdk::fail(sdk::ErrorCode::invalid, "wrong issuer, audience or subject");
   }
   const std::int64_t now = services_.clock().now_seconds();
@@ -93,7 +101,8 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
 }
 
 sdk::Result<void> SessionTokens::revoke(const SessionClaims& claims) {
-  auto r = services_.expiring_keys().insert_if_absent(kRevokedPrefix + claims.jti, claims.exp + kLeeway);
+  auto r =
+      services_.expiring_keys().insert_if_absent(kRevokedPrefix + claims.jti, claims.exp + kLeeway);
   if (!r.ok()) return r.error();
   return sdk::success();
 }

@@ -37,7 +37,8 @@ PublicJwk public_jwk_from_pem(const std::string& pem) {
   if (key == nullptr) throw std::runtime_error("not a PEM private key");
   char group[64] = {0};
   std::size_t len = 0;
-  bool p256 = EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1 &&
+  bool p256 = EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                             &len) == 1 &&
               std::string(group) == "prime256v1";
   if (!p256) {
     EVP_PKEY_free(key);
@@ -56,8 +57,8 @@ PublicJwk public_jwk_from_pem(const std::string& pem) {
   std::string canonical = R"({"crv":"P-256","kty":"EC","x":")" + x + R"(","y":")" + y + "\"}";
   PublicJwk out;
   out.thumbprint = util::base64url_encode(util::sha256(canonical));
-  out.json = R"({"kty":"EC","crv":"P-256","x":")" + x + R"(","y":")" + y + R"(","use":"sig","alg":"ES256","kid":")" +
-             out.thumbprint + "\"}";
+  out.json = R"({"kty":"EC","crv":"P-256","x":")" + x + R"(","y":")" + y +
+             R"(","use":"sig","alg":"ES256","kid":")" + out.thumbprint + "\"}";
   return out;
 }
 
@@ -68,10 +69,12 @@ SigningKeys::SigningKeys(std::string dir, std::chrono::milliseconds rotate_every
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw std::runtime_error("cannot create " + dir_ + ": " + ec.message());
-  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
   load_locked();
   const std::int64_t now = clock_.now_seconds();
-  if (keys_.empty() || now - keys_.back()->created_at >= rotate_every_.count() / 1000) generate_locked(now);
+  if (keys_.empty() || now - keys_.back()->created_at >= rotate_every_.count() / 1000)
+    generate_locked(now);
 }
 
 void SigningKeys::load_locked() {
@@ -99,16 +102,19 @@ void SigningKeys::load_locked() {
     }
     loaded.push_back(key);
   }
-  std::sort(loaded.begin(), loaded.end(), [](auto& a, auto& b) { return a->created_at < b->created_at; });
+  std::sort(loaded.begin(), loaded.end(),
+            [](auto& a, auto& b) { return a->created_at < b->created_at; });
   keys_ = std::move(loaded);
 }
 
 void SigningKeys::generate_locked(std::int64_t created_at) {
-  if (!keys_.empty() && keys_.back()->created_at >= created_at) created_at = keys_.back()->created_at + 1;
+  if (!keys_.empty() && keys_.back()->created_at >= created_at)
+    created_at = keys_.back()->created_at + 1;
   std::ostringstream pem;
   Poco::Crypto::ECKey("prime256v1").save(nullptr, &pem);
   std::string error;
-  std::string file = (std::filesystem::path(dir_) / ("session-" + std::to_string(created_at) + ".pem")).string();
+  std::string file =
+      (std::filesystem::path(dir_) / ("session-" + std::to_string(created_at) + ".pem")).string();
   if (!util::create_or_read_secret(file, pem.str(), error)) throw std::runtime_error(error);
   load_locked();
 }

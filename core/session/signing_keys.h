@@ -18,10 +18,10 @@
 namespace linkgate::session {
 
 struct SigningKey {
-  std::string kid;         // RFC 7638 JWK thumbprint
+  std::string kid;  // RFC 7638 JWK thumbprint
   std::string file;
   std::int64_t created_at = 0;
-  std::string public_jwk;  // {"kty":"EC",...} as JSON
+  std::string public_jwk;                     // {"kty":"EC",...} as JSON
   std::shared_ptr<Poco::JWT::Signer> signer;  // pinned to ES256
 };
 

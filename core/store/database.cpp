@@ -10,7 +10,9 @@ using namespace Poco::Data::Keywords;
 
 namespace linkgate::store {
 
-Lease::Lease(Database& db, Poco::Data::Session session) : session_(std::move(session)) { slot_.db = &db; }
+Lease::Lease(Database& db, Poco::Data::Session session) : session_(std::move(session)) {
+  slot_.db = &db;
+}
 
 Lease::~Lease() = default;
 
@@ -31,7 +33,8 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec || ::access(parent.c_str(), W_OK) != 0) {
-    throw std::runtime_error("database " + url + ": cannot create or write to the folder " + parent.string());
+    throw std::runtime_error("database " + url + ": cannot create or write to the folder " +
+                             parent.string());
   }
   try {
     auto pool = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, pool_size, 60);

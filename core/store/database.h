@@ -32,7 +32,7 @@ class Lease {
     Slot(Slot&& o) noexcept : db(o.db) { o.db = nullptr; }
   };
   Lease(Database& db, Poco::Data::Session session);
-  Slot slot_;                     // released last: after the session is back in Poco's pool
+  Slot slot_;  // released last: after the session is back in Poco's pool
   Poco::Data::Session session_;
 };
 

@@ -12,8 +12,8 @@ namespace linkgate::util {
 
 std::string random_bytes(std::size_t count) {
   std::string out(count, '\0');
-  if (count > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(out.data()),
-                              static_cast<int>(count)) != 1) {
+  if (count > 0 &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
     std::fputs("linkgate: the system random source failed; refusing to continue\n", stderr);
     std::abort();
   }

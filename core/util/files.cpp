@@ -40,7 +40,8 @@ std::string write_all(int fd, const std::string& content) {
 
 }  // namespace
 
-std::string write_file_atomically(const std::string& path, const std::string& content, unsigned mode) {
+std::string write_file_atomically(const std::string& path, const std::string& content,
+                                  unsigned mode) {
   if (auto e = ensure_parent(path); !e.empty()) return e;
   std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -63,8 +64,8 @@ std::optional<std::string> read_file(const std::string& path) {
   return out.str();
 }
 
-std::optional<std::string> create_or_read_secret(const std::string& path, const std::string& content,
-                                                 std::string& error) {
+std::optional<std::string> create_or_read_secret(const std::string& path,
+                                                 const std::string& content, std::string& error) {
   if (auto existing = read_file(path)) return existing;
   if (auto e = ensure_parent(path); !e.empty()) {
     error = e;

@@ -12,8 +12,8 @@ std::string write_file_atomically(const std::string& path, const std::string& co
 /// Creates @p path with @p content only if it does not exist yet (O_EXCL), mode 0600; when two
 /// processes race, one writes and both then read the same content. Returns the file's content
 /// or nullopt with @p error set.
-std::optional<std::string> create_or_read_secret(const std::string& path, const std::string& content,
-                                                 std::string& error);
+std::optional<std::string> create_or_read_secret(const std::string& path,
+                                                 const std::string& content, std::string& error);
 /// Reads a whole file; nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

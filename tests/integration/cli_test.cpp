@@ -45,10 +45,16 @@ TEST(Cli, CheckConfigNamesPathAndLineOfEachProblem) {
   std::ofstream(file) << yaml;
   auto [code, out] = run({"check-config", "--config", file});
   EXPECT_EQ(code, 1) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery_typo: unknown key \(line \d+\))"))) << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery\[0\]\.config\.log_link: expected true or false, got "maybe" \(line \d+\))")))
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery_typo: unknown key \(line \d+\))")))
       << out;
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(delivery\[0\]\.config\.colour: unknown key for plugin outbox)"))) << out;
+  EXPECT_TRUE(std::regex_search(
+      out,
+      std::regex(
+          R"(delivery\[0\]\.config\.log_link: expected true or false, got "maybe" \(line \d+\))")))
+      << out;
+  EXPECT_TRUE(std::regex_search(
+      out, std::regex(R"(delivery\[0\]\.config\.colour: unknown key for plugin outbox)")))
+      << out;
 }
 
 TEST(Cli, CheckConfigNamesAMissingPlugin) {
@@ -59,7 +65,8 @@ TEST(Cli, CheckConfigNamesAMissingPlugin) {
   std::ofstream(file) << yaml;
   auto [code, out] = run({"check-config", "--config", file});
   EXPECT_EQ(code, 1);
-  EXPECT_NE(out.find("token.plugin: no token plugin \"jwtt\": looked for"), std::string::npos) << out;
+  EXPECT_NE(out.find("token.plugin: no token plugin \"jwtt\": looked for"), std::string::npos)
+      << out;
 }
 
 TEST(Cli, PluginsListsKindsNamesAndKeys) {
@@ -92,7 +99,8 @@ TEST(Cli, ServeStartsReloadsOnSighupAndStopsOnSigterm) {
   ASSERT_FALSE(port.empty()) << "the server never said where it listens";
   HttpClient client("http://127.0.0.1:" + port);
   EXPECT_EQ(client.get("/healthz").status, 200);
-  EXPECT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"cli@example.com\"}").status, 202);
+  EXPECT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"cli@example.com\"}").status,
+            202);
 
   config.extra = "branding: { title: After Reload }\n";
   std::ofstream(file) << config.yaml(dir);
@@ -123,13 +131,16 @@ TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {
   std::filesystem::create_directories(dir.path() / "plugins");
   std::ofstream(dir.path() / "plugins/linkgate-token-jwt.so") << "not an ELF file at all";
   std::string yaml = TestConfig{}.yaml(dir);
-  yaml.replace(yaml.find(plugin_dir()), std::string(plugin_dir()).size(), dir.file("plugins") + ", " + plugin_dir());
+  yaml.replace(yaml.find(plugin_dir()), std::string(plugin_dir()).size(),
+               dir.file("plugins") + ", " + plugin_dir());
   std::string file = dir.file("c.yaml");
   std::ofstream(file) << yaml;
   auto [code, out] = run({"serve", "--config", file});
   EXPECT_NE(code, 0);
   EXPECT_LT(code, 128) << "exited, not killed by a signal";
-  EXPECT_NE(out.find("linkgate-token-jwt.so: cannot be loaded as a shared library"), std::string::npos) << out;
+  EXPECT_NE(out.find("linkgate-token-jwt.so: cannot be loaded as a shared library"),
+            std::string::npos)
+      << out;
 }
 
 TEST(Cli, UnknownCommandPrintsUsage) {

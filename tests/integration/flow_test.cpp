@@ -20,7 +20,9 @@ std::string field(const std::string& body, const std::string& name) {
   auto o = json(body);
   return o->has(name) ? o->getValue<std::string>(name) : "";
 }
-std::string start_body(const std::string& who) { return "{\"identifier\":\"" + who + "\"}"; }
+std::string start_body(const std::string& who) {
+  return "{\"identifier\":\"" + who + "\"}";
+}
 
 TEST(Flow, LinkSignInFromRequestToLogout) {
   TestServer server;
@@ -44,7 +46,8 @@ TEST(Flow, LinkSignInFromRequestToLogout) {
   // A mail scanner: no cookie, fetches the link twice. Nothing is consumed.
   HttpClient scanner = server.client();
   for (int i = 0; i < 2; ++i) {
-    auto page = scanner.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+    auto page =
+        scanner.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
     EXPECT_EQ(page.status, 200);
     EXPECT_EQ(page.header("referrer-policy"), "no-referrer");
     EXPECT_EQ(page.header("cache-control"), "no-store");
@@ -53,7 +56,8 @@ TEST(Flow, LinkSignInFromRequestToLogout) {
     EXPECT_EQ(page.body.find(".submit()"), std::string::npos) << "another browser must click";
   }
 
-  auto redeemed = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  auto redeemed =
+      browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
   ASSERT_EQ(redeemed.status, 200) << redeemed.body;
   auto body = json(redeemed.body);
   EXPECT_EQ(body->getValue<std::string>("token_type"), "Bearer");
@@ -68,8 +72,9 @@ TEST(Flow, LinkSignInFromRequestToLogout) {
   auto jwks = browser.get("/.well-known/jwks.json");
   ASSERT_EQ(jwks.status, 200);
   std::ofstream(server.dir().file("jwks.json")) << jwks.body;
-  auto [code, out] = run_python(std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/verify_jwt.py",
-                                {access_token, server.dir().file("jwks.json"), "http://127.0.0.1:8080", "linkgate"});
+  auto [code, out] = run_python(
+      std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/verify_jwt.py",
+      {access_token, server.dir().file("jwks.json"), "http://127.0.0.1:8080", "linkgate"});
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(field(out, "sub"), user->getValue<std::string>("id"));
   EXPECT_EQ(field(out, "email"), "alice@example.com");
@@ -86,7 +91,8 @@ TEST(Flow, LinkSignInFromRequestToLogout) {
   EXPECT_EQ(again.status, 400);
   EXPECT_EQ(field(again.body, "error"), "used_token");
 
-  EXPECT_EQ(field(browser.get("/v1/magic-links/status?flow_id=" + flow_id).body, "status"), "completed");
+  EXPECT_EQ(field(browser.get("/v1/magic-links/status?flow_id=" + flow_id).body, "status"),
+            "completed");
 
   auto out_of_session = browser.request("POST", "/v1/session/logout", "", "", {});
   EXPECT_EQ(out_of_session.status, 204);
@@ -101,7 +107,8 @@ TEST(Flow, TheAskingBrowserContinuesByItself) {
   HttpClient browser = server.client();
   browser.post_json("/v1/magic-links", start_body("same@example.com"));
   auto message = server.wait_for_message("same@example.com");
-  auto page = browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  auto page =
+      browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find(".submit()"), std::string::npos);
   EXPECT_NE(page.body.find("Signing you in"), std::string::npos);
@@ -110,10 +117,12 @@ TEST(Flow, TheAskingBrowserContinuesByItself) {
 TEST(Flow, OtherBrowserSeesWhenAndFromWhatDevice) {
   TestServer server;
   HttpClient asker = server.client();
-  asker.post_json("/v1/magic-links", start_body("dev@example.com"),
-                  {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}});
+  asker.post_json(
+      "/v1/magic-links", start_body("dev@example.com"),
+      {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"}});
   auto message = server.wait_for_message("dev@example.com");
-  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token,
+                                  {{"Accept", "text/html"}});
   EXPECT_NE(page.body.find("Firefox on Linux"), std::string::npos) << page.body;
   EXPECT_NE(page.body.find("UTC on"), std::string::npos);
 }
@@ -124,16 +133,20 @@ TEST(Flow, CodeSignIn) {
   auto started = browser.post_json("/v1/magic-links", start_body("+1 555 123 4567"));
   ASSERT_EQ(started.status, 202) << started.body;
   auto message = server.wait_for_message("+15551234567");
-  EXPECT_NE(message.text.find("#" + message.code), std::string::npos) << "SMS carries the WebOTP line";
+  EXPECT_NE(message.text.find("#" + message.code), std::string::npos)
+      << "SMS carries the WebOTP line";
   // flow_id may come from the lg_flow cookie.
   auto in = browser.post_json("/v1/otp/verify", "{\"code\":\"" + message.code + "\"}");
   ASSERT_EQ(in.status, 200) << in.body;
   EXPECT_EQ(json(in.body)->getObject("user")->getValue<std::string>("phone"), "+15551234567");
-  auto link = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  auto link =
+      server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
   EXPECT_EQ(field(link.body, "error"), "used_token") << "the flow is done: its link is too";
 }
 
-std::string wrong_code(const std::string& right) { return right == "000000" ? "111111" : "000000"; }
+std::string wrong_code(const std::string& right) {
+  return right == "000000" ? "111111" : "000000";
+}
 
 TEST(Flow, FourWrongCodesThenTheRightOneSucceeds) {
   TestServer server;
@@ -142,11 +155,13 @@ TEST(Flow, FourWrongCodesThenTheRightOneSucceeds) {
   auto message = server.wait_for_message("otp@example.com");
   HttpClient c = server.client();
   for (int i = 0; i < 4; ++i) {
-    auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong_code(message.code) + "\"}");
+    auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" +
+                                               wrong_code(message.code) + "\"}");
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(field(r.body, "error"), "invalid_token");
   }
-  auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  auto r = c.post_json("/v1/otp/verify",
+                       "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
@@ -157,9 +172,11 @@ TEST(Flow, TheFifthWrongCodeKillsTheFlow) {
   auto message = server.wait_for_message("otp5@example.com");
   HttpClient c = server.client();
   for (int i = 0; i < 5; ++i) {
-    c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong_code(message.code) + "\"}");
+    c.post_json("/v1/otp/verify",
+                "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong_code(message.code) + "\"}");
   }
-  auto r = c.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  auto r = c.post_json("/v1/otp/verify",
+                       "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(field(r.body, "error"), "invalid_token");
   EXPECT_EQ(field(c.get("/v1/magic-links/status?flow_id=" + flow_id).body, "status"), "expired");
@@ -179,12 +196,14 @@ TEST(Flow, ParallelCodeGuessesCannotExceedTheLimit) {
       char guess[16];
       std::snprintf(guess, sizeof guess, "%06d", 900000 + i);
       if (message.code == guess) return;
-      auto r = server.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + guess + "\"}");
+      auto r = server.client().post_json(
+          "/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + guess + "\"}");
       if (r.status == 400) ++answered;
     });
   }
   for (auto& t : threads) t.join();
-  auto r = server.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  auto r = server.client().post_json(
+      "/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
   EXPECT_EQ(r.status, 400) << "after 20 parallel wrong guesses the right code must not work";
 }
 
@@ -196,7 +215,8 @@ TEST(Flow, ExactlyOneOfTwentyConcurrentRedeemsWins) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&] {
-      auto r = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+      auto r = server.client().post_json("/v1/magic-links/verify",
+                                         "{\"token\":\"" + message.token + "\"}");
       if (r.status == 200) {
         ++ok;
       } else if (field(r.body, "error") == "used_token") {
@@ -219,25 +239,35 @@ TEST(Flow, ANewRequestSupersedesTheOldLink) {
   server.client().post_json("/v1/magic-links", start_body("twice@example.com"));
   auto second = server.wait_for_message("twice@example.com", 1);
   ASSERT_NE(first.token, second.token);
-  auto old = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + first.token + "\"}");
+  auto old =
+      server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + first.token + "\"}");
   EXPECT_EQ(old.status, 400);
   EXPECT_EQ(field(old.body, "error"), "invalid_token");
-  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + second.token + "\"}").status, 200);
+  EXPECT_EQ(server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + second.token + "\"}")
+                .status,
+            200);
 }
 
 TEST(Flow, LinksExpire) {
-  auto clock = std::make_shared<services::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
+  auto clock =
+      std::make_shared<services::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
   TestServer server({}, clock);
   auto started = server.client().post_json("/v1/magic-links", start_body("late@example.com"));
   auto message = server.wait_for_message("late@example.com");
   clock->advance(std::chrono::minutes(16));
-  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
+  auto page = server.client().get("/v1/magic-links/verify?token=" + message.token,
+                                  {{"Accept", "text/html"}});
   EXPECT_EQ(page.status, 400);
   EXPECT_NE(page.body.find("This link has expired"), std::string::npos);
   EXPECT_NE(page.body.find("action=\"/v1/magic-links\""), std::string::npos) << "offers a new link";
-  auto r = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  auto r =
+      server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
   EXPECT_EQ(field(r.body, "error"), "expired_token");
-  EXPECT_EQ(field(server.client().get("/v1/magic-links/status?flow_id=" + field(started.body, "flow_id")).body, "status"),
+  EXPECT_EQ(field(server.client()
+                      .get("/v1/magic-links/status?flow_id=" + field(started.body, "flow_id"))
+                      .body,
+                  "status"),
             "expired");
 }
 
@@ -266,8 +296,12 @@ TEST(Flow, SignUpCreatesTheUserOnlyOnVerifiedSignIn) {
   TestServer server;
   server.client().post_json("/v1/magic-links", start_body("new@example.com"));
   auto message = server.wait_for_message("new@example.com");
-  EXPECT_EQ(server.runtime().users().find({sdk::AddressKind::email, "new@example.com"}).code(), sdk::ErrorCode::not_found);
-  ASSERT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200);
+  EXPECT_EQ(server.runtime().users().find({sdk::AddressKind::email, "new@example.com"}).code(),
+            sdk::ErrorCode::not_found);
+  ASSERT_EQ(server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status,
+            200);
   EXPECT_TRUE(server.runtime().users().find({sdk::AddressKind::email, "new@example.com"}).ok());
 }
 
@@ -277,8 +311,9 @@ TEST(Flow, BrowserFormsGetPagesAndRedirects) {
   auto home = browser.get("/", {{"Accept", "text/html"}});
   EXPECT_EQ(home.status, 200);
   EXPECT_NE(home.body.find("action=\"/v1/magic-links\""), std::string::npos);
-  auto inbox = browser.post_form("/v1/magic-links", "identifier=" + url_encode("form@example.com") +
-                                                        "&redirect_uri=" + url_encode("https://app.example.com/done"));
+  auto inbox = browser.post_form("/v1/magic-links",
+                                 "identifier=" + url_encode("form@example.com") +
+                                     "&redirect_uri=" + url_encode("https://app.example.com/done"));
   ASSERT_EQ(inbox.status, 202) << inbox.body;
   EXPECT_NE(inbox.body.find("Check your inbox"), std::string::npos);
   EXPECT_NE(inbox.body.find("autocomplete=\"one-time-code\""), std::string::npos);
@@ -291,9 +326,11 @@ TEST(Flow, BrowserFormsGetPagesAndRedirects) {
 
 TEST(Flow, RefusesRedirectsOffTheAllowList) {
   TestServer server;
-  for (const char* bad : {"https://evil.example.com/", "https://app.example.com@evil.com/", "javascript:alert(1)"}) {
-    auto r = server.client().post_json("/v1/magic-links",
-                                       "{\"identifier\":\"a@example.com\",\"redirect_uri\":\"" + std::string(bad) + "\"}");
+  for (const char* bad :
+       {"https://evil.example.com/", "https://app.example.com@evil.com/", "javascript:alert(1)"}) {
+    auto r = server.client().post_json(
+        "/v1/magic-links",
+        "{\"identifier\":\"a@example.com\",\"redirect_uri\":\"" + std::string(bad) + "\"}");
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(field(r.body, "error"), "redirect_not_allowed") << bad;
   }
@@ -309,7 +346,10 @@ TEST(Flow, ConfirmPageOffConsumesOnGet) {
   auto r = browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
   EXPECT_EQ(r.status, 303);
   EXPECT_EQ(r.header("location"), "/signed-in");
-  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 400);
+  EXPECT_EQ(server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status,
+            400);
 }
 
 TEST(Flow, SameBrowserBindingRefusesOtherBrowsers) {
@@ -319,21 +359,30 @@ TEST(Flow, SameBrowserBindingRefusesOtherBrowsers) {
   HttpClient asker = server.client();
   asker.post_json("/v1/magic-links", start_body("bound@example.com"));
   auto message = server.wait_for_message("bound@example.com");
-  auto other = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  auto other =
+      server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
   EXPECT_EQ(other.status, 400);
   EXPECT_NE(field(other.body, "error_description").find("enter the code"), std::string::npos);
-  EXPECT_EQ(asker.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200)
+  EXPECT_EQ(
+      asker.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status,
+      200)
       << "the refusal consumed nothing";
 }
 
 TEST(Flow, HostileInputGetsClearErrorsAndTheServerKeepsServing) {
   TestServer server;
   HttpClient c = server.client();
-  EXPECT_EQ(c.post_json("/v1/magic-links", "{\"identifier\":\"" + std::string(20000, 'a') + "@example.com\"}").status, 413);
-  EXPECT_EQ(c.request("POST", "/v1/magic-links", "text/plain", "identifier=a@example.com", {}).status, 415);
-  for (const char* bad : {"{", "[]", "\"str\"", "{\"identifier\":{\"nested\":1}}", "{\"identifier\":[1]}",
-                          "{\"identifier\":\"a@example.com\\r\\nBcc: x@example.com\"}", "{\"identifier\":\"nobody\"}",
-                          "{\"identifier\":\"a@example.com\",\"channel\":\"pigeon\"}", "{}"}) {
+  EXPECT_EQ(c.post_json("/v1/magic-links",
+                        "{\"identifier\":\"" + std::string(20000, 'a') + "@example.com\"}")
+                .status,
+            413);
+  EXPECT_EQ(
+      c.request("POST", "/v1/magic-links", "text/plain", "identifier=a@example.com", {}).status,
+      415);
+  for (const char* bad :
+       {"{", "[]", "\"str\"", "{\"identifier\":{\"nested\":1}}", "{\"identifier\":[1]}",
+        "{\"identifier\":\"a@example.com\\r\\nBcc: x@example.com\"}", "{\"identifier\":\"nobody\"}",
+        "{\"identifier\":\"a@example.com\",\"channel\":\"pigeon\"}", "{}"}) {
     auto r = c.post_json("/v1/magic-links", bad);
     EXPECT_EQ(r.status, 400) << bad;
     EXPECT_EQ(field(r.body, "error"), "invalid_request") << bad;
@@ -362,8 +411,10 @@ TEST(Flow, OperationsEndpoints) {
   server.wait_for_message("m@example.com");
   auto metrics = c.get("/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("linkgate_http_requests_total{route=\"/v1/magic-links\",status=\"202\"} 1"),
-            std::string::npos) << metrics.body;
+  EXPECT_NE(
+      metrics.body.find("linkgate_http_requests_total{route=\"/v1/magic-links\",status=\"202\"} 1"),
+      std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("linkgate_links_issued_total 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("linkgate_http_request_seconds_bucket"), std::string::npos);
 }
@@ -396,19 +447,27 @@ TEST(Flow, ReloadSwapsSettingsAndRefusesBadOnes) {
 
   auto broken = *settings;
   broken.token.name = "does-not-exist";
-  EXPECT_NE(server.server().reload(broken).find("no token plugin \"does-not-exist\""), std::string::npos);
-  EXPECT_NE(server.client().get("/").body.find("Reloaded Title"), std::string::npos) << "the old config keeps serving";
+  EXPECT_NE(server.server().reload(broken).find("no token plugin \"does-not-exist\""),
+            std::string::npos);
+  EXPECT_NE(server.client().get("/").body.find("Reloaded Title"), std::string::npos)
+      << "the old config keeps serving";
 }
 
 TEST(Flow, ReplayCacheSurvivesAReload) {
   TestServer server;
   server.client().post_json("/v1/magic-links", start_body("replay@example.com"));
   auto message = server.wait_for_message("replay@example.com");
-  ASSERT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 200);
+  ASSERT_EQ(server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status,
+            200);
   config::Diagnostics d;
   auto settings = config::load_settings_text(TestConfig{}.yaml(server.dir()), "r.yaml", d);
   ASSERT_EQ(server.server().reload(*settings), "");
-  EXPECT_EQ(server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status, 400);
+  EXPECT_EQ(server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status,
+            400);
 }
 
 }  // namespace

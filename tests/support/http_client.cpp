@@ -32,8 +32,9 @@ Reply HttpClient::post_form(const std::string& path, const std::string& form,
   return request("POST", path, "application/x-www-form-urlencoded", form, headers);
 }
 
-Reply HttpClient::request(const std::string& method, const std::string& path, const std::string& content_type,
-                          const std::string& body, const std::map<std::string, std::string>& headers) {
+Reply HttpClient::request(const std::string& method, const std::string& path,
+                          const std::string& content_type, const std::string& body,
+                          const std::map<std::string, std::string>& headers) {
   Poco::URI uri(base_);
   Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
   session.setTimeout(Poco::Timespan(20, 0));
@@ -45,7 +46,8 @@ Reply HttpClient::request(const std::string& method, const std::string& path, co
     for (const auto& [k, v] : cookies) jar.add(k, v);
     req.setCookies(jar);
   }
-  if (method == "POST" || !body.empty()) req.setContentLength(static_cast<std::streamsize>(body.size()));
+  if (method == "POST" || !body.empty())
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
   session.sendRequest(req) << body;
   Poco::Net::HTTPResponse res;
   std::istream& in = session.receiveResponse(res);
@@ -56,7 +58,8 @@ Reply HttpClient::request(const std::string& method, const std::string& path, co
   reply.body = text.str();
   for (const auto& [k, v] : res) {
     std::string name = k;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     auto& slot = reply.headers[name];
     slot += (slot.empty() ? "" : "\n") + v;
   }

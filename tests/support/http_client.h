@@ -21,8 +21,10 @@ class HttpClient {
   explicit HttpClient(std::string base_url) : base_(std::move(base_url)) {}
 
   Reply get(const std::string& path, const std::map<std::string, std::string>& headers = {});
-  Reply post_json(const std::string& path, const std::string& json, const std::map<std::string, std::string>& headers = {});
-  Reply post_form(const std::string& path, const std::string& form, const std::map<std::string, std::string>& headers = {});
+  Reply post_json(const std::string& path, const std::string& json,
+                  const std::map<std::string, std::string>& headers = {});
+  Reply post_form(const std::string& path, const std::string& form,
+                  const std::map<std::string, std::string>& headers = {});
   Reply request(const std::string& method, const std::string& path, const std::string& content_type,
                 const std::string& body, const std::map<std::string, std::string>& headers);
 

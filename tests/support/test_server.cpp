@@ -16,11 +16,12 @@
 namespace linkgate::testing {
 namespace {
 
-std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& dir, const std::string& recipient) {
+std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& dir,
+                                                 const std::string& recipient) {
   std::vector<std::pair<std::filesystem::file_time_type, TestServer::Delivered>> found;
   std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec)) {
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
     if (it->path().extension() != ".json") continue;
     std::ifstream in(it->path());
     std::stringstream text;
@@ -68,7 +69,8 @@ std::size_t TestServer::messages_for(const std::string& recipient) const {
   return read_messages(dir_.path() / "outbox", recipient).size();
 }
 
-TestServer::Delivered TestServer::wait_for_message(const std::string& recipient, std::size_t already_seen) {
+TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
+                                                   std::size_t already_seen) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     auto messages = read_messages(dir_.path() / "outbox", recipient);
@@ -78,7 +80,8 @@ TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
   throw std::runtime_error("no message for " + recipient + " within 10 s");
 }
 
-std::pair<int, std::string> run_python(const std::string& script, const std::vector<std::string>& args) {
+std::pair<int, std::string> run_python(const std::string& script,
+                                       const std::vector<std::string>& args) {
   std::vector<std::string> all{script};
   all.insert(all.end(), args.begin(), args.end());
   Poco::Pipe out;

@@ -16,7 +16,8 @@ namespace linkgate::testing {
 
 class TestServer {
  public:
-  explicit TestServer(const TestConfig& config = {}, std::shared_ptr<const sdk::Clock> clock = nullptr);
+  explicit TestServer(const TestConfig& config = {},
+                      std::shared_ptr<const sdk::Clock> clock = nullptr);
   ~TestServer();
 
   [[nodiscard]] std::string base_url() const { return server_->base_url(); }
@@ -39,6 +40,7 @@ class TestServer {
 };
 
 /// Runs /usr/bin/python3 @p script with @p args; returns (exit code, output).
-std::pair<int, std::string> run_python(const std::string& script, const std::vector<std::string>& args);
+std::pair<int, std::string> run_python(const std::string& script,
+                                       const std::vector<std::string>& args);
 
 }  // namespace linkgate::testing

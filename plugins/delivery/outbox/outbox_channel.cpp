@@ -13,11 +13,21 @@ std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -42,7 +52,8 @@ bool safe_id(const std::string& id) {
 }  // namespace
 
 std::string message_json(const sdk::Message& m) {
-  return "{\n  \"id\": " + json_string(m.id) + ",\n  \"channel\": " + json_string(sdk::to_string(m.kind)) +
+  return "{\n  \"id\": " + json_string(m.id) +
+         ",\n  \"channel\": " + json_string(sdk::to_string(m.kind)) +
          ",\n  \"to\": " + json_string(m.to) + ",\n  \"subject\": " + json_string(m.subject) +
          ",\n  \"link\": " + json_string(m.link) + ",\n  \"code\": " + json_string(m.code) +
          ",\n  \"locale\": " + json_string(m.locale) + ",\n  \"text\": " + json_string(m.text) +
@@ -63,7 +74,8 @@ std::string OutboxChannel::file_for(const std::string& id) const {
 }
 
 sdk::Result<void> OutboxChannel::send(const sdk::Message& message) {
-  if (!safe_id(message.id)) return sdk::fail(sdk::ErrorCode::invalid, "message id is not file-safe");
+  if (!safe_id(message.id))
+    return sdk::fail(sdk::ErrorCode::invalid, "message id is not file-safe");
   if (message.to.find_first_of("\r\n") != std::string::npos ||
       message.subject.find_first_of("\r\n") != std::string::npos) {
     return sdk::fail(sdk::ErrorCode::invalid, "CR or LF in the recipient or subject");

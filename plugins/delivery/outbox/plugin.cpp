@@ -6,16 +6,18 @@ using linkgate::sdk::ConfigKey;
 using linkgate::sdk::ConfigType;
 
 constexpr ConfigKey kConfigKeys[] = {
-    {"dir", ConfigType::string, "data/outbox", false, "Folder each message is written to as <id>.json."},
+    {"dir", ConfigType::string, "data/outbox", false,
+     "Folder each message is written to as <id>.json."},
     {"log_link", ConfigType::boolean, "true", false,
      "Also write each sign-in link to the log (development only: links are secrets)."},
 };
 
-linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(const linkgate::sdk::PluginContext& context) {
+linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
+    const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
   return linkgate::sdk::make_instance(std::make_unique<linkgate::plugins::outbox::OutboxChannel>(
-      c.resolve_path(c.get_string("dir").value_or("data/outbox")), c.get_bool("log_link").value_or(true),
-      context.host));
+      c.resolve_path(c.get_string("dir").value_or("data/outbox")),
+      c.get_bool("log_link").value_or(true), context.host));
 }
 
 }  // namespace

@@ -60,12 +60,13 @@ JwtTokenStrategy::JwtTokenStrategy(JwtSettings settings, sdk::HostServices& host
   try {
     key_ = new Poco::Crypto::ECKey(nullptr, &private_stream);
   } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot load the key in " + settings_.key_file + ": " + e.displayText());
+    throw std::runtime_error("cannot load the key in " + settings_.key_file + ": " +
+                             e.displayText());
   }
   if (key_->impl()->groupId() != OBJ_sn2nid(curve.c_str())) {
     throw std::runtime_error("the key in " + settings_.key_file + " is on curve " +
-                             key_->impl()->groupName() + ", but " + settings_.algorithm + " needs " +
-                             curve);
+                             key_->impl()->groupName() + ", but " + settings_.algorithm +
+                             " needs " + curve);
   }
   std::ostringstream public_pem;
   key_->save(&public_pem);
@@ -105,7 +106,8 @@ sdk::Result<JwtTokenStrategy::Verified> JwtTokenStrategy::verify(std::string_vie
   auto payload = util::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = util::base64url_decode(token.substr(dot2 + 1));
   if (!header || !payload || !signature) return sdk::fail(sdk::ErrorCode::invalid, "bad encoding");
-  if (signature->size() != signature_bytes_) return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
+  if (signature->size() != signature_bytes_)
+    return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
 
   Poco::JWT::Token parsed;
   try {
@@ -140,7 +142,8 @@ sdk::Result<JwtTokenStrategy::Verified> JwtTokenStrategy::verify(std::string_vie
   }
   const std::int64_t now = host_.clock().now_seconds();
   const std::int64_t leeway = settings_.leeway.count();
-  if (v.grant.issued_at > now + leeway) return sdk::fail(sdk::ErrorCode::invalid, "issued in the future");
+  if (v.grant.issued_at > now + leeway)
+    return sdk::fail(sdk::ErrorCode::invalid, "issued in the future");
   if (now >= v.grant.expires_at + leeway) return sdk::fail(sdk::ErrorCode::expired, "expired");
   return v;
 }
@@ -160,8 +163,8 @@ sdk::Result<sdk::LinkGrant> JwtTokenStrategy::redeem(std::string_view token) {
   auto v = verify(token);
   if (!v.ok()) return v.error();
   if (settings_.single_use) {
-    auto first = host_.expiring_keys().insert_if_absent(kReplayPrefix + v->jti,
-                                                       v->grant.expires_at + settings_.leeway.count());
+    auto first = host_.expiring_keys().insert_if_absent(
+        kReplayPrefix + v->jti, v->grant.expires_at + settings_.leeway.count());
     if (!first.ok()) return first.error();
     if (!first.value()) return sdk::fail(sdk::ErrorCode::used, "already redeemed");
   }

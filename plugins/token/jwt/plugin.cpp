@@ -17,13 +17,15 @@ constexpr ConfigKey kConfigKeys[] = {
     {"leeway", ConfigType::duration, "5s", false, "Clock skew tolerated on iat and exp."},
 };
 
-linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(const linkgate::sdk::PluginContext& context) {
+linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
+    const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
   linkgate::plugins::jwt::JwtSettings s;
   s.algorithm = c.get_string("algorithm").value_or("ES256");
   if (linkgate::plugins::jwt::curve_for(s.algorithm).empty()) {
-    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
-                               c.path() + ".algorithm: expected ES256, got \"" + s.algorithm + "\"");
+    return linkgate::sdk::fail(
+        linkgate::sdk::ErrorCode::invalid,
+        c.path() + ".algorithm: expected ES256, got \"" + s.algorithm + "\"");
   }
   s.key_file = c.resolve_path(c.get_string("key_file").value_or("data/keys/link.pem"));
   s.single_use = c.get_bool("single_use").value_or(true);

@@ -11,18 +11,21 @@ constexpr ConfigKey kConfigKeys[] = {
     {"pool_size", ConfigType::integer, "8", false, "Most connections held open at once."},
 };
 
-linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(const linkgate::sdk::PluginContext& context) {
+linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
+    const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
   linkgate::plugins::sql::SqlSettings s;
   s.connector = c.get_string("connector").value_or("sqlite");
   if (s.connector != "sqlite") {
-    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
-                               c.path() + ".connector: expected sqlite, got \"" + s.connector + "\"");
+    return linkgate::sdk::fail(
+        linkgate::sdk::ErrorCode::invalid,
+        c.path() + ".connector: expected sqlite, got \"" + s.connector + "\"");
   }
   s.database = c.resolve_path(c.get_string("database").value_or("data/users.db"));
   s.pool_size = static_cast<int>(c.get_int("pool_size").value_or(8));
   if (s.pool_size < 1 || s.pool_size > 256) {
-    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid, c.path() + ".pool_size: must be 1 to 256");
+    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
+                               c.path() + ".pool_size: must be 1 to 256");
   }
   return linkgate::sdk::make_instance(
       std::make_unique<linkgate::plugins::sql::SqlUserStore>(s, context.host));

@@ -41,7 +41,8 @@ SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
   }
 }
 
-sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column, const std::string& value) {
+sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column,
+                                                const std::string& value) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
@@ -51,7 +52,8 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column, const
     select << "SELECT id, email, phone, locale FROM lg_users WHERE " + column + " = ?",
         useRef(value), into(id), into(email), into(phone), into(locale), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
-    return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(), locale};
+    return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(),
+                     locale};
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
   } catch (const std::runtime_error& e) {

@@ -1,7 +1,6 @@
 #pragma once
 // Users in a SQL database through Poco Data: SQLite embedded (PostgreSQL shares the schema).
 
-
 #include <memory>
 #include <string>
 

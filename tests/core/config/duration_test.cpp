@@ -18,7 +18,8 @@ TEST(Duration, ParsesEachUnitAndSums) {
 }
 
 TEST(Duration, RefusesWhatIsNotADuration) {
-  for (const char* bad : {"", "15", "m", "1x", "-5s", "1.5h", "1h ", " 1h", "99999999999999999999d"}) {
+  for (const char* bad :
+       {"", "15", "m", "1x", "-5s", "1.5h", "1h ", " 1h", "99999999999999999999d"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }
 }

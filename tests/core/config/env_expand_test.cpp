@@ -23,7 +23,8 @@ TEST(EnvExpand, ReplacesVariablesAndDefaults) {
 }
 
 TEST(EnvExpand, NamesWhatIsWrong) {
-  EXPECT_EQ(expand_environment("${MISSING}", fake()).error, "environment variable MISSING is not set");
+  EXPECT_EQ(expand_environment("${MISSING}", fake()).error,
+            "environment variable MISSING is not set");
   EXPECT_NE(expand_environment("${USER", fake()).error.find("unterminated"), std::string::npos);
   EXPECT_NE(expand_environment("${1BAD}", fake()).error.find("malformed"), std::string::npos);
   EXPECT_NE(expand_environment("${}", fake()).error.find("malformed"), std::string::npos);

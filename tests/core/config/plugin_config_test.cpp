@@ -26,8 +26,9 @@ PluginUse use_of(const std::string& yaml) {
 
 TEST(PluginConfig, ReadsValuesAndDefaults) {
   Diagnostics d;
-  auto c = PluginConfig::validate(use_of("{host: mail.example.com, headers: {X-A: b}, cc: [a, b], password: s3}"),
-                                  kKeys, d, process_environment());
+  auto c = PluginConfig::validate(
+      use_of("{host: mail.example.com, headers: {X-A: b}, cc: [a, b], password: s3}"), kKeys, d,
+      process_environment());
   ASSERT_TRUE(d.ok()) << d.to_string();
   EXPECT_EQ(c.get_string("host"), "mail.example.com");
   EXPECT_EQ(c.get_int("port"), 587);
@@ -45,13 +46,19 @@ TEST(PluginConfig, ReadsValuesAndDefaults) {
 
 TEST(PluginConfig, ReportsUnknownMissingAndMistypedKeysWithLines) {
   Diagnostics d;
-  PluginConfig::validate(use_of("port: abc\nhots: x\ntimeout: later\n"), kKeys, d, process_environment());
+  PluginConfig::validate(use_of("port: abc\nhots: x\ntimeout: later\n"), kKeys, d,
+                         process_environment());
   const auto text = d.to_string();
-  EXPECT_NE(text.find("delivery[1].config.port: expected an integer, got \"abc\" (line 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find("delivery[1].config.hots: unknown key for plugin smtp (known: host, port"), std::string::npos)
+  EXPECT_NE(text.find("delivery[1].config.port: expected an integer, got \"abc\" (line 1)"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("delivery[1].config.host: required by plugin smtp"), std::string::npos) << text;
-  EXPECT_NE(text.find("delivery[1].config.timeout: expected a duration"), std::string::npos) << text;
+  EXPECT_NE(text.find("delivery[1].config.hots: unknown key for plugin smtp (known: host, port"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("delivery[1].config.host: required by plugin smtp"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("delivery[1].config.timeout: expected a duration"), std::string::npos)
+      << text;
 }
 
 TEST(PluginConfig, MissingBlockStillChecksRequiredKeys) {
@@ -59,7 +66,8 @@ TEST(PluginConfig, MissingBlockStillChecksRequiredKeys) {
   PluginUse use = use_of("");
   use.config = YAML::Node();
   PluginConfig::validate(use, kKeys, d, process_environment());
-  EXPECT_NE(d.to_string().find("host: required by plugin smtp (line 30)"), std::string::npos) << d.to_string();
+  EXPECT_NE(d.to_string().find("host: required by plugin smtp (line 30)"), std::string::npos)
+      << d.to_string();
 }
 
 TEST(PluginConfig, ResolvesRelativePathsAgainstTheWorkingDirectory) {

@@ -21,7 +21,9 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
   };
 }
 
-std::string all_errors(const Diagnostics& d) { return d.to_string(); }
+std::string all_errors(const Diagnostics& d) {
+  return d.to_string();
+}
 
 TEST(SettingsLoader, ReadsTheShippedDefault) {
   Diagnostics d;
@@ -91,14 +93,25 @@ outbox: { store: "mysql://x", retry: { backoff: "10m..2s" } }
                               "t.yaml", d);
   EXPECT_FALSE(s);
   const auto text = all_errors(d);
-  EXPECT_NE(text.find("server.threads: expected an integer, got \"many\" (line 2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("server.threads: expected an integer, got \"many\" (line 2)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("server.max_body_bytes: must be between"), std::string::npos) << text;
-  EXPECT_NE(text.find("token.ttl: expected a duration such as 90s, 15m, 1h or 7d, got \"soon\" (line 4)"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("delivery[0].for: expected email | phone, got \"fax\" (line 7)"), std::string::npos) << text;
-  EXPECT_NE(text.find("users.signup: expected true or false, got \"perhaps\" (line 8)"), std::string::npos) << text;
-  EXPECT_NE(text.find("security.rate_limits.per_client: expected a rate such as 5/15m"), std::string::npos) << text;
-  EXPECT_NE(text.find("outbox.store: expected sqlite:PATH or postgresql://"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("token.ttl: expected a duration such as 90s, 15m, 1h or 7d, got \"soon\" (line 4)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("delivery[0].for: expected email | phone, got \"fax\" (line 7)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("users.signup: expected true or false, got \"perhaps\" (line 8)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("security.rate_limits.per_client: expected a rate such as 5/15m"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("outbox.store: expected sqlite:PATH or postgresql://"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("outbox.retry.backoff: expected a backoff range"), std::string::npos) << text;
   EXPECT_GE(d.errors().size(), 8u);
 }
@@ -138,7 +151,8 @@ TEST(SettingsLoader, ExpandsEnvironmentAndNamesMissingVariables) {
 
   Diagnostics missing;
   EXPECT_FALSE(load_settings_text(c.yaml(dir), "t.yaml", missing, env_of({})));
-  EXPECT_NE(all_errors(missing).find("branding.title: environment variable APP_TITLE is not set"), std::string::npos)
+  EXPECT_NE(all_errors(missing).find("branding.title: environment variable APP_TITLE is not set"),
+            std::string::npos)
       << all_errors(missing);
 }
 

@@ -14,7 +14,11 @@ namespace {
 const std::string kShipped = std::string(LINKGATE_SOURCE_DIR) + "/configs/templates";
 
 MessageValues values() {
-  return {"https://id.example.com/v1/magic-links/verify?token=abc&x=\"1\"", "123456", 15, "Acme", "Sign in",
+  return {"https://id.example.com/v1/magic-links/verify?token=abc&x=\"1\"",
+          "123456",
+          15,
+          "Acme",
+          "Sign in",
           "id.example.com"};
 }
 
@@ -23,12 +27,15 @@ TEST(MessageTemplates, RendersEmailWithLinkCodeAndMinutes) {
   auto m = t.render(sdk::AddressKind::email, values(), {});
   EXPECT_EQ(m.locale, "en");
   EXPECT_EQ(m.subject, "Your sign-in link for Acme");
-  EXPECT_NE(m.text.find("https://id.example.com/v1/magic-links/verify?token=abc&x=\"1\""), std::string::npos)
+  EXPECT_NE(m.text.find("https://id.example.com/v1/magic-links/verify?token=abc&x=\"1\""),
+            std::string::npos)
       << "plain text is not HTML-escaped";
   EXPECT_NE(m.text.find("123456"), std::string::npos);
   EXPECT_NE(m.text.find("15 minutes"), std::string::npos);
-  EXPECT_NE(m.html.find("href=\"https://id.example.com/v1/magic-links/verify?token=abc&amp;x=&quot;1&quot;\""),
-            std::string::npos)
+  EXPECT_NE(
+      m.html.find(
+          "href=\"https://id.example.com/v1/magic-links/verify?token=abc&amp;x=&quot;1&quot;\""),
+      std::string::npos)
       << "HTML values are escaped by mustache";
 }
 
@@ -45,7 +52,8 @@ TEST(MessageTemplates, ChoosesTheLocaleWithFallback) {
   MessageTemplates t(kShipped, "en");
   EXPECT_EQ(t.render(sdk::AddressKind::email, values(), {"de-CH", "en"}).locale, "de");
   EXPECT_EQ(t.render(sdk::AddressKind::email, values(), {"fr"}).locale, "en");
-  EXPECT_NE(t.render(sdk::AddressKind::email, values(), {"de"}).subject.find("Anmeldelink"), std::string::npos);
+  EXPECT_NE(t.render(sdk::AddressKind::email, values(), {"de"}).subject.find("Anmeldelink"),
+            std::string::npos);
 }
 
 TEST(MessageTemplates, SubjectNeverCarriesALineBreak) {
@@ -86,12 +94,16 @@ TEST(AcceptLanguage, OrdersByQuality) {
 }
 
 TEST(Device, DescribesCommonUserAgents) {
-  EXPECT_EQ(describe_device("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"), "Firefox on Linux");
-  EXPECT_EQ(describe_device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-                            "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"),
-            "Safari on iPhone");
-  EXPECT_EQ(describe_device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-                            "Chrome/120.0 Safari/537.36 Edg/120.0"),
+  EXPECT_EQ(
+      describe_device("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"),
+      "Firefox on Linux");
+  EXPECT_EQ(
+      describe_device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                      "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"),
+      "Safari on iPhone");
+  EXPECT_EQ(describe_device(
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                "Chrome/120.0 Safari/537.36 Edg/120.0"),
             "Edge on Windows");
   EXPECT_EQ(describe_device("curl/8.0"), "curl");
   EXPECT_EQ(describe_device(""), "an unknown device");

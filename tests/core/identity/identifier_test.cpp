@@ -24,11 +24,30 @@ TEST(Identifier, NormalisesPhone) {
 }
 
 TEST(Identifier, RefusesHostileAndMalformedInput) {
-  for (const char* bad : {"", "   ", "alice", "alice@", "@example.com", "alice@example", "alice@@example.com",
-                          "a..b@example.com", ".a@example.com", "a.@example.com", "alice@-example.com",
-                          "alice@example-.com", "alice@exa_mple.com", "alice@1.2.3.4", "alice@[127.0.0.1]",
-                          "al ice@example.com", "\"quoted\"@example.com", "+0123456789", "+12", "+1234567890123456",
-                          "+1-", "+1 555 abc 4567", "++15551234567"}) {
+  for (const char* bad : {"",
+                          "   ",
+                          "alice",
+                          "alice@",
+                          "@example.com",
+                          "alice@example",
+                          "alice@@example.com",
+                          "a..b@example.com",
+                          ".a@example.com",
+                          "a.@example.com",
+                          "alice@-example.com",
+                          "alice@example-.com",
+                          "alice@exa_mple.com",
+                          "alice@1.2.3.4",
+                          "alice@[127.0.0.1]",
+                          "al ice@example.com",
+                          "\"quoted\"@example.com",
+                          "+0123456789",
+                          "+12",
+                          "+1234567890123456",
+                          "+1-",
+                          "+1 555 abc 4567",
+                          "++15551234567",
+                          "+1/555/1234567"}) {
     EXPECT_FALSE(parse_identifier(bad).identifier) << bad;
   }
 }

@@ -48,7 +48,8 @@ class OutboxWorkerTest : public ::testing::Test {
   }
 
   linkgate::testing::TempDir dir;
-  std::shared_ptr<OutboxStore> store = std::make_shared<OutboxStore>(store::Database::open("sqlite:" + dir.file("o.db")));
+  std::shared_ptr<OutboxStore> store =
+      std::make_shared<OutboxStore>(store::Database::open("sqlite:" + dir.file("o.db")));
   std::ostringstream log_text;
   services::Log log{sdk::LogLevel::debug, false, log_text};
   services::MetricsRegistry metrics;
@@ -66,7 +67,9 @@ TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
   EXPECT_EQ(channel->seen[0].link, "L");
   EXPECT_EQ(store->state_of(m.id)->first, "sent");
   EXPECT_EQ(store->body_of(m.id), "");
-  EXPECT_EQ(metrics.value("linkgate_deliveries_total", {{"channel", "scripted"}, {"outcome", "sent"}}), 1);
+  EXPECT_EQ(
+      metrics.value("linkgate_deliveries_total", {{"channel", "scripted"}, {"outcome", "sent"}}),
+      1);
 }
 
 TEST_F(OutboxWorkerTest, RetriesTransientFailuresWithBackoffThenDelivers) {
@@ -89,7 +92,8 @@ TEST_F(OutboxWorkerTest, RetriesTransientFailuresWithBackoffThenDelivers) {
 
 TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttemptsAndLogsIt) {
   auto channel = std::make_shared<ScriptedChannel>();
-  channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable, sdk::ErrorCode::retryable};
+  channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable,
+                     sdk::ErrorCode::retryable};
   auto w = worker({{sdk::AddressKind::email, "scripted", channel}}, 3);
   auto m = message();
   store->enqueue(m, clock.now_seconds());
@@ -100,7 +104,8 @@ TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttemptsAndLogsIt) {
   EXPECT_EQ(channel->seen.size(), 3u);
   EXPECT_EQ(store->state_of(m.id)->first, "dead");
   EXPECT_NE(log_text.str().find("is dead after 3 attempts"), std::string::npos) << log_text.str();
-  EXPECT_EQ(log_text.str().find("a@example.com"), std::string::npos) << "addresses are masked in logs";
+  EXPECT_EQ(log_text.str().find("a@example.com"), std::string::npos)
+      << "addresses are masked in logs";
 }
 
 TEST_F(OutboxWorkerTest, PermanentFailureFallsBackToTheNextChannelOfTheKind) {
@@ -162,7 +167,8 @@ TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   w.start();
   for (int i = 0; i < 5; ++i) store->enqueue(message(), clock.now_seconds());
   w.notify();
-  for (int i = 0; i < 500 && store->depth() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && store->depth() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   w.stop();
   EXPECT_EQ(store->depth(), 0);
   EXPECT_EQ(channel->seen.size(), 5u);

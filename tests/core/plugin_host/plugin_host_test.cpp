@@ -43,19 +43,23 @@ TEST(PluginHost, NamesEveryPlaceItSearchedForAMissingPlugin) {
 
 TEST(PluginHost, RefusesPathTricksInPluginNames) {
   PluginHost host({kBroken});
-  EXPECT_NE(error_of(host.find(sdk::PluginKind::token_strategy, "../evil")).find("not valid"), std::string::npos);
+  EXPECT_NE(error_of(host.find(sdk::PluginKind::token_strategy, "../evil")).find("not valid"),
+            std::string::npos);
 }
 
 TEST(PluginHost, RefusesAWrongAbiNamingBothVersions) {
   auto e = error_of(load_plugin_library(kBroken + "/linkgate-token-wrongabi.so"));
   EXPECT_NE(e.find("linkgate-token-wrongabi.so"), std::string::npos) << e;
   EXPECT_NE(e.find("SDK 9.9.9 (plugin ABI 999)"), std::string::npos) << e;
-  EXPECT_NE(e.find("this server runs SDK " + std::string(sdk::kSdkVersion)), std::string::npos) << e;
+  EXPECT_NE(e.find("this server runs SDK " + std::string(sdk::kSdkVersion)), std::string::npos)
+      << e;
 }
 
 TEST(PluginHost, RefusesALibraryWithoutTheEntryPoint) {
   auto e = error_of(load_plugin_library(kBroken + "/linkgate-token-nosymbol.so"));
-  EXPECT_NE(e.find("is not a linkgate plugin: it exports no linkgate_plugin symbol"), std::string::npos) << e;
+  EXPECT_NE(e.find("is not a linkgate plugin: it exports no linkgate_plugin symbol"),
+            std::string::npos)
+      << e;
 }
 
 TEST(PluginHost, RefusesRandomBytesNamedLikeAPlugin) {
@@ -66,19 +70,22 @@ TEST(PluginHost, RefusesRandomBytesNamedLikeAPlugin) {
   EXPECT_NE(e.find("cannot be loaded as a shared library"), std::string::npos) << e;
   EXPECT_NE(e.find(file), std::string::npos) << e;
   PluginHost host({dir.path().string()});
-  EXPECT_NE(error_of(host.find(sdk::PluginKind::token_strategy, "random")).find("cannot be loaded"), std::string::npos);
+  EXPECT_NE(error_of(host.find(sdk::PluginKind::token_strategy, "random")).find("cannot be loaded"),
+            std::string::npos);
 }
 
 TEST(PluginHost, RefusesAFileWhoseDescriptorDisagreesWithItsName) {
   linkgate::testing::TempDir dir;
-  std::filesystem::copy_file(kBroken + "/linkgate-token-throwingfactory.so", dir.file("linkgate-token-impostor.so"));
+  std::filesystem::copy_file(kBroken + "/linkgate-token-throwingfactory.so",
+                             dir.file("linkgate-token-impostor.so"));
   PluginHost host({dir.path().string()});
   auto e = error_of(host.find(sdk::PluginKind::token_strategy, "impostor"));
   EXPECT_NE(e.find("says it is token plugin \"throwingfactory\""), std::string::npos) << e;
 }
 
 TEST(PluginHost, ContainsAThrowingFactory) {
-  auto plugin = std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-token-throwingfactory.so"));
+  auto plugin =
+      std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-token-throwingfactory.so"));
   linkgate::testing::TestServices services;
   config::Diagnostics d;
   auto cfg = config::PluginConfig::validate({}, {}, d, config::process_environment());
@@ -90,7 +97,8 @@ TEST(PluginHost, ContainsAThrowingFactory) {
 }
 
 TEST(PluginHost, RefusesAFactoryThatMakesNothing) {
-  auto plugin = std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-token-emptyfactory.so"));
+  auto plugin =
+      std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-token-emptyfactory.so"));
   linkgate::testing::TestServices services;
   config::Diagnostics d;
   auto cfg = config::PluginConfig::validate({}, {}, d, config::process_environment());
@@ -100,20 +108,25 @@ TEST(PluginHost, RefusesAFactoryThatMakesNothing) {
 }
 
 TEST(PluginHost, ContainsExceptionsFromPluginMethods) {
-  auto plugin = std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-users-throwing.so"));
+  auto plugin =
+      std::get<PluginLibrary>(load_plugin_library(kBroken + "/linkgate-users-throwing.so"));
   linkgate::testing::TestServices services;
   config::Diagnostics d;
-  auto cfg = config::PluginConfig::validate({}, {plugin.descriptor->config_keys, plugin.descriptor->config_key_count},
-                                            d, config::process_environment());
+  auto cfg = config::PluginConfig::validate(
+      {}, {plugin.descriptor->config_keys, plugin.descriptor->config_key_count}, d,
+      config::process_environment());
   EXPECT_EQ(cfg.get_string("mood"), "grumpy");
   auto made = create_instance(plugin, {cfg, *services.host});
   ASSERT_TRUE(std::holds_alternative<sdk::PluginInstance>(made));
   auto object = adopt(std::move(std::get<sdk::PluginInstance>(made).user_store), plugin, nullptr);
   GuardedUserStore guarded(object, "throwing", *services.shared.log);
-  EXPECT_EQ(guarded.find({sdk::AddressKind::email, "a@example.com"}).code(), sdk::ErrorCode::internal);
-  EXPECT_EQ(guarded.create({sdk::AddressKind::email, "a@example.com"}).code(), sdk::ErrorCode::internal);
+  EXPECT_EQ(guarded.find({sdk::AddressKind::email, "a@example.com"}).code(),
+            sdk::ErrorCode::internal);
+  EXPECT_EQ(guarded.create({sdk::AddressKind::email, "a@example.com"}).code(),
+            sdk::ErrorCode::internal);
   EXPECT_EQ(guarded.ready().code(), sdk::ErrorCode::internal);
-  EXPECT_NE(services.log_text.str().find("plugin throwing threw from find: find exploded"), std::string::npos);
+  EXPECT_NE(services.log_text.str().find("plugin throwing threw from find: find exploded"),
+            std::string::npos);
 }
 
 TEST(PluginHost, ObjectsKeepTheirLibraryLoaded) {

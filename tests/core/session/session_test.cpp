@@ -39,7 +39,8 @@ TEST_F(SessionTest, GeneratesAPrivateKeyOnFirstStartAndReusesIt) {
     SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
     first_kid = keys.current()->kid;
     auto perms = std::filesystem::status(keys.current()->file).permissions();
-    EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(perms & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   SigningKeys again(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   EXPECT_EQ(again.current()->kid, first_kid);
@@ -66,7 +67,8 @@ TEST_F(SessionTest, RotationKeepsOldKeysUntilTheirTokensExpire) {
   EXPECT_NE(keys.jwks_json().find(old_kid), std::string::npos) << "old key still published";
   clock->advance(hours(2));
   keys.maintain();
-  EXPECT_EQ(keys.jwks_json().find(old_kid), std::string::npos) << "old key gone once its tokens expired";
+  EXPECT_EQ(keys.jwks_json().find(old_kid), std::string::npos)
+      << "old key gone once its tokens expired";
 }
 
 TEST_F(SessionTest, IssuesAndVerifiesAccessTokens) {
@@ -115,10 +117,11 @@ TEST_F(SessionTest, RefusesAlgNoneAndHs256) {
   auto good = tokens.issue({"usr_1", "", "", ""}).token;
   auto payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
   std::string kid = keys.current()->kid;
-  auto none = util::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") + "." + payload + ".";
+  auto none =
+      util::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") + "." + payload + ".";
   EXPECT_FALSE(tokens.verify(none).ok());
-  auto hs = util::base64url_encode(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + payload + "." +
-            util::base64url_encode(std::string(32, 'x'));
+  auto hs = util::base64url_encode(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + payload +
+            "." + util::base64url_encode(std::string(32, 'x'));
   EXPECT_FALSE(tokens.verify(hs).ok());
 }
 

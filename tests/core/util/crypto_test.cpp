@@ -16,7 +16,8 @@ TEST(Crypto, HmacMatchesRfc4231TestCase2) {
 }
 
 TEST(Crypto, Sha256OfAbc) {
-  EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Crypto, ConstantTimeEqualComparesContentAndLength) {
@@ -63,10 +64,10 @@ TEST(Base64Url, RoundTripsEveryLength) {
 TEST(Base64Url, KnownVectorsAndRejects) {
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_EQ(base64url_decode("-_8"), std::string("\xfb\xff"));
-  EXPECT_FALSE(base64url_decode("a"));         // impossible length
-  EXPECT_FALSE(base64url_decode("ab=c"));      // padding and other alphabets refused
+  EXPECT_FALSE(base64url_decode("a"));     // impossible length
+  EXPECT_FALSE(base64url_decode("ab=c"));  // padding and other alphabets refused
   EXPECT_FALSE(base64url_decode("ab+/"));
-  EXPECT_FALSE(base64url_decode("-_9"));       // non-zero trailing bits: not canonical
+  EXPECT_FALSE(base64url_decode("-_9"));  // non-zero trailing bits: not canonical
 }
 
 }  // namespace

@@ -27,13 +27,20 @@ enum class ConfigType {
 /// Returns the lower-case name of @p type as shown by `linkgate plugins`.
 constexpr const char* to_string(ConfigType type) noexcept {
   switch (type) {
-    case ConfigType::string: return "string";
-    case ConfigType::integer: return "integer";
-    case ConfigType::boolean: return "boolean";
-    case ConfigType::duration: return "duration";
-    case ConfigType::string_list: return "list";
-    case ConfigType::string_map: return "map";
-    case ConfigType::secret: return "secret";
+    case ConfigType::string:
+      return "string";
+    case ConfigType::integer:
+      return "integer";
+    case ConfigType::boolean:
+      return "boolean";
+    case ConfigType::duration:
+      return "duration";
+    case ConfigType::string_list:
+      return "list";
+    case ConfigType::string_map:
+      return "map";
+    case ConfigType::secret:
+      return "secret";
   }
   return "unknown";
 }

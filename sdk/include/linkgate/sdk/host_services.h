@@ -83,7 +83,7 @@ class ExpiringKeys {
 /// An outgoing HTTP request for HttpClient.
 struct HttpRequest {
   std::string method = "POST";
-  std::string url;                                         ///< http:// or https://
+  std::string url;                                           ///< http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;  ///< Sent as given.
   std::string body;
   std::chrono::milliseconds timeout{10000};  ///< Connect, send and receive, each.

@@ -29,9 +29,12 @@ enum class PluginKind { token_strategy = 0, delivery_channel = 1, user_store = 2
 /// The word used for @p kind in the config file and in `linkgate plugins`.
 constexpr const char* to_string(PluginKind kind) noexcept {
   switch (kind) {
-    case PluginKind::token_strategy: return "token";
-    case PluginKind::delivery_channel: return "delivery";
-    case PluginKind::user_store: return "users";
+    case PluginKind::token_strategy:
+      return "token";
+    case PluginKind::delivery_channel:
+      return "delivery";
+    case PluginKind::user_store:
+      return "users";
   }
   return "unknown";
 }
@@ -79,13 +82,13 @@ using CreateFunction = Result<PluginInstance> (*)(const PluginContext& context) 
 /// Static description of a plugin. Lives in the plugin library's static storage.
 /// Layout rule: `abi_version` and `sdk_version` stay the first two members in every ABI.
 struct PluginDescriptor {
-  std::uint32_t abi_version;      ///< kAbiVersion the plugin was built with.
-  const char* sdk_version;        ///< kSdkVersion the plugin was built with.
+  std::uint32_t abi_version;  ///< kAbiVersion the plugin was built with.
+  const char* sdk_version;    ///< kSdkVersion the plugin was built with.
   PluginKind kind;
-  const char* name;               ///< What the config's `plugin:` names, e.g. "smtp".
-  const char* version;            ///< The plugin's own version.
-  const char* summary;            ///< One line for `linkgate plugins`.
-  const ConfigKey* config_keys;   ///< The declared keys of its `config:` block.
+  const char* name;              ///< What the config's `plugin:` names, e.g. "smtp".
+  const char* version;           ///< The plugin's own version.
+  const char* summary;           ///< One line for `linkgate plugins`.
+  const ConfigKey* config_keys;  ///< The declared keys of its `config:` block.
   std::size_t config_key_count;
   CreateFunction create;
 };
@@ -114,19 +117,24 @@ Result<PluginInstance> guarded_create(Factory factory, const PluginContext& cont
 /// KIND is a PluginKind enumerator name; KEYS is anything convertible to
 /// std::span<const ConfigKey> (a static array, or `{}` for none); FACTORY is a function
 /// `Result<PluginInstance>(const PluginContext&)`, which may throw (the export contains it).
-#define LINKGATE_PLUGIN(KIND, NAME, VERSION, SUMMARY, KEYS, FACTORY)                          \
-  namespace linkgate_plugin_export {                                                        \
-  static ::linkgate::sdk::Result<::linkgate::sdk::PluginInstance> linkgate_guarded_factory(\
-      const ::linkgate::sdk::PluginContext& context) noexcept {                             \
-    return ::linkgate::sdk::detail::guarded_create(FACTORY, context);                      \
-  }                                                                                         \
-  const ::linkgate::sdk::PluginDescriptor* describe() noexcept {                           \
-    static const std::span<const ::linkgate::sdk::ConfigKey> keys = KEYS;                 \
-    static const ::linkgate::sdk::PluginDescriptor descriptor{                             \
-        ::linkgate::sdk::kAbiVersion, ::linkgate::sdk::kSdkVersion,                        \
-        ::linkgate::sdk::PluginKind::KIND, NAME, VERSION, SUMMARY, keys.data(), keys.size(), \
-        &linkgate_guarded_factory};                                                         \
-    return &descriptor;                                                                     \
-  }                                                                                         \
-  }                                                                                         \
+#define LINKGATE_PLUGIN(KIND, NAME, VERSION, SUMMARY, KEYS, FACTORY)                             \
+  namespace linkgate_plugin_export {                                                             \
+  static ::linkgate::sdk::Result<::linkgate::sdk::PluginInstance> linkgate_guarded_factory(      \
+      const ::linkgate::sdk::PluginContext& context) noexcept {                                  \
+    return ::linkgate::sdk::detail::guarded_create(FACTORY, context);                            \
+  }                                                                                              \
+  const ::linkgate::sdk::PluginDescriptor* describe() noexcept {                                 \
+    static const std::span<const ::linkgate::sdk::ConfigKey> keys = KEYS;                        \
+    static const ::linkgate::sdk::PluginDescriptor descriptor{::linkgate::sdk::kAbiVersion,      \
+                                                              ::linkgate::sdk::kSdkVersion,      \
+                                                              ::linkgate::sdk::PluginKind::KIND, \
+                                                              NAME,                              \
+                                                              VERSION,                           \
+                                                              SUMMARY,                           \
+                                                              keys.data(),                       \
+                                                              keys.size(),                       \
+                                                              &linkgate_guarded_factory};        \
+    return &descriptor;                                                                          \
+  }                                                                                              \
+  }                                                                                              \
   BOOST_DLL_ALIAS(linkgate_plugin_export::describe, linkgate_plugin)

@@ -11,33 +11,44 @@ namespace linkgate::sdk {
 
 /// Why an operation did not succeed. Values are part of the ABI: append only.
 enum class ErrorCode {
-  none = 0,           ///< Success.
-  invalid = 1,        ///< Malformed, tampered or unknown token/input.
-  expired = 2,        ///< The token or flow is past its expiry.
-  used = 3,           ///< The token was already redeemed.
-  not_found = 4,      ///< Nothing matches (e.g. no user with that identifier).
-  conflict = 5,       ///< A concurrent writer got there first.
-  permanent = 6,      ///< Delivery failed for good (e.g. the gateway said 4xx); do not retry.
-  retryable = 7,      ///< Delivery failed for now (timeout, 5xx, connection refused); retry later.
-  unavailable = 8,    ///< A dependency (database, network) is down.
-  internal = 9,       ///< A bug or an unexpected state; the message is for the operator's log.
-  unsupported = 10,   ///< The plugin does not implement this optional operation.
+  none = 0,          ///< Success.
+  invalid = 1,       ///< Malformed, tampered or unknown token/input.
+  expired = 2,       ///< The token or flow is past its expiry.
+  used = 3,          ///< The token was already redeemed.
+  not_found = 4,     ///< Nothing matches (e.g. no user with that identifier).
+  conflict = 5,      ///< A concurrent writer got there first.
+  permanent = 6,     ///< Delivery failed for good (e.g. the gateway said 4xx); do not retry.
+  retryable = 7,     ///< Delivery failed for now (timeout, 5xx, connection refused); retry later.
+  unavailable = 8,   ///< A dependency (database, network) is down.
+  internal = 9,      ///< A bug or an unexpected state; the message is for the operator's log.
+  unsupported = 10,  ///< The plugin does not implement this optional operation.
 };
 
 /// Returns a stable lower-case name for @p code ("used", "expired", ...), for logs and metrics.
 constexpr const char* to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::none: return "none";
-    case ErrorCode::invalid: return "invalid";
-    case ErrorCode::expired: return "expired";
-    case ErrorCode::used: return "used";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::permanent: return "permanent";
-    case ErrorCode::retryable: return "retryable";
-    case ErrorCode::unavailable: return "unavailable";
-    case ErrorCode::internal: return "internal";
-    case ErrorCode::unsupported: return "unsupported";
+    case ErrorCode::none:
+      return "none";
+    case ErrorCode::invalid:
+      return "invalid";
+    case ErrorCode::expired:
+      return "expired";
+    case ErrorCode::used:
+      return "used";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::permanent:
+      return "permanent";
+    case ErrorCode::retryable:
+      return "retryable";
+    case ErrorCode::unavailable:
+      return "unavailable";
+    case ErrorCode::internal:
+      return "internal";
+    case ErrorCode::unsupported:
+      return "unsupported";
   }
   return "unknown";
 }
@@ -94,8 +105,12 @@ class Result<void> {
 };
 
 /// Shorthand for a success of Result<void>.
-inline Result<void> success() { return {}; }
+inline Result<void> success() {
+  return {};
+}
 /// Shorthand for a failure: `return fail(ErrorCode::expired, "token expired");`
-inline Error fail(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error fail(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 }  // namespace linkgate::sdk

@@ -33,10 +33,10 @@ struct User {
 /// What a link token stands for. The token strategy binds all of it into (or next to) the token
 /// and hands it back unchanged on redeem.
 struct LinkGrant {
-  std::string flow_id;        ///< The sign-in flow this link belongs to (opaque, unique).
-  std::string subject;        ///< User id, or empty when the user is created on redeem (sign-up).
-  Identifier identifier;      ///< Who asked.
-  std::string redirect_uri;   ///< Validated by the host; may be empty.
+  std::string flow_id;          ///< The sign-in flow this link belongs to (opaque, unique).
+  std::string subject;          ///< User id, or empty when the user is created on redeem (sign-up).
+  Identifier identifier;        ///< Who asked.
+  std::string redirect_uri;     ///< Validated by the host; may be empty.
   std::int64_t issued_at = 0;   ///< Unix seconds.
   std::int64_t expires_at = 0;  ///< Unix seconds; the token is refused from this second on.
 };
@@ -50,16 +50,16 @@ struct IssuedToken {
 /// One message for a delivery channel, rendered by the host from the templates.
 /// `link` and `code` are secrets: never log them (the development `outbox` channel excepted).
 struct Message {
-  std::string id;            ///< The outbox id; the same on every retry of this message.
+  std::string id;  ///< The outbox id; the same on every retry of this message.
   AddressKind kind = AddressKind::email;
-  std::string to;            ///< Validated address; contains no CR or LF.
-  std::string subject;       ///< E-mail only.
-  std::string text;          ///< Plain text body (the whole SMS for phones).
-  std::string html;          ///< E-mail only; may be empty.
-  std::string link;          ///< The sign-in link inside text/html, for channels that need it.
-  std::string code;          ///< The one-time code inside text/html.
-  std::string locale;        ///< The language the message was rendered in.
-  int attempt = 1;           ///< 1 on the first try, 2 on the first retry, ...
+  std::string to;       ///< Validated address; contains no CR or LF.
+  std::string subject;  ///< E-mail only.
+  std::string text;     ///< Plain text body (the whole SMS for phones).
+  std::string html;     ///< E-mail only; may be empty.
+  std::string link;     ///< The sign-in link inside text/html, for channels that need it.
+  std::string code;     ///< The one-time code inside text/html.
+  std::string locale;   ///< The language the message was rendered in.
+  int attempt = 1;      ///< 1 on the first try, 2 on the first retry, ...
 };
 
 }  // namespace linkgate::sdk

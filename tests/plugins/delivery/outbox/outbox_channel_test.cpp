@@ -31,8 +31,10 @@ TEST(OutboxChannel, WritesOneJsonFilePerMessageAndLogsTheLink) {
   std::ifstream in(channel.file_for("m1"));
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_NE(text.str().find("\"link\": \"http://x/verify?token=T\""), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("\"text\": \"line1\\nline2 \\\"quoted\\\"\""), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\"link\": \"http://x/verify?token=T\""), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("\"text\": \"line1\\nline2 \\\"quoted\\\"\""), std::string::npos)
+      << text.str();
   EXPECT_NE(services.log_text.str().find("http://x/verify?token=T"), std::string::npos);
   // Nothing but the message file: temp files are renamed into place.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.file("out")), {}), 1);

@@ -22,7 +22,9 @@ class JwtTest : public ::testing::Test {
   }
   sdk::LinkGrant grant(std::int64_t ttl = 900) {
     auto now = services.clock->now_seconds();
-    return {"flow-1", "usr_1", {sdk::AddressKind::email, "a@example.com"}, "https://app.example.com/x", now, now + ttl};
+    return {
+        "flow-1", "usr_1",  {sdk::AddressKind::email, "a@example.com"}, "https://app.example.com/x",
+        now,      now + ttl};
   }
   linkgate::testing::TempDir dir;
   linkgate::testing::TestServices services;
@@ -47,7 +49,8 @@ TEST_F(JwtTest, KeyIsGeneratedPrivateAndReused) {
   {
     JwtTokenStrategy s(settings(), *services.host);
     token = s.issue(grant())->token;
-    auto perms = std::filesystem::status(dir.file("link.pem")).permissions() & std::filesystem::perms::all;
+    auto perms =
+        std::filesystem::status(dir.file("link.pem")).permissions() & std::filesystem::perms::all;
     EXPECT_EQ(perms, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   JwtTokenStrategy restarted(settings(), *services.host);
@@ -112,9 +115,13 @@ TEST_F(JwtTest, RefusesAlgNoneAndOtherAlgorithms) {
     return util::base64url_encode(R"({"alg":")" + alg + R"(","kid":")" + s.key_id() + "\"}");
   };
   EXPECT_EQ(s.inspect(header("none") + "." + payload + ".").code(), sdk::ErrorCode::invalid);
-  EXPECT_EQ(s.inspect(header("HS256") + "." + payload + "." + util::base64url_encode(std::string(32, 'k'))).code(),
+  EXPECT_EQ(s.inspect(header("HS256") + "." + payload + "." +
+                      util::base64url_encode(std::string(32, 'k')))
+                .code(),
             sdk::ErrorCode::invalid);
-  EXPECT_EQ(s.inspect(header("ES256") + "." + payload + "." + util::base64url_encode(std::string(64, '\0'))).code(),
+  EXPECT_EQ(s.inspect(header("ES256") + "." + payload + "." +
+                      util::base64url_encode(std::string(64, '\0')))
+                .code(),
             sdk::ErrorCode::invalid);
 }
 

@@ -42,7 +42,8 @@ TEST_F(SqlUserStoreTest, PhoneUsersAreSeparateFromEmailUsers) {
   ASSERT_TRUE(phone.ok());
   EXPECT_EQ(phone->phone, "+15551234567");
   EXPECT_TRUE(phone->email.empty());
-  EXPECT_EQ(store.find({sdk::AddressKind::email, "+15551234567"}).code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(store.find({sdk::AddressKind::email, "+15551234567"}).code(),
+            sdk::ErrorCode::not_found);
 }
 
 TEST_F(SqlUserStoreTest, SurvivesARestart) {
@@ -84,7 +85,8 @@ TEST_F(SqlUserStoreTest, UnopenableDatabaseIsAClearError) {
     SqlUserStore store(s, *services.host);
     FAIL() << "should have thrown";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot open user database"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot open user database"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -16,7 +16,9 @@ class ThrowingStore final : public UserStore {
 
 constexpr ConfigKey kKeys[] = {{"mood", ConfigType::string, "grumpy", false, "How it feels."}};
 
-Result<PluginInstance> create(const PluginContext&) { return make_instance(std::make_unique<ThrowingStore>()); }
+Result<PluginInstance> create(const PluginContext&) {
+  return make_instance(std::make_unique<ThrowingStore>());
+}
 }  // namespace
 
 LINKGATE_PLUGIN(user_store, "throwing", "0.0.1", "throws from every method", kKeys, create)

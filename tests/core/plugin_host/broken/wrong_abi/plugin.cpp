@@ -10,7 +10,9 @@ struct FutureDescriptor {
   int something_new;
 };
 const FutureDescriptor kDescriptor{999, "9.9.9", 42};
-const void* describe() noexcept { return &kDescriptor; }
+const void* describe() noexcept {
+  return &kDescriptor;
+}
 }  // namespace
 
 BOOST_DLL_ALIAS(describe, linkgate_plugin)
