@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <iostream>
@@ -136,6 +137,8 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage(std::cerr);
   const std::string command = argv[1];
   if (command == "serve") {
+    // Databases, keys and outbox files hold addresses and secrets: nobody else may read them.
+    ::umask(0077);
     // Every thread inherits this mask, so SIGHUP reaches only the reload thread's sigtimedwait.
     sigset_t hup;
     sigemptyset(&hup);

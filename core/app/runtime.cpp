@@ -63,6 +63,12 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->shared_ = shared;
   auto& log = *shared->services.log;
 
+  // Refuse rather than silently fall back: a shared store that is not shared would let a link
+  // be redeemed once per instance.
+  if (settings.security.store != "memory") {
+    throw std::runtime_error("security.store: " + settings.security.store +
+                             " is not supported by this build yet; use memory (one instance)");
+  }
   // A reload may name new search paths.
   if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
     shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);

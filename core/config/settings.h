@@ -43,7 +43,6 @@ struct Settings {
     std::string tls_key_file;
     int threads = 16;
     std::int64_t max_body_bytes = 16384;
-    std::int64_t max_header_bytes = 8192;
     Duration request_timeout{10'000};
     Duration keep_alive_timeout{5'000};
     std::vector<std::string> trusted_proxies;

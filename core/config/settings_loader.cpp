@@ -84,7 +84,6 @@ void read_server(MapReader r, Settings::Server& s) {
   tls.finish();
   s.threads = static_cast<int>(r.integer("threads", s.threads, 1, 1024));
   s.max_body_bytes = r.integer("max_body_bytes", s.max_body_bytes, 256, 64LL << 20);
-  s.max_header_bytes = r.integer("max_header_bytes", s.max_header_bytes, 1024, 1LL << 20);
   s.request_timeout = r.duration("request_timeout", s.request_timeout);
   s.keep_alive_timeout = r.duration("keep_alive_timeout", s.keep_alive_timeout);
   s.trusted_proxies = r.strings("trusted_proxies", {});
