@@ -1,0 +1,49 @@
+# Installs the SDK to a temporary prefix, builds an out-of-tree plugin against it alone, and
+# checks that the server accepts the plugin and validates its config block.
+# cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DLINKGATE=... -P install_and_build.cmake
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component Unspecified)
+foreach(f include/linkgate/sdk/sdk.h lib/cmake/linkgate-sdk/linkgate-sdkConfig.cmake
+          lib/cmake/linkgate-sdk/linkgate-sdkConfigVersion.cmake lib/cmake/linkgate-sdk/LinkgatePlugin.cmake)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/sdk/out_of_tree_plugin -B ${WORK_DIR}/build -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+if(NOT EXISTS ${WORK_DIR}/build/plugins/linkgate-delivery-stdout.so)
+  message(FATAL_ERROR "the out-of-tree plugin was not built")
+endif()
+
+file(WRITE ${WORK_DIR}/good.yaml "
+plugins: { search_paths: [${WORK_DIR}/build/plugins, ${BUILD_DIR}/plugins] }
+token: { plugin: jwt }
+delivery: [ { plugin: stdout, for: email, config: { prefix: hello } } ]
+users: { plugin: sql }
+")
+run(${LINKGATE} check-config --config ${WORK_DIR}/good.yaml)
+
+file(WRITE ${WORK_DIR}/bad.yaml "
+plugins: { search_paths: [${WORK_DIR}/build/plugins, ${BUILD_DIR}/plugins] }
+token: { plugin: jwt }
+delivery: [ { plugin: stdout, for: email, config: { prefx: hello } } ]
+users: { plugin: sql }
+")
+execute_process(COMMAND ${LINKGATE} check-config --config ${WORK_DIR}/bad.yaml RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "delivery\\[0\\]\\.config\\.prefx: unknown key for plugin stdout")
+  message(FATAL_ERROR "a typo in the plugin's block was not caught: ${err}")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR})
+message(STATUS "SDK installed, out-of-tree plugin built and accepted")
