@@ -13,6 +13,7 @@ struct ApiError {
   std::string code;         // invalid_request, invalid_token, expired_token, used_token, ...
   std::string description;  // for humans; never internals
   int retry_after = 0;      // seconds, for 429
+  bool can_retry = false;   // a wrong code on a flow that still takes codes
 };
 
 inline ApiError invalid_request(std::string d) {

@@ -60,7 +60,7 @@ ApiError MagicLinkService::token_error(const sdk::Error& error, const char* stag
     case sdk::ErrorCode::invalid:
     case sdk::ErrorCode::not_found:
       count("linkgate_links_rejected_total", "invalid");
-      return invalid_token("This link is not valid.");
+      return invalid_token("It may have been copied only in part. Ask for a new one.");
     case sdk::ErrorCode::unavailable:
       d_.log.write(sdk::LogLevel::error, "flow",
                    std::string(stage) + ": token store unavailable: " + error.message);
@@ -255,7 +255,9 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
       });
       return invalid_token("Too many wrong codes. Ask for a new link.");
     }
-    return invalid_token("That code is not right. Check it and try again.");
+    auto wrong = invalid_token("That code is not right. Check it and try again.");
+    wrong.can_retry = true;
+    return wrong;
   }
   return finish(flow.value());
 }

@@ -49,9 +49,12 @@ bool is_flat(const std::string& body) {
   return true;
 }
 
-std::string url_decode(const std::string& s) {
+// Form encoding: '+' is a space (a literal plus arrives as %2B). Poco's plusAsSpace only applies
+// after a '?', so it is translated here.
+std::string url_decode(std::string s) {
+  std::replace(s.begin(), s.end(), '+', ' ');
   std::string out;
-  Poco::URI::decode(s, out, true);
+  Poco::URI::decode(s, out);
   return out;
 }
 

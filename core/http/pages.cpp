@@ -33,7 +33,7 @@ input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid 
 .code { letter-spacing: .5em; font-size: 1.5rem; text-align: center; }
 button { width: 100%; margin-top: 1rem; font: inherit; font-weight: 600; padding: .75rem; border: 0;
   border-radius: 8px; background: var(--accent); color: #fff; cursor: pointer; }
-.muted { color: #6b7280; font-size: .875rem; }
+.muted { color: #6b7280; font-size: .875rem; margin-top: 1.25rem; }
 .error { color: #b91c1c; font-weight: 600; }
 a { color: var(--accent); }
 </style>
@@ -48,15 +48,21 @@ a { color: var(--accent); }
 </html>
 )HTML";
 
+// kainjow treats an empty string as true in a {{#section}}: optional values are set only when
+// present, so an empty logo or error renders nothing.
+void set_optional(mustache::data& d, const std::string& key, const std::string& value) {
+  if (!value.empty()) d.set(key, value);
+}
+
 std::string layout(const PageContext& page, const std::string& body,
                    const std::string& script = "") {
   mustache::data d;
   d.set("title", page.branding.title);
   d.set("accent", page.branding.accent);
-  d.set("logo_url", page.branding.logo_url);
+  set_optional(d, "logo_url", page.branding.logo_url);
   d.set("nonce", page.nonce);
   d.set("body", body);
-  d.set("script", script);
+  set_optional(d, "script", script);
   return mustache::mustache(kLayout).render(d);
 }
 
@@ -75,8 +81,8 @@ std::string sign_in_page(const PageContext& page, const std::string& redirect_ur
                          const std::string& error) {
   mustache::data d;
   d.set("title", page.branding.title);
-  d.set("redirect_uri", redirect_uri);
-  d.set("error", error);
+  set_optional(d, "redirect_uri", redirect_uri);
+  set_optional(d, "error", error);
   return layout(page, render(R"HTML(<h1>{{title}}</h1>
 <p>Enter your e-mail address or phone number. We will send you a link and a code to sign in.</p>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
@@ -96,9 +102,9 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
   mustache::data d;
   d.set("who", masked_identifier);
   d.set("flow_id", flow_id);
-  d.set("minutes", std::to_string(minutes));
-  d.set("error", error);
-  d.set("redirect_uri", redirect_uri);
+  if (minutes > 0) d.set("minutes", std::to_string(minutes));
+  set_optional(d, "error", error);
+  set_optional(d, "redirect_uri", redirect_uri);
   // Notices when the link was opened in another tab of this browser, then moves on.
   std::string script =
       "(function(){var f=document.getElementById('otp');var id=f.dataset.flow;var "
@@ -113,7 +119,7 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
       "setTimeout(poll,2000)})();";
   return layout(page,
                 render(R"HTML(<h1>Check your inbox</h1>
-<p>We sent a sign-in link to <strong>{{who}}</strong> if it belongs to an account. It expires in {{minutes}} minutes.</p>
+<p>We sent a sign-in link to <strong>{{who}}</strong> if it belongs to an account.{{#minutes}} It expires in {{minutes}} minutes.{{/minutes}}</p>
 <p>Open the link on this device, or enter the code from the message:</p>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
 <form id="otp" method="post" action="/v1/otp/verify" data-flow="{{flow_id}}" data-next="{{redirect_uri}}">
@@ -154,7 +160,7 @@ std::string confirm_page(const PageContext& page, const std::string& token,
 
 std::string success_page(const PageContext& page, const std::string& who) {
   mustache::data d;
-  d.set("who", who);
+  set_optional(d, "who", who);
   return layout(page, render(R"HTML(<h1>You are signed in</h1>
 {{#who}}<p>Signed in as <strong>{{who}}</strong>.</p>{{/who}}
 <p>You can close this tab.</p>
@@ -166,7 +172,7 @@ std::string error_page(const PageContext& page, const std::string& heading,
                        const std::string& detail, bool offer_new_link) {
   mustache::data d;
   d.set("heading", heading);
-  d.set("detail", detail);
+  set_optional(d, "detail", detail);
   if (offer_new_link) d.set("offer", true);
   return layout(page, render(R"HTML(<h1>{{heading}}</h1>
 <p role="alert">{{detail}}</p>

@@ -140,7 +140,7 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
   auto in = rt.flow().redeem_code(flow_id, (*fields)["code"]);
   if (!in.ok()) {
     const auto& e = in.error();
-    if (ex.wants_html() && e.description.find("not right") != std::string::npos) {
+    if (ex.wants_html() && e.can_retry) {
       ex.send_html(e.status,
                    check_inbox_page(page(ex, rt), "your address", flow_id, "", 0, e.description));
       return;
