@@ -25,9 +25,13 @@ class Logger {
   virtual ~Logger() = default;
   /// Writes one line at @p level. Never throws.
   virtual void log(LogLevel level, std::string_view message) noexcept = 0;
+  /// log(LogLevel::debug, m).
   void debug(std::string_view m) noexcept { log(LogLevel::debug, m); }
+  /// log(LogLevel::info, m).
   void info(std::string_view m) noexcept { log(LogLevel::info, m); }
+  /// log(LogLevel::warning, m).
   void warning(std::string_view m) noexcept { log(LogLevel::warning, m); }
+  /// log(LogLevel::error, m).
   void error(std::string_view m) noexcept { log(LogLevel::error, m); }
 };
 
@@ -112,11 +116,17 @@ class HttpClient {
 class HostServices {
  public:
   virtual ~HostServices() = default;
+  /// The log; lines are tagged with the plugin's name. Owned by the host.
   [[nodiscard]] virtual Logger& logger() noexcept = 0;
+  /// The clock to decide expiry with (a fake one in tests). Owned by the host.
   [[nodiscard]] virtual const Clock& clock() noexcept = 0;
+  /// The CSPRNG for tokens, ids and codes. Owned by the host.
   [[nodiscard]] virtual Random& random() noexcept = 0;
+  /// Counters that appear on `/metrics` as `linkgate_plugin_*`. Owned by the host.
   [[nodiscard]] virtual Metrics& metrics() noexcept = 0;
+  /// The deployment-wide set of expiring keys (`security.store`). Owned by the host.
   [[nodiscard]] virtual ExpiringKeys& expiring_keys() noexcept = 0;
+  /// An HTTP(S) client, for gateways and APIs. Owned by the host.
   [[nodiscard]] virtual HttpClient& http() noexcept = 0;
 };
 

@@ -71,16 +71,21 @@ class Result {
 
   /// True on success.
   [[nodiscard]] bool ok() const noexcept { return value_.has_value(); }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
   /// ErrorCode::none on success.
   [[nodiscard]] ErrorCode code() const noexcept { return ok() ? ErrorCode::none : error_.code; }
   /// The failure; an empty Error with ErrorCode::internal on success (check ok() first).
   [[nodiscard]] const Error& error() const noexcept { return error_; }
-  /// The value. Precondition: ok().
+  /// The value. Precondition: ok(); calling it on a failure is undefined behaviour.
   [[nodiscard]] const T& value() const& { return *value_; }
+  /// The value, mutable. Precondition: ok().
   [[nodiscard]] T& value() & { return *value_; }
+  /// The value, moved out. Precondition: ok().
   [[nodiscard]] T&& value() && { return std::move(*value_); }
+  /// Member access to the value. Precondition: ok().
   const T* operator->() const { return &*value_; }
+  /// Member access to the value, mutable. Precondition: ok().
   T* operator->() { return &*value_; }
 
  private:
@@ -92,11 +97,17 @@ class Result {
 template <>
 class Result<void> {
  public:
+  /// Success.
   Result() = default;
+  /// Failure holding @p error.
   Result(Error error) : failed_(true), error_(std::move(error)) {}  // NOLINT
+  /// True on success.
   [[nodiscard]] bool ok() const noexcept { return !failed_; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
+  /// ErrorCode::none on success.
   [[nodiscard]] ErrorCode code() const noexcept { return ok() ? ErrorCode::none : error_.code; }
+  /// The failure (check ok() first).
   [[nodiscard]] const Error& error() const noexcept { return error_; }
 
  private:
