@@ -1,6 +1,9 @@
 #include "support/test_server.h"
 
+#include "support/child_process.h"
+
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -78,6 +81,11 @@ TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("no message for " + recipient + " within 10 s");
+}
+
+std::uint16_t free_port() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
 }
 
 std::pair<int, std::string> run_python(const std::string& script,

@@ -1,0 +1,254 @@
+#include "smtp_channel.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/MailMessage.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "support/child_process.h"
+#include "support/temp_dir.h"
+#include "support/test_server.h"
+#include "support/test_services.h"
+
+namespace linkgate::plugins::smtp {
+namespace {
+
+using linkgate::testing::ChildProcess;
+using linkgate::testing::TempDir;
+
+sdk::Message message(const std::string& to = "alice@example.com") {
+  sdk::Message m;
+  m.id = "m1";
+  m.to = to;
+  m.subject = "Ihr Anmeldelink für Acme";
+  m.text = "Sign in: https://id.example.com/v1/magic-links/verify?token=abc\nCode: 123456\n";
+  m.html =
+      "<p>Sign in: <a href=\"https://id.example.com/v1/magic-links/verify?token=abc\">link</a> "
+      "123456</p>";
+  m.link = "https://id.example.com/v1/magic-links/verify?token=abc";
+  m.code = "123456";
+  m.locale = "de";
+  return m;
+}
+
+// ---- composing ----
+
+TEST(MailComposer, ParsesAndFormatsMailboxes) {
+  auto m = parse_mailbox("Example <no-reply@example.com>");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->display_name, "Example");
+  EXPECT_EQ(m->address, "no-reply@example.com");
+  EXPECT_EQ(format_mailbox(*m), "\"Example\" <no-reply@example.com>");
+  EXPECT_EQ(parse_mailbox("bare@example.com")->address, "bare@example.com");
+  EXPECT_EQ(format_mailbox(*parse_mailbox("\"Quote \\\" Co\" <a@example.com>")),
+            "\"Quote \\\\\\\" Co\" <a@example.com>");
+  auto utf8 = format_mailbox({"Müller AG", "a@example.com"});
+  EXPECT_EQ(utf8.rfind("=?UTF-8?", 0), 0u) << utf8;
+  EXPECT_FALSE(parse_mailbox("Evil <a@example.com>\r\nBcc: x@example.com"));
+  EXPECT_FALSE(parse_mailbox("no address"));
+  EXPECT_FALSE(parse_mailbox("A <a@b@c>"));
+}
+
+TEST(MailComposer, RefusesHeaderInjection) {
+  EXPECT_EQ(header_problem(message()), "");
+  EXPECT_NE(header_problem(message("alice@example.com\r\nBcc: eve@example.com")), "");
+  EXPECT_NE(header_problem(message("alice@example.com>, <eve@example.com")), "");
+  auto m = message();
+  m.subject = "Hi\r\nBcc: eve@example.com";
+  EXPECT_NE(header_problem(m), "");
+}
+
+TEST(MailComposer, BuildsMultipartAlternative) {
+  Poco::Net::MailMessage mail;
+  compose(message(), {"Acme", "no-reply@acme.example"}, "abc123", mail);
+  std::ostringstream out;
+  mail.write(out);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("multipart/alternative"), std::string::npos);
+  EXPECT_NE(text.find("Message-ID: <abc123@acme.example>"), std::string::npos);
+  EXPECT_NE(text.find("Auto-Submitted: auto-generated"), std::string::npos);
+  EXPECT_NE(text.find("Subject: =?UTF-8?"), std::string::npos)
+      << "non-ASCII subject is RFC 2047-encoded";
+  EXPECT_NE(text.find("Date: "), std::string::npos);
+}
+
+TEST(SmtpSettings, PlaintextOnlyToLoopbackUnlessAllowed) {
+  SmtpSettings s;
+  s.host = "smtp.example.com";
+  s.tls = TlsMode::none;
+  EXPECT_NE(settings_problem(s), "");
+  s.allow_plaintext = true;
+  EXPECT_EQ(settings_problem(s), "");
+  s.host = "127.0.0.1";
+  s.allow_plaintext = false;
+  EXPECT_EQ(settings_problem(s), "");
+  s.username = "u";
+  EXPECT_NE(settings_problem(s), "") << "user without password";
+}
+
+TEST(SmtpFailures, FiveHundredsArePermanentTheRestRetryable) {
+  EXPECT_EQ(classify_failure("Recipient rejected: alice@example.com: 550 5.1.1 no such user"),
+            sdk::ErrorCode::permanent);
+  EXPECT_EQ(classify_failure("Failed to send message: 451 try again later"),
+            sdk::ErrorCode::retryable);
+  EXPECT_EQ(classify_failure("Connection refused"), sdk::ErrorCode::retryable);
+  EXPECT_EQ(classify_failure("Timeout"), sdk::ErrorCode::retryable);
+}
+
+// ---- against a real SMTP server (aiosmtpd) ----
+
+class SmtpServerTest : public ::testing::Test {
+ protected:
+  ChildProcess start(const std::vector<std::string>& extra) {
+    std::vector<std::string> args{tool("smtp_server.py"), "--maildir", dir.file("mail"),
+                                  "--cert-dir", dir.file("certs")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return ChildProcess(linkgate::testing::system_python(), args);
+  }
+  static std::string tool(const std::string& name) {
+    return std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/" + name;
+  }
+  SmtpSettings settings(int port, TlsMode tls) {
+    SmtpSettings s;
+    s.host = "127.0.0.1";
+    s.port = port;
+    s.tls = tls;
+    s.from = {"Acme Sign-in", "no-reply@acme.example"};
+    s.timeout = std::chrono::seconds(5);
+    s.ca_file = dir.file("certs/ca.pem");
+    return s;
+  }
+  Poco::JSON::Object::Ptr received(int n = 1) {
+    const std::string eml = dir.file("mail/" + std::string(4 - std::to_string(n).size(), '0') +
+                                     std::to_string(n) + ".eml");
+    for (int i = 0; i < 100 && !std::filesystem::exists(eml); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto [code, out] = linkgate::testing::run_python(tool("parse_mail.py"), {eml});
+    EXPECT_EQ(code, 0) << out;
+    return Poco::JSON::Parser().parse(out).extract<Poco::JSON::Object::Ptr>();
+  }
+  Poco::JSON::Object::Ptr envelope(int n = 1) {
+    std::ifstream in(dir.file("mail/000" + std::to_string(n) + ".json"));
+    std::stringstream text;
+    text << in.rdbuf();
+    return Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+  }
+  std::size_t mail_count() {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator(dir.file("mail"), ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      n += it->path().extension() == ".eml";
+    }
+    return n;
+  }
+
+  TempDir dir;
+  linkgate::testing::TestServices services;
+};
+
+TEST_F(SmtpServerTest, DeliversMultipartMailOverStartTlsWithAPrivateCa) {
+  auto server = start({"--tls", "starttls", "--user", "mailer", "--password", "s3cret"});
+  auto s = settings(server.port(), TlsMode::starttls);
+  s.username = "mailer";
+  s.password = "s3cret";
+  SmtpChannel channel(s, *services.host);
+  auto r = channel.send(message());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto mail = received();
+  EXPECT_EQ(mail->getValue<std::string>("to"), "alice@example.com");
+  EXPECT_EQ(mail->getValue<std::string>("from"), "Acme Sign-in <no-reply@acme.example>");
+  EXPECT_EQ(mail->getValue<std::string>("subject"), "Ihr Anmeldelink für Acme");
+  EXPECT_EQ(mail->getValue<std::string>("content_type"), "multipart/alternative");
+  EXPECT_NE(mail->getValue<std::string>("message_id").find("@acme.example>"), std::string::npos);
+  EXPECT_FALSE(mail->getValue<std::string>("date").empty());
+  auto parts = mail->getArray("parts");
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ(parts->getObject(0)->getValue<std::string>("type"), "text/plain");
+  EXPECT_EQ(parts->getObject(0)->getValue<std::string>("charset"), "utf-8");
+  EXPECT_NE(parts->getObject(0)->getValue<std::string>("body").find("token=abc"),
+            std::string::npos);
+  EXPECT_NE(parts->getObject(0)->getValue<std::string>("body").find("123456"), std::string::npos);
+  EXPECT_EQ(parts->getObject(1)->getValue<std::string>("type"), "text/html");
+  auto env = envelope();
+  EXPECT_TRUE(env->getValue<bool>("tls"));
+  EXPECT_TRUE(env->getValue<bool>("auth"));
+  EXPECT_EQ(env->getValue<std::string>("mail_from"), "no-reply@acme.example");
+}
+
+TEST_F(SmtpServerTest, DeliversOverImplicitTlsWithAuthPlain) {
+  auto server = start({"--tls", "implicit", "--user", "u", "--password", "p"});
+  auto s = settings(server.port(), TlsMode::implicit);
+  s.username = "u";
+  s.password = "p";
+  s.auth = "plain";
+  SmtpChannel channel(s, *services.host);
+  auto r = channel.send(message());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(envelope()->getValue<bool>("tls"));
+}
+
+TEST_F(SmtpServerTest, DeliversPlainToLoopback) {
+  auto server = start({});
+  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  ASSERT_TRUE(channel.send(message()).ok());
+  EXPECT_FALSE(envelope()->getValue<bool>("tls"));
+}
+
+TEST_F(SmtpServerTest, RefusesAServerCertificateItDoesNotTrust) {
+  auto server = start({"--tls", "starttls"});
+  auto s = settings(server.port(), TlsMode::starttls);
+  s.ca_file = "";  // system CAs: the test CA is not among them
+  SmtpChannel channel(s, *services.host);
+  auto r = channel.send(message());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(mail_count(), 0u);
+}
+
+TEST_F(SmtpServerTest, WrongPasswordIsPermanent) {
+  auto server = start({"--tls", "starttls", "--user", "u", "--password", "right"});
+  auto s = settings(server.port(), TlsMode::starttls);
+  s.username = "u";
+  s.password = "wrong";
+  SmtpChannel channel(s, *services.host);
+  auto r = channel.send(message());
+  EXPECT_EQ(r.code(), sdk::ErrorCode::permanent) << r.error().message;
+  EXPECT_EQ(r.error().message.find("wrong"), std::string::npos)
+      << "the password is never in an error";
+}
+
+TEST_F(SmtpServerTest, TemporaryRejectionIsRetryablePermanentIsNot) {
+  {
+    auto server = start({"--reject-first", "1", "--reject-code", "451"});
+    SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+    EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
+    EXPECT_TRUE(channel.send(message()).ok()) << "the retry gets through";
+  }
+  auto server = start({"--reject-first", "1", "--reject-code", "550"});
+  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::permanent);
+}
+
+TEST_F(SmtpServerTest, AServerThatIsDownIsRetryable) {
+  SmtpChannel channel(settings(linkgate::testing::free_port(), TlsMode::none), *services.host);
+  EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
+}
+
+TEST_F(SmtpServerTest, CrLfIsRefusedBeforeAnyByteIsSent) {
+  auto server = start({});
+  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  auto r = channel.send(message("alice@example.com\r\nRCPT TO:<eve@example.com>"));
+  EXPECT_EQ(r.code(), sdk::ErrorCode::invalid);
+  // Pointed at a closed port, a refusal that came from the network would be `retryable`.
+  SmtpChannel nowhere(settings(linkgate::testing::free_port(), TlsMode::none), *services.host);
+  EXPECT_EQ(nowhere.send(message("a@example.com\nBcc: b@example.com")).code(),
+            sdk::ErrorCode::invalid);
+  EXPECT_EQ(mail_count(), 0u);
+}
+
+}  // namespace
+}  // namespace linkgate::plugins::smtp

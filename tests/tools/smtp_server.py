@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""A real SMTP server for the tests (aiosmtpd), on loopback.
+
+Prints `PORT <n>` once it listens, then writes every accepted message to
+<maildir>/<n>.eml with its envelope in <maildir>/<n>.json.
+
+  smtp_server.py --maildir DIR [--port N] [--tls none|starttls|implicit --cert-dir DIR]
+                 [--user U --password P] [--reject-first N --reject-code 451]
+
+--cert-dir: makes a private CA (ca.pem) and a server certificate for 127.0.0.1/localhost
+signed by it (cert.pem, key.pem) there, unless they exist.
+"""
+import argparse
+import asyncio
+import datetime
+import ipaddress
+import json
+import os
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def make_certificates(directory):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    os.makedirs(directory, exist_ok=True)
+    cert_file, key_file = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    if os.path.exists(cert_file):
+        return cert_file, key_file
+    now = datetime.datetime.utcnow()
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "linkgate test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    with open(os.path.join(directory, "ca.pem"), "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(cert_file, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class Handler:
+    def __init__(self, maildir, reject_first, reject_code):
+        self.maildir, self.reject_left, self.reject_code = maildir, reject_first, reject_code
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reject_left > 0:
+            self.reject_left -= 1
+            return f"{self.reject_code} try again later" if self.reject_code < 500 else f"{self.reject_code} no such user"
+        self.count += 1
+        base = os.path.join(self.maildir, f"{self.count:04d}")
+        with open(base + ".tmp", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        with open(base + ".json", "w") as f:
+            tls = server.transport.get_extra_info("ssl_object") is not None
+            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                       "tls": tls, "auth": session.authenticated}, f)
+        os.rename(base + ".tmp", base + ".eml")
+        return "250 OK"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--maildir", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls", choices=["none", "starttls", "implicit"], default="none")
+    p.add_argument("--cert-dir")
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.add_argument("--reject-first", type=int, default=0)
+    p.add_argument("--reject-code", type=int, default=451)
+    a = p.parse_args()
+    os.makedirs(a.maildir, exist_ok=True)
+
+    context = None
+    if a.tls != "none":
+        cert, key = make_certificates(a.cert_dir)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = isinstance(data, LoginPassword) and data.login.decode() == a.user and data.password.decode() == a.password
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+    handler = Handler(a.maildir, a.reject_first, a.reject_code)
+
+    def factory():
+        return SMTP(handler, hostname="localhost",
+                    tls_context=context if a.tls == "starttls" else None,
+                    require_starttls=a.tls == "starttls",
+                    auth_required=a.user is not None,
+                    # aiosmtpd only counts its own STARTTLS as TLS; implicit TLS is encrypted from the start.
+                    auth_require_tls=a.tls == "starttls",
+                    authenticator=authenticator if a.user else None)
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(loop.create_server(
+        factory, host="127.0.0.1", port=a.port, ssl=context if a.tls == "implicit" else None))
+    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
