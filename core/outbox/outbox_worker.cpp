@@ -166,14 +166,17 @@ void OutboxWorker::deliver(OutboxMessage m) {
   }
   auto delay =
       backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
-  std::int64_t next =
-      clock_.now_seconds() + std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
+  // Due times are whole seconds: round up, so the wait is never shorter than the backoff.
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+          .count();
+  const std::int64_t next = (now_ms + std::max<std::int64_t>(delay.count(), 1000) + 999) / 1000;
   store_->mark_retry(m.id, next, r.plugin + ": " + error);
   metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
   log_.write(sdk::LogLevel::warning, "outbox",
              "message " + m.id + " to " + who + ": " + r.plugin + " failed (" + error +
                  "); retry " + std::to_string(m.attempts + 1) + " in " +
-                 std::to_string(next - clock_.now_seconds()) + "s");
+                 std::to_string(next * 1000 - now_ms) + "ms");
 }
 
 }  // namespace linkgate::outbox

@@ -15,8 +15,8 @@ inline const char* source_dir() {
   return LINKGATE_SOURCE_DIR;
 }
 
-/// The YAML of a default-like deployment rooted in @p dir, plus @p extra top-level YAML
-/// appended (later keys must not repeat earlier ones; use the parameters instead).
+/// The YAML of a default-like deployment rooted in a temp folder. Each member replaces one
+/// part; `extra` is appended as more top-level keys (which must not repeat earlier ones).
 struct TestConfig {
   std::string signup = "true";
   std::string verify =
@@ -26,72 +26,54 @@ struct TestConfig {
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
+  std::string delivery;  // the `delivery:` list in YAML; empty = outbox files for both kinds
+  std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string extra_search_path;
   std::string extra;
 
   [[nodiscard]] std::string yaml(const TempDir& dir) const {
     const std::string d = dir.path().string();
-    return "server:\n"
-           "  listen: 127.0.0.1:0\n"
-           "  public_base_url: http://127.0.0.1:8080\n"
-           "  threads: 32\n"
-           "plugins:\n"
-           "  search_paths: [" +
-           std::string(plugin_dir()) + (extra_search_path.empty() ? "" : ", " + extra_search_path) +
-           "]\n"
-           "token:\n"
-           "  plugin: jwt\n"
-           "  ttl: " +
-           token_ttl +
-           "\n"
-           "  config: { key_file: " +
-           d +
-           "/keys/link.pem }\n"
-           "delivery:\n"
-           "  - plugin: outbox\n"
-           "    for: email\n"
-           "    config: { dir: " +
-           d +
-           "/outbox, log_link: false }\n"
-           "  - plugin: outbox\n"
-           "    for: phone\n"
-           "    config: { dir: " +
-           d +
-           "/outbox, log_link: false }\n"
-           "users:\n"
-           "  plugin: " +
-           users_plugin +
-           "\n"
-           "  signup: " +
-           signup + "\n" +
-           (users_plugin == "sql" ? "  config: { database: " + d + "/users.db }\n" : "") +
-           "session:\n"
-           "  signing_keys: { dir: " +
-           d +
-           "/keys }\n"
-           "otp: " +
-           otp +
-           "\n"
-           "verify: " +
-           verify +
-           "\n"
-           "security:\n"
-           "  redirect_allowlist: " +
-           redirect_allowlist +
-           "\n"
-           "  secret_file: " +
-           d +
-           "/keys/server.secret\n"
-           "outbox:\n"
-           "  store: sqlite:" +
-           d +
-           "/outbox.db\n"
-           "  poll_interval: 50ms\n"
-           "templates: { dir: " +
-           std::string(source_dir()) +
-           "/configs/templates }\n"
-           "log: { level: " +
-           log_level + ", format: text }\n" + extra;
+    std::string y;
+    auto line = [&y](const std::string& text) { y += text + "\n"; };
+    line("server:");
+    line("  listen: 127.0.0.1:0");
+    line("  public_base_url: http://127.0.0.1:8080");
+    line("  threads: 32");
+    line("plugins:");
+    line("  search_paths: [" + std::string(plugin_dir()) +
+         (extra_search_path.empty() ? "" : ", " + extra_search_path) + "]");
+    line("token:");
+    line("  plugin: jwt");
+    line("  ttl: " + token_ttl);
+    line("  config: { key_file: " + d + "/keys/link.pem }");
+    line("delivery:");
+    if (delivery.empty()) {
+      for (const char* kind : {"email", "phone"}) {
+        line("  - plugin: outbox");
+        line(std::string("    for: ") + kind);
+        line("    config: { dir: " + d + "/outbox, log_link: false }");
+      }
+    } else {
+      y += delivery;
+    }
+    line("users:");
+    line("  plugin: " + users_plugin);
+    line("  signup: " + signup);
+    if (users_plugin == "sql") line("  config: { database: " + d + "/users.db }");
+    line("session:");
+    line("  signing_keys: { dir: " + d + "/keys }");
+    line("otp: " + otp);
+    line("verify: " + verify);
+    line("security:");
+    line("  redirect_allowlist: " + redirect_allowlist);
+    line("  secret_file: " + d + "/keys/server.secret");
+    line("outbox:");
+    line("  store: sqlite:" + d + "/outbox.db");
+    line("  poll_interval: 50ms");
+    line("  retry: " + outbox_retry);
+    line("templates: { dir: " + std::string(source_dir()) + "/configs/templates }");
+    line("log: { level: " + log_level + ", format: text }");
+    return y + extra;
   }
 
   /// Writes the YAML to `<dir>/linkgate.yaml` and returns that path.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/child_process.h"
+#include "support/smtp_server.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 #include "support/test_services.h"
@@ -103,48 +104,15 @@ TEST(SmtpFailures, FiveHundredsArePermanentTheRestRetryable) {
 
 class SmtpServerTest : public ::testing::Test {
  protected:
-  ChildProcess start(const std::vector<std::string>& extra) {
-    std::vector<std::string> args{tool("smtp_server.py"), "--maildir", dir.file("mail"),
-                                  "--cert-dir", dir.file("certs")};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return ChildProcess(linkgate::testing::system_python(), args);
-  }
-  static std::string tool(const std::string& name) {
-    return std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/" + name;
-  }
-  SmtpSettings settings(int port, TlsMode tls) {
+  SmtpSettings settings(const linkgate::testing::SmtpServer& server, TlsMode tls) {
     SmtpSettings s;
     s.host = "127.0.0.1";
-    s.port = port;
+    s.port = server.port();
     s.tls = tls;
     s.from = {"Acme Sign-in", "no-reply@acme.example"};
     s.timeout = std::chrono::seconds(5);
-    s.ca_file = dir.file("certs/ca.pem");
+    s.ca_file = server.ca_file();
     return s;
-  }
-  Poco::JSON::Object::Ptr received(int n = 1) {
-    const std::string eml = dir.file("mail/" + std::string(4 - std::to_string(n).size(), '0') +
-                                     std::to_string(n) + ".eml");
-    for (int i = 0; i < 100 && !std::filesystem::exists(eml); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    auto [code, out] = linkgate::testing::run_python(tool("parse_mail.py"), {eml});
-    EXPECT_EQ(code, 0) << out;
-    return Poco::JSON::Parser().parse(out).extract<Poco::JSON::Object::Ptr>();
-  }
-  Poco::JSON::Object::Ptr envelope(int n = 1) {
-    std::ifstream in(dir.file("mail/000" + std::to_string(n) + ".json"));
-    std::stringstream text;
-    text << in.rdbuf();
-    return Poco::JSON::Parser().parse(text.str()).extract<Poco::JSON::Object::Ptr>();
-  }
-  std::size_t mail_count() {
-    std::error_code ec;
-    std::size_t n = 0;
-    for (auto it = std::filesystem::directory_iterator(dir.file("mail"), ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-      n += it->path().extension() == ".eml";
-    }
-    return n;
   }
 
   TempDir dir;
@@ -152,14 +120,15 @@ class SmtpServerTest : public ::testing::Test {
 };
 
 TEST_F(SmtpServerTest, DeliversMultipartMailOverStartTlsWithAPrivateCa) {
-  auto server = start({"--tls", "starttls", "--user", "mailer", "--password", "s3cret"});
-  auto s = settings(server.port(), TlsMode::starttls);
+  linkgate::testing::SmtpServer server(
+      dir, {"--tls", "starttls", "--user", "mailer", "--password", "s3cret"});
+  auto s = settings(server, TlsMode::starttls);
   s.username = "mailer";
   s.password = "s3cret";
   SmtpChannel channel(s, *services.host);
   auto r = channel.send(message());
   ASSERT_TRUE(r.ok()) << r.error().message;
-  auto mail = received();
+  auto mail = server.message();
   EXPECT_EQ(mail->getValue<std::string>("to"), "alice@example.com");
   EXPECT_EQ(mail->getValue<std::string>("from"), "Acme Sign-in <no-reply@acme.example>");
   EXPECT_EQ(mail->getValue<std::string>("subject"), "Ihr Anmeldelink für Acme");
@@ -174,44 +143,46 @@ TEST_F(SmtpServerTest, DeliversMultipartMailOverStartTlsWithAPrivateCa) {
             std::string::npos);
   EXPECT_NE(parts->getObject(0)->getValue<std::string>("body").find("123456"), std::string::npos);
   EXPECT_EQ(parts->getObject(1)->getValue<std::string>("type"), "text/html");
-  auto env = envelope();
+  auto env = server.envelope();
   EXPECT_TRUE(env->getValue<bool>("tls"));
   EXPECT_TRUE(env->getValue<bool>("auth"));
   EXPECT_EQ(env->getValue<std::string>("mail_from"), "no-reply@acme.example");
 }
 
 TEST_F(SmtpServerTest, DeliversOverImplicitTlsWithAuthPlain) {
-  auto server = start({"--tls", "implicit", "--user", "u", "--password", "p"});
-  auto s = settings(server.port(), TlsMode::implicit);
+  linkgate::testing::SmtpServer server(dir,
+                                       {"--tls", "implicit", "--user", "u", "--password", "p"});
+  auto s = settings(server, TlsMode::implicit);
   s.username = "u";
   s.password = "p";
   s.auth = "plain";
   SmtpChannel channel(s, *services.host);
   auto r = channel.send(message());
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_TRUE(envelope()->getValue<bool>("tls"));
+  EXPECT_TRUE(server.envelope()->getValue<bool>("tls"));
 }
 
 TEST_F(SmtpServerTest, DeliversPlainToLoopback) {
-  auto server = start({});
-  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  linkgate::testing::SmtpServer server(dir);
+  SmtpChannel channel(settings(server, TlsMode::none), *services.host);
   ASSERT_TRUE(channel.send(message()).ok());
-  EXPECT_FALSE(envelope()->getValue<bool>("tls"));
+  EXPECT_FALSE(server.envelope()->getValue<bool>("tls"));
 }
 
 TEST_F(SmtpServerTest, RefusesAServerCertificateItDoesNotTrust) {
-  auto server = start({"--tls", "starttls"});
-  auto s = settings(server.port(), TlsMode::starttls);
+  linkgate::testing::SmtpServer server(dir, {"--tls", "starttls"});
+  auto s = settings(server, TlsMode::starttls);
   s.ca_file = "";  // system CAs: the test CA is not among them
   SmtpChannel channel(s, *services.host);
   auto r = channel.send(message());
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(mail_count(), 0u);
+  EXPECT_EQ(server.count(), 0u);
 }
 
 TEST_F(SmtpServerTest, WrongPasswordIsPermanent) {
-  auto server = start({"--tls", "starttls", "--user", "u", "--password", "right"});
-  auto s = settings(server.port(), TlsMode::starttls);
+  linkgate::testing::SmtpServer server(dir,
+                                       {"--tls", "starttls", "--user", "u", "--password", "right"});
+  auto s = settings(server, TlsMode::starttls);
   s.username = "u";
   s.password = "wrong";
   SmtpChannel channel(s, *services.host);
@@ -223,31 +194,37 @@ TEST_F(SmtpServerTest, WrongPasswordIsPermanent) {
 
 TEST_F(SmtpServerTest, TemporaryRejectionIsRetryablePermanentIsNot) {
   {
-    auto server = start({"--reject-first", "1", "--reject-code", "451"});
-    SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+    TempDir first;
+    linkgate::testing::SmtpServer server(first, {"--reject-first", "1", "--reject-code", "451"});
+    SmtpChannel channel(settings(server, TlsMode::none), *services.host);
     EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
     EXPECT_TRUE(channel.send(message()).ok()) << "the retry gets through";
   }
-  auto server = start({"--reject-first", "1", "--reject-code", "550"});
-  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  linkgate::testing::SmtpServer server(dir, {"--reject-first", "1", "--reject-code", "550"});
+  SmtpChannel channel(settings(server, TlsMode::none), *services.host);
   EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::permanent);
 }
 
 TEST_F(SmtpServerTest, AServerThatIsDownIsRetryable) {
-  SmtpChannel channel(settings(linkgate::testing::free_port(), TlsMode::none), *services.host);
+  linkgate::testing::SmtpServer server(dir);
+  auto s = settings(server, TlsMode::none);
+  server.stop();
+  SmtpChannel channel(s, *services.host);
   EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
 }
 
 TEST_F(SmtpServerTest, CrLfIsRefusedBeforeAnyByteIsSent) {
-  auto server = start({});
-  SmtpChannel channel(settings(server.port(), TlsMode::none), *services.host);
+  linkgate::testing::SmtpServer server(dir);
+  SmtpChannel channel(settings(server, TlsMode::none), *services.host);
   auto r = channel.send(message("alice@example.com\r\nRCPT TO:<eve@example.com>"));
   EXPECT_EQ(r.code(), sdk::ErrorCode::invalid);
   // Pointed at a closed port, a refusal that came from the network would be `retryable`.
-  SmtpChannel nowhere(settings(linkgate::testing::free_port(), TlsMode::none), *services.host);
+  auto closed = settings(server, TlsMode::none);
+  closed.port = linkgate::testing::free_port();
+  SmtpChannel nowhere(closed, *services.host);
   EXPECT_EQ(nowhere.send(message("a@example.com\nBcc: b@example.com")).code(),
             sdk::ErrorCode::invalid);
-  EXPECT_EQ(mail_count(), 0u);
+  EXPECT_EQ(server.count(), 0u);
 }
 
 }  // namespace

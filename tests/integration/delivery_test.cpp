@@ -1,0 +1,161 @@
+// Sign-in messages through real delivery: SMTP to a real server, outages, fallbacks, crashes.
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "support/smtp_server.h"
+#include "support/test_server.h"
+
+namespace linkgate::testing {
+namespace {
+
+std::string smtp_delivery(std::uint16_t port, const std::string& tls, const std::string& ca_file,
+                          const std::string& extra = "") {
+  return "  - plugin: smtp\n"
+         "    for: email\n"
+         "    config: { host: 127.0.0.1, port: " +
+         std::to_string(port) + ", tls: " + tls + ", ca_file: \"" + ca_file +
+         "\", from: \"Acme <no-reply@acme.example>\", timeout: 3s" + extra + " }\n";
+}
+
+std::string link_in(const std::string& text) {
+  std::smatch m;
+  static const std::regex kLink(
+      R"((http://127\.0\.0\.1:8080/v1/magic-links/verify\?token=[A-Za-z0-9_\-.]+))");
+  return std::regex_search(text, m, kLink) ? m[1].str() : "";
+}
+
+TEST(Delivery, SignInWithTheLinkFromARealMail) {
+  TempDir mail_dir;
+  SmtpServer smtp(mail_dir, {"--tls", "starttls", "--user", "mailer", "--password", "pw"});
+  TestConfig config;
+  config.delivery =
+      smtp_delivery(smtp.port(), "starttls", smtp.ca_file(), ", username: mailer, password: pw");
+  TestServer server(config);
+  auto started =
+      server.client().post_json("/v1/magic-links", "{\"identifier\":\"reader@example.com\"}");
+  ASSERT_EQ(started.status, 202) << started.body;
+
+  auto mail = smtp.message();
+  EXPECT_EQ(mail->getValue<std::string>("to"), "reader@example.com");
+  EXPECT_EQ(mail->getValue<std::string>("subject"), "Your sign-in link for linkgate");
+  const std::string text = text_part(mail);
+  const std::string link = link_in(text);
+  ASSERT_FALSE(link.empty()) << text;
+  std::smatch code;
+  ASSERT_TRUE(std::regex_search(text, code, std::regex(R"(code on the sign-in page: (\d{6}))")))
+      << text;
+
+  const std::string token = link.substr(link.find("token=") + 6);
+  auto in = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
+  EXPECT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(server.runtime().outbox().counts()["sent"], 1);
+}
+
+TEST(Delivery, AMailServerThatIsDownDelaysTheMailButLosesNothing) {
+  TempDir mail_dir;
+  const std::uint16_t port = free_port();
+  TestConfig config;
+  config.delivery = smtp_delivery(port, "none", "");
+  config.outbox_retry = "{ attempts: 10, backoff: 1s..2s }";
+  TestServer server(config);
+  auto started =
+      server.client().post_json("/v1/magic-links", "{\"identifier\":\"patient@example.com\"}");
+  EXPECT_EQ(started.status, 202) << "the request does not wait for, or fail with, the mail server";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(server.runtime().outbox().depth(), 1) << "queued, not dropped";
+
+  SmtpServer smtp(mail_dir, {}, port);  // the mail server comes back
+  auto mail = smtp.message(1, 15);
+  EXPECT_EQ(mail->getValue<std::string>("to"), "patient@example.com");
+  EXPECT_FALSE(link_in(text_part(mail)).empty());
+  for (int i = 0; i < 100 && server.runtime().outbox().depth() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(server.runtime().outbox().depth(), 0);
+  EXPECT_EQ(smtp.count(), 1u) << "delivered once";
+}
+
+TEST(Delivery, APermanentRefusalFallsBackToTheNextChannel) {
+  TempDir mail_dir;
+  SmtpServer smtp(mail_dir, {"--reject-first", "100", "--reject-code", "550"});
+  TestConfig config;
+  config.delivery = smtp_delivery(smtp.port(), "none", "");
+  TempDir outbox_dir;
+  config.delivery +=
+      "  - plugin: outbox\n    for: email\n    config: { dir: " + outbox_dir.file("files") +
+      ", log_link: false }\n";
+  TestServer server(config);
+  ASSERT_EQ(server.client()
+                .post_json("/v1/magic-links", "{\"identifier\":\"fallback@example.com\"}")
+                .status,
+            202);
+  bool written = false;
+  for (int i = 0; i < 250 && !written; ++i) {
+    std::error_code ec;
+    written = std::filesystem::exists(outbox_dir.file("files")) &&
+              !std::filesystem::is_empty(outbox_dir.file("files"), ec);
+    if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(written) << "the second channel delivered it";
+  EXPECT_EQ(smtp.count(), 0u);
+}
+
+// The server process dies (SIGKILL) with a message still queued; after a restart it is sent.
+TEST(Delivery, AQueuedMessageSurvivesSigkill) {
+  TempDir dir;
+  TempDir mail_dir;
+  const std::uint16_t smtp_port = free_port();
+  TestConfig config;
+  config.log_level = "info";
+  config.delivery = smtp_delivery(smtp_port, "none", "");
+  config.outbox_retry = "{ attempts: 20, backoff: 1s..1s }";
+  const std::string file = config.write(dir);
+
+  auto launch = [&](std::string& port) {
+    auto pipe = std::make_shared<Poco::Pipe>();
+    auto handle = std::make_shared<Poco::ProcessHandle>(Poco::Process::launch(
+        LINKGATE_BINARY, {"serve", "--config", file}, nullptr, pipe.get(), pipe.get()));
+    auto in = std::make_shared<Poco::PipeInputStream>(*pipe);
+    std::string line;
+    std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    while (std::getline(*in, line)) {
+      std::smatch m;
+      if (std::regex_search(line, m, listening)) {
+        port = m[1];
+        break;
+      }
+    }
+    return std::make_tuple(handle, pipe, in);
+  };
+
+  std::string port;
+  auto first = launch(port);
+  ASSERT_FALSE(port.empty());
+  HttpClient client("http://127.0.0.1:" + port);
+  ASSERT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"crash@example.com\"}").status,
+            202);
+  ::kill(std::get<0>(first)->id(), SIGKILL);
+  std::get<0>(first)->wait();
+
+  SmtpServer smtp(mail_dir, {}, smtp_port);
+  std::string port2;
+  auto second = launch(port2);
+  ASSERT_FALSE(port2.empty());
+  auto mail = smtp.message(1, 20);
+  EXPECT_EQ(mail->getValue<std::string>("to"), "crash@example.com");
+  ::kill(std::get<0>(second)->id(), SIGTERM);
+  std::get<0>(second)->wait();
+}
+
+}  // namespace
+}  // namespace linkgate::testing
