@@ -49,8 +49,16 @@ FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
          " created_at BIGINT NOT NULL,"
          " expires_at BIGINT NOT NULL,"
          " device TEXT NOT NULL,"
-         " deliverable INTEGER NOT NULL)",
+         " deliverable INTEGER NOT NULL,"
+         " short_key_mac TEXT NOT NULL DEFAULT '')",
         now;
+    // Databases made before short SMS links get the column.
+    try {
+      s << "SELECT short_key_mac FROM lg_flows LIMIT 0", now;
+    } catch (const Poco::Exception&) {
+      s << "ALTER TABLE lg_flows ADD COLUMN short_key_mac TEXT NOT NULL DEFAULT ''", now;
+    }
+    s << "CREATE INDEX IF NOT EXISTS lg_flows_short_key ON lg_flows (short_key_mac)", now;
     s << "CREATE INDEX IF NOT EXISTS lg_flows_identifier ON lg_flows (identifier_key, state)", now;
     s << "CREATE INDEX IF NOT EXISTS lg_flows_expiry ON lg_flows (expires_at)", now;
   } catch (const Poco::Exception& e) {
@@ -71,15 +79,25 @@ void FlowStore::create(const Flow& f, bool supersede) {
   int deliverable = f.deliverable ? 1 : 0;
   s << "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
        "redirect_uri,"
-       " code_mac, attempts, state, created_at, expires_at, device, deliverable)"
-       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+       " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
       useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state),
-      useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable), now;
+      useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable),
+      useRef(f.short_key_mac), now;
   tx.commit();
 }
 
 std::optional<Flow> FlowStore::get(const std::string& id) {
+  return select_one("id", id);
+}
+
+std::optional<Flow> FlowStore::find_by_short_key(const std::string& mac) {
+  if (mac.empty()) return std::nullopt;
+  return select_one("short_key_mac", mac);
+}
+
+std::optional<Flow> FlowStore::select_one(const std::string& column, const std::string& value) {
   auto lease = db_->session();
   auto& s = *lease;
   Flow f;
@@ -88,10 +106,14 @@ std::optional<Flow> FlowStore::get(const std::string& id) {
   Poco::Data::Statement select(s);
   select
       << "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-         " attempts, state, created_at, expires_at, device, deliverable FROM lg_flows WHERE id = ?",
-      useRef(id), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
+         " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
+         "lg_flows"
+         " WHERE " +
+             column + " = ?",
+      useRef(value), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
       into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
-      into(f.created_at), into(f.expires_at), into(f.device), into(deliverable), limit(1);
+      into(f.created_at), into(f.expires_at), into(f.device), into(deliverable),
+      into(f.short_key_mac), limit(1);
   if (select.execute() == 0) return std::nullopt;
   f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
   f.state = parse_state(state);

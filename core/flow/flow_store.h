@@ -27,8 +27,9 @@ struct Flow {
   FlowState state = FlowState::pending;
   std::int64_t created_at = 0;
   std::int64_t expires_at = 0;
-  std::string device;       // "Firefox on Linux": shown on the confirm page
-  bool deliverable = true;  // false for identifiers that are not users (nothing is sent)
+  std::string device;         // "Firefox on Linux": shown on the confirm page
+  bool deliverable = true;    // false for identifiers that are not users (nothing is sent)
+  std::string short_key_mac;  // keyed hash of the core's short SMS link key, or empty
 };
 
 class FlowStore {
@@ -39,6 +40,8 @@ class FlowStore {
   /// Stores @p flow; with @p supersede, first kills the identifier's other pending flows.
   void create(const Flow& flow, bool supersede);
   std::optional<Flow> get(const std::string& id);
+  /// The flow whose short SMS link key hashes to @p mac.
+  std::optional<Flow> find_by_short_key(const std::string& mac);
   /// pending -> completed, only if still pending and unexpired. True for exactly one caller.
   bool complete(const std::string& id, std::int64_t now);
   /// Takes one code attempt: true if the flow is pending, unexpired and under @p max_attempts.
@@ -50,6 +53,7 @@ class FlowStore {
   std::size_t sweep(std::int64_t now, std::int64_t grace_seconds);
 
  private:
+  std::optional<Flow> select_one(const std::string& column, const std::string& value);
   std::shared_ptr<store::Database> db_;
 };
 

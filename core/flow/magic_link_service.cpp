@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "flow/device.h"
+#include "flow/sms_length.h"
 #include "identity/identifier.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
@@ -33,9 +34,33 @@ auto guard_store(services::Log& log, F&& f) -> decltype(f()) {
   }
 }
 
+constexpr std::size_t kMaxSmsSegments = 2;
+constexpr std::string_view kShortLinkPrefix = "c.";
+
 }  // namespace
 
 MagicLinkService::MagicLinkService(FlowDependencies deps) : d_(std::move(deps)) {}
+
+std::string MagicLinkService::short_key_mac(const std::string& key) const {
+  return util::to_hex(util::hmac_sha256(d_.server_secret, "short-link:" + key));
+}
+
+Outcome<Flow> MagicLinkService::flow_of_short_link(const std::string& token) {
+  auto flow = guard_store(d_.log, [&]() -> Outcome<Flow> {
+    auto f = d_.flows.find_by_short_key(short_key_mac(token.substr(kShortLinkPrefix.size())));
+    if (!f) {
+      count("linkgate_links_rejected_total", "invalid");
+      return invalid_token("It may have been copied only in part. Ask for a new one.");
+    }
+    return *f;
+  });
+  if (!flow.ok()) return flow;
+  return live_flow(flow->id);
+}
+
+bool MagicLinkService::is_short_link(const std::string& token) {
+  return token.rfind(kShortLinkPrefix, 0) == 0 && token.size() == kShortLinkPrefix.size() + 22;
+}
 
 std::string MagicLinkService::code_mac(const std::string& flow_id, const std::string& code) const {
   return util::to_hex(util::hmac_sha256(d_.server_secret, "otp:" + flow_id + ":" + code));
@@ -127,19 +152,28 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   auto token = d_.tokens.issue(grant);
   if (!token.ok()) return token_error(token.error(), "issue");
 
-  const std::string link =
-      d_.settings.server.public_base_url + "/v1/magic-links/verify?token=" + token->token;
   std::vector<std::string> locales;
   if (!request.locale.empty()) locales.push_back(request.locale);
   if (!user.locale.empty()) locales.push_back(user.locale);
   locales.insert(locales.end(), request.accept_languages.begin(), request.accept_languages.end());
-  MessageValues values{link,
-                       code,
-                       static_cast<int>((ttl + 59) / 60),
-                       d_.settings.branding.app_name,
-                       d_.settings.branding.title,
-                       host_of(d_.settings.server.public_base_url)};
+  MessageValues values{
+      d_.settings.server.public_base_url + "/v1/magic-links/verify?token=" + token->token,
+      code,
+      static_cast<int>((ttl + 59) / 60),
+      d_.settings.branding.app_name,
+      d_.settings.branding.title,
+      host_of(d_.settings.server.public_base_url)};
   auto rendered = d_.templates.render(address.kind, values, locales);
+  if (address.kind == sdk::AddressKind::phone && sms_segments(rendered.text) > kMaxSmsSegments) {
+    // The strategy's token is too long for an SMS (an ES256 JWT alone is ~300 characters): send
+    // the core's short link instead. It redeems through the flow, once, like the code does.
+    const std::string key = util::base64url_encode(d_.services.random().bytes(16));
+    flow.short_key_mac = short_key_mac(key);
+    values.link = d_.settings.server.public_base_url +
+                  "/v1/magic-links/verify?token=" + std::string(kShortLinkPrefix) + key;
+    rendered = d_.templates.render(address.kind, values, locales);
+  }
+  const std::string link = values.link;
 
   auto stored = guard_store(d_.log, [&]() -> Outcome<bool> {
     d_.flows.create(flow, d_.settings.verify.supersede_previous);
@@ -200,6 +234,14 @@ Outcome<Flow> MagicLinkService::live_flow(const std::string& flow_id) {
 
 Outcome<Preview> MagicLinkService::preview(const std::string& token,
                                            const std::string& flow_cookie) {
+  if (is_short_link(token)) {
+    auto flow = flow_of_short_link(token);
+    if (!flow.ok()) return flow.error();
+    const bool same = !flow_cookie.empty() && util::constant_time_equal(flow_cookie, flow->id);
+    sdk::LinkGrant grant{flow->id,           flow->subject,    flow->identifier,
+                         flow->redirect_uri, flow->created_at, flow->expires_at};
+    return Preview{grant, flow->device, flow->created_at, same};
+  }
   auto grant = d_.tokens.inspect(token);
   if (!grant.ok()) return token_error(grant.error(), "inspect");
   auto flow = live_flow(grant->flow_id);
@@ -210,9 +252,15 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
 
 Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
                                                 const std::string& flow_cookie) {
-  auto grant = d_.tokens.inspect(token);
-  if (!grant.ok()) return token_error(grant.error(), "inspect");
-  auto flow = live_flow(grant->flow_id);
+  const bool short_link = is_short_link(token);
+  Outcome<Flow> flow = invalid_token("");
+  if (short_link) {
+    flow = flow_of_short_link(token);
+  } else {
+    auto grant = d_.tokens.inspect(token);
+    if (!grant.ok()) return token_error(grant.error(), "inspect");
+    flow = live_flow(grant->flow_id);
+  }
   if (!flow.ok()) return flow.error();
   if (d_.settings.verify.require_same_browser &&
       (flow_cookie.empty() || !util::constant_time_equal(flow_cookie, flow->id))) {
@@ -221,9 +269,12 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
         400, "invalid_token",
         "Open this link in the browser where you asked for it, or enter the code there."};
   }
-  auto redeemed = d_.tokens.redeem(token);
-  if (!redeemed.ok()) return token_error(redeemed.error(), "redeem");
-  return finish(flow.value());
+  if (!short_link) {
+    auto redeemed = d_.tokens.redeem(token);
+    if (!redeemed.ok()) return token_error(redeemed.error(), "redeem");
+  }
+  return finish(
+      flow.value());  // completes the flow atomically: one winner, for either kind of link
 }
 
 Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,

@@ -87,6 +87,11 @@ class MagicLinkService {
   Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code);
   FlowStatus status(const std::string& flow_id);
 
+  /// The keyed hash of a short SMS link key, as stored (hex).
+  [[nodiscard]] std::string short_key_mac(const std::string& key) const;
+  /// True for the core's own short SMS links (`c.` and 22 characters).
+  static bool is_short_link(const std::string& token);
+
   /// The keyed hash of a code, as stored (hex).
   [[nodiscard]] std::string code_mac(const std::string& flow_id, const std::string& code) const;
 
@@ -94,6 +99,7 @@ class MagicLinkService {
   Outcome<SignedIn> finish(const Flow& flow);
   ApiError token_error(const sdk::Error& error, const char* stage);
   Outcome<Flow> live_flow(const std::string& flow_id);
+  Outcome<Flow> flow_of_short_link(const std::string& token);
   void count(const char* name, const char* reason);
 
   FlowDependencies d_;

@@ -8,10 +8,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
+#include "flow/sms_length.h"
+#include "support/child_process.h"
 #include "support/smtp_server.h"
 #include "support/test_server.h"
 
@@ -108,6 +112,94 @@ TEST(Delivery, APermanentRefusalFallsBackToTheNextChannel) {
   }
   EXPECT_TRUE(written) << "the second channel delivered it";
   EXPECT_EQ(smtp.count(), 0u);
+}
+
+class SmsDelivery : public ::testing::Test {
+ protected:
+  SmsDelivery()
+      : gateway(system_python(),
+                {std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/sms_gateway.py", "--dir",
+                 requests.file("sms"), "--twilio-sid", "AC42", "--twilio-token", "tok"}) {
+    TestConfig config;
+    config.delivery =
+        "  - plugin: sms-http\n    for: phone\n    config: { preset: twilio, account_sid: AC42, "
+        "auth_token: tok, from: \"+15550001111\", base_url: \"http://127.0.0.1:" +
+        std::to_string(gateway.port()) + "\" }\n";
+    server = std::make_unique<TestServer>(config);
+  }
+  Poco::JSON::Object::Ptr sms(int n = 1) {
+    const std::string file = requests.file("sms/000" + std::to_string(n) + ".json");
+    for (int i = 0; i < 500 && !std::filesystem::exists(file); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return Poco::JSON::Parser()
+        .parse(text.str())
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getObject("form");
+  }
+  static std::string token_of(const std::string& body) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(body, m, std::regex(R"(token=([A-Za-z0-9_\-.]+))"))) << body;
+    return m[1];
+  }
+
+  TempDir requests;
+  ChildProcess gateway;
+  std::unique_ptr<TestServer> server;
+};
+
+TEST_F(SmsDelivery, PhoneSignInFitsTwoSegmentsAndEndsWithTheWebOtpLine) {
+  auto started =
+      server->client().post_json("/v1/magic-links", "{\"identifier\":\"+1 555 222 3333\"}");
+  ASSERT_EQ(started.status, 202) << started.body;
+  auto form = sms();
+  EXPECT_EQ(form->getValue<std::string>("To"), "+15552223333");
+  EXPECT_EQ(form->getValue<std::string>("From"), "+15550001111");
+  const std::string body = form->getValue<std::string>("Body");
+  EXPECT_LE(flow::sms_segments(body), 2u) << body.size() << " characters: " << body;
+  std::smatch code;
+  ASSERT_TRUE(std::regex_search(body, code, std::regex(R"(#(\d{6})$)"))) << body;
+  EXPECT_EQ(body.substr(body.rfind('\n') + 1), "@127.0.0.1 #" + code[1].str());
+
+  const std::string token = token_of(body);
+  EXPECT_EQ(token.rfind("c.", 0), 0u)
+      << "an ES256 JWT does not fit an SMS: the core's short link is used";
+  HttpClient scanner = server->client();
+  EXPECT_EQ(scanner.get("/v1/magic-links/verify?token=" + token, {{"Accept", "text/html"}}).status,
+            200);
+  auto in = server->client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  auto again =
+      server->client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
+  EXPECT_EQ(again.status, 400);
+  EXPECT_NE(again.body.find("used_token"), std::string::npos);
+}
+
+TEST_F(SmsDelivery, ShortLinksCannotBeGuessedAndAreSuperseded) {
+  server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552224444\"}");
+  const std::string first = token_of(sms(1)->getValue<std::string>("Body"));
+  EXPECT_EQ(server->client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"c.AAAAAAAAAAAAAAAAAAAAAA\"}")
+                .status,
+            400);
+  std::string flipped = first;
+  flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(server->client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + flipped + "\"}")
+                .status,
+            400);
+  server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552224444\"}");
+  const std::string second = token_of(sms(2)->getValue<std::string>("Body"));
+  EXPECT_EQ(
+      server->client().post_json("/v1/magic-links/verify", "{\"token\":\"" + first + "\"}").status,
+      400)
+      << "the newer request superseded it";
+  EXPECT_EQ(
+      server->client().post_json("/v1/magic-links/verify", "{\"token\":\"" + second + "\"}").status,
+      200);
 }
 
 // The server process dies (SIGKILL) with a message still queued; after a restart it is sent.

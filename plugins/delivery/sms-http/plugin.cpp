@@ -1,0 +1,82 @@
+#include <kainjow/mustache.hpp>
+
+#include "sms_gateway.h"
+
+namespace {
+
+using linkgate::sdk::ConfigKey;
+using linkgate::sdk::ConfigType;
+namespace sms = linkgate::plugins::sms;
+
+constexpr ConfigKey kConfigKeys[] = {
+    {"preset", ConfigType::string, "", false, "twilio, or empty for a generic gateway."},
+    {"account_sid", ConfigType::string, "", false, "twilio: the account SID."},
+    {"auth_token", ConfigType::secret, "", false, "twilio: the auth token."},
+    {"base_url", ConfigType::string, "https://api.twilio.com", false,
+     "twilio: the API base (tests point it at loopback)."},
+    {"from", ConfigType::string, "", false, "Sender number or name ({{from}} in a generic body)."},
+    {"url", ConfigType::string, "", false, "Generic: the gateway URL ({{to}} allowed)."},
+    {"method", ConfigType::string, "POST", false, "Generic: POST, PUT or GET."},
+    {"headers", ConfigType::string_map, nullptr, false,
+     "Generic: extra headers, e.g. Authorization."},
+    {"body", ConfigType::string, "{\"to\": \"{{to}}\", \"text\": \"{{text}}\"}", false,
+     "Generic: mustache body; {{to}} {{from}} {{text}} {{link}} {{code}} escaped for "
+     "content_type."},
+    {"content_type", ConfigType::string, "application/json", false,
+     "Generic: the body's media type."},
+    {"timeout", ConfigType::duration, "10s", false, "Connect, send and receive timeout, each."},
+};
+
+linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
+    const linkgate::sdk::PluginContext& context) {
+  using linkgate::sdk::ErrorCode;
+  using linkgate::sdk::fail;
+  const auto& c = context.config;
+  const std::string preset = c.get_string("preset").value_or("");
+  sms::GatewaySettings s;
+  if (preset == "twilio") {
+    auto sid = c.get_string("account_sid").value_or("");
+    auto token = c.get_string("auth_token").value_or("");
+    auto from = c.get_string("from").value_or("");
+    if (sid.empty() || token.empty() || from.empty()) {
+      return fail(ErrorCode::invalid,
+                  c.path() + ": preset twilio needs account_sid, auth_token and from");
+    }
+    if (c.is_set("url") || c.is_set("body") || c.is_set("headers")) {
+      return fail(ErrorCode::invalid,
+                  c.path() + ": url, body and headers come from the twilio preset");
+    }
+    s = sms::twilio_preset(c.get_string("base_url").value_or("https://api.twilio.com"), sid, token,
+                           from);
+  } else if (preset.empty()) {
+    s.url = c.get_string("url").value_or("");
+    if (s.url.empty())
+      return fail(ErrorCode::invalid, c.path() + ".url: required without a preset");
+    s.method = c.get_string("method").value_or("POST");
+    if (s.method != "POST" && s.method != "PUT" && s.method != "GET") {
+      return fail(ErrorCode::invalid, c.path() + ".method: expected POST, PUT or GET");
+    }
+    s.headers = c.get_map("headers");
+    s.body = c.get_string("body").value_or("");
+    s.content_type = c.get_string("content_type").value_or("application/json");
+    s.from = c.get_string("from").value_or("");
+  } else {
+    return fail(ErrorCode::invalid,
+                c.path() + ".preset: expected twilio or nothing, got \"" + preset + "\"");
+  }
+  for (const auto* tmpl : {&s.url, &s.body}) {
+    kainjow::mustache::mustache check(*tmpl);
+    if (!check.is_valid())
+      return fail(ErrorCode::invalid, c.path() + ": template error: " + check.error_message());
+  }
+  if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+    return fail(ErrorCode::invalid, c.path() + ": the gateway URL must be http:// or https://");
+  }
+  s.timeout = c.get_duration("timeout").value_or(std::chrono::seconds(10));
+  return linkgate::sdk::make_instance(std::make_unique<sms::SmsGatewayChannel>(s, context.host));
+}
+
+}  // namespace
+
+LINKGATE_PLUGIN(delivery_channel, "sms-http", "1.0.0",
+                "SMS through any HTTP gateway, with a Twilio preset", kConfigKeys, create)
