@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "support/http_client.h"
@@ -147,6 +149,36 @@ TEST(Cli, UnknownCommandPrintsUsage) {
   auto [code, out] = run({"frobnicate"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("usage: linkgate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// Every shipped example must pass check-config, with the plugins this build makes.
+TEST(Cli, EveryExampleConfigPassesCheckConfig) {
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(LINKGATE_SOURCE_DIR) +
+                                                               "/configs/examples")) {
+    if (entry.path().extension() != ".yaml") continue;
+    TempDir dir;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    // Point the search path at this build's plugins.
+    auto at = yaml.find("search_paths: [build/plugins");
+    ASSERT_NE(at, std::string::npos) << entry.path();
+    yaml.replace(at, 28, "search_paths: [" + std::string(plugin_dir()));
+    std::string file = dir.file(entry.path().filename().string());
+    std::ofstream(file) << yaml;
+    auto [code, out] = run({"check-config", "--config", file});
+    EXPECT_EQ(code, 0) << entry.path() << ":\n" << out;
+    ++checked;
+  }
+  EXPECT_GE(checked, 2);
 }
 
 }  // namespace
