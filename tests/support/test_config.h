@@ -26,7 +26,8 @@ struct TestConfig {
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
-  std::string delivery;  // the `delivery:` list in YAML; empty = outbox files for both kinds
+  std::string users_config;  // the users `config:` block for plugins other than sql
+  std::string delivery;      // the `delivery:` list in YAML; empty = outbox files for both kinds
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string extra_search_path;
   std::string extra;
@@ -60,6 +61,7 @@ struct TestConfig {
     line("  plugin: " + users_plugin);
     line("  signup: " + signup);
     if (users_plugin == "sql") line("  config: { database: " + d + "/users.db }");
+    if (!users_config.empty()) line("  config: " + users_config);
     line("session:");
     line("  signing_keys: { dir: " + d + "/keys }");
     line("otp: " + otp);
