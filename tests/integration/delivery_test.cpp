@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <unistd.h>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -116,11 +118,10 @@ TEST(Delivery, APermanentRefusalFallsBackToTheNextChannel) {
 
 class SmsDelivery : public ::testing::Test {
  protected:
-  SmsDelivery()
+  explicit SmsDelivery(TestConfig config = {})
       : gateway(system_python(),
                 {std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/sms_gateway.py", "--dir",
                  requests.file("sms"), "--twilio-sid", "AC42", "--twilio-token", "tok"}) {
-    TestConfig config;
     config.delivery =
         "  - plugin: sms-http\n    for: phone\n    config: { preset: twilio, account_sid: AC42, "
         "auth_token: tok, from: \"+15550001111\", base_url: \"http://127.0.0.1:" +
@@ -200,6 +201,38 @@ TEST_F(SmsDelivery, ShortLinksCannotBeGuessedAndAreSuperseded) {
   EXPECT_EQ(
       server->client().post_json("/v1/magic-links/verify", "{\"token\":\"" + second + "\"}").status,
       200);
+}
+
+class SmsWithStatefulTokens : public SmsDelivery {
+ protected:
+  static TestConfig stateful() {
+    TestConfig c;
+    c.token_plugin = "stateful";
+    c.token_config = "{ store: \"sqlite:@DIR@/tokens.db\" }";
+    return c;
+  }
+  SmsWithStatefulTokens() : SmsDelivery(stateful()) {}
+};
+
+TEST_F(SmsWithStatefulTokens, AStatefulTokenFitsOneSegmentAndIsUsedAsIs) {
+  ASSERT_EQ(
+      server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552225555\"}").status,
+      202);
+  const std::string body = sms()->getValue<std::string>("Body");
+  EXPECT_EQ(flow::sms_segments(body), 1u) << body;
+  const std::string token = token_of(body);
+  EXPECT_EQ(token.size(), 43u) << "the strategy's own token, not the core's short link";
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      ok += server->client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}")
+                .status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
 }
 
 // The server process dies (SIGKILL) with a message still queued; after a restart it is sent.

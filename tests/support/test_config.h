@@ -23,6 +23,8 @@ struct TestConfig {
       "{ confirm_page: true, supersede_previous: true, require_same_browser: false }";
   std::string otp = "{ length: 6, max_attempts: 5 }";
   std::string token_ttl = "15m";
+  std::string token_plugin = "jwt";
+  std::string token_config;  // the token `config:` block (`@DIR@` = the test's folder); empty = jwt
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
@@ -44,9 +46,10 @@ struct TestConfig {
     line("  search_paths: [" + std::string(plugin_dir()) +
          (extra_search_path.empty() ? "" : ", " + extra_search_path) + "]");
     line("token:");
-    line("  plugin: jwt");
+    line("  plugin: " + token_plugin);
     line("  ttl: " + token_ttl);
-    line("  config: { key_file: " + d + "/keys/link.pem }");
+    line("  config: " +
+         (token_config.empty() ? "{ key_file: " + d + "/keys/link.pem }" : token_config));
     line("delivery:");
     if (delivery.empty()) {
       for (const char* kind : {"email", "phone"}) {
@@ -75,7 +78,11 @@ struct TestConfig {
     line("  retry: " + outbox_retry);
     line("templates: { dir: " + std::string(source_dir()) + "/configs/templates }");
     line("log: { level: " + log_level + ", format: text }");
-    return y + extra;
+    y += extra;
+    // `@DIR@` in any part stands for the test's own folder.
+    for (auto at = y.find("@DIR@"); at != std::string::npos; at = y.find("@DIR@", at))
+      y.replace(at, 5, d);
+    return y;
   }
 
   /// Writes the YAML to `<dir>/linkgate.yaml` and returns that path.

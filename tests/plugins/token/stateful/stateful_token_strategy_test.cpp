@@ -1,0 +1,139 @@
+#include "stateful_token_strategy.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/temp_dir.h"
+#include "support/test_services.h"
+
+namespace linkgate::plugins::stateful {
+namespace {
+
+class StatefulTest : public ::testing::Test {
+ protected:
+  sdk::LinkGrant grant(const std::string& subject = "usr_1", std::int64_t ttl = 900) {
+    auto now = services.clock->now_seconds();
+    return {"flow-1", subject, {sdk::AddressKind::phone, "+15551234567"}, "", now, now + ttl};
+  }
+  std::string store() { return "sqlite:" + dir.file("tokens.db"); }
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+};
+
+TEST_F(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto a = s.issue(grant());
+  auto b = s.issue(grant());
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->token.size(), 43u) << "256 bits, base64url";
+  EXPECT_NE(a->token, b->token);
+  auto r = s.redeem(a->token);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->flow_id, "flow-1");
+  EXPECT_EQ(r->subject, "usr_1");
+  EXPECT_EQ(r->identifier.kind, sdk::AddressKind::phone);
+  EXPECT_EQ(r->identifier.value, "+15551234567");
+}
+
+TEST_F(StatefulTest, OnlyTheHashIsStored) {
+  std::string token;
+  {
+    StatefulTokenStrategy s(store(), *services.host);
+    token = s.issue(grant())->token;
+  }
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream in(dir.file(std::string("tokens.db") + suffix), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    EXPECT_EQ(bytes.str().find(token), std::string::npos) << "the token itself is never written";
+  }
+}
+
+TEST_F(StatefulTest, InspectDoesNotConsumeRedeemDoesOnce) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto token = s.issue(grant())->token;
+  EXPECT_TRUE(s.inspect(token).ok());
+  EXPECT_TRUE(s.inspect(token).ok());
+  EXPECT_TRUE(s.redeem(token).ok());
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::used);
+  EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::used);
+}
+
+TEST_F(StatefulTest, Expires) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto token = s.issue(grant("usr_1", 60))->token;
+  services.clock->advance(std::chrono::seconds(60));
+  EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::expired);
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::expired);
+}
+
+TEST_F(StatefulTest, RefusesUnknownMalformedAndTamperedTokens) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto token = s.issue(grant())->token;
+  std::string tampered = token;
+  tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(s.redeem(tampered).code(), sdk::ErrorCode::invalid);
+  for (const char* bad :
+       {"", "short", "eyJhbGciOiJFUzI1NiJ9.e30.sig", "'; DROP TABLE lg_link_tokens; --"}) {
+    EXPECT_EQ(s.redeem(bad).code(), sdk::ErrorCode::invalid) << bad;
+  }
+  EXPECT_EQ(s.redeem(std::string(43, '%')).code(), sdk::ErrorCode::invalid);
+  EXPECT_TRUE(s.redeem(token).ok()) << "the table is intact";
+}
+
+TEST_F(StatefulTest, ExactlyOneOfTwentyConcurrentRedeemsWins) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto token = s.issue(grant())->token;
+  std::atomic<int> wins{0}, used{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&] {
+      auto r = s.redeem(token);
+      if (r.ok()) ++wins;
+      if (r.code() == sdk::ErrorCode::used) ++used;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(used.load(), 19);
+}
+
+TEST_F(StatefulTest, TwoInstancesSharingTheStoreStillRedeemOnce) {
+  StatefulTokenStrategy first(store(), *services.host);
+  StatefulTokenStrategy second(store(), *services.host);
+  auto token = first.issue(grant())->token;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&, i] { wins += (i % 2 ? first : second).redeem(token).ok(); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+}
+
+TEST_F(StatefulTest, RevokesEveryOutstandingTokenOfASubject) {
+  StatefulTokenStrategy s(store(), *services.host);
+  auto a = s.issue(grant("usr_1"))->token;
+  auto b = s.issue(grant("usr_1"))->token;
+  auto other = s.issue(grant("usr_2"))->token;
+  ASSERT_TRUE(s.revoke_subject("usr_1").ok());
+  EXPECT_EQ(s.redeem(a).code(), sdk::ErrorCode::invalid);
+  EXPECT_EQ(s.redeem(b).code(), sdk::ErrorCode::invalid);
+  EXPECT_TRUE(s.redeem(other).ok());
+}
+
+TEST_F(StatefulTest, SweepsLongExpiredTokens) {
+  StatefulTokenStrategy s(store(), *services.host);
+  s.issue(grant("usr_1", 60));
+  auto fresh = s.issue(grant("usr_1", 3 * 86'400))->token;
+  services.clock->advance(std::chrono::hours(48));
+  EXPECT_EQ(s.sweep(), 1u);
+  EXPECT_TRUE(s.inspect(fresh).ok());
+}
+
+}  // namespace
+}  // namespace linkgate::plugins::stateful
