@@ -97,6 +97,7 @@ struct Settings {
     BackoffRange backoff{Duration(2'000), Duration(600'000)};
     int workers = 2;
     Duration poll_interval{500};
+    Duration lease{60'000};  // a message claimed by a process that died is retried after this
   } outbox;
 
   struct Templates {

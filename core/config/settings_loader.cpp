@@ -221,6 +221,10 @@ void read_rest(MapReader& root, Settings& s) {
     retry.finish();
     s.outbox.workers = static_cast<int>(r.integer("workers", s.outbox.workers, 1, 64));
     s.outbox.poll_interval = r.duration("poll_interval", s.outbox.poll_interval);
+    s.outbox.lease = r.duration("lease", s.outbox.lease);
+    if (s.outbox.lease.count() < 1000) {
+      root.diagnostics().add("outbox.lease", "must be at least 1s", r.line_of_key("lease"));
+    }
     r.finish();
   }
   {

@@ -13,26 +13,28 @@ OutboxStore::OutboxStore(std::shared_ptr<store::Database> db) : db_(std::move(db
   try {
     auto lease = db_->session();
     auto& s = *lease;
-    s << "CREATE TABLE IF NOT EXISTS lg_outbox ("
-         " id TEXT PRIMARY KEY,"
-         " flow_id TEXT NOT NULL,"
-         " kind INTEGER NOT NULL,"
-         " recipient TEXT NOT NULL,"
-         " locale TEXT NOT NULL,"
-         " subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,"
-         " link TEXT NOT NULL, code TEXT NOT NULL,"
-         " state TEXT NOT NULL,"
-         " attempts INTEGER NOT NULL DEFAULT 0,"
-         " channel_index INTEGER NOT NULL DEFAULT 0,"
-         " next_attempt_at BIGINT NOT NULL,"
-         " lease_until BIGINT NOT NULL DEFAULT 0,"
-         " claim TEXT NOT NULL DEFAULT '',"
-         " last_error TEXT NOT NULL DEFAULT '',"
-         " expires_at BIGINT NOT NULL,"
-         " created_at BIGINT NOT NULL,"
-         " updated_at BIGINT NOT NULL)",
+    s << db_->sql(
+        "CREATE TABLE IF NOT EXISTS lg_outbox ("
+        " id TEXT PRIMARY KEY,"
+        " flow_id TEXT NOT NULL,"
+        " kind INTEGER NOT NULL,"
+        " recipient TEXT NOT NULL,"
+        " locale TEXT NOT NULL,"
+        " subject TEXT NOT NULL, text TEXT NOT NULL, html TEXT NOT NULL,"
+        " link TEXT NOT NULL, code TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " channel_index INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at BIGINT NOT NULL,"
+        " lease_until BIGINT NOT NULL DEFAULT 0,"
+        " claim TEXT NOT NULL DEFAULT '',"
+        " last_error TEXT NOT NULL DEFAULT '',"
+        " expires_at BIGINT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " updated_at BIGINT NOT NULL)"),
         now;
-    s << "CREATE INDEX IF NOT EXISTS lg_outbox_due ON lg_outbox (state, next_attempt_at)", now;
+    s << db_->sql("CREATE INDEX IF NOT EXISTS lg_outbox_due ON lg_outbox (state, next_attempt_at)"),
+        now;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("outbox store: " + e.displayText());
   }
@@ -42,10 +44,11 @@ void OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   int kind = static_cast<int>(m.kind);
-  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
-       "code,"
-       " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
-       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)",
+  s << db_->sql(
+      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
+      "code,"
+      " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)"),
       useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale),
       useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code),
       useRef(m.channel_index), use(now_seconds), useRef(m.expires_at), use(now_seconds),
@@ -56,10 +59,11 @@ void OutboxStore::record_suppressed(const std::string& id, const std::string& fl
                                     std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
-       "code,"
-       " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
-       " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)",
+  s << db_->sql(
+      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
+      "code,"
+      " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
+      " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)"),
       useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds),
       use(now_seconds), now;
 }
@@ -72,25 +76,30 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
   std::int64_t lease_until = now_seconds + lease_seconds;
   Poco::Data::Statement update(s);
   // The outer state test is re-checked by the database after it locks the row, so two workers
-  // (or two servers) can never claim the same message at once.
-  update << "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = "
-            "attempts + 1,"
-            " updated_at = ?"
-            " WHERE id IN (SELECT id FROM lg_outbox"
-            "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
-            "lease_until <= ?)"
-            "   ORDER BY next_attempt_at LIMIT 1)"
-            " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
-            "lease_until <= ?))",
+  // (or two servers) can never claim the same message at once. `id = (...)`, not `id IN (...)`:
+  // PostgreSQL may run an IN-subquery once per row, and with SKIP LOCKED each run picks another
+  // message, so one claim would take them all.
+  update << db_->sql(
+      "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = "
+      "attempts + 1,"
+      " updated_at = ?"
+      " WHERE id = (SELECT id FROM lg_outbox"
+      "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
+      "lease_until <= ?)"
+      "   ORDER BY next_attempt_at LIMIT 1" +
+      std::string(db_->dialect() == store::Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "") +
+      ")"
+      " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
+      "lease_until <= ?))"),
       useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(now_seconds),
       use(now_seconds), use(now_seconds);
   if (update.execute() != 1) return std::nullopt;
   OutboxMessage m;
   int kind = 0;
   Poco::Data::Statement select(s);
-  select
-      << "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
-         " channel_index, expires_at FROM lg_outbox WHERE claim = ?",
+  select << db_->sql(
+      "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
+      " channel_index, expires_at FROM lg_outbox WHERE claim = ?"),
       useRef(claim), into(m.id), into(m.flow_id), into(kind), into(m.recipient), into(m.locale),
       into(m.subject), into(m.text), into(m.html), into(m.link), into(m.code), into(m.attempts),
       into(m.channel_index), into(m.expires_at), limit(1);
@@ -102,9 +111,10 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
 void OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = "
-       "'',"
-       " last_error = '', claim = '', updated_at = ? WHERE id = ?",
+  s << db_->sql(
+      "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code = "
+      "'',"
+      " last_error = '', claim = '', updated_at = ? WHERE id = ?"),
       use(now_seconds), useRef(id), now;
 }
 
@@ -113,8 +123,9 @@ void OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at
   auto lease = db_->session();
   auto& s = *lease;
   std::string e = error.substr(0, 500);
-  s << "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
-       " updated_at = ? WHERE id = ?",
+  s << db_->sql(
+      "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
+      " updated_at = ? WHERE id = ?"),
       use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
 }
 
@@ -123,9 +134,10 @@ void OutboxStore::mark_dead(const std::string& id, const std::string& reason,
   auto lease = db_->session();
   auto& s = *lease;
   std::string e = reason.substr(0, 500);
-  s << "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = "
-       "'',"
-       " last_error = ?, claim = '', updated_at = ? WHERE id = ?",
+  s << db_->sql(
+      "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code = "
+      "'',"
+      " last_error = ?, claim = '', updated_at = ? WHERE id = ?"),
       use(e), use(now_seconds), useRef(id), now;
 }
 
@@ -133,8 +145,9 @@ void OutboxStore::move_to_channel(const std::string& id, int channel_index,
                                   std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = '',"
-       " updated_at = ? WHERE id = ?",
+  s << db_->sql(
+      "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = '',"
+      " updated_at = ? WHERE id = ?"),
       use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
 }
 
@@ -142,7 +155,8 @@ std::int64_t OutboxStore::depth() {
   auto lease = db_->session();
   auto& s = *lease;
   std::int64_t n = 0;
-  s << "SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')", into(n), now;
+  s << db_->sql("SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')"), into(n),
+      now;
   return n;
 }
 
@@ -151,7 +165,8 @@ std::map<std::string, std::int64_t> OutboxStore::counts() {
   auto& s = *lease;
   std::vector<std::string> states;
   std::vector<std::int64_t> numbers;
-  s << "SELECT state, COUNT(*) FROM lg_outbox GROUP BY state", into(states), into(numbers), now;
+  s << db_->sql("SELECT state, COUNT(*) FROM lg_outbox GROUP BY state"), into(states),
+      into(numbers), now;
   std::map<std::string, std::int64_t> out;
   for (std::size_t i = 0; i < states.size(); ++i) out[states[i]] = numbers[i];
   return out;
@@ -162,8 +177,8 @@ std::optional<std::pair<std::string, std::string>> OutboxStore::state_of(const s
   auto& s = *lease;
   std::string state, error;
   Poco::Data::Statement select(s);
-  select << "SELECT state, last_error FROM lg_outbox WHERE id = ?", useRef(id), into(state),
-      into(error), limit(1);
+  select << db_->sql("SELECT state, last_error FROM lg_outbox WHERE id = ?"), useRef(id),
+      into(state), into(error), limit(1);
   if (select.execute() == 0) return std::nullopt;
   return std::make_pair(state, error);
 }
@@ -173,7 +188,7 @@ std::optional<std::string> OutboxStore::body_of(const std::string& id) {
   auto& s = *lease;
   std::string body;
   Poco::Data::Statement select(s);
-  select << "SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?",
+  select << db_->sql("SELECT subject || text || html || link || code FROM lg_outbox WHERE id = ?"),
       useRef(id), into(body), limit(1);
   if (select.execute() == 0) return std::nullopt;
   return body;

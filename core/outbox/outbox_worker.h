@@ -22,7 +22,7 @@ struct WorkerSettings {
   int max_attempts = 8;
   config::BackoffRange backoff{std::chrono::seconds(2), std::chrono::minutes(10)};
   std::chrono::milliseconds poll_interval{500};
-  std::int64_t lease_seconds = 120;  // longer than any channel's timeout
+  std::int64_t lease_seconds = 60;  // longer than any channel's timeout
 };
 
 class OutboxWorker {

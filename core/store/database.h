@@ -36,11 +36,25 @@ class Lease {
   Poco::Data::Session session_;
 };
 
+enum class Dialect { sqlite, postgresql };
+
+/// `postgresql://user:pass@host:port/db?sslmode=require` as a libpq key=value string (Poco's
+/// connector accepts only that form); a `postgresql:key=value...` string loses its prefix.
+std::string postgres_conninfo(const std::string& url);
+
 class Database {
  public:
-  /// Opens `sqlite:PATH` with at most @p pool_size connections. Throws std::runtime_error naming
-  /// the URL when it cannot (a folder that cannot be created or written to is caught early).
+  /// Opens `sqlite:PATH`, a `postgresql://user:pass@host:port/db` URL, or `postgresql:` followed
+  /// by a libpq connection string (`host=... dbname=...`), with at most @p pool_size connections.
+  /// Throws std::runtime_error naming the database (never its password) when it cannot.
   static std::shared_ptr<Database> open(const std::string& url, int pool_size = 8);
+
+  [[nodiscard]] Dialect dialect() const { return dialect_; }
+  /// @p statement written with `?` placeholders, in this database's syntax (`$1, $2, ...` for
+  /// PostgreSQL). Statements must not contain `?` inside string literals.
+  [[nodiscard]] std::string sql(const std::string& statement) const;
+  /// `url()` with any password replaced by `***`, for messages.
+  [[nodiscard]] std::string safe_url() const;
 
   /// Borrows a connection, waiting up to @p wait for one to be free (then throws
   /// std::runtime_error). SQLite connections also wait up to 10 s for a concurrent writer.
@@ -49,10 +63,12 @@ class Database {
 
  private:
   friend class Lease;
-  Database(std::string url, std::unique_ptr<Poco::Data::SessionPool> pool, int size);
+  Database(std::string url, Dialect dialect, std::unique_ptr<Poco::Data::SessionPool> pool,
+           int size);
   void release();
 
   std::string url_;
+  Dialect dialect_;
   std::unique_ptr<Poco::Data::SessionPool> pool_;
   std::mutex mutex_;
   std::condition_variable freed_;

@@ -244,6 +244,8 @@ TEST(Delivery, AQueuedMessageSurvivesSigkill) {
   config.log_level = "info";
   config.delivery = smtp_delivery(smtp_port, "none", "");
   config.outbox_retry = "{ attempts: 20, backoff: 1s..1s }";
+  // If the kill lands between the claim and the retry bookkeeping, the message waits out its lease.
+  config.outbox_lease = "2s";
   const std::string file = config.write(dir);
 
   auto launch = [&](std::string& port) {

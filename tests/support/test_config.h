@@ -31,6 +31,7 @@ struct TestConfig {
   std::string users_config;  // the users `config:` block for plugins other than sql
   std::string delivery;      // the `delivery:` list in YAML; empty = outbox files for both kinds
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
+  std::string outbox_lease = "60s";
   std::string extra_search_path;
   std::string extra;
 
@@ -76,6 +77,7 @@ struct TestConfig {
     line("  store: sqlite:" + d + "/outbox.db");
     line("  poll_interval: 50ms");
     line("  retry: " + outbox_retry);
+    line("  lease: " + outbox_lease);
     line("templates: { dir: " + std::string(source_dir()) + "/configs/templates }");
     line("log: { level: " + log_level + ", format: text }");
     y += extra;

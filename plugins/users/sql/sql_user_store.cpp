@@ -49,7 +49,7 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column,
     std::string id, locale;
     Poco::Nullable<std::string> email, phone;
     Poco::Data::Statement select(s);
-    select << "SELECT id, email, phone, locale FROM lg_users WHERE " + column + " = ?",
+    select << db_->sql("SELECT id, email, phone, locale FROM lg_users WHERE " + column + " = ?"),
         useRef(value), into(id), into(email), into(phone), into(locale), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
     return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(),
@@ -82,8 +82,8 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
     }
     std::int64_t created = host_.clock().now_seconds();
     // One statement: concurrent creators of one identifier all end up with the same row.
-    s << "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
-         "ON CONFLICT DO NOTHING",
+    s << db_->sql("INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
+         "ON CONFLICT DO NOTHING"),
         use(id), use(email), use(phone), use(created), now;
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
@@ -98,7 +98,7 @@ sdk::Result<void> SqlUserStore::ready() {
     auto lease = db_->session();
     auto& s = *lease;
     int one = 0;
-    s << "SELECT 1", into(one), now;
+    s << db_->sql("SELECT 1"), into(one), now;
     return sdk::success();
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());

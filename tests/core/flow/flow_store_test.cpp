@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::flow {
@@ -22,13 +23,20 @@ Flow make_flow(const std::string& id, const std::string& who, std::int64_t expir
   return f;
 }
 
-class FlowStoreTest : public ::testing::Test {
+std::shared_ptr<store::Database> open_backend(const std::string& backend,
+                                              const linkgate::testing::TempDir& dir) {
+  if (backend == "postgresql")
+    return store::Database::open(linkgate::testing::PostgresServer::shared().fresh_database());
+  return store::Database::open("sqlite:" + dir.file("core.db"));
+}
+
+class FlowStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   linkgate::testing::TempDir dir;
-  FlowStore store{store::Database::open("sqlite:" + dir.file("core.db"))};
+  FlowStore store{open_backend(GetParam(), dir)};
 };
 
-TEST_F(FlowStoreTest, StoresAndReadsAFlow) {
+TEST_P(FlowStoreTest, StoresAndReadsAFlow) {
   store.create(make_flow("f1", "a@example.com"), true);
   auto f = store.get("f1");
   ASSERT_TRUE(f);
@@ -38,19 +46,19 @@ TEST_F(FlowStoreTest, StoresAndReadsAFlow) {
   EXPECT_FALSE(store.get("missing"));
 }
 
-TEST_F(FlowStoreTest, CompletesExactlyOnce) {
+TEST_P(FlowStoreTest, CompletesExactlyOnce) {
   store.create(make_flow("f1", "a@example.com"), true);
   EXPECT_TRUE(store.complete("f1", 1500));
   EXPECT_FALSE(store.complete("f1", 1500));
   EXPECT_EQ(store.get("f1")->state, FlowState::completed);
 }
 
-TEST_F(FlowStoreTest, DoesNotCompleteAnExpiredFlow) {
+TEST_P(FlowStoreTest, DoesNotCompleteAnExpiredFlow) {
   store.create(make_flow("f1", "a@example.com", 2000), true);
   EXPECT_FALSE(store.complete("f1", 2000));
 }
 
-TEST_F(FlowStoreTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
+TEST_P(FlowStoreTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
   store.create(make_flow("old", "a@example.com"), true);
   store.create(make_flow("other", "b@example.com"), true);
   store.create(make_flow("new", "a@example.com"), true);
@@ -59,13 +67,13 @@ TEST_F(FlowStoreTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
   EXPECT_EQ(store.get("new")->state, FlowState::pending);
 }
 
-TEST_F(FlowStoreTest, WithoutSupersedeEarlierFlowsStay) {
+TEST_P(FlowStoreTest, WithoutSupersedeEarlierFlowsStay) {
   store.create(make_flow("old", "a@example.com"), false);
   store.create(make_flow("new", "a@example.com"), false);
   EXPECT_EQ(store.get("old")->state, FlowState::pending);
 }
 
-TEST_F(FlowStoreTest, ParallelAttemptsNeverExceedTheLimit) {
+TEST_P(FlowStoreTest, ParallelAttemptsNeverExceedTheLimit) {
   store.create(make_flow("f1", "a@example.com"), true);
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
@@ -79,13 +87,16 @@ TEST_F(FlowStoreTest, ParallelAttemptsNeverExceedTheLimit) {
   EXPECT_EQ(store.get("f1")->attempts, 5);
 }
 
-TEST_F(FlowStoreTest, SweepsLongExpiredFlows) {
+TEST_P(FlowStoreTest, SweepsLongExpiredFlows) {
   store.create(make_flow("f1", "a@example.com", 100), true);
   store.create(make_flow("f2", "b@example.com", 5000), true);
   EXPECT_EQ(store.sweep(1000, 60), 1u);
   EXPECT_FALSE(store.get("f1"));
   EXPECT_TRUE(store.get("f2"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, FlowStoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace linkgate::flow

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::outbox {
@@ -24,13 +25,20 @@ OutboxMessage message(const std::string& id) {
   return m;
 }
 
-class OutboxStoreTest : public ::testing::Test {
+std::shared_ptr<store::Database> open_backend(const std::string& backend,
+                                              const linkgate::testing::TempDir& dir) {
+  if (backend == "postgresql")
+    return store::Database::open(linkgate::testing::PostgresServer::shared().fresh_database());
+  return store::Database::open("sqlite:" + dir.file("core.db"));
+}
+
+class OutboxStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   linkgate::testing::TempDir dir;
-  OutboxStore store{store::Database::open("sqlite:" + dir.file("core.db"))};
+  OutboxStore store{open_backend(GetParam(), dir)};
 };
 
-TEST_F(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
+TEST_P(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
   store.enqueue(message("m1"), 100);
   auto m = store.claim(100, 60);
   ASSERT_TRUE(m);
@@ -41,7 +49,7 @@ TEST_F(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
   EXPECT_EQ(store.depth(), 1);
 }
 
-TEST_F(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
+TEST_P(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
   store.enqueue(message("m1"), 100);
   ASSERT_TRUE(store.claim(100, 60));
   EXPECT_FALSE(store.claim(159, 60));
@@ -50,7 +58,7 @@ TEST_F(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
   EXPECT_EQ(again->attempts, 2);
 }
 
-TEST_F(OutboxStoreTest, SentMessagesLoseTheirBody) {
+TEST_P(OutboxStoreTest, SentMessagesLoseTheirBody) {
   store.enqueue(message("m1"), 100);
   ASSERT_TRUE(store.claim(100, 60));
   store.mark_sent("m1", 101);
@@ -59,7 +67,7 @@ TEST_F(OutboxStoreTest, SentMessagesLoseTheirBody) {
   EXPECT_EQ(store.depth(), 0);
 }
 
-TEST_F(OutboxStoreTest, DeadMessagesLoseTheirBodyAndKeepTheReason) {
+TEST_P(OutboxStoreTest, DeadMessagesLoseTheirBodyAndKeepTheReason) {
   store.enqueue(message("m1"), 100);
   ASSERT_TRUE(store.claim(100, 60));
   store.mark_dead("m1", "smtp: 550 no such user", 101);
@@ -68,7 +76,7 @@ TEST_F(OutboxStoreTest, DeadMessagesLoseTheirBodyAndKeepTheReason) {
   EXPECT_EQ(store.body_of("m1"), "");
 }
 
-TEST_F(OutboxStoreTest, RetryWaitsUntilItsTime) {
+TEST_P(OutboxStoreTest, RetryWaitsUntilItsTime) {
   store.enqueue(message("m1"), 100);
   ASSERT_TRUE(store.claim(100, 60));
   store.mark_retry("m1", 130, "timeout");
@@ -76,13 +84,13 @@ TEST_F(OutboxStoreTest, RetryWaitsUntilItsTime) {
   EXPECT_TRUE(store.claim(130, 60));
 }
 
-TEST_F(OutboxStoreTest, SuppressedRecordsAreNeverClaimed) {
+TEST_P(OutboxStoreTest, SuppressedRecordsAreNeverClaimed) {
   store.record_suppressed("s1", "flow", 100);
   EXPECT_FALSE(store.claim(1'000'000, 60));
   EXPECT_EQ(store.counts()["suppressed"], 1);
 }
 
-TEST_F(OutboxStoreTest, ConcurrentClaimersNeverShareAMessage) {
+TEST_P(OutboxStoreTest, ConcurrentClaimersNeverShareAMessage) {
   for (int i = 0; i < 40; ++i) store.enqueue(message("m" + std::to_string(i)), 100);
   std::mutex mutex;
   std::multiset<std::string> claimed;
@@ -99,6 +107,9 @@ TEST_F(OutboxStoreTest, ConcurrentClaimersNeverShareAMessage) {
   EXPECT_EQ(claimed.size(), 40u);
   EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 40u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxStoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace linkgate::outbox
