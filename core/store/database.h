@@ -40,6 +40,7 @@ enum class Dialect { sqlite, postgresql };
 
 /// `postgresql://user:pass@host:port/db?sslmode=require` as a libpq key=value string (Poco's
 /// connector accepts only that form); a `postgresql:key=value...` string loses its prefix.
+/// Poco 1.11 splits the string at spaces, so no value (password included) may contain one.
 std::string postgres_conninfo(const std::string& url);
 
 class Database {

@@ -4,7 +4,11 @@
 
 #include <fstream>
 
+#include "support/postgres_server.h"
 #include "support/test_server.h"
+
+#include <atomic>
+#include <thread>
 
 namespace linkgate::testing {
 namespace {
@@ -63,6 +67,59 @@ TEST(Users, ABrokenUserListIsRefusedAtStartup) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("duplicate id a"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// Everything a multi-instance deployment shares, on a real PostgreSQL: users, stateful tokens,
+// flows and the outbox; two servers on the same database redeem a link once.
+TEST(Postgres, TheWholeFlowOnPostgresAcrossTwoServers) {
+  auto& pg = PostgresServer::shared();
+  const std::string users = pg.fresh_database(), tokens = pg.fresh_database(),
+                    core = pg.fresh_database();
+  TestConfig config;
+  config.users_config = "{ connector: postgresql, database: \"" + users + "\" }";
+  config.token_plugin = "stateful";
+  config.token_config = "{ store: \"" + tokens + "\" }";
+  config.outbox_store = core;
+  TempDir shared_keys;  // instances of one deployment share the server secret and signing keys
+  config.keys_dir = shared_keys.path().string();
+  TestServer first(config);
+  TestServer second(config);
+
+  ASSERT_EQ(
+      first.client().post_json("/v1/magic-links", "{\"identifier\":\"pg@example.com\"}").status,
+      202);
+  auto message = first.wait_for_message("pg@example.com");
+  EXPECT_EQ(message.token.size(), 43u);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto& server = i % 2 ? first : second;
+      ok += server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1) << "single use across two servers sharing PostgreSQL";
+  EXPECT_TRUE(second.runtime().users().find({sdk::AddressKind::email, "pg@example.com"}).ok())
+      << "the user made through one server is seen by the other";
+
+  // The code path, started on one server and finished on the other.
+  auto started =
+      first.client().post_json("/v1/magic-links", "{\"identifier\":\"pg2@example.com\"}");
+  auto second_message = first.wait_for_message("pg2@example.com");
+  const std::string flow_id = started.body.substr(started.body.find("flow_id\":\"") + 10, 24);
+  auto in =
+      second.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" +
+                                                      second_message.code + "\"}");
+  EXPECT_EQ(in.status, 200) << in.body;
 }
 
 }  // namespace

@@ -28,7 +28,9 @@ struct TestConfig {
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
-  std::string users_config;  // the users `config:` block for plugins other than sql
+  std::string users_config;  // the users `config:` block; empty = SQLite in the test's folder
+  std::string outbox_store;  // empty = SQLite in the test's folder
+  std::string keys_dir;      // session keys, link key and server secret; empty = the test's folder
   std::string delivery;      // the `delivery:` list in YAML; empty = outbox files for both kinds
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string outbox_lease = "60s";
@@ -37,6 +39,7 @@ struct TestConfig {
 
   [[nodiscard]] std::string yaml(const TempDir& dir) const {
     const std::string d = dir.path().string();
+    const std::string keys = keys_dir.empty() ? d + "/keys" : keys_dir;
     std::string y;
     auto line = [&y](const std::string& text) { y += text + "\n"; };
     line("server:");
@@ -50,7 +53,7 @@ struct TestConfig {
     line("  plugin: " + token_plugin);
     line("  ttl: " + token_ttl);
     line("  config: " +
-         (token_config.empty() ? "{ key_file: " + d + "/keys/link.pem }" : token_config));
+         (token_config.empty() ? "{ key_file: " + keys + "/link.pem }" : token_config));
     line("delivery:");
     if (delivery.empty()) {
       for (const char* kind : {"email", "phone"}) {
@@ -64,17 +67,20 @@ struct TestConfig {
     line("users:");
     line("  plugin: " + users_plugin);
     line("  signup: " + signup);
-    if (users_plugin == "sql") line("  config: { database: " + d + "/users.db }");
-    if (!users_config.empty()) line("  config: " + users_config);
+    if (!users_config.empty()) {
+      line("  config: " + users_config);
+    } else if (users_plugin == "sql") {
+      line("  config: { database: " + d + "/users.db }");
+    }
     line("session:");
-    line("  signing_keys: { dir: " + d + "/keys }");
+    line("  signing_keys: { dir: " + keys + " }");
     line("otp: " + otp);
     line("verify: " + verify);
     line("security:");
     line("  redirect_allowlist: " + redirect_allowlist);
-    line("  secret_file: " + d + "/keys/server.secret");
+    line("  secret_file: " + keys + "/server.secret");
     line("outbox:");
-    line("  store: sqlite:" + d + "/outbox.db");
+    line("  store: " + (outbox_store.empty() ? "sqlite:" + d + "/outbox.db" : outbox_store));
     line("  poll_interval: 50ms");
     line("  retry: " + outbox_retry);
     line("  lease: " + outbox_lease);

@@ -4,20 +4,22 @@ namespace {
 
 constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
     {"store", linkgate::sdk::ConfigType::string, "sqlite:data/tokens.db", false,
-     "Where token hashes live: sqlite:PATH (postgresql:// and redis:// are not in this build "
-     "yet)."},
+     "Where token hashes live: sqlite:PATH or postgresql://user:pass@host:port/db."},
 };
 
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
     const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
   std::string store = c.get_string("store").value_or("sqlite:data/tokens.db");
-  if (store.rfind("sqlite:", 0) != 0) {
+  if (store.rfind("sqlite:", 0) == 0) {
+    store = "sqlite:" + c.resolve_path(store.substr(7));
+  } else if (store.rfind("postgresql://", 0) != 0 && store.rfind("postgres://", 0) != 0) {
     return linkgate::sdk::fail(
         linkgate::sdk::ErrorCode::invalid,
-        c.path() + ".store: only sqlite:PATH is supported by this build, got \"" + store + "\"");
+        c.path() +
+            ".store: expected sqlite:PATH or postgresql://... (redis:// is not in "
+            "this build yet)");
   }
-  store = "sqlite:" + c.resolve_path(store.substr(7));
   return linkgate::sdk::make_instance(
       std::make_unique<linkgate::plugins::stateful::StatefulTokenStrategy>(store, context.host));
 }

@@ -41,16 +41,20 @@ StatefulTokenStrategy::StatefulTokenStrategy(const std::string& store_url, sdk::
     : host_(host) {
   db_ = store::Database::open(store_url);
   auto lease = db_->session();
-  *lease
-      << db_->sql("CREATE TABLE IF NOT EXISTS lg_link_tokens ("
-         " hash TEXT PRIMARY KEY,"
-         " flow_id TEXT NOT NULL, subject TEXT NOT NULL,"
-         " identifier_kind INTEGER NOT NULL, identifier TEXT NOT NULL, redirect_uri TEXT NOT NULL,"
-         " issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT NOT NULL DEFAULT "
-         "0)"),
+  *lease << db_->sql(
+      "CREATE TABLE IF NOT EXISTS lg_link_tokens ("
+      " hash TEXT PRIMARY KEY,"
+      " flow_id TEXT NOT NULL, subject TEXT NOT NULL,"
+      " identifier_kind INTEGER NOT NULL, identifier TEXT NOT NULL, redirect_uri TEXT NOT NULL,"
+      " issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT NOT NULL DEFAULT "
+      "0)"),
       now;
-  *lease << db_->sql("CREATE INDEX IF NOT EXISTS lg_link_tokens_subject ON lg_link_tokens (subject)"), now;
-  *lease << db_->sql("CREATE INDEX IF NOT EXISTS lg_link_tokens_expiry ON lg_link_tokens (expires_at)"), now;
+  *lease << db_->sql(
+      "CREATE INDEX IF NOT EXISTS lg_link_tokens_subject ON lg_link_tokens (subject)"),
+      now;
+  *lease << db_->sql(
+      "CREATE INDEX IF NOT EXISTS lg_link_tokens_expiry ON lg_link_tokens (expires_at)"),
+      now;
 }
 
 sdk::Result<sdk::IssuedToken> StatefulTokenStrategy::issue(const sdk::LinkGrant& grant) {
@@ -59,9 +63,10 @@ sdk::Result<sdk::IssuedToken> StatefulTokenStrategy::issue(const sdk::LinkGrant&
     auto lease = db_->session();
     const std::string hash = hash_of(token);
     int kind = static_cast<int>(grant.identifier.kind);
-    *lease << db_->sql("INSERT INTO lg_link_tokens (hash, flow_id, subject, identifier_kind, identifier, "
-              "redirect_uri,"
-              " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+    *lease << db_->sql(
+        "INSERT INTO lg_link_tokens (hash, flow_id, subject, identifier_kind, identifier, "
+        "redirect_uri,"
+        " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
         useRef(hash), useRef(grant.flow_id), useRef(grant.subject), use(kind),
         useRef(grant.identifier.value), useRef(grant.redirect_uri), useRef(grant.issued_at),
         useRef(grant.expires_at), now;
@@ -82,9 +87,10 @@ sdk::Result<StatefulTokenStrategy::Row> StatefulTokenStrategy::load(const std::s
     Row row;
     int kind = 0;
     Poco::Data::Statement select(*lease);
-    select << db_->sql("SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, "
-              "expires_at, used_at"
-              " FROM lg_link_tokens WHERE hash = ?"),
+    select << db_->sql(
+        "SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, "
+        "expires_at, used_at"
+        " FROM lg_link_tokens WHERE hash = ?"),
         useRef(hash), into(row.grant.flow_id), into(row.grant.subject), into(kind),
         into(row.grant.identifier.value), into(row.grant.redirect_uri), into(row.grant.issued_at),
         into(row.grant.expires_at), into(row.used_at), limit(1);
@@ -116,8 +122,9 @@ sdk::Result<sdk::LinkGrant> StatefulTokenStrategy::redeem(std::string_view token
   auto won = guarded([&]() -> sdk::Result<bool> {
     auto lease = db_->session();
     Poco::Data::Statement update(*lease);
-    update << db_->sql("UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at "
-              "> ?"),
+    update << db_->sql(
+        "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at "
+        "> ?"),
         use(now_s), useRef(hash), use(now_s);
     return update.execute() == 1;
   });
@@ -132,8 +139,8 @@ sdk::Result<void> StatefulTokenStrategy::revoke_subject(std::string_view subject
   return guarded([&]() -> sdk::Result<void> {
     auto lease = db_->session();
     std::string s(subject);
-    *lease << db_->sql("UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0"), useRef(s),
-        now;
+    *lease << db_->sql("UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0"),
+        useRef(s), now;
     return sdk::success();
   });
 }

@@ -6,32 +6,35 @@ using linkgate::sdk::ConfigKey;
 using linkgate::sdk::ConfigType;
 
 constexpr ConfigKey kConfigKeys[] = {
-    {"connector", ConfigType::string, "sqlite", false, "Database kind: sqlite."},
-    {"database", ConfigType::string, "data/users.db", false, "SQLite: the database file."},
+    {"connector", ConfigType::string, "sqlite", false, "Database kind: sqlite | postgresql."},
+    {"database", ConfigType::string, "data/users.db", false,
+     "SQLite: the database file. PostgreSQL: postgresql://user:pass@host:port/db or \"host=... "
+     "dbname=...\"."},
     {"pool_size", ConfigType::integer, "8", false, "Most connections held open at once."},
 };
 
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
     const linkgate::sdk::PluginContext& context) {
+  using linkgate::sdk::ErrorCode;
+  using linkgate::sdk::fail;
   const auto& c = context.config;
   linkgate::plugins::sql::SqlSettings s;
   s.connector = c.get_string("connector").value_or("sqlite");
-  if (s.connector != "sqlite") {
-    return linkgate::sdk::fail(
-        linkgate::sdk::ErrorCode::invalid,
-        c.path() + ".connector: expected sqlite, got \"" + s.connector + "\"");
+  if (s.connector != "sqlite" && s.connector != "postgresql") {
+    return fail(ErrorCode::invalid, c.path() + ".connector: expected sqlite or postgresql, got \"" +
+                                        s.connector + "\"");
   }
-  s.database = c.resolve_path(c.get_string("database").value_or("data/users.db"));
+  s.database = c.get_string("database").value_or("data/users.db");
+  if (s.connector == "sqlite") s.database = c.resolve_path(s.database);
   s.pool_size = static_cast<int>(c.get_int("pool_size").value_or(8));
-  if (s.pool_size < 1 || s.pool_size > 256) {
-    return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid,
-                               c.path() + ".pool_size: must be 1 to 256");
-  }
+  if (s.pool_size < 1 || s.pool_size > 256)
+    return fail(ErrorCode::invalid, c.path() + ".pool_size: must be 1 to 256");
   return linkgate::sdk::make_instance(
       std::make_unique<linkgate::plugins::sql::SqlUserStore>(s, context.host));
 }
 
 }  // namespace
 
-LINKGATE_PLUGIN(user_store, "sql", "1.0.0", "Users in SQLite through Poco Data; sign-up supported",
-                kConfigKeys, create)
+LINKGATE_PLUGIN(user_store, "sql", "1.0.0",
+                "Users in SQLite or PostgreSQL through Poco Data; sign-up supported", kConfigKeys,
+                create)

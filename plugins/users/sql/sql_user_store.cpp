@@ -29,11 +29,17 @@ std::string column_for(sdk::AddressKind kind) {
 
 SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
     : settings_(std::move(settings)), host_(host) {
-  if (settings_.connector != "sqlite") {
-    throw std::runtime_error("connector \"" + settings_.connector + "\" is not supported (sqlite)");
+  if (settings_.connector != "sqlite" && settings_.connector != "postgresql") {
+    throw std::runtime_error("connector \"" + settings_.connector +
+                             "\" is not supported (sqlite | postgresql)");
   }
   try {
-    db_ = store::Database::open("sqlite:" + settings_.database, settings_.pool_size);
+    const bool postgres = settings_.connector == "postgresql";
+    const std::string url = !postgres ? "sqlite:" + settings_.database
+                            : settings_.database.rfind("postgres", 0) == 0
+                                ? settings_.database
+                                : "postgresql:" + settings_.database;
+    db_ = store::Database::open(url, settings_.pool_size);
     auto lease = db_->session();
     *lease << kSchema, now;
   } catch (const std::exception& e) {
@@ -82,8 +88,9 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
     }
     std::int64_t created = host_.clock().now_seconds();
     // One statement: concurrent creators of one identifier all end up with the same row.
-    s << db_->sql("INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
-         "ON CONFLICT DO NOTHING"),
+    s << db_->sql(
+        "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
+        "ON CONFLICT DO NOTHING"),
         use(id), use(email), use(phone), use(created), now;
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());

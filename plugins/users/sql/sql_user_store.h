@@ -10,8 +10,8 @@
 namespace linkgate::plugins::sql {
 
 struct SqlSettings {
-  std::string connector = "sqlite";  // sqlite
-  std::string database;              // SQLite: a file path
+  std::string connector = "sqlite";  // sqlite | postgresql
+  std::string database;              // SQLite: a file path; PostgreSQL: a URL or "host=... dbname=..."
   int pool_size = 8;
 };
 

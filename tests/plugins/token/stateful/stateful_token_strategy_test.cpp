@@ -7,24 +7,31 @@
 #include <sstream>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
+#include "util/crypto.h"
 
 namespace linkgate::plugins::stateful {
 namespace {
 
-class StatefulTest : public ::testing::Test {
+class StatefulTest : public ::testing::TestWithParam<const char*> {
  protected:
   sdk::LinkGrant grant(const std::string& subject = "usr_1", std::int64_t ttl = 900) {
     auto now = services.clock->now_seconds();
     return {"flow-1", subject, {sdk::AddressKind::phone, "+15551234567"}, "", now, now + ttl};
   }
-  std::string store() { return "sqlite:" + dir.file("tokens.db"); }
+  std::string store() {
+    if (std::string(GetParam()) == "sqlite") return "sqlite:" + dir.file("tokens.db");
+    if (pg_url.empty()) pg_url = linkgate::testing::PostgresServer::shared().fresh_database();
+    return pg_url;
+  }
+  std::string pg_url;
   linkgate::testing::TempDir dir;
   linkgate::testing::TestServices services;
 };
 
-TEST_F(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
+TEST_P(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
   StatefulTokenStrategy s(store(), *services.host);
   auto a = s.issue(grant());
   auto b = s.issue(grant());
@@ -39,21 +46,31 @@ TEST_F(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
   EXPECT_EQ(r->identifier.value, "+15551234567");
 }
 
-TEST_F(StatefulTest, OnlyTheHashIsStored) {
+TEST_P(StatefulTest, OnlyTheHashIsStored) {
   std::string token;
   {
     StatefulTokenStrategy s(store(), *services.host);
     token = s.issue(grant())->token;
   }
-  for (const char* suffix : {"", "-wal"}) {
-    std::ifstream in(dir.file(std::string("tokens.db") + suffix), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    EXPECT_EQ(bytes.str().find(token), std::string::npos) << "the token itself is never written";
+  auto db = store::Database::open(store());
+  auto lease = db->session();
+  std::vector<std::string> rows;
+  *lease << "SELECT hash || flow_id || subject || identifier || redirect_uri FROM lg_link_tokens",
+      Poco::Data::Keywords::into(rows), Poco::Data::Keywords::now;
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].find(token), std::string::npos) << "the token itself is never stored";
+  EXPECT_EQ(rows[0].rfind(util::to_hex(util::sha256(token)), 0), 0u) << "its SHA-256 is";
+  if (std::string(GetParam()) == "sqlite") {
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream in(dir.file(std::string("tokens.db") + suffix), std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      EXPECT_EQ(bytes.str().find(token), std::string::npos) << "nor written anywhere in the file";
+    }
   }
 }
 
-TEST_F(StatefulTest, InspectDoesNotConsumeRedeemDoesOnce) {
+TEST_P(StatefulTest, InspectDoesNotConsumeRedeemDoesOnce) {
   StatefulTokenStrategy s(store(), *services.host);
   auto token = s.issue(grant())->token;
   EXPECT_TRUE(s.inspect(token).ok());
@@ -63,7 +80,7 @@ TEST_F(StatefulTest, InspectDoesNotConsumeRedeemDoesOnce) {
   EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::used);
 }
 
-TEST_F(StatefulTest, Expires) {
+TEST_P(StatefulTest, Expires) {
   StatefulTokenStrategy s(store(), *services.host);
   auto token = s.issue(grant("usr_1", 60))->token;
   services.clock->advance(std::chrono::seconds(60));
@@ -71,7 +88,7 @@ TEST_F(StatefulTest, Expires) {
   EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::expired);
 }
 
-TEST_F(StatefulTest, RefusesUnknownMalformedAndTamperedTokens) {
+TEST_P(StatefulTest, RefusesUnknownMalformedAndTamperedTokens) {
   StatefulTokenStrategy s(store(), *services.host);
   auto token = s.issue(grant())->token;
   std::string tampered = token;
@@ -85,7 +102,7 @@ TEST_F(StatefulTest, RefusesUnknownMalformedAndTamperedTokens) {
   EXPECT_TRUE(s.redeem(token).ok()) << "the table is intact";
 }
 
-TEST_F(StatefulTest, ExactlyOneOfTwentyConcurrentRedeemsWins) {
+TEST_P(StatefulTest, ExactlyOneOfTwentyConcurrentRedeemsWins) {
   StatefulTokenStrategy s(store(), *services.host);
   auto token = s.issue(grant())->token;
   std::atomic<int> wins{0}, used{0};
@@ -102,7 +119,7 @@ TEST_F(StatefulTest, ExactlyOneOfTwentyConcurrentRedeemsWins) {
   EXPECT_EQ(used.load(), 19);
 }
 
-TEST_F(StatefulTest, TwoInstancesSharingTheStoreStillRedeemOnce) {
+TEST_P(StatefulTest, TwoInstancesSharingTheStoreStillRedeemOnce) {
   StatefulTokenStrategy first(store(), *services.host);
   StatefulTokenStrategy second(store(), *services.host);
   auto token = first.issue(grant())->token;
@@ -115,7 +132,7 @@ TEST_F(StatefulTest, TwoInstancesSharingTheStoreStillRedeemOnce) {
   EXPECT_EQ(wins.load(), 1);
 }
 
-TEST_F(StatefulTest, RevokesEveryOutstandingTokenOfASubject) {
+TEST_P(StatefulTest, RevokesEveryOutstandingTokenOfASubject) {
   StatefulTokenStrategy s(store(), *services.host);
   auto a = s.issue(grant("usr_1"))->token;
   auto b = s.issue(grant("usr_1"))->token;
@@ -126,7 +143,7 @@ TEST_F(StatefulTest, RevokesEveryOutstandingTokenOfASubject) {
   EXPECT_TRUE(s.redeem(other).ok());
 }
 
-TEST_F(StatefulTest, SweepsLongExpiredTokens) {
+TEST_P(StatefulTest, SweepsLongExpiredTokens) {
   StatefulTokenStrategy s(store(), *services.host);
   s.issue(grant("usr_1", 60));
   auto fresh = s.issue(grant("usr_1", 3 * 86'400))->token;
@@ -134,6 +151,9 @@ TEST_F(StatefulTest, SweepsLongExpiredTokens) {
   EXPECT_EQ(s.sweep(), 1u);
   EXPECT_TRUE(s.inspect(fresh).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StatefulTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace linkgate::plugins::stateful

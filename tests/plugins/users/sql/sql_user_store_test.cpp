@@ -5,24 +5,32 @@
 #include <set>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
 
 namespace linkgate::plugins::sql {
 namespace {
 
-class SqlUserStoreTest : public ::testing::Test {
+class SqlUserStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   SqlSettings settings() {
     SqlSettings s;
-    s.database = dir.file("users.db");
+    s.connector = GetParam();
+    if (s.connector == "postgresql") {
+      if (pg_url.empty()) pg_url = linkgate::testing::PostgresServer::shared().fresh_database();
+      s.database = pg_url;
+    } else {
+      s.database = dir.file("users.db");
+    }
     return s;
   }
+  std::string pg_url;
   linkgate::testing::TempDir dir;
   linkgate::testing::TestServices services;
 };
 
-TEST_F(SqlUserStoreTest, CreatesFindsAndGetsUsers) {
+TEST_P(SqlUserStoreTest, CreatesFindsAndGetsUsers) {
   SqlUserStore store(settings(), *services.host);
   const sdk::Identifier alice{sdk::AddressKind::email, "alice@example.com"};
   EXPECT_EQ(store.find(alice).code(), sdk::ErrorCode::not_found);
@@ -36,7 +44,7 @@ TEST_F(SqlUserStoreTest, CreatesFindsAndGetsUsers) {
   EXPECT_TRUE(store.ready().ok());
 }
 
-TEST_F(SqlUserStoreTest, PhoneUsersAreSeparateFromEmailUsers) {
+TEST_P(SqlUserStoreTest, PhoneUsersAreSeparateFromEmailUsers) {
   SqlUserStore store(settings(), *services.host);
   auto phone = store.create({sdk::AddressKind::phone, "+15551234567"});
   ASSERT_TRUE(phone.ok());
@@ -46,7 +54,7 @@ TEST_F(SqlUserStoreTest, PhoneUsersAreSeparateFromEmailUsers) {
             sdk::ErrorCode::not_found);
 }
 
-TEST_F(SqlUserStoreTest, SurvivesARestart) {
+TEST_P(SqlUserStoreTest, SurvivesARestart) {
   std::string id;
   {
     SqlUserStore store(settings(), *services.host);
@@ -56,7 +64,7 @@ TEST_F(SqlUserStoreTest, SurvivesARestart) {
   EXPECT_EQ(again.find({sdk::AddressKind::email, "a@example.com"})->id, id);
 }
 
-TEST_F(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
+TEST_P(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
   SqlUserStore store(settings(), *services.host);
   std::mutex mutex;
   std::set<std::string> ids;
@@ -78,7 +86,8 @@ TEST_F(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
   EXPECT_EQ(ids.size(), 1u);
 }
 
-TEST_F(SqlUserStoreTest, UnopenableDatabaseIsAClearError) {
+TEST(SqlUserStore, UnopenableDatabaseIsAClearError) {
+  linkgate::testing::TestServices services;
   SqlSettings s;
   s.database = "/proc/linkgate-cannot-create/users.db";
   try {
@@ -89,6 +98,9 @@ TEST_F(SqlUserStoreTest, UnopenableDatabaseIsAClearError) {
         << e.what();
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqlUserStoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace linkgate::plugins::sql
