@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -118,10 +119,19 @@ TEST(Delivery, APermanentRefusalFallsBackToTheNextChannel) {
 
 class SmsDelivery : public ::testing::Test {
  protected:
-  explicit SmsDelivery(TestConfig config = {})
-      : gateway(system_python(),
-                {std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/sms_gateway.py", "--dir",
-                 requests.file("sms"), "--twilio-sid", "AC42", "--twilio-token", "tok"}) {
+  static std::vector<std::string> gateway_args(const TempDir& dir, std::vector<std::string> extra) {
+    std::vector<std::string> args{std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/sms_gateway.py",
+                                  "--dir",
+                                  dir.file("sms"),
+                                  "--twilio-sid",
+                                  "AC42",
+                                  "--twilio-token",
+                                  "tok"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  explicit SmsDelivery(TestConfig config = {}, std::vector<std::string> gateway_flags = {})
+      : gateway(system_python(), gateway_args(requests, std::move(gateway_flags))) {
     config.delivery =
         "  - plugin: sms-http\n    for: phone\n    config: { preset: twilio, account_sid: AC42, "
         "auth_token: tok, from: \"+15550001111\", base_url: \"http://127.0.0.1:" +
@@ -203,6 +213,46 @@ TEST_F(SmsDelivery, ShortLinksCannotBeGuessedAndAreSuperseded) {
       200);
 }
 
+// A gateway that answers 500 twice, then accepts: the outbox retries until it is delivered.
+class FlakyGateway : public SmsDelivery {
+ protected:
+  static TestConfig quick_retries() {
+    TestConfig c;
+    c.outbox_retry = "{ attempts: 5, backoff: 1s..1s }";
+    return c;
+  }
+  FlakyGateway() : SmsDelivery(quick_retries(), {"--fail-first", "2", "--fail-status", "500"}) {}
+};
+
+TEST_F(FlakyGateway, ServerErrorsAreRetriedUntilDelivered) {
+  ASSERT_EQ(
+      server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552226666\"}").status,
+      202);
+  auto form = sms(1);  // waits: the third attempt, about two seconds later, gets through
+  EXPECT_EQ(form->getValue<std::string>("To"), "+15552226666");
+  EXPECT_EQ(server->runtime().outbox().counts()["sent"], 1);
+}
+
+// A gateway that refuses the request (HTTP 400): the message is dead, with a clear log line.
+class RefusingGateway : public SmsDelivery {
+ protected:
+  RefusingGateway() : SmsDelivery({}, {"--fail-first", "100", "--fail-status", "400"}) {}
+};
+
+TEST_F(RefusingGateway, AClientErrorIsDeadNotRetried) {
+  ASSERT_EQ(
+      server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552227777\"}").status,
+      202);
+  std::map<std::string, std::int64_t> counts;
+  for (int i = 0; i < 250; ++i) {
+    counts = server->runtime().outbox().counts();
+    if (counts["dead"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(counts["dead"], 1);
+  EXPECT_EQ(counts["pending"], 0) << "not queued for retry";
+}
+
 class SmsWithStatefulTokens : public SmsDelivery {
  protected:
   static TestConfig stateful() {
@@ -282,6 +332,30 @@ TEST(Delivery, AQueuedMessageSurvivesSigkill) {
   EXPECT_EQ(mail->getValue<std::string>("to"), "crash@example.com");
   ::kill(std::get<0>(second)->id(), SIGTERM);
   std::get<0>(second)->wait();
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+TEST(Locale, TheMessageIsInTheLanguageTheBrowserPrefers) {
+  TestServer server;
+  server.client().post_json("/v1/magic-links", "{\"identifier\":\"anna@example.de\"}",
+                            {{"Accept-Language", "de-CH, de;q=0.9, en;q=0.5"}});
+  auto german = server.wait_for_message("anna@example.de");
+  EXPECT_EQ(german.locale, "de");
+  EXPECT_NE(german.subject.find("Anmeldelink"), std::string::npos);
+  server.client().post_json("/v1/magic-links",
+                            "{\"identifier\":\"pierre@example.fr\",\"locale\":\"fr\"}",
+                            {{"Accept-Language", "fr"}});
+  auto fallback = server.wait_for_message("pierre@example.fr");
+  EXPECT_EQ(fallback.locale, "en") << "no French templates: the default locale";
+  server.client().post_json("/v1/magic-links",
+                            "{\"identifier\":\"eve@example.com\",\"locale\":\"de\"}");
+  EXPECT_EQ(server.wait_for_message("eve@example.com").locale, "de")
+      << "an explicit locale field wins";
 }
 
 }  // namespace
