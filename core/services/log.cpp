@@ -1,5 +1,7 @@
 #include "services/log.h"
 
+#include "util/json_escape.h"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -14,39 +16,6 @@ sdk::LogLevel Log::parse_level(const std::string& name) {
   if (name == "warning") return sdk::LogLevel::warning;
   if (name == "error") return sdk::LogLevel::error;
   return sdk::LogLevel::info;
-}
-
-std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "linkgate/sdk/host_services.h"
+#include "util/json_escape.h"
 
 namespace linkgate::services {
 
@@ -39,7 +40,6 @@ class SourceLogger final : public sdk::Logger {
   std::string source_;
 };
 
-/// Escapes @p text for inclusion in a JSON string (without the quotes).
-std::string json_escape(std::string_view text);
+using util::json_escape;
 
 }  // namespace linkgate::services

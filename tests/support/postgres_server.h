@@ -3,7 +3,11 @@
 // loopback port in a temp folder, as the `postgres` user when running as root, since PostgreSQL
 // refuses root), stopped when the process exits. Each test takes a fresh database.
 
+#include <memory>
 #include <string>
+
+#include "store/database.h"
+#include "support/temp_dir.h"
 
 namespace linkgate::testing {
 
@@ -23,5 +27,8 @@ class PostgresServer {
   int port_ = 0;
   int databases_ = 0;
 };
+
+/// A fresh empty database of @p backend ("sqlite" in @p dir, or "postgresql").
+std::shared_ptr<store::Database> open_test_database(const std::string& backend, const TempDir& dir);
 
 }  // namespace linkgate::testing

@@ -1,44 +1,16 @@
 #include "outbox_channel.h"
 
-#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
 #include "util/files.h"
+#include "util/json_escape.h"
 
 namespace linkgate::plugins::outbox {
 namespace {
 
 std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
+  return "\"" + util::json_escape(text) + "\"";
 }
 
 bool safe_id(const std::string& id) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "util/base64url.h"
+#include "util/json_escape.h"
 
 namespace linkgate::plugins::sms {
 namespace {
@@ -14,35 +15,7 @@ namespace {
 namespace mustache = kainjow::mustache;
 
 std::string json_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
+  return util::json_escape(s);
 }
 
 std::string url_encode(const std::string& s) {

@@ -23,17 +23,10 @@ Flow make_flow(const std::string& id, const std::string& who, std::int64_t expir
   return f;
 }
 
-std::shared_ptr<store::Database> open_backend(const std::string& backend,
-                                              const linkgate::testing::TempDir& dir) {
-  if (backend == "postgresql")
-    return store::Database::open(linkgate::testing::PostgresServer::shared().fresh_database());
-  return store::Database::open("sqlite:" + dir.file("core.db"));
-}
-
 class FlowStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   linkgate::testing::TempDir dir;
-  FlowStore store{open_backend(GetParam(), dir)};
+  FlowStore store{linkgate::testing::open_test_database(GetParam(), dir)};
 };
 
 TEST_P(FlowStoreTest, StoresAndReadsAFlow) {

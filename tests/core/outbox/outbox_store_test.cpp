@@ -25,17 +25,10 @@ OutboxMessage message(const std::string& id) {
   return m;
 }
 
-std::shared_ptr<store::Database> open_backend(const std::string& backend,
-                                              const linkgate::testing::TempDir& dir) {
-  if (backend == "postgresql")
-    return store::Database::open(linkgate::testing::PostgresServer::shared().fresh_database());
-  return store::Database::open("sqlite:" + dir.file("core.db"));
-}
-
 class OutboxStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   linkgate::testing::TempDir dir;
-  OutboxStore store{open_backend(GetParam(), dir)};
+  OutboxStore store{linkgate::testing::open_test_database(GetParam(), dir)};
 };
 
 TEST_P(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
