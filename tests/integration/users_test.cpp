@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "support/postgres_server.h"
+#include "support/redis_server.h"
 #include "support/test_server.h"
 
 #include <atomic>
@@ -120,6 +121,49 @@ TEST(Postgres, TheWholeFlowOnPostgresAcrossTwoServers) {
       second.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" +
                                                       second_message.code + "\"}");
   EXPECT_EQ(in.status, 200) << in.body;
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// Stateful link tokens in Redis, shared by two servers: one redeem wins across both.
+TEST(Redis, StatefulTokensInRedisRedeemOnceAcrossTwoServers) {
+  TempDir shared_keys;
+  const std::string core = PostgresServer::shared().fresh_database();
+  TestConfig config;
+  config.token_plugin = "stateful";
+  config.token_config = "{ store: \"" + RedisServer::shared().url() + "\" }";
+  config.outbox_store = core;  // flows must be shared too
+  config.users_config =
+      "{ connector: postgresql, database: \"" + PostgresServer::shared().fresh_database() + "\" }";
+  config.keys_dir = shared_keys.path().string();
+  TestServer first(config);
+  TestServer second(config);
+  ASSERT_EQ(
+      first.client().post_json("/v1/magic-links", "{\"identifier\":\"redis@example.com\"}").status,
+      202);
+  auto message = first.wait_for_message("redis@example.com");
+  ASSERT_EQ(message.token.size(), 43u);
+  EXPECT_EQ(second.client()
+                .get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}})
+                .status,
+            200)
+      << "the other server sees the token and consumes nothing";
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto& server = i % 2 ? first : second;
+      ok += server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
 }
 
 }  // namespace

@@ -4,7 +4,8 @@ namespace {
 
 constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
     {"store", linkgate::sdk::ConfigType::string, "sqlite:data/tokens.db", false,
-     "Where token hashes live: sqlite:PATH or postgresql://user:pass@host:port/db."},
+     "Where token hashes live: sqlite:PATH, postgresql://user:pass@host:port/db or "
+     "redis://host:port."},
 };
 
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
@@ -13,12 +14,11 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   std::string store = c.get_string("store").value_or("sqlite:data/tokens.db");
   if (store.rfind("sqlite:", 0) == 0) {
     store = "sqlite:" + c.resolve_path(store.substr(7));
-  } else if (store.rfind("postgresql://", 0) != 0 && store.rfind("postgres://", 0) != 0) {
+  } else if (store.rfind("postgresql://", 0) != 0 && store.rfind("postgres://", 0) != 0 &&
+             store.rfind("redis://", 0) != 0) {
     return linkgate::sdk::fail(
         linkgate::sdk::ErrorCode::invalid,
-        c.path() +
-            ".store: expected sqlite:PATH or postgresql://... (redis:// is not in "
-            "this build yet)");
+        c.path() + ".store: expected sqlite:PATH, postgresql://... or redis://host:port");
   }
   return linkgate::sdk::make_instance(
       std::make_unique<linkgate::plugins::stateful::StatefulTokenStrategy>(store, context.host));

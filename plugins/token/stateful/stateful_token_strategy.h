@@ -1,21 +1,22 @@
 #pragma once
 // Random link tokens (256 bits, base64url, 43 characters). Only their SHA-256 is stored, with
-// the grant; redeem is one conditional UPDATE, so of any number of concurrent redeems, on any
-// number of servers sharing the store, exactly one wins.
+// the grant; redeem is one atomic step in the store (a conditional UPDATE in SQL, SET NX in
+// Redis), so of any number of concurrent redeems, on any number of servers sharing the store,
+// exactly one wins.
 
 #include <atomic>
 #include <memory>
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
-#include "store/database.h"
+#include "token_records.h"
 
 namespace linkgate::plugins::stateful {
 
 class StatefulTokenStrategy final : public sdk::TokenStrategy {
  public:
-  /// Opens @p store_url (`sqlite:PATH`) and creates the table. Throws std::runtime_error when
-  /// the store cannot be opened.
+  /// Opens @p store_url (`sqlite:PATH`, `postgresql://...` or `redis://host:port`). Throws
+  /// std::runtime_error when the store cannot be opened or reached.
   StatefulTokenStrategy(const std::string& store_url, sdk::HostServices& host);
 
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& grant) override;
@@ -28,14 +29,9 @@ class StatefulTokenStrategy final : public sdk::TokenStrategy {
   std::size_t sweep();
 
  private:
-  struct Row {
-    sdk::LinkGrant grant;
-    std::int64_t used_at = 0;  // 0 unused, -1 revoked, else when redeemed
-  };
-  sdk::Result<Row> load(const std::string& hash);
-  sdk::Result<sdk::LinkGrant> judge(const Row& row);
+  sdk::Result<sdk::LinkGrant> judge(const TokenRow& row);
 
-  std::shared_ptr<store::Database> db_;
+  std::unique_ptr<TokenRecords> records_;
   sdk::HostServices& host_;
   std::atomic<unsigned> issued_since_sweep_{0};
 };

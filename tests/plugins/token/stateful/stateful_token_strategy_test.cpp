@@ -7,7 +7,11 @@
 #include <sstream>
 #include <thread>
 
+#include <Poco/Redis/Array.h>
+#include <Poco/Redis/Client.h>
+
 #include "support/postgres_server.h"
+#include "support/redis_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
 #include "util/crypto.h"
@@ -23,6 +27,7 @@ class StatefulTest : public ::testing::TestWithParam<const char*> {
   }
   std::string store() {
     if (std::string(GetParam()) == "sqlite") return "sqlite:" + dir.file("tokens.db");
+    if (std::string(GetParam()) == "redis") return linkgate::testing::RedisServer::shared().url();
     if (pg_url.empty()) pg_url = linkgate::testing::PostgresServer::shared().fresh_database();
     return pg_url;
   }
@@ -51,6 +56,21 @@ TEST_P(StatefulTest, OnlyTheHashIsStored) {
   {
     StatefulTokenStrategy s(store(), *services.host);
     token = s.issue(grant())->token;
+  }
+  if (std::string(GetParam()) == "redis") {
+    Poco::Redis::Client client("127.0.0.1", linkgate::testing::RedisServer::shared().port());
+    Poco::Redis::Array get;
+    get << "GET"
+        << "lg:tok:" + util::to_hex(util::sha256(token));
+    auto value = client.execute<Poco::Redis::BulkString>(get);
+    ASSERT_FALSE(value.isNull()) << "stored under its SHA-256";
+    EXPECT_EQ(value.value().find(token), std::string::npos) << "the token itself is never stored";
+    Poco::Redis::Array keys;
+    keys << "KEYS"
+         << "*" + token + "*";
+    auto found = client.execute<Poco::Redis::Array>(keys);
+    EXPECT_TRUE(found.isNull() || found.size() == 0) << "no key names the token";
+    return;
   }
   auto db = store::Database::open(store());
   auto lease = db->session();
@@ -148,11 +168,20 @@ TEST_P(StatefulTest, SweepsLongExpiredTokens) {
   s.issue(grant("usr_1", 60));
   auto fresh = s.issue(grant("usr_1", 3 * 86'400))->token;
   services.clock->advance(std::chrono::hours(48));
-  EXPECT_EQ(s.sweep(), 1u);
+  if (std::string(GetParam()) == "redis") {
+    // Redis expires keys by itself: each token key carries an expiry a day after the token's.
+    Poco::Redis::Client client("127.0.0.1", linkgate::testing::RedisServer::shared().port());
+    Poco::Redis::Array ttl;
+    ttl << "TTL"
+        << "lg:tok:" + util::to_hex(util::sha256(fresh));
+    EXPECT_GT(client.execute<Poco::Int64>(ttl), 0);
+  } else {
+    EXPECT_EQ(s.sweep(), 1u);
+  }
   EXPECT_TRUE(s.inspect(fresh).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StatefulTest, ::testing::Values("sqlite", "postgresql"),
+INSTANTIATE_TEST_SUITE_P(Backends, StatefulTest, ::testing::Values("sqlite", "postgresql", "redis"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

@@ -1,0 +1,179 @@
+// Stateful tokens in Redis. The grant is one string under `lg:tok:<hash>`; redeeming is
+// `SET lg:tok-state:<hash> used NX`, atomic across every instance sharing the Redis, and leaves
+// the answer precise (a second redeem is "used", not "unknown"). Keys expire a day after the
+// token, so Redis sweeps by itself.
+
+#include <Poco/ObjectPool.h>
+#include <Poco/Redis/Array.h>
+#include <Poco/Redis/Client.h>
+#include <Poco/Redis/PoolableConnectionFactory.h>
+#include <Poco/Redis/Type.h>
+#include <Poco/URI.h>
+
+#include <stdexcept>
+
+#include "token_records.h"
+
+namespace linkgate::plugins::stateful {
+namespace {
+
+using Poco::Redis::Array;
+using Poco::Redis::BulkString;
+using Poco::Redis::Client;
+using Poco::Redis::RedisType;
+
+constexpr char kSep = '\x1f';  // unit separator: never in a validated identifier, URL or id
+constexpr std::int64_t kKeepAfterExpiry = 86'400;
+
+std::string field(const std::string& s, std::size_t& at) {
+  auto end = s.find(kSep, at);
+  std::string out = s.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  at = end == std::string::npos ? s.size() : end + 1;
+  return out;
+}
+
+class RedisTokenRecords final : public TokenRecords {
+ public:
+  explicit RedisTokenRecords(const std::string& url) {
+    Poco::URI uri(url);
+    if (uri.getScheme() != "redis" || uri.getHost().empty())
+      throw std::runtime_error("expected redis://host:port");
+    address_ = uri.getHost() + ":" + std::to_string(uri.getPort() ? uri.getPort() : 6379);
+    const std::string path = uri.getPath();
+    database_ = path.size() > 1 ? path.substr(1) : "";
+    factory_ = std::make_unique<Poco::PoolableObjectFactory<Client, Client::Ptr>>(address_);
+    pool_ = std::make_unique<Poco::ObjectPool<Client, Client::Ptr>>(*factory_, 2, 32);
+    ping();
+  }
+
+  void insert(const std::string& hash, const sdk::LinkGrant& g) override {
+    const std::string value = g.flow_id + kSep + g.subject + kSep +
+                              std::to_string(static_cast<int>(g.identifier.kind)) + kSep +
+                              g.identifier.value + kSep + g.redirect_uri + kSep +
+                              std::to_string(g.issued_at) + kSep + std::to_string(g.expires_at);
+    const std::string until = std::to_string(g.expires_at + kKeepAfterExpiry);
+    Array set;
+    set << "SET"
+        << "lg:tok:" + hash << value << "EXAT" << until;
+    expect_ok(run(set));
+    if (!g.subject.empty()) {
+      Array add;
+      add << "SADD"
+          << "lg:tok-subject:" + g.subject << hash;
+      run(add);
+      Array expire;
+      expire << "EXPIREAT"
+             << "lg:tok-subject:" + g.subject << until;
+      run(expire);
+    }
+  }
+
+  std::optional<TokenRow> find(const std::string& hash) override {
+    Array get;
+    get << "GET"
+        << "lg:tok:" + hash;
+    auto value = bulk(run(get));
+    if (!value) return std::nullopt;
+    TokenRow row;
+    std::size_t at = 0;
+    row.grant.flow_id = field(*value, at);
+    row.grant.subject = field(*value, at);
+    row.grant.identifier.kind =
+        field(*value, at) == "1" ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    row.grant.identifier.value = field(*value, at);
+    row.grant.redirect_uri = field(*value, at);
+    row.grant.issued_at = std::stoll(field(*value, at));
+    row.grant.expires_at = std::stoll(field(*value, at));
+    Array state;
+    state << "GET"
+          << "lg:tok-state:" + hash;
+    auto s = bulk(run(state));
+    row.state = !s                ? TokenRow::State::unused
+                : *s == "revoked" ? TokenRow::State::revoked
+                                  : TokenRow::State::used;
+    return row;
+  }
+
+  bool consume(const std::string& hash, std::int64_t now_s) override {
+    auto row = find(hash);
+    if (!row || row->state != TokenRow::State::unused || now_s >= row->grant.expires_at)
+      return false;
+    return mark(hash, "used", row->grant.expires_at);
+  }
+
+  void revoke_subject(const std::string& subject) override {
+    Array members;
+    members << "SMEMBERS"
+            << "lg:tok-subject:" + subject;
+    auto reply = run(members);
+    if (!reply->isArray()) return;
+    const auto& list = static_cast<const Poco::Redis::Type<Array>*>(reply.get())->value();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto hash = list.get<BulkString>(i);
+      if (!hash.isNull()) mark(hash.value(), "revoked", 0);
+    }
+  }
+
+  std::size_t sweep(std::int64_t) override { return 0; }  // keys carry their own expiry
+
+  void ping() override {
+    Array ping;
+    ping << "PING";
+    auto reply = run(ping);
+    if (reply->isError()) throw std::runtime_error("redis " + address_ + ": " + reply->toString());
+  }
+
+ private:
+  // SET state NX: the one atomic step that decides the single winner.
+  bool mark(const std::string& hash, const std::string& state, std::int64_t expires_at) {
+    Array set;
+    set << "SET"
+        << "lg:tok-state:" + hash << state << "NX";
+    if (expires_at > 0) set << "EXAT" << std::to_string(expires_at + kKeepAfterExpiry);
+    auto reply = run(set);
+    return reply->isSimpleString();  // "OK"; a null bulk string when the state was already set
+  }
+
+  RedisType::Ptr run(Array& command) {
+    try {
+      Poco::Redis::PooledConnection connection(*pool_, 5000);
+      Client::Ptr client = connection;
+      if (!database_.empty()) {
+        Array select;
+        select << "SELECT" << database_;
+        client->sendCommand(select);
+      }
+      auto reply = client->sendCommand(command);
+      if (reply->isError())
+        throw std::runtime_error("redis " + address_ + ": " + reply->toString());
+      return reply;
+    } catch (const Poco::Exception& e) {
+      throw std::runtime_error("redis " + address_ + ": " + e.displayText());
+    }
+  }
+
+  static void expect_ok(const RedisType::Ptr& reply) {
+    if (!reply->isSimpleString())
+      throw std::runtime_error("redis: unexpected reply " + reply->toString());
+  }
+
+  static std::optional<std::string> bulk(const RedisType::Ptr& reply) {
+    if (!reply->isBulkString()) return std::nullopt;
+    const auto& value = static_cast<const Poco::Redis::Type<BulkString>*>(reply.get())->value();
+    if (value.isNull()) return std::nullopt;
+    return value.value();
+  }
+
+  std::string address_;
+  std::string database_;
+  std::unique_ptr<Poco::PoolableObjectFactory<Client, Client::Ptr>> factory_;
+  std::unique_ptr<Poco::ObjectPool<Client, Client::Ptr>> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<TokenRecords> make_redis_records(const std::string& url) {
+  return std::make_unique<RedisTokenRecords>(url);
+}
+
+}  // namespace linkgate::plugins::stateful

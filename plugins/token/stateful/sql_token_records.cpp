@@ -1,0 +1,100 @@
+#include <Poco/Data/Statement.h>
+
+#include "store/database.h"
+#include "token_records.h"
+
+using namespace Poco::Data::Keywords;
+
+namespace linkgate::plugins::stateful {
+namespace {
+
+class SqlTokenRecords final : public TokenRecords {
+ public:
+  explicit SqlTokenRecords(const std::string& url) : db_(store::Database::open(url)) {
+    auto lease = db_->session();
+    *lease << db_->sql(
+        "CREATE TABLE IF NOT EXISTS lg_link_tokens ("
+        " hash TEXT PRIMARY KEY,"
+        " flow_id TEXT NOT NULL, subject TEXT NOT NULL,"
+        " identifier_kind INTEGER NOT NULL, identifier TEXT NOT NULL, redirect_uri TEXT NOT NULL,"
+        " issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT NOT NULL DEFAULT "
+        "0)"),
+        now;
+    *lease << db_->sql(
+        "CREATE INDEX IF NOT EXISTS lg_link_tokens_subject ON lg_link_tokens (subject)"),
+        now;
+    *lease << db_->sql(
+        "CREATE INDEX IF NOT EXISTS lg_link_tokens_expiry ON lg_link_tokens (expires_at)"),
+        now;
+  }
+
+  void insert(const std::string& hash, const sdk::LinkGrant& g) override {
+    auto lease = db_->session();
+    int kind = static_cast<int>(g.identifier.kind);
+    *lease << db_->sql(
+        "INSERT INTO lg_link_tokens (hash, flow_id, subject, identifier_kind, identifier, "
+        "redirect_uri,"
+        " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+        useRef(hash), useRef(g.flow_id), useRef(g.subject), use(kind), useRef(g.identifier.value),
+        useRef(g.redirect_uri), useRef(g.issued_at), useRef(g.expires_at), now;
+  }
+
+  std::optional<TokenRow> find(const std::string& hash) override {
+    auto lease = db_->session();
+    TokenRow row;
+    int kind = 0;
+    std::int64_t used_at = 0;
+    Poco::Data::Statement select(*lease);
+    select << db_->sql(
+        "SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, expires_at,"
+        " used_at FROM lg_link_tokens WHERE hash = ?"),
+        useRef(hash), into(row.grant.flow_id), into(row.grant.subject), into(kind),
+        into(row.grant.identifier.value), into(row.grant.redirect_uri), into(row.grant.issued_at),
+        into(row.grant.expires_at), into(used_at), limit(1);
+    if (select.execute() == 0) return std::nullopt;
+    row.grant.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    row.state = used_at == 0    ? TokenRow::State::unused
+                : used_at == -1 ? TokenRow::State::revoked
+                                : TokenRow::State::used;
+    return row;
+  }
+
+  bool consume(const std::string& hash, std::int64_t now_s) override {
+    auto lease = db_->session();
+    Poco::Data::Statement update(*lease);
+    update << db_->sql(
+        "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?"),
+        use(now_s), useRef(hash), use(now_s);
+    return update.execute() == 1;
+  }
+
+  void revoke_subject(const std::string& subject) override {
+    auto lease = db_->session();
+    *lease << db_->sql("UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0"),
+        useRef(subject), now;
+  }
+
+  std::size_t sweep(std::int64_t before) override {
+    auto lease = db_->session();
+    Poco::Data::Statement del(*lease);
+    del << db_->sql("DELETE FROM lg_link_tokens WHERE expires_at < ?"), use(before);
+    return del.execute();
+  }
+
+  void ping() override {
+    auto lease = db_->session();
+    int one = 0;
+    *lease << "SELECT 1", into(one), now;
+  }
+
+ private:
+  std::shared_ptr<store::Database> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<TokenRecords> make_sql_records(const std::string& url) {
+  return std::make_unique<SqlTokenRecords>(url);
+}
+
+}  // namespace linkgate::plugins::stateful
