@@ -25,8 +25,12 @@ struct Fixture {
     s.single_use = single_use;
     jwt = std::make_unique<plugins::jwt::JwtTokenStrategy>(s, *services.host);
     auto now = services.clock->now_seconds();
-    grant = {"flow-abcdefghijklmnop", "usr_abcdefghijklmnopqrst", {sdk::AddressKind::email, "alice@example.com"},
-             "https://app.example.com/done", now, now + 900};
+    grant = {"flow-abcdefghijklmnop",
+             "usr_abcdefghijklmnopqrst",
+             {sdk::AddressKind::email, "alice@example.com"},
+             "https://app.example.com/done",
+             now,
+             now + 900};
   }
 };
 
@@ -57,8 +61,10 @@ BENCHMARK(BM_LinkTokenRedeem)->Iterations(5000);
 
 void BM_SessionIssue(benchmark::State& state) {
   Fixture f;
-  session::SigningKeys keys(f.dir.file("keys"), std::chrono::hours(720), std::chrono::hours(1), *f.services.clock);
-  session::SessionTokens sessions(keys, "https://id.example.com", "linkgate", std::chrono::hours(1), *f.services.host);
+  session::SigningKeys keys(f.dir.file("keys"), std::chrono::hours(720), std::chrono::hours(1),
+                            *f.services.clock);
+  session::SessionTokens sessions(keys, "https://id.example.com", "linkgate", std::chrono::hours(1),
+                                  *f.services.host);
   sdk::User user{"usr_abcdefghijklmnopqrst", "alice@example.com", "", ""};
   for (auto _ : state) benchmark::DoNotOptimize(sessions.issue(user));
 }
@@ -66,8 +72,10 @@ BENCHMARK(BM_SessionIssue);
 
 void BM_SessionVerify(benchmark::State& state) {
   Fixture f;
-  session::SigningKeys keys(f.dir.file("keys"), std::chrono::hours(720), std::chrono::hours(1), *f.services.clock);
-  session::SessionTokens sessions(keys, "https://id.example.com", "linkgate", std::chrono::hours(1), *f.services.host);
+  session::SigningKeys keys(f.dir.file("keys"), std::chrono::hours(720), std::chrono::hours(1),
+                            *f.services.clock);
+  session::SessionTokens sessions(keys, "https://id.example.com", "linkgate", std::chrono::hours(1),
+                                  *f.services.host);
   auto token = sessions.issue({"usr_abcdefghijklmnopqrst", "alice@example.com", "", ""}).token;
   for (auto _ : state) benchmark::DoNotOptimize(sessions.verify(token));
 }
@@ -77,8 +85,8 @@ void BM_CodeMacCompare(benchmark::State& state) {
   const std::string secret = util::random_bytes(32);
   const std::string stored = util::hmac_sha256(secret, "otp:flow-abcdefghijklmnop:123456");
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        util::constant_time_equal(util::hmac_sha256(secret, "otp:flow-abcdefghijklmnop:123457"), stored));
+    benchmark::DoNotOptimize(util::constant_time_equal(
+        util::hmac_sha256(secret, "otp:flow-abcdefghijklmnop:123457"), stored));
   }
 }
 BENCHMARK(BM_CodeMacCompare);

@@ -36,21 +36,22 @@ FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
-    s << db_->sql("CREATE TABLE IF NOT EXISTS lg_flows ("
-         " id TEXT PRIMARY KEY,"
-         " identifier_key TEXT NOT NULL,"
-         " identifier_kind INTEGER NOT NULL,"
-         " identifier TEXT NOT NULL,"
-         " subject TEXT NOT NULL,"
-         " redirect_uri TEXT NOT NULL,"
-         " code_mac TEXT NOT NULL,"
-         " attempts INTEGER NOT NULL DEFAULT 0,"
-         " state TEXT NOT NULL,"
-         " created_at BIGINT NOT NULL,"
-         " expires_at BIGINT NOT NULL,"
-         " device TEXT NOT NULL,"
-         " deliverable INTEGER NOT NULL,"
-         " short_key_mac TEXT NOT NULL DEFAULT '')"),
+    s << db_->sql(
+        "CREATE TABLE IF NOT EXISTS lg_flows ("
+        " id TEXT PRIMARY KEY,"
+        " identifier_key TEXT NOT NULL,"
+        " identifier_kind INTEGER NOT NULL,"
+        " identifier TEXT NOT NULL,"
+        " subject TEXT NOT NULL,"
+        " redirect_uri TEXT NOT NULL,"
+        " code_mac TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0,"
+        " state TEXT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " expires_at BIGINT NOT NULL,"
+        " device TEXT NOT NULL,"
+        " deliverable INTEGER NOT NULL,"
+        " short_key_mac TEXT NOT NULL DEFAULT '')"),
         now;
     // Databases made before short SMS links get the column.
     try {
@@ -59,7 +60,9 @@ FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
       s << db_->sql("ALTER TABLE lg_flows ADD COLUMN short_key_mac TEXT NOT NULL DEFAULT ''"), now;
     }
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_short_key ON lg_flows (short_key_mac)"), now;
-    s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_identifier ON lg_flows (identifier_key, state)"), now;
+    s << db_->sql(
+        "CREATE INDEX IF NOT EXISTS lg_flows_identifier ON lg_flows (identifier_key, state)"),
+        now;
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_expiry ON lg_flows (expires_at)"), now;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("flow store: " + e.displayText());
@@ -71,16 +74,18 @@ void FlowStore::create(const Flow& f, bool supersede) {
   auto& s = *lease;
   Poco::Data::Transaction tx(s);
   if (supersede) {
-    s << db_->sql("UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'"),
+    s << db_->sql(
+        "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'"),
         useRef(f.identifier_key), now;
   }
   int kind = static_cast<int>(f.identifier.kind);
   std::string state = to_string(f.state);
   int deliverable = f.deliverable ? 1 : 0;
-  s << db_->sql("INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
-       "redirect_uri,"
-       " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
-       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+  s << db_->sql(
+      "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
+      "redirect_uri,"
+      " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
       useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state),
       useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable),
@@ -104,12 +109,12 @@ std::optional<Flow> FlowStore::select_one(const std::string& column, const std::
   int kind = 0, deliverable = 0;
   std::string state;
   Poco::Data::Statement select(s);
-  select
-      << db_->sql("SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-         " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
-         "lg_flows"
-         " WHERE " +
-             column + " = ?"),
+  select << db_->sql(
+      "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
+      " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
+      "lg_flows"
+      " WHERE " +
+      column + " = ?"),
       useRef(value), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
       into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
       into(f.created_at), into(f.expires_at), into(f.device), into(deliverable),
@@ -125,8 +130,9 @@ bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
   auto lease = db_->session();
   auto& s = *lease;
   Poco::Data::Statement update(s);
-  update << db_->sql("UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
-            "expires_at > ?"),
+  update << db_->sql(
+      "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
+      "expires_at > ?"),
       useRef(id), use(now_seconds);
   return update.execute() == 1;
 }
@@ -135,8 +141,9 @@ bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64
   auto lease = db_->session();
   auto& s = *lease;
   Poco::Data::Statement update(s);
-  update << db_->sql("UPDATE lg_flows SET attempts = attempts + 1"
-            " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
+  update << db_->sql(
+      "UPDATE lg_flows SET attempts = attempts + 1"
+      " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
       useRef(id), use(max_attempts), use(now_seconds);
   return update.execute() == 1;
 }
@@ -144,7 +151,8 @@ bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64
 void FlowStore::kill(const std::string& id) {
   auto lease = db_->session();
   auto& s = *lease;
-  s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"), useRef(id), now;
+  s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
+      useRef(id), now;
 }
 
 std::size_t FlowStore::sweep(std::int64_t now_seconds, std::int64_t grace_seconds) {

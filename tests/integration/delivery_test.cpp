@@ -65,7 +65,7 @@ TEST(Delivery, SignInWithTheLinkFromARealMail) {
   const std::string token = link.substr(link.find("token=") + 6);
   auto in = server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
   EXPECT_EQ(in.status, 200) << in.body;
-  EXPECT_EQ(server.runtime().outbox().counts()["sent"], 1);
+  EXPECT_EQ(server.wait_for_outbox("sent", 1), 1);
 }
 
 TEST(Delivery, AMailServerThatIsDownDelaysTheMailButLosesNothing) {
@@ -230,7 +230,7 @@ TEST_F(FlakyGateway, ServerErrorsAreRetriedUntilDelivered) {
       202);
   auto form = sms(1);  // waits: the third attempt, about two seconds later, gets through
   EXPECT_EQ(form->getValue<std::string>("To"), "+15552226666");
-  EXPECT_EQ(server->runtime().outbox().counts()["sent"], 1);
+  EXPECT_EQ(server->wait_for_outbox("sent", 1), 1);
 }
 
 // A gateway that refuses the request (HTTP 400): the message is dead, with a clear log line.
@@ -243,13 +243,8 @@ TEST_F(RefusingGateway, AClientErrorIsDeadNotRetried) {
   ASSERT_EQ(
       server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552227777\"}").status,
       202);
-  std::map<std::string, std::int64_t> counts;
-  for (int i = 0; i < 250; ++i) {
-    counts = server->runtime().outbox().counts();
-    if (counts["dead"] == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(counts["dead"], 1);
+  EXPECT_EQ(server->wait_for_outbox("dead", 1), 1);
+  auto counts = server->runtime().outbox().counts();
   EXPECT_EQ(counts["pending"], 0) << "not queued for retry";
 }
 

@@ -68,6 +68,16 @@ TestServer::~TestServer() {
   if (server_) server_->stop();
 }
 
+std::int64_t TestServer::wait_for_outbox(const std::string& state, std::int64_t count) {
+  std::int64_t seen = 0;
+  for (int i = 0; i < 500; ++i) {
+    seen = runtime().outbox().counts()[state];
+    if (seen >= count) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return seen;
+}
+
 std::size_t TestServer::messages_for(const std::string& recipient) const {
   return read_messages(dir_.path() / "outbox", recipient).size();
 }

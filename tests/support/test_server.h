@@ -31,6 +31,9 @@ class TestServer {
     std::string to, link, code, token, subject, text, html, locale, id;
   };
   Delivered wait_for_message(const std::string& recipient, std::size_t already_seen = 0);
+  /// Waits up to 10 s until @p count outbox messages are in @p state ("sent", "dead", ...);
+  /// returns the count seen last. The channel's sink sees a message before the worker records it.
+  std::int64_t wait_for_outbox(const std::string& state, std::int64_t count);
   /// How many messages the outbox channel has written for @p recipient.
   std::size_t messages_for(const std::string& recipient) const;
 

@@ -11,7 +11,7 @@ namespace linkgate::plugins::sql {
 
 struct SqlSettings {
   std::string connector = "sqlite";  // sqlite | postgresql
-  std::string database;              // SQLite: a file path; PostgreSQL: a URL or "host=... dbname=..."
+  std::string database;  // SQLite: a file path; PostgreSQL: a URL or "host=... dbname=..."
   int pool_size = 8;
 };
 

@@ -7,7 +7,8 @@ namespace {
 
 TEST(JsonFields, ReadsAFlatObject) {
   std::string problem;
-  auto f = parse_json_fields(R"({"identifier":"a@example.com","code":123456,"flag":true,"none":null})", problem);
+  auto f = parse_json_fields(
+      R"({"identifier":"a@example.com","code":123456,"flag":true,"none":null})", problem);
   ASSERT_TRUE(f) << problem;
   EXPECT_EQ(f->at("identifier"), "a@example.com");
   EXPECT_EQ(f->at("code"), "123456");
@@ -16,8 +17,9 @@ TEST(JsonFields, ReadsAFlatObject) {
 }
 
 TEST(JsonFields, RefusesWhatIsNotAFlatObject) {
-  for (const char* bad : {"", "{", "[]", "\"s\"", "1", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":\"b\"} trailing",
-                          "{'a':'b'}", "{\"a\":\"\\ud800\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
+  for (const char* bad :
+       {"", "{", "[]", "\"s\"", "1", "{\"a\":{}}", "{\"a\":[1]}", "{\"a\":\"b\"} trailing",
+        "{'a':'b'}", "{\"a\":\"\\ud800\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
     std::string problem;
     EXPECT_FALSE(parse_json_fields(bad, problem)) << bad;
     EXPECT_FALSE(problem.empty()) << bad;
@@ -33,14 +35,16 @@ TEST(JsonFields, QuotedBracesAreNotNesting) {
 
 TEST(FormFields, DecodesPairs) {
   std::string problem;
-  auto f = parse_form_fields("identifier=a%40example.com&redirect_uri=https%3A%2F%2Fx%2F&empty=&flag", problem);
+  auto f = parse_form_fields(
+      "identifier=a%40example.com&redirect_uri=https%3A%2F%2Fx%2F&empty=&flag", problem);
   ASSERT_TRUE(f) << problem;
   EXPECT_EQ(f->at("identifier"), "a@example.com");
   EXPECT_EQ(f->at("redirect_uri"), "https://x/");
   EXPECT_EQ(f->at("empty"), "");
   EXPECT_EQ(f->at("flag"), "");
   EXPECT_EQ(parse_form_fields("a=1+2", problem)->at("a"), "1 2");
-  EXPECT_EQ(parse_form_fields("identifier=a%2Bb%40example.com", problem)->at("identifier"), "a+b@example.com");
+  EXPECT_EQ(parse_form_fields("identifier=a%2Bb%40example.com", problem)->at("identifier"),
+            "a+b@example.com");
 }
 
 TEST(FormFields, RefusesTooManyFieldsAndBadEncoding) {

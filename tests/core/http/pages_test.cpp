@@ -5,7 +5,9 @@
 namespace linkgate::http {
 namespace {
 
-config::Settings::Branding branding() { return {}; }
+config::Settings::Branding branding() {
+  return {};
+}
 
 TEST(Pages, OptionalPartsRenderNothingWhenEmpty) {
   auto b = branding();
