@@ -89,6 +89,8 @@ TEST(Postgres, TheWholeFlowOnPostgresAcrossTwoServers) {
   config.outbox_store = core;
   TempDir shared_keys;  // instances of one deployment share the server secret and signing keys
   config.keys_dir = shared_keys.path().string();
+  TempDir shared_outbox;  // either server's worker may deliver the message
+  config.outbox_dir = shared_outbox.path().string();
   TestServer first(config);
   TestServer second(config);
 
@@ -140,6 +142,8 @@ TEST(Redis, StatefulTokensInRedisRedeemOnceAcrossTwoServers) {
   config.users_config =
       "{ connector: postgresql, database: \"" + PostgresServer::shared().fresh_database() + "\" }";
   config.keys_dir = shared_keys.path().string();
+  TempDir shared_outbox;  // either server's worker may deliver the message
+  config.outbox_dir = shared_outbox.path().string();
   TestServer first(config);
   TestServer second(config);
   ASSERT_EQ(

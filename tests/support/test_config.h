@@ -31,6 +31,7 @@ struct TestConfig {
   std::string users_config;  // the users `config:` block; empty = SQLite in the test's folder
   std::string outbox_store;  // empty = SQLite in the test's folder
   std::string keys_dir;      // session keys, link key and server secret; empty = the test's folder
+  std::string outbox_dir;    // where the development channel writes; empty = the test's folder
   std::string delivery;      // the `delivery:` list in YAML; empty = outbox files for both kinds
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string outbox_lease = "60s";
@@ -59,7 +60,8 @@ struct TestConfig {
       for (const char* kind : {"email", "phone"}) {
         line("  - plugin: outbox");
         line(std::string("    for: ") + kind);
-        line("    config: { dir: " + d + "/outbox, log_link: false }");
+        line("    config: { dir: " + (outbox_dir.empty() ? d + "/outbox" : outbox_dir) +
+             ", log_link: false }");
       }
     } else {
       y += delivery;

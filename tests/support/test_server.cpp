@@ -55,7 +55,9 @@ std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& di
 
 }  // namespace
 
-TestServer::TestServer(const TestConfig& config, std::shared_ptr<const sdk::Clock> clock) {
+TestServer::TestServer(const TestConfig& config, std::shared_ptr<const sdk::Clock> clock)
+    : outbox_dir_(config.outbox_dir.empty() ? (dir_.path() / "outbox").string()
+                                            : config.outbox_dir) {
   config::Diagnostics diagnostics;
   auto settings = config::load_settings_text(config.yaml(dir_), "test.yaml", diagnostics);
   if (!settings) throw std::runtime_error("test config: " + diagnostics.to_string());
@@ -79,14 +81,14 @@ std::int64_t TestServer::wait_for_outbox(const std::string& state, std::int64_t 
 }
 
 std::size_t TestServer::messages_for(const std::string& recipient) const {
-  return read_messages(dir_.path() / "outbox", recipient).size();
+  return read_messages(outbox_dir_, recipient).size();
 }
 
 TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
                                                    std::size_t already_seen) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto messages = read_messages(dir_.path() / "outbox", recipient);
+    auto messages = read_messages(outbox_dir_, recipient);
     if (messages.size() > already_seen) return messages.back();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

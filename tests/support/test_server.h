@@ -39,6 +39,7 @@ class TestServer {
 
  private:
   TempDir dir_;
+  std::string outbox_dir_;  // where the development channel writes messages
   std::unique_ptr<app::Server> server_;
 };
 
