@@ -172,3 +172,40 @@ TEST(Redis, StatefulTokensInRedisRedeemOnceAcrossTwoServers) {
 
 }  // namespace
 }  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// Stateless links across instances: each server's replay cache is its own, but every link is
+// bound to a flow in the shared database that completes atomically, so it still redeems once.
+TEST(Postgres, JwtLinksRedeemOnceAcrossTwoServersSharingTheFlows) {
+  TempDir shared_keys, shared_outbox;
+  TestConfig config;
+  config.users_config =
+      "{ connector: postgresql, database: \"" + PostgresServer::shared().fresh_database() + "\" }";
+  config.outbox_store = PostgresServer::shared().fresh_database();
+  config.keys_dir = shared_keys.path().string();  // the jwt key too
+  config.outbox_dir = shared_outbox.path().string();
+  TestServer first(config);
+  TestServer second(config);
+  ASSERT_EQ(
+      first.client().post_json("/v1/magic-links", "{\"identifier\":\"jwt@example.com\"}").status,
+      202);
+  auto message = first.wait_for_message("jwt@example.com");
+  ASSERT_EQ(message.token.rfind("eyJ", 0), 0u) << "a JWT";
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto& server = i % 2 ? first : second;
+      ok += server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
+                .status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+}
+
+}  // namespace
+}  // namespace linkgate::testing
