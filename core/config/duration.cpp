@@ -45,19 +45,6 @@ std::optional<Duration> parse_duration(std::string_view text) {
   return Duration(total);
 }
 
-std::string format_duration(Duration d) {
-  const std::int64_t ms = d.count();
-  if (ms == 0) return "0s";
-  struct Unit {
-    std::int64_t ms;
-    const char* suffix;
-  };
-  for (Unit u : {Unit{86'400'000, "d"}, Unit{3'600'000, "h"}, Unit{60'000, "m"}, Unit{1000, "s"}}) {
-    if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.suffix;
-  }
-  return std::to_string(ms) + "ms";
-}
-
 std::optional<Rate> parse_rate(std::string_view text) {
   auto slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;

@@ -13,8 +13,6 @@ using Duration = std::chrono::milliseconds;
 
 /// `250ms`, `90s`, `15m`, `1h`, `7d`, or a sum such as `1h30m`. nullopt if malformed.
 std::optional<Duration> parse_duration(std::string_view text);
-/// The shortest exact spelling of @p d (`15m`, `90s`).
-std::string format_duration(Duration d);
 
 /// `5/15m`: at most `count` events per `window`.
 struct Rate {

@@ -200,6 +200,10 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   });
   if (!stored.ok()) return stored.error();
   if (deliver && d_.outbox_enqueued) d_.outbox_enqueued();
+  // Flows a day past their expiry can only answer "expired"; dropping them keeps the table small.
+  if (++starts_since_sweep_ % 1024 == 0) {
+    guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.sweep(now, 86'400) > 0; });
+  }
   count("linkgate_links_issued_total", nullptr);
   return Started{flow.id, ttl, identity::mask(identifier)};
 }

@@ -2,6 +2,7 @@
 // The magic-link flow as plain operations, apart from HTTP: start a sign-in, look at a link
 // without consuming it, redeem a link or a code, ask a flow's status.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,7 @@ class MagicLinkService {
   void count(const char* name, const char* reason);
 
   FlowDependencies d_;
+  std::atomic<unsigned> starts_since_sweep_{0};
 };
 
 }  // namespace linkgate::flow

@@ -72,9 +72,7 @@ SigningKeys::SigningKeys(std::string dir, std::chrono::milliseconds rotate_every
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
   load_locked();
-  const std::int64_t now = clock_.now_seconds();
-  if (keys_.empty() || now - keys_.back()->created_at >= rotate_every_.count() / 1000)
-    generate_locked(now);
+  maintain_locked();
 }
 
 void SigningKeys::load_locked() {
@@ -142,15 +140,15 @@ std::string SigningKeys::jwks_json() const {
   return out + "]}";
 }
 
-void SigningKeys::rotate() {
-  std::lock_guard lock(mutex_);
-  generate_locked(clock_.now_seconds());
-}
-
 void SigningKeys::maintain() {
   std::lock_guard lock(mutex_);
+  maintain_locked();
+}
+
+void SigningKeys::maintain_locked() {
   const std::int64_t now = clock_.now_seconds();
-  if (now - keys_.back()->created_at >= rotate_every_.count() / 1000) generate_locked(now);
+  if (keys_.empty() || now - keys_.back()->created_at >= rotate_every_.count() / 1000)
+    generate_locked(now);
   // A key stopped signing when its successor was made; once a token lifetime has passed since,
   // nothing it signed is still valid, so it leaves the JWKS and the disk.
   const std::int64_t ttl = token_ttl_.count() / 1000;

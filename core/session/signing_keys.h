@@ -27,9 +27,9 @@ struct SigningKey {
 
 class SigningKeys {
  public:
-  /// Loads every `session-*.pem` in @p dir; generates a key (mode 0600) when there is none or
-  /// the newest is older than @p rotate_every. Throws std::runtime_error naming the file on a
-  /// key that cannot be read.
+  /// Loads every `session-*.pem` in @p dir, then maintain()s them: a key (mode 0600) is
+  /// generated when there is none or the newest is older than @p rotate_every. Throws
+  /// std::runtime_error naming the file on a key that cannot be read.
   SigningKeys(std::string dir, std::chrono::milliseconds rotate_every,
               std::chrono::milliseconds token_ttl, const sdk::Clock& clock);
 
@@ -39,13 +39,12 @@ class SigningKeys {
   [[nodiscard]] std::shared_ptr<const SigningKey> find(const std::string& kid) const;
   /// The JWK Set of every published key.
   [[nodiscard]] std::string jwks_json() const;
-  /// Makes a new signing key now (`linkgate keys rotate`); older keys stay published.
-  void rotate();
   /// Rotates if the current key is older than rotate_every; drops keys no token can need.
   void maintain();
 
  private:
   void load_locked();
+  void maintain_locked();
   void generate_locked(std::int64_t created_at);
 
   std::string dir_;

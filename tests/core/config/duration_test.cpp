@@ -24,13 +24,6 @@ TEST(Duration, RefusesWhatIsNotADuration) {
   }
 }
 
-TEST(Duration, FormatsTheShortestExactSpelling) {
-  EXPECT_EQ(format_duration(minutes(15)), "15m");
-  EXPECT_EQ(format_duration(seconds(90)), "90s");
-  EXPECT_EQ(format_duration(milliseconds(1500)), "1500ms");
-  EXPECT_EQ(format_duration(hours(48)), "2d");
-}
-
 TEST(Rate, ParsesCountPerWindow) {
   EXPECT_EQ(parse_rate("5/15m"), (Rate{5, minutes(15)}));
   EXPECT_EQ(parse_rate("500/1h"), (Rate{500, hours(1)}));

@@ -71,6 +71,21 @@ TEST_F(SessionTest, RotationKeepsOldKeysUntilTheirTokensExpire) {
       << "old key gone once its tokens expired";
 }
 
+TEST_F(SessionTest, StartingAgainDropsKeysNoTokenCanNeed) {
+  std::string old_kid, old_file;
+  {
+    SigningKeys keys(dir.file("keys"), hours(24), hours(1), *clock);
+    old_kid = keys.current()->kid;
+    old_file = keys.current()->file;
+  }
+  clock->advance(hours(24));
+  { SigningKeys rotated(dir.file("keys"), hours(24), hours(1), *clock); }  // a restart rotates
+  clock->advance(hours(2));
+  SigningKeys restarted(dir.file("keys"), hours(24), hours(1), *clock);  // and later prunes
+  EXPECT_EQ(restarted.jwks_json().find(old_kid), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(old_file));
+}
+
 TEST_F(SessionTest, IssuesAndVerifiesAccessTokens) {
   SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
