@@ -115,6 +115,13 @@ void sign_in_by_sms(const ExampleServer& server, const TempDir& requests,
   EXPECT_EQ(signed_in.status, 200) << signed_in.body;
 }
 
+std::map<std::string, std::string> sms_env(const ChildProcess& gateway, const SmtpServer& smtp) {
+  auto env = smtp_env(smtp);
+  env["TWILIO_TOKEN"] = "tok";
+  env["TWILIO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(gateway.port());
+  return env;
+}
+
 ChildProcess twilio_gateway(const TempDir& requests) {
   return ChildProcess(system_python(),
                       {std::string(source_dir()) + "/tests/tools/sms_gateway.py", "--dir",
@@ -132,9 +139,7 @@ TEST(Examples, SmsTwilio) {
   TempDir requests, mail;
   auto gateway = twilio_gateway(requests);
   SmtpServer smtp(mail, {"--tls", "starttls", "--user", "linkgate", "--password", "mail-secret"});
-  auto env = smtp_env(smtp);
-  env["TWILIO_TOKEN"] = "tok";
-  env["TWILIO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(gateway.port());
+  auto env = sms_env(gateway, smtp);
   ExampleServer server("sms-twilio.yaml", env);
   sign_in_by_sms(server, requests, "+15553334444");
 }
@@ -152,9 +157,7 @@ TEST(Examples, StatefulRedis) {
   TempDir requests, mail;
   auto gateway = twilio_gateway(requests);
   SmtpServer smtp(mail, {"--tls", "starttls", "--user", "linkgate", "--password", "mail-secret"});
-  auto env = smtp_env(smtp);
-  env["TWILIO_TOKEN"] = "tok";
-  env["TWILIO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(gateway.port());
+  auto env = sms_env(gateway, smtp);
   env["REDIS_URL"] = RedisServer::shared().url();
   env["DATABASE_URL"] = PostgresServer::shared().fresh_database();
   ExampleServer server("stateful-redis.yaml", env);

@@ -14,6 +14,22 @@
 namespace linkgate::testing {
 namespace {
 
+// Redeems @p token 20 times at once, alternating between two servers; returns the successes.
+int redeem_on_both(TestServer& first, TestServer& second, const std::string& token) {
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto& server = i % 2 ? first : second;
+      ok += server.client()
+                .post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}")
+                .status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  return ok.load();
+}
+
 TEST(Users, AFixedYamlListSignsInItsUsersAndIsReReadOnReload) {
   TempDir users;
   const std::string file = users.file("users.yaml");
@@ -99,18 +115,8 @@ TEST(Postgres, TheWholeFlowOnPostgresAcrossTwoServers) {
       202);
   auto message = first.wait_for_message("pg@example.com");
   EXPECT_EQ(message.token.size(), 43u);
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 20; ++i) {
-    threads.emplace_back([&, i] {
-      auto& server = i % 2 ? first : second;
-      ok += server.client()
-                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
-                .status == 200;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 1) << "single use across two servers sharing PostgreSQL";
+  EXPECT_EQ(redeem_on_both(first, second, message.token), 1)
+      << "single use across two servers sharing PostgreSQL";
   EXPECT_TRUE(second.runtime().users().find({sdk::AddressKind::email, "pg@example.com"}).ok())
       << "the user made through one server is seen by the other";
 
@@ -156,18 +162,7 @@ TEST(Redis, StatefulTokensInRedisRedeemOnceAcrossTwoServers) {
                 .status,
             200)
       << "the other server sees the token and consumes nothing";
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 20; ++i) {
-    threads.emplace_back([&, i] {
-      auto& server = i % 2 ? first : second;
-      ok += server.client()
-                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
-                .status == 200;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(redeem_on_both(first, second, message.token), 1);
 }
 
 }  // namespace
@@ -193,18 +188,7 @@ TEST(Postgres, JwtLinksRedeemOnceAcrossTwoServersSharingTheFlows) {
       202);
   auto message = first.wait_for_message("jwt@example.com");
   ASSERT_EQ(message.token.rfind("eyJ", 0), 0u) << "a JWT";
-  std::atomic<int> ok{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 20; ++i) {
-    threads.emplace_back([&, i] {
-      auto& server = i % 2 ? first : second;
-      ok += server.client()
-                .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
-                .status == 200;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(redeem_on_both(first, second, message.token), 1);
 }
 
 }  // namespace
