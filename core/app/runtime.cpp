@@ -5,6 +5,7 @@
 
 #include "app/plugin_resolution.h"
 #include "services/expiring_keys.h"
+#include "services/redis_expiring_keys.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
@@ -53,8 +54,29 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   s.metrics = std::make_shared<services::MetricsRegistry>();
   s.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*s.clock);
   s.http = std::make_shared<services::PocoHttpClient>();
+  shared->rate_limiter = std::make_shared<services::MemoryRateLimiter>(*s.clock);
+  shared->store = "memory";
   shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
   return shared;
+}
+
+void SharedState::use_store(const std::string& url) {
+  if (url == store) return;
+  if (url == "memory") {
+    services.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*services.clock);
+    rate_limiter = std::make_shared<services::MemoryRateLimiter>(*services.clock);
+  } else {
+    std::shared_ptr<redis::RedisClient> redis;
+    try {
+      redis = std::make_shared<redis::RedisClient>(url);
+      redis->ping();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("security.store: ") + e.what());
+    }
+    services.expiring_keys = std::make_shared<services::RedisExpiringKeys>(redis);
+    rate_limiter = std::make_shared<services::RedisRateLimiter>(redis, *services.clock);
+  }
+  store = url;
 }
 
 std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
@@ -63,12 +85,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->shared_ = shared;
   auto& log = *shared->services.log;
 
-  // Refuse rather than silently fall back: a shared store that is not shared would let a link
-  // be redeemed once per instance.
-  if (settings.security.store != "memory") {
-    throw std::runtime_error("security.store: " + settings.security.store +
-                             " is not supported by this build yet; use memory (one instance)");
-  }
+  shared->use_store(settings.security.store);
+  rt->rate_limiter_ = shared->rate_limiter;
   // A reload may name new search paths.
   if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
     shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
@@ -118,6 +136,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->worker_ =
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
                                              *shared->services.metrics, *shared->services.clock);
+  rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
+  rt->audit_ = std::make_unique<services::AuditLog>(settings.log.audit_file);
   Runtime* raw = rt.get();
   flow::FlowDependencies deps{rt->settings_,
                               *rt->tokens_,
@@ -131,6 +151,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
                               *rt->core_services_,
                               log,
                               *shared->services.metrics,
+                              *rt->limits_,
+                              *rt->audit_,
                               load_server_secret(settings.security.secret_file),
                               [raw] { raw->worker_->notify(); }};
   rt->flow_ = std::make_unique<flow::MagicLinkService>(std::move(deps));
@@ -139,6 +161,12 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
 
 Runtime::~Runtime() {
   if (worker_) worker_->stop();
+}
+
+std::int64_t Runtime::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             shared_->services.clock->now().time_since_epoch())
+      .count();
 }
 
 void Runtime::start() {

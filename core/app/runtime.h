@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/settings.h"
+#include "flow/abuse_limits.h"
 #include "flow/flow_store.h"
 #include "flow/magic_link_service.h"
 #include "flow/message_templates.h"
@@ -16,7 +17,9 @@
 #include "outbox/outbox_worker.h"
 #include "plugin_host/guarded_plugins.h"
 #include "plugin_host/plugin_host.h"
+#include "services/audit_log.h"
 #include "services/host_services.h"
+#include "services/rate_limiter.h"
 #include "session/session_tokens.h"
 #include "session/signing_keys.h"
 
@@ -26,6 +29,13 @@ namespace linkgate::app {
 struct SharedState {
   services::SharedServices services;
   std::shared_ptr<plugin_host::PluginHost> plugin_host;
+  std::shared_ptr<services::RateLimiter> rate_limiter;
+  std::string store;  // what services.expiring_keys and rate_limiter live in: security.store
+
+  /// Makes the replay cache, revocation list and rate limits live in @p store ("memory" or
+  /// "redis://host:port") unless they already do. Throws std::runtime_error when Redis cannot
+  /// be reached.
+  void use_store(const std::string& store);
 
   /// The defaults: stderr log per @p settings, system clock, OpenSSL random, memory keys.
   static std::shared_ptr<SharedState> create(const config::Settings& settings,
@@ -55,6 +65,9 @@ class Runtime {
   outbox::OutboxStore& outbox() { return *outbox_; }
   outbox::OutboxWorker& outbox_worker() { return *worker_; }
   sdk::UserStore& users() { return *users_; }
+  services::AuditLog& audit() { return *audit_; }
+  /// Now, in milliseconds, by the runtime's clock.
+  std::int64_t now_ms() const;
 
   /// Each plugin's readiness: (what, error message or "").
   std::vector<std::pair<std::string, std::string>> readiness();
@@ -75,6 +88,9 @@ class Runtime {
   std::unique_ptr<flow::RedirectPolicy> redirects_;
   std::unique_ptr<session::SigningKeys> keys_;
   std::unique_ptr<services::PluginServices> core_services_;
+  std::shared_ptr<services::RateLimiter> rate_limiter_;
+  std::unique_ptr<flow::AbuseLimits> limits_;
+  std::unique_ptr<services::AuditLog> audit_;
   std::unique_ptr<session::SessionTokens> sessions_;
   std::unique_ptr<flow::MagicLinkService> flow_;
   std::unique_ptr<outbox::OutboxWorker> worker_;

@@ -9,12 +9,24 @@ namespace linkgate::flow {
 
 /// An error in the OAuth 2 shape of http-api.md.
 struct ApiError {
+  ApiError() = default;
+  ApiError(int status_code, std::string error_code, std::string text)
+      : status(status_code), code(std::move(error_code)), description(std::move(text)) {}
+
   int status = 400;
   std::string code;         // invalid_request, invalid_token, expired_token, used_token, ...
   std::string description;  // for humans; never internals
   int retry_after = 0;      // seconds, for 429
   bool can_retry = false;   // a wrong code on a flow that still takes codes
+  std::string reason;       // finer than code, for metrics and the audit log; never sent
 };
+
+inline ApiError rate_limited(int retry_after_seconds, std::string reason) {
+  ApiError e{429, "rate_limited", "Too many requests. Try again in a little while."};
+  e.retry_after = retry_after_seconds;
+  e.reason = std::move(reason);
+  return e;
+}
 
 inline ApiError invalid_request(std::string d) {
   return {400, "invalid_request", std::move(d)};

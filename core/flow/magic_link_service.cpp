@@ -49,8 +49,8 @@ Outcome<Flow> MagicLinkService::flow_of_short_link(const std::string& token) {
   auto flow = guard_store(d_.log, [&]() -> Outcome<Flow> {
     auto f = d_.flows.find_by_short_key(short_key_mac(token.substr(kShortLinkPrefix.size())));
     if (!f) {
-      count("linkgate_links_rejected_total", "invalid");
-      return invalid_token("It may have been copied only in part. Ask for a new one.");
+      return rejected("invalid",
+                      invalid_token("It may have been copied only in part. Ask for a new one."));
     }
     return *f;
   });
@@ -66,6 +66,38 @@ std::string MagicLinkService::code_mac(const std::string& flow_id, const std::st
   return util::to_hex(util::hmac_sha256(d_.server_secret, "otp:" + flow_id + ":" + code));
 }
 
+ApiError MagicLinkService::rejected(const char* reason, ApiError error) {
+  count("linkgate_links_rejected_total", reason);
+  error.reason = reason;
+  return error;
+}
+
+std::string MagicLinkService::identifier_key(const sdk::Identifier& identifier) const {
+  return util::to_hex(util::hmac_sha256(
+      d_.server_secret,
+      std::string("identifier:") + sdk::to_string(identifier.kind) + ":" + identifier.value));
+}
+
+void MagicLinkService::audit(services::AuditEvent event) {
+  d_.audit.record(event, std::chrono::duration_cast<std::chrono::milliseconds>(
+                             d_.services.clock().now().time_since_epoch())
+                             .count());
+}
+
+template <class T>
+Outcome<T> MagicLinkService::audited(Outcome<T> outcome, services::AuditEvent event,
+                                     const char* success) {
+  if (outcome.ok()) {
+    event.event = success;
+  } else {
+    const ApiError& e = outcome.error();
+    event.event = e.code == "rate_limited" ? "rate_limited" : "rejected";
+    event.reason = e.reason.empty() ? e.code : e.reason;
+  }
+  audit(std::move(event));
+  return outcome;
+}
+
 void MagicLinkService::count(const char* name, const char* reason) {
   if (reason == nullptr) {
     d_.metrics.add(name, {}, 1);
@@ -77,15 +109,13 @@ void MagicLinkService::count(const char* name, const char* reason) {
 ApiError MagicLinkService::token_error(const sdk::Error& error, const char* stage) {
   switch (error.code) {
     case sdk::ErrorCode::expired:
-      count("linkgate_links_rejected_total", "expired");
-      return expired_token("This link has expired. Ask for a new one.");
+      return rejected("expired", expired_token("This link has expired. Ask for a new one."));
     case sdk::ErrorCode::used:
-      count("linkgate_links_rejected_total", "used");
-      return used_token("This link was already used. Ask for a new one.");
+      return rejected("used", used_token("This link was already used. Ask for a new one."));
     case sdk::ErrorCode::invalid:
     case sdk::ErrorCode::not_found:
-      count("linkgate_links_rejected_total", "invalid");
-      return invalid_token("It may have been copied only in part. Ask for a new one.");
+      return rejected("invalid",
+                      invalid_token("It may have been copied only in part. Ask for a new one."));
     case sdk::ErrorCode::unavailable:
       d_.log.write(sdk::LogLevel::error, "flow",
                    std::string(stage) + ": token store unavailable: " + error.message);
@@ -101,12 +131,40 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   auto parsed = identity::parse_identifier(request.identifier);
   if (!parsed.identifier) return invalid_request("identifier: " + parsed.problem);
   const sdk::Identifier identifier = *parsed.identifier;
+  services::AuditEvent event{"", identifier_key(identifier), request.client, "", "", ""};
+  auto started = start_admitted(request, identifier, event);
+  if (started.ok()) event.flow_id = started->flow_id;
+  return audited(std::move(started), event, "link_issued");
+}
+
+std::optional<ApiError> MagicLinkService::admit(
+    const std::function<std::optional<Refusal>()>& check) {
+  try {
+    auto refusal = check();
+    if (!refusal) return std::nullopt;
+    count("linkgate_rate_limited_total", refusal->reason.c_str());
+    return rate_limited(static_cast<int>(refusal->retry_after_seconds), refusal->reason);
+  } catch (const std::exception& e) {
+    d_.log.write(sdk::LogLevel::error, "flow", std::string("rate-limit store: ") + e.what());
+    return unavailable("Sign-in is unavailable right now. Try again in a moment.");
+  }
+}
+
+Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
+                                                  const sdk::Identifier& identifier,
+                                                  const services::AuditEvent& event) {
   if (!request.channel.empty() && request.channel != "email" && request.channel != "sms") {
     return invalid_request("channel: expected email or sms");
   }
   if (!request.redirect_uri.empty() && !d_.redirects.allows(request.redirect_uri)) {
-    count("linkgate_links_rejected_total", "redirect_not_allowed");
-    return ApiError{400, "redirect_not_allowed", "redirect_uri is not on the allow-list."};
+    return rejected("redirect_not_allowed", ApiError{400, "redirect_not_allowed",
+                                                     "redirect_uri is not on the allow-list."});
+  }
+  // Before the user lookup, so known and unknown identifiers are limited alike.
+  if (auto refused = admit([&] {
+        return d_.limits.admit_start(request.client, event.identifier_hash, identifier.kind);
+      })) {
+    return *refused;
   }
 
   auto found = d_.users.find(identifier);
@@ -136,9 +194,7 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   Flow flow;
   flow.id = util::base64url_encode(d_.services.random().bytes(18));
   flow.identifier = identifier;
-  flow.identifier_key = util::to_hex(util::hmac_sha256(
-      d_.server_secret,
-      std::string("identifier:") + sdk::to_string(identifier.kind) + ":" + identifier.value));
+  flow.identifier_key = event.identifier_hash;
   flow.subject = user.id;
   flow.redirect_uri = request.redirect_uri;
   const std::string code = util::random_digits(static_cast<std::size_t>(d_.settings.otp.length));
@@ -218,20 +274,17 @@ Outcome<Flow> MagicLinkService::live_flow(const std::string& flow_id) {
   const Flow& f = flow.value();
   switch (f.state) {
     case FlowState::completed:
-      count("linkgate_links_rejected_total", "used");
-      return used_token("This sign-in was already completed. Ask for a new link.");
+      return rejected("used",
+                      used_token("This sign-in was already completed. Ask for a new link."));
     case FlowState::superseded:
-      count("linkgate_links_rejected_total", "superseded");
-      return invalid_token("A newer link was sent; use the newest one.");
+      return rejected("superseded", invalid_token("A newer link was sent; use the newest one."));
     case FlowState::dead:
-      count("linkgate_links_rejected_total", "attempts");
-      return invalid_token("Too many wrong codes. Ask for a new link.");
+      return rejected("attempts", invalid_token("Too many wrong codes. Ask for a new link."));
     case FlowState::pending:
       break;
   }
   if (d_.services.clock().now_seconds() >= f.expires_at) {
-    count("linkgate_links_rejected_total", "expired");
-    return expired_token("This link has expired. Ask for a new one.");
+    return rejected("expired", expired_token("This link has expired. Ask for a new one."));
   }
   return flow;
 }
@@ -255,7 +308,20 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
 }
 
 Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
-                                                const std::string& flow_cookie) {
+                                                const std::string& flow_cookie,
+                                                const std::string& client) {
+  services::AuditEvent event{"", "", client, "", "", ""};
+  if (auto refused = admit([&] { return d_.limits.admit_redeem(client); })) {
+    return audited<SignedIn>(*refused, event, "");
+  }
+  auto in = redeem_link_admitted(token, flow_cookie, event);
+  if (in.ok()) event.subject = in->user.id;
+  return audited(std::move(in), event, "link_redeemed");
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& token,
+                                                         const std::string& flow_cookie,
+                                                         services::AuditEvent& event) {
   const bool short_link = is_short_link(token);
   Outcome<Flow> flow = invalid_token("");
   if (short_link) {
@@ -263,15 +329,18 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
   } else {
     auto grant = d_.tokens.inspect(token);
     if (!grant.ok()) return token_error(grant.error(), "inspect");
+    event.flow_id = grant->flow_id;
     flow = live_flow(grant->flow_id);
   }
   if (!flow.ok()) return flow.error();
+  event.flow_id = flow->id;
+  event.identifier_hash = flow->identifier_key;
   if (d_.settings.verify.require_same_browser &&
       (flow_cookie.empty() || !util::constant_time_equal(flow_cookie, flow->id))) {
-    count("linkgate_links_rejected_total", "other_browser");
-    return ApiError{
-        400, "invalid_token",
-        "Open this link in the browser where you asked for it, or enter the code there."};
+    return rejected(
+        "other_browser",
+        ApiError{400, "invalid_token",
+                 "Open this link in the browser where you asked for it, or enter the code there."});
   }
   if (!short_link) {
     auto redeemed = d_.tokens.redeem(token);
@@ -281,8 +350,20 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
       flow.value());  // completes the flow atomically: one winner, for either kind of link
 }
 
-Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
-                                                const std::string& code) {
+Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code,
+                                                const std::string& client) {
+  services::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
+  if (auto refused = admit([&] { return d_.limits.admit_redeem(client); })) {
+    return audited<SignedIn>(*refused, event, "");
+  }
+  auto in = redeem_code_admitted(flow_id, code, event);
+  if (in.ok()) event.subject = in->user.id;
+  return audited(std::move(in), event, "code_redeemed");
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_code_admitted(const std::string& flow_id,
+                                                         const std::string& code,
+                                                         services::AuditEvent& event) {
   const auto length = static_cast<std::size_t>(d_.settings.otp.length);
   if (flow_id.empty() || flow_id.size() > 64) return invalid_request("flow_id is missing.");
   if (code.size() != length ||
@@ -291,6 +372,7 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
   }
   auto flow = live_flow(flow_id);
   if (!flow.ok()) return flow.error();
+  event.identifier_hash = flow->identifier_key;
   const std::int64_t now = d_.services.clock().now_seconds();
   auto taken = guard_store(d_.log, [&]() -> Outcome<bool> {
     return d_.flows.take_attempt(flow_id, d_.settings.otp.max_attempts, now);
@@ -299,7 +381,7 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
   if (!taken.value()) {
     auto again = live_flow(flow_id);  // says why: completed, expired, or out of attempts
     if (!again.ok()) return again.error();
-    return invalid_token("Too many wrong codes. Ask for a new link.");
+    return rejected("attempts", invalid_token("Too many wrong codes. Ask for a new link."));
   }
   if (!util::constant_time_equal(code_mac(flow_id, code), flow->code_mac)) {
     count("linkgate_codes_rejected_total", nullptr);
@@ -308,9 +390,10 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id,
         d_.flows.kill(flow_id);
         return true;
       });
-      return invalid_token("Too many wrong codes. Ask for a new link.");
+      return rejected("attempts", invalid_token("Too many wrong codes. Ask for a new link."));
     }
     auto wrong = invalid_token("That code is not right. Check it and try again.");
+    wrong.reason = "wrong_code";
     wrong.can_retry = true;
     return wrong;
   }
@@ -323,8 +406,7 @@ Outcome<SignedIn> MagicLinkService::finish(const Flow& flow) {
       guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.complete(flow.id, now); });
   if (!completed.ok()) return completed.error();
   if (!completed.value()) {
-    count("linkgate_links_rejected_total", "used");
-    return used_token("This sign-in was already completed. Ask for a new link.");
+    return rejected("used", used_token("This sign-in was already completed. Ask for a new link."));
   }
   sdk::Result<sdk::User> user = sdk::fail(sdk::ErrorCode::not_found, "");
   if (!flow.subject.empty()) {
@@ -334,8 +416,7 @@ Outcome<SignedIn> MagicLinkService::finish(const Flow& flow) {
   }
   if (!user.ok()) {
     if (user.code() == sdk::ErrorCode::not_found) {
-      count("linkgate_links_rejected_total", "no_user");
-      return invalid_token("This link is not valid.");
+      return rejected("no_user", invalid_token("This link is not valid."));
     }
     d_.log.write(sdk::LogLevel::error, "flow", "user store: " + user.error().message);
     return unavailable("Sign-in is unavailable right now. Try again in a moment.");

@@ -3,12 +3,14 @@
 // without consuming it, redeem a link or a code, ask a flow's status.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/settings.h"
+#include "flow/abuse_limits.h"
 #include "flow/api_error.h"
 #include "flow/flow_store.h"
 #include "flow/message_templates.h"
@@ -18,6 +20,7 @@
 #include "linkgate/sdk/user_store.h"
 #include "outbox/delivery_routes.h"
 #include "outbox/outbox_store.h"
+#include "services/audit_log.h"
 #include "services/log.h"
 #include "services/metrics.h"
 #include "session/session_tokens.h"
@@ -31,6 +34,7 @@ struct StartRequest {
   std::string locale;   // explicit choice, may be empty
   std::vector<std::string> accept_languages;
   std::string user_agent;
+  std::string client;  // the client's address, for limits and the audit log
 };
 
 struct Started {
@@ -69,6 +73,8 @@ struct FlowDependencies {
   sdk::HostServices& services;
   services::Log& log;
   services::MetricsRegistry& metrics;
+  AbuseLimits& limits;
+  services::AuditLog& audit;
   std::string server_secret;              // keys the code and identifier hashes
   std::function<void()> outbox_enqueued;  // wakes the outbox worker
 };
@@ -83,9 +89,11 @@ class MagicLinkService {
   /// What the confirm page shows; consumes nothing.
   Outcome<Preview> preview(const std::string& token, const std::string& flow_cookie);
   /// Step 8: consumes the link token (once) and signs the user in.
-  Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie);
+  Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie,
+                                const std::string& client);
   /// The code path: at most otp.max_attempts tries per flow, compared in constant time.
-  Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code);
+  Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code,
+                                const std::string& client);
   FlowStatus status(const std::string& flow_id);
 
   /// The keyed hash of a short SMS link key, as stored (hex).
@@ -97,6 +105,20 @@ class MagicLinkService {
   [[nodiscard]] std::string code_mac(const std::string& flow_id, const std::string& code) const;
 
  private:
+  Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
+                                  const services::AuditEvent& event);
+  Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
+                                         services::AuditEvent& event);
+  Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,
+                                         services::AuditEvent& event);
+  /// Runs a limit check: a 429 when refused, a 503 when the shared store is down.
+  std::optional<ApiError> admit(const std::function<std::optional<Refusal>()>& check);
+  /// Counts a rejected link or code under @p reason and keeps the reason on the error.
+  ApiError rejected(const char* reason, ApiError error);
+  template <class T>
+  Outcome<T> audited(Outcome<T> outcome, services::AuditEvent event, const char* success);
+  void audit(services::AuditEvent event);
+  [[nodiscard]] std::string identifier_key(const sdk::Identifier& identifier) const;
   Outcome<SignedIn> finish(const Flow& flow);
   ApiError token_error(const sdk::Error& error, const char* stage);
   Outcome<Flow> live_flow(const std::string& flow_id);

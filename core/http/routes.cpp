@@ -45,6 +45,7 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   request.locale = (*fields)["locale"];
   request.accept_languages = flow::parse_accept_language(ex.header("Accept-Language"));
   request.user_agent = ex.header("User-Agent");
+  request.client = ex.client_address();
   if (request.identifier.empty()) {
     if (ex.wants_html()) {
       ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri,
@@ -89,7 +90,7 @@ void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) 
 }
 
 void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
-  auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie));
+  auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie), ex.client_address());
   if (!in.ok()) {
     ex.send_error(in.error());
     return;
@@ -137,7 +138,7 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
   if (!fields) return;
   std::string flow_id = (*fields)["flow_id"];
   if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
-  auto in = rt.flow().redeem_code(flow_id, (*fields)["code"]);
+  auto in = rt.flow().redeem_code(flow_id, (*fields)["code"], ex.client_address());
   if (!in.ok()) {
     const auto& e = in.error();
     if (ex.wants_html() && e.can_retry) {
@@ -200,6 +201,8 @@ void logout(Exchange& ex, app::Runtime& rt) {
       return;
     }
     rt.metrics().add("linkgate_sessions_revoked_total", {}, 1, "Sessions ended by logout");
+    rt.audit().record({"session_revoked", "", ex.client_address(), "", "", claims->sub},
+                      rt.now_ms());
   }
   ex.clear_cookie(rt.settings().session.cookie_name);
   if (ex.wants_html()) {

@@ -472,26 +472,3 @@ TEST(Flow, ReplayCacheSurvivesAReload) {
 
 }  // namespace
 }  // namespace linkgate::testing
-
-namespace linkgate::testing {
-namespace {
-
-TEST(Flow, AnUnsupportedSharedStoreIsRefusedNotIgnored) {
-  // `security:` already appears in the test config: put the store inside it.
-  TempDir dir;
-  std::string yaml = TestConfig{}.yaml(dir);
-  yaml.replace(yaml.find("security:\n"), 10, "security:\n  store: \"redis://127.0.0.1:6379\"\n");
-  config::Diagnostics d;
-  auto settings = config::load_settings_text(yaml, "t.yaml", d);
-  ASSERT_TRUE(settings) << d.to_string();
-  auto shared = app::SharedState::create(*settings);
-  try {
-    app::Server server(*settings, shared);
-    FAIL() << "a redis store that this build cannot use must not be ignored";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("security.store"), std::string::npos) << e.what();
-  }
-}
-
-}  // namespace
-}  // namespace linkgate::testing

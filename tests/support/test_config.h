@@ -36,6 +36,13 @@ struct TestConfig {
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string outbox_lease = "60s";
   std::string extra_search_path;
+  // Generous unless a test is about limits: most tests sign in many times from one address.
+  // Empty: the contract's defaults.
+  std::string rate_limits =
+      "{ per_identifier: 1000/1m, per_client: 100000/1m, resend_cooldown: 0s }";
+  std::string security_store = "memory";
+  std::string audit_file = "@DIR@/audit.log";
+  std::string server_extra;  // more lines inside `server:`, each indented by two spaces
   std::string extra;
 
   [[nodiscard]] std::string yaml(const TempDir& dir) const {
@@ -47,6 +54,7 @@ struct TestConfig {
     line("  listen: 127.0.0.1:0");
     line("  public_base_url: http://127.0.0.1:8080");
     line("  threads: 32");
+    y += server_extra;
     line("plugins:");
     line("  search_paths: [" + std::string(plugin_dir()) +
          (extra_search_path.empty() ? "" : ", " + extra_search_path) + "]");
@@ -81,13 +89,16 @@ struct TestConfig {
     line("security:");
     line("  redirect_allowlist: " + redirect_allowlist);
     line("  secret_file: " + keys + "/server.secret");
+    if (!rate_limits.empty()) line("  rate_limits: " + rate_limits);
+    line("  store: " + security_store);
     line("outbox:");
     line("  store: " + (outbox_store.empty() ? "sqlite:" + d + "/outbox.db" : outbox_store));
     line("  poll_interval: 50ms");
     line("  retry: " + outbox_retry);
     line("  lease: " + outbox_lease);
     line("templates: { dir: " + std::string(source_dir()) + "/configs/templates }");
-    line("log: { level: " + log_level + ", format: text }");
+    line("log: { level: " + log_level + ", format: text" +
+         (audit_file.empty() ? "" : ", audit_file: " + audit_file) + " }");
     y += extra;
     // `@DIR@` in any part stands for the test's own folder.
     for (auto at = y.find("@DIR@"); at != std::string::npos; at = y.find("@DIR@", at))

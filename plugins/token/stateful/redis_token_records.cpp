@@ -3,15 +3,9 @@
 // the answer precise (a second redeem is "used", not "unknown"). Keys expire a day after the
 // token, so Redis sweeps by itself.
 
-#include <Poco/ObjectPool.h>
-#include <Poco/Redis/Array.h>
-#include <Poco/Redis/Client.h>
-#include <Poco/Redis/PoolableConnectionFactory.h>
-#include <Poco/Redis/Type.h>
-#include <Poco/URI.h>
-
 #include <stdexcept>
 
+#include "redis/redis_client.h"
 #include "token_records.h"
 
 namespace linkgate::plugins::stateful {
@@ -19,8 +13,8 @@ namespace {
 
 using Poco::Redis::Array;
 using Poco::Redis::BulkString;
-using Poco::Redis::Client;
 using Poco::Redis::RedisType;
+using redis::RedisClient;
 
 constexpr char kSep = '\x1f';  // unit separator: never in a validated identifier, URL or id
 constexpr std::int64_t kKeepAfterExpiry = 86'400;
@@ -34,17 +28,7 @@ std::string field(const std::string& s, std::size_t& at) {
 
 class RedisTokenRecords final : public TokenRecords {
  public:
-  explicit RedisTokenRecords(const std::string& url) {
-    Poco::URI uri(url);
-    if (uri.getScheme() != "redis" || uri.getHost().empty())
-      throw std::runtime_error("expected redis://host:port");
-    address_ = uri.getHost() + ":" + std::to_string(uri.getPort() ? uri.getPort() : 6379);
-    const std::string path = uri.getPath();
-    database_ = path.size() > 1 ? path.substr(1) : "";
-    factory_ = std::make_unique<Poco::PoolableObjectFactory<Client, Client::Ptr>>(address_);
-    pool_ = std::make_unique<Poco::ObjectPool<Client, Client::Ptr>>(*factory_, 2, 32);
-    ping();
-  }
+  explicit RedisTokenRecords(const std::string& url) : redis_(url) { ping(); }
 
   void insert(const std::string& hash, const sdk::LinkGrant& g) override {
     const std::string value = g.flow_id + kSep + g.subject + kSep +
@@ -116,12 +100,7 @@ class RedisTokenRecords final : public TokenRecords {
 
   std::size_t sweep(std::int64_t) override { return 0; }  // keys carry their own expiry
 
-  void ping() override {
-    Array ping;
-    ping << "PING";
-    auto reply = run(ping);
-    if (reply->isError()) throw std::runtime_error("redis " + address_ + ": " + reply->toString());
-  }
+  void ping() override { redis_.ping(); }
 
  private:
   // SET state NX: the one atomic step that decides the single winner.
@@ -134,23 +113,7 @@ class RedisTokenRecords final : public TokenRecords {
     return reply->isSimpleString();  // "OK"; a null bulk string when the state was already set
   }
 
-  RedisType::Ptr run(Array& command) {
-    try {
-      Poco::Redis::PooledConnection connection(*pool_, 5000);
-      Client::Ptr client = connection;
-      if (!database_.empty()) {
-        Array select;
-        select << "SELECT" << database_;
-        client->sendCommand(select);
-      }
-      auto reply = client->sendCommand(command);
-      if (reply->isError())
-        throw std::runtime_error("redis " + address_ + ": " + reply->toString());
-      return reply;
-    } catch (const Poco::Exception& e) {
-      throw std::runtime_error("redis " + address_ + ": " + e.displayText());
-    }
-  }
+  RedisType::Ptr run(Array& command) { return redis_.run(command); }
 
   static void expect_ok(const RedisType::Ptr& reply) {
     if (!reply->isSimpleString())
@@ -158,16 +121,10 @@ class RedisTokenRecords final : public TokenRecords {
   }
 
   static std::optional<std::string> bulk(const RedisType::Ptr& reply) {
-    if (!reply->isBulkString()) return std::nullopt;
-    const auto& value = static_cast<const Poco::Redis::Type<BulkString>*>(reply.get())->value();
-    if (value.isNull()) return std::nullopt;
-    return value.value();
+    return RedisClient::bulk(reply);
   }
 
-  std::string address_;
-  std::string database_;
-  std::unique_ptr<Poco::PoolableObjectFactory<Client, Client::Ptr>> factory_;
-  std::unique_ptr<Poco::ObjectPool<Client, Client::Ptr>> pool_;
+  RedisClient redis_;
 };
 
 }  // namespace

@@ -43,7 +43,9 @@ TEST(SettingsLoader, ReadsTheShippedDefault) {
 TEST(SettingsLoader, AppliesContractDefaults) {
   TempDir dir;
   Diagnostics d;
-  auto s = load_settings_text(TestConfig{}.yaml(dir), "t.yaml", d);
+  TestConfig config;
+  config.rate_limits = "";
+  auto s = load_settings_text(config.yaml(dir), "t.yaml", d);
   ASSERT_TRUE(s) << all_errors(d);
   EXPECT_EQ(s->server.max_body_bytes, 16384);
   EXPECT_EQ(s->session.ttl, std::chrono::hours(1));

@@ -1,0 +1,37 @@
+#include "flow/abuse_limits.h"
+
+namespace linkgate::flow {
+namespace {
+
+std::optional<Refusal> refused(const services::RateDecision& decision, const char* reason) {
+  if (decision.allowed) return std::nullopt;
+  return Refusal{reason, services::retry_after_seconds(decision)};
+}
+
+}  // namespace
+
+std::optional<Refusal> AbuseLimits::admit_start(const std::string& client,
+                                                const std::string& identifier_key,
+                                                sdk::AddressKind kind) {
+  if (auto r = refused(limiter_.hit("start-client:" + client, settings_.per_client), "per_client"))
+    return r;
+  if (auto r = refused(limiter_.cooldown("resend:" + identifier_key, settings_.resend_cooldown),
+                       "resend_cooldown")) {
+    return r;
+  }
+  if (auto r = refused(limiter_.hit("start-id:" + identifier_key, settings_.per_identifier),
+                       "per_identifier")) {
+    return r;
+  }
+  // Charged for unknown numbers too: the budget must not tell who has an account.
+  if (kind == sdk::AddressKind::phone) {
+    return refused(limiter_.hit("sms-budget", settings_.sms_budget), "sms_budget");
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> AbuseLimits::admit_redeem(const std::string& client) {
+  return refused(limiter_.hit("redeem-client:" + client, settings_.per_client), "per_client");
+}
+
+}  // namespace linkgate::flow

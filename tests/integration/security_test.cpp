@@ -1,0 +1,201 @@
+// The refusals of http-api.md over HTTP: rate limits (in memory and shared through Redis),
+// trusted proxies, sessions revoked across instances, and the audit log.
+
+#include <Poco/JSON/Parser.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "support/redis_server.h"
+#include "support/test_server.h"
+
+namespace linkgate::testing {
+namespace {
+
+Poco::JSON::Object::Ptr json(const std::string& body) {
+  return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+std::string field(const std::string& body, const std::string& name) {
+  auto o = json(body);
+  return o->has(name) ? o->getValue<std::string>(name) : "";
+}
+std::string start_body(const std::string& who) {
+  return "{\"identifier\":\"" + who + "\"}";
+}
+std::vector<Poco::JSON::Object::Ptr> audit_lines(const TestServer& server) {
+  std::ifstream in(server.dir().file("audit.log"));
+  std::vector<Poco::JSON::Object::Ptr> out;
+  for (std::string line; std::getline(in, line);) out.push_back(json(line));
+  return out;
+}
+
+TEST(RateLimits, PerIdentifierAlikeForUsersAndStrangers) {
+  TestConfig config;
+  config.signup = "false";
+  config.rate_limits = "{ per_identifier: 3/15m, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer server(config);
+  ASSERT_TRUE(server.runtime().users().create({sdk::AddressKind::email, "known@example.com"}).ok());
+  for (const char* who : {"known@example.com", "stranger@example.com"}) {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body(who)).status, 202) << who;
+    }
+    auto limited = server.client().post_json("/v1/magic-links", start_body(who));
+    EXPECT_EQ(limited.status, 429) << who;
+    EXPECT_EQ(field(limited.body, "error"), "rate_limited");
+    const int retry_after = std::stoi(limited.header("retry-after"));
+    EXPECT_GT(retry_after, 0);
+    EXPECT_LE(retry_after, 15 * 60);
+    // The normalised identifier is limited, not the spelling.
+    EXPECT_EQ(server.client()
+                  .post_json("/v1/magic-links", start_body(std::string(" ") + who + " "))
+                  .status,
+              429);
+  }
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("other@example.com")).status,
+            202);
+}
+
+TEST(RateLimits, ResendCooldownPerIdentifier) {
+  TestConfig config;
+  config.rate_limits = "{ resend_cooldown: 30s, per_client: 1000/1m }";
+  TestServer server(config);
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("a@example.com")).status, 202);
+  auto again = server.client().post_json("/v1/magic-links", start_body("a@example.com"));
+  EXPECT_EQ(again.status, 429);
+  EXPECT_GT(std::stoi(again.header("retry-after")), 25);
+  EXPECT_LE(std::stoi(again.header("retry-after")), 30);
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("b@example.com")).status, 202);
+  server.wait_for_message("b@example.com");
+  server.wait_for_message("a@example.com");
+  EXPECT_EQ(server.messages_for("a@example.com"), 1u);
+}
+
+TEST(RateLimits, PerClientAddressTrustsForwardedForOnlyFromTrustedProxies) {
+  for (bool trusted : {false, true}) {
+    TestConfig config;
+    config.rate_limits = "{ per_client: 3/1m, per_identifier: 1000/1m, resend_cooldown: 0s }";
+    if (trusted) config.server_extra = "  trusted_proxies: [127.0.0.1]\n";
+    TestServer server(config);
+    auto start = [&](const std::string& who, const std::string& forwarded) {
+      return server.client()
+          .post_json("/v1/magic-links", start_body(who), {{"X-Forwarded-For", forwarded}})
+          .status;
+    };
+    for (int i = 0; i < 3; ++i)
+      EXPECT_EQ(start("p" + std::to_string(i) + "@example.com", "198.51.100.1"), 202);
+    EXPECT_EQ(start("p9@example.com", "198.51.100.1"), 429) << "trusted=" << trusted;
+    // A client behind a trusted proxy has its own budget; an untrusted peer cannot forge one.
+    EXPECT_EQ(start("q@example.com", "10.9.9.9, 198.51.100.2"), trusted ? 202 : 429);
+  }
+}
+
+TEST(RateLimits, RedeemsArePerClientToo) {
+  TestConfig config;
+  config.rate_limits = "{ per_client: 4/1m, per_identifier: 1000/1m, resend_cooldown: 0s }";
+  TestServer server(config);
+  HttpClient c = server.client();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(
+        c.post_json("/v1/magic-links/verify", "{\"token\":\"x" + std::to_string(i) + "\"}").status,
+        400);
+  }
+  EXPECT_EQ(c.post_json("/v1/otp/verify", "{\"flow_id\":\"f\",\"code\":\"123456\"}").status, 429);
+}
+
+TEST(RateLimits, SmsBudgetCapsAllTextsTogether) {
+  TestConfig config;
+  config.rate_limits = "{ sms_budget: 2/1h, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer server(config);
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("+14155550101")).status, 202);
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("+14155550102")).status, 202);
+  auto third = server.client().post_json("/v1/magic-links", start_body("+14155550103"));
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("mail@example.com")).status,
+            202)
+      << "e-mail is not charged to the SMS budget";
+}
+
+TEST(SharedStore, LimitsAndLogoutsHoldAcrossInstancesSharingRedis) {
+  TempDir shared_keys;
+  TestConfig config;
+  config.security_store = RedisServer::shared().url();
+  config.keys_dir = shared_keys.path().string();
+  config.rate_limits = "{ per_identifier: 2/15m, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer a(config), b(config);
+  EXPECT_EQ(a.client().post_json("/v1/magic-links", start_body("r@example.com")).status, 202);
+  EXPECT_EQ(b.client().post_json("/v1/magic-links", start_body("r@example.com")).status, 202);
+  EXPECT_EQ(a.client().post_json("/v1/magic-links", start_body("r@example.com")).status, 429);
+
+  HttpClient browser = a.client();
+  browser.post_json("/v1/magic-links", start_body("s@example.com"));
+  auto message = a.wait_for_message("s@example.com");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string token = field(in.body, "access_token");
+  const std::map<std::string, std::string> bearer{{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(b.client().get("/v1/session", bearer).status, 200);
+  EXPECT_EQ(a.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
+  EXPECT_EQ(b.client().get("/v1/session", bearer).status, 401)
+      << "a logout on one instance ends the session on every instance";
+}
+
+TEST(SharedStore, AnUnreachableRedisIsRefusedAtStart) {
+  TempDir dir;
+  TestConfig config;
+  config.security_store = "redis://127.0.0.1:1";
+  config::Diagnostics d;
+  auto settings = config::load_settings_text(config.yaml(dir), "t.yaml", d);
+  ASSERT_TRUE(settings) << d.to_string();
+  try {
+    app::Server server(*settings, app::SharedState::create(*settings));
+    FAIL() << "a shared store that cannot be reached must not be replaced by memory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("security.store"), std::string::npos) << e.what();
+  }
+}
+
+TEST(AuditLog, OneLinePerSecurityEventAndNoSecrets) {
+  TestConfig config;
+  config.rate_limits = "{ per_identifier: 2/15m, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer server(config);
+  HttpClient browser = server.client();
+  auto started = browser.post_json("/v1/magic-links", start_body("audit@example.com"));
+  const std::string flow_id = field(started.body, "flow_id");
+  auto message = server.wait_for_message("audit@example.com");
+  browser.post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"000000\"}");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200);
+  browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  browser.post_json("/v1/magic-links", start_body("audit@example.com"));
+  browser.post_json("/v1/magic-links", start_body("audit@example.com"));  // the third: limited
+  browser.request("POST", "/v1/session/logout", "", "",
+                  {{"Authorization", "Bearer " + field(in.body, "access_token")}});
+
+  auto lines = audit_lines(server);
+  std::vector<std::string> events;
+  for (const auto& l : lines) {
+    events.push_back(l->getValue<std::string>("event") +
+                     (l->has("reason") ? "/" + l->getValue<std::string>("reason") : ""));
+    EXPECT_TRUE(l->has("time"));
+    EXPECT_EQ(l->getValue<std::string>("client"), "127.0.0.1");
+  }
+  const std::vector<std::string> expected{
+      "link_issued", "rejected/wrong_code",         "link_redeemed",  "rejected/used",
+      "link_issued", "rate_limited/per_identifier", "session_revoked"};
+  EXPECT_EQ(events, expected);
+  EXPECT_EQ(lines[0]->getValue<std::string>("flow_id"), flow_id);
+  EXPECT_EQ(lines[0]->getValue<std::string>("identifier_hash").size(), 64u);
+  EXPECT_EQ(lines[0]->getValue<std::string>("identifier_hash"),
+            lines[2]->getValue<std::string>("identifier_hash"));
+  std::ifstream in_file(server.dir().file("audit.log"));
+  const std::string text((std::istreambuf_iterator<char>(in_file)), {});
+  for (const std::string& secret : {message.token, message.code, std::string("audit@example.com"),
+                                    field(in.body, "access_token")}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+}
+
+}  // namespace
+}  // namespace linkgate::testing
