@@ -138,6 +138,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
                                              *shared->services.metrics, *shared->services.clock);
   rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
   rt->audit_ = std::make_unique<services::AuditLog>(settings.log.audit_file);
+  rt->server_secret_ = load_server_secret(settings.security.secret_file);
   Runtime* raw = rt.get();
   flow::FlowDependencies deps{rt->settings_,
                               *rt->tokens_,
@@ -153,7 +154,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
                               *shared->services.metrics,
                               *rt->limits_,
                               *rt->audit_,
-                              load_server_secret(settings.security.secret_file),
+                              rt->server_secret_,
                               [raw] { raw->worker_->notify(); }};
   rt->flow_ = std::make_unique<flow::MagicLinkService>(std::move(deps));
   return rt;

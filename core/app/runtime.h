@@ -66,6 +66,8 @@ class Runtime {
   outbox::OutboxWorker& outbox_worker() { return *worker_; }
   sdk::UserStore& users() { return *users_; }
   services::AuditLog& audit() { return *audit_; }
+  /// The deployment's secret (security.secret_file): keys codes, identifier hashes, CSRF tokens.
+  const std::string& server_secret() const { return server_secret_; }
   /// Now, in milliseconds, by the runtime's clock.
   std::int64_t now_ms() const;
 
@@ -91,6 +93,7 @@ class Runtime {
   std::shared_ptr<services::RateLimiter> rate_limiter_;
   std::unique_ptr<flow::AbuseLimits> limits_;
   std::unique_ptr<services::AuditLog> audit_;
+  std::string server_secret_;
   std::unique_ptr<session::SessionTokens> sessions_;
   std::unique_ptr<flow::MagicLinkService> flow_;
   std::unique_ptr<outbox::OutboxWorker> worker_;

@@ -26,7 +26,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
-    http::Exchange exchange(request, response, runtime_->settings());
+    http::Exchange exchange(request, response, runtime_->settings(), runtime_->server_secret());
     try {
       http::dispatch(exchange, *runtime_);
     } catch (...) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <istream>
 
+#include "http/csrf.h"
 #include "http/pages.h"
 #include "services/log.h"
 #include "util/base64url.h"
@@ -128,8 +129,8 @@ std::string error_heading(const std::string& code) {
 }
 
 Exchange::Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                   const config::Settings& settings)
-    : request_(request), response_(response), settings_(settings) {
+                   const config::Settings& settings, const std::string& secret)
+    : request_(request), response_(response), settings_(settings), secret_(secret) {
   const std::string& uri = request_.getURI();
   auto q = uri.find('?');
   path_ = uri.substr(0, q);
@@ -220,6 +221,12 @@ std::optional<Fields> Exchange::read_fields(bool form_allowed) {
     send_error(flow::invalid_request(problem));
     return std::nullopt;
   }
+  if (form && !csrf_token_matches(secret_, cookie(kCsrfCookie), (*fields)[kCsrfField])) {
+    send_error({403, "forbidden",
+                "This form is out of date or was not sent by this site. Reload the page and try "
+                "again."});
+    return std::nullopt;
+  }
   return fields;
 }
 
@@ -269,8 +276,8 @@ void Exchange::send_error(const flow::ApiError& error) {
   if (wants_html()) {
     bool offer = error.code == "expired_token" || error.code == "used_token" ||
                  error.code == "invalid_token";
-    PageContext page{settings_.branding, nonce()};
-    send_html(error.status, error_page(page, error_heading(error.code), error.description, offer));
+    send_html(error.status,
+              error_page(page(), error_heading(error.code), error.description, offer));
     return;
   }
   send_json(error.status, "{\"error\":\"" + services::json_escape(error.code) +
@@ -295,6 +302,30 @@ void Exchange::clear_cookie(const std::string& name) {
 void Exchange::sensitive() {
   response_.set("Cache-Control", "no-store");
   response_.set("Referrer-Policy", "no-referrer");
+}
+
+std::string Exchange::csrf() {
+  if (!csrf_.empty()) return csrf_;
+  std::string browser = cookie(kCsrfCookie);
+  if (browser.size() < 16 || browser.size() > 64) {
+    browser = util::base64url_encode(util::random_bytes(18));
+    set_cookie(kCsrfCookie, browser, 86'400);
+  }
+  csrf_ = csrf_token(secret_, browser);
+  return csrf_;
+}
+
+PageContext Exchange::page() {
+  return PageContext{settings_.branding, nonce(), csrf()};
+}
+
+bool Exchange::check_origin() {
+  if (origin_allowed(header("Origin"), settings_.server.public_base_url, https() ? "https" : "http",
+                     header("Host"))) {
+    return true;
+  }
+  send_error({403, "forbidden", "Requests from other sites are not accepted."});
+  return false;
 }
 
 std::string Exchange::nonce() {

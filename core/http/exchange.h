@@ -11,6 +11,7 @@
 
 #include "config/settings.h"
 #include "flow/api_error.h"
+#include "http/pages.h"
 
 namespace linkgate::http {
 
@@ -24,8 +25,9 @@ std::optional<Fields> parse_form_fields(const std::string& body, std::string& pr
 
 class Exchange {
  public:
+  /// @p secret keys the CSRF tokens of the built-in forms.
   Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-           const config::Settings& settings);
+           const config::Settings& settings, const std::string& secret);
 
   [[nodiscard]] const std::string& method() const { return request_.getMethod(); }
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -39,8 +41,9 @@ class Exchange {
   [[nodiscard]] bool wants_html() const;
   [[nodiscard]] bool https() const;
 
-  /// Reads and parses the body (JSON, or a form where @p form_allowed). On a problem, answers
-  /// 413 / 415 / 400 itself and returns nullopt.
+  /// Reads and parses the body (JSON, or a form where @p form_allowed). A form must carry the
+  /// CSRF token of its page. On a problem, answers 413 / 415 / 400 / 403 itself and returns
+  /// nullopt.
   std::optional<Fields> read_fields(bool form_allowed = true);
 
   void send_json(int status, const std::string& json);
@@ -57,6 +60,12 @@ class Exchange {
   void sensitive();
   /// A fresh CSP nonce for an HTML response (sets the header).
   std::string nonce();
+  /// The CSRF token for this browser's forms; sets the `lg_csrf` cookie when it has none.
+  std::string csrf();
+  /// What a built-in page needs: branding, a nonce, the CSRF token.
+  PageContext page();
+  /// False when a browser posts from another origin (answers 403 itself).
+  bool check_origin();
 
   [[nodiscard]] int status() const { return status_; }
   [[nodiscard]] bool sent() const { return sent_; }
@@ -68,6 +77,8 @@ class Exchange {
   Poco::Net::HTTPServerRequest& request_;
   Poco::Net::HTTPServerResponse& response_;
   const config::Settings& settings_;
+  const std::string& secret_;
+  std::string csrf_;
   std::string path_;
   std::string query_string_;
   int status_ = 0;

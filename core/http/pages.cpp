@@ -80,6 +80,7 @@ std::string content_security_policy(const std::string& nonce) {
 std::string sign_in_page(const PageContext& page, const std::string& redirect_uri,
                          const std::string& error) {
   mustache::data d;
+  d.set("csrf", page.csrf);
   d.set("title", page.branding.title);
   set_optional(d, "redirect_uri", redirect_uri);
   set_optional(d, "error", error);
@@ -87,6 +88,7 @@ std::string sign_in_page(const PageContext& page, const std::string& redirect_ur
 <p>Enter your e-mail address or phone number. We will send you a link and a code to sign in.</p>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
 <form method="post" action="/v1/magic-links">
+  <input type="hidden" name="csrf" value="{{csrf}}">
   <label for="identifier">E-mail or phone</label>
   <input id="identifier" name="identifier" type="text" inputmode="email" autocomplete="username"
          required maxlength="320" autofocus placeholder="you@example.com">
@@ -100,6 +102,7 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
                              const std::string& flow_id, const std::string& redirect_uri,
                              int minutes, const std::string& error) {
   mustache::data d;
+  d.set("csrf", page.csrf);
   d.set("who", masked_identifier);
   d.set("flow_id", flow_id);
   if (minutes > 0) d.set("minutes", std::to_string(minutes));
@@ -123,6 +126,7 @@ std::string check_inbox_page(const PageContext& page, const std::string& masked_
 <p>Open the link on this device, or enter the code from the message:</p>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
 <form id="otp" method="post" action="/v1/otp/verify" data-flow="{{flow_id}}" data-next="{{redirect_uri}}">
+  <input type="hidden" name="csrf" value="{{csrf}}">
   <input type="hidden" name="flow_id" value="{{flow_id}}">
   <label for="code">Code</label>
   <input id="code" class="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
@@ -138,6 +142,7 @@ std::string confirm_page(const PageContext& page, const std::string& token,
                          const std::string& device, const std::string& requested_at,
                          bool auto_continue) {
   mustache::data d;
+  d.set("csrf", page.csrf);
   d.set("token", token);
   d.set("device", device);
   d.set("requested_at", requested_at);
@@ -151,6 +156,7 @@ std::string confirm_page(const PageContext& page, const std::string& token,
 {{^same}}<p>This sign-in was asked for at <strong>{{requested_at}}</strong> from <strong>{{device}}</strong>.</p>
 <p>If that was you, continue. If not, close this page: nothing happens without the click.</p>{{/same}}
 <form id="confirm" method="post" action="/v1/magic-links/verify">
+  <input type="hidden" name="csrf" value="{{csrf}}">
   <input type="hidden" name="token" value="{{token}}">
   <button type="submit">Continue signing in</button>
 </form>)HTML",
@@ -160,23 +166,29 @@ std::string confirm_page(const PageContext& page, const std::string& token,
 
 std::string success_page(const PageContext& page, const std::string& who) {
   mustache::data d;
+  d.set("csrf", page.csrf);
   set_optional(d, "who", who);
   return layout(page, render(R"HTML(<h1>You are signed in</h1>
 {{#who}}<p>Signed in as <strong>{{who}}</strong>.</p>{{/who}}
 <p>You can close this tab.</p>
-<form method="post" action="/v1/session/logout"><button type="submit">Sign out</button></form>)HTML",
+<form method="post" action="/v1/session/logout">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <button type="submit">Sign out</button>
+</form>)HTML",
                              d));
 }
 
 std::string error_page(const PageContext& page, const std::string& heading,
                        const std::string& detail, bool offer_new_link) {
   mustache::data d;
+  d.set("csrf", page.csrf);
   d.set("heading", heading);
   set_optional(d, "detail", detail);
   if (offer_new_link) d.set("offer", true);
   return layout(page, render(R"HTML(<h1>{{heading}}</h1>
 <p role="alert">{{detail}}</p>
 {{#offer}}<form method="post" action="/v1/magic-links">
+  <input type="hidden" name="csrf" value="{{csrf}}">
   <label for="identifier">Send a new link to</label>
   <input id="identifier" name="identifier" type="text" autocomplete="username" required maxlength="320">
   <button type="submit">Send a new link</button>

@@ -11,6 +11,7 @@ namespace linkgate::http {
 struct PageContext {
   const config::Settings::Branding& branding;
   std::string nonce;  // CSP nonce for the page's one inline style and script
+  std::string csrf;   // the CSRF token every form carries
 };
 
 std::string sign_in_page(const PageContext& page, const std::string& redirect_uri,

@@ -19,10 +19,6 @@ std::string json_str(const std::string& s) {
   return "\"" + json_escape(s) + "\"";
 }
 
-PageContext page(Exchange& ex, app::Runtime& rt) {
-  return PageContext{rt.settings().branding, ex.nonce()};
-}
-
 std::string user_json(const sdk::User& u) {
   return "{\"id\":" + json_str(u.id) + ",\"email\":" + json_str(u.email) +
          ",\"phone\":" + json_str(u.phone) + "}";
@@ -48,7 +44,7 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   request.client = ex.client_address();
   if (request.identifier.empty()) {
     if (ex.wants_html()) {
-      ex.send_html(400, sign_in_page(page(ex, rt), request.redirect_uri,
+      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri,
                                      "Enter your e-mail address or phone number."));
     } else {
       ex.send_error(flow::invalid_request("identifier is required."));
@@ -58,8 +54,7 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   auto started = rt.flow().start(request);
   if (!started.ok()) {
     if (ex.wants_html() && started.error().code == "invalid_request") {
-      ex.send_html(400,
-                   sign_in_page(page(ex, rt), request.redirect_uri, started.error().description));
+      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri, started.error().description));
     } else {
       ex.send_error(started.error());
     }
@@ -67,7 +62,7 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
   }
   ex.set_cookie(kFlowCookie, started->flow_id, started->expires_in);
   if (ex.wants_html()) {
-    ex.send_html(202, check_inbox_page(page(ex, rt), started->masked_identifier, started->flow_id,
+    ex.send_html(202, check_inbox_page(ex.page(), started->masked_identifier, started->flow_id,
                                        request.redirect_uri,
                                        static_cast<int>((started->expires_in + 59) / 60), ""));
     return;
@@ -116,8 +111,7 @@ void show_confirm_page(Exchange& ex, app::Runtime& rt) {
   }
   std::string when = Poco::DateTimeFormatter::format(
       Poco::Timestamp::fromEpochTime(preview->requested_at), "%H:%M UTC on %e %b %Y");
-  ex.send_html(200,
-               confirm_page(page(ex, rt), token, preview->device, when, preview->same_browser));
+  ex.send_html(200, confirm_page(ex.page(), token, preview->device, when, preview->same_browser));
 }
 
 void redeem_link_post(Exchange& ex, app::Runtime& rt) {
@@ -143,7 +137,7 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
     const auto& e = in.error();
     if (ex.wants_html() && e.can_retry) {
       ex.send_html(e.status,
-                   check_inbox_page(page(ex, rt), "your address", flow_id, "", 0, e.description));
+                   check_inbox_page(ex.page(), "your address", flow_id, "", 0, e.description));
       return;
     }
     ex.send_error(e);
@@ -193,6 +187,7 @@ void session_info(Exchange& ex, app::Runtime& rt) {
 
 void logout(Exchange& ex, app::Runtime& rt) {
   ex.sensitive();
+  if (ex.is_form() && !ex.read_fields()) return;  // the sign-out button: checks its CSRF token
   auto claims = rt.sessions().verify(presented_session(ex, rt));
   if (claims.ok()) {
     auto revoked = rt.sessions().revoke(claims.value());
@@ -219,9 +214,9 @@ void jwks(Exchange& ex, app::Runtime& rt) {
 
 // ---- pages ----
 
-void home(Exchange& ex, app::Runtime& rt) {
+void home(Exchange& ex, app::Runtime&) {
   std::string redirect = ex.query("redirect_uri");
-  ex.send_html(200, sign_in_page(page(ex, rt), redirect, ""));
+  ex.send_html(200, sign_in_page(ex.page(), redirect, ""));
 }
 
 void signed_in(Exchange& ex, app::Runtime& rt) {
@@ -230,10 +225,10 @@ void signed_in(Exchange& ex, app::Runtime& rt) {
   std::string who = claims.ok() ? (claims->email.empty() ? claims->phone : claims->email) : "";
   if (!claims.ok()) {
     ex.send_html(401,
-                 error_page(page(ex, rt), "You are not signed in", "Sign in to continue.", false));
+                 error_page(ex.page(), "You are not signed in", "Sign in to continue.", false));
     return;
   }
-  ex.send_html(200, success_page(page(ex, rt), who));
+  ex.send_html(200, success_page(ex.page(), who));
 }
 
 // ---- operations ----
@@ -300,6 +295,7 @@ void dispatch(Exchange& ex, app::Runtime& rt) {
     ex.send_error({405, "method_not_allowed", "Use " + allow + " here."});
     return;
   }
+  if (method == "POST" && !ex.check_origin()) return;
   try {
     handler->second(ex, rt);
   } catch (const std::exception& e) {

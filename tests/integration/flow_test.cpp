@@ -313,12 +313,14 @@ TEST(Flow, BrowserFormsGetPagesAndRedirects) {
   EXPECT_NE(home.body.find("action=\"/v1/magic-links\""), std::string::npos);
   auto inbox = browser.post_form("/v1/magic-links",
                                  "identifier=" + url_encode("form@example.com") +
-                                     "&redirect_uri=" + url_encode("https://app.example.com/done"));
+                                     "&redirect_uri=" + url_encode("https://app.example.com/done") +
+                                     "&csrf=" + csrf_of(home.body));
   ASSERT_EQ(inbox.status, 202) << inbox.body;
   EXPECT_NE(inbox.body.find("Check your inbox"), std::string::npos);
   EXPECT_NE(inbox.body.find("autocomplete=\"one-time-code\""), std::string::npos);
   auto message = server.wait_for_message("form@example.com");
-  auto done = browser.post_form("/v1/magic-links/verify", "token=" + message.token);
+  auto done = browser.post_form("/v1/magic-links/verify",
+                                "token=" + message.token + "&csrf=" + csrf_of(inbox.body));
   EXPECT_EQ(done.status, 303);
   EXPECT_EQ(done.header("location"), "https://app.example.com/done");
   EXPECT_EQ(browser.get("/signed-in", {{"Accept", "text/html"}}).status, 200);

@@ -75,4 +75,12 @@ Reply HttpClient::request(const std::string& method, const std::string& path,
   return reply;
 }
 
+std::string csrf_of(const std::string& html) {
+  const std::string marker = "name=\"csrf\" value=\"";
+  auto at = html.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return html.substr(at, html.find('"', at) - at);
+}
+
 }  // namespace linkgate::testing

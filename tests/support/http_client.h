@@ -36,6 +36,9 @@ class HttpClient {
   std::string base_;
 };
 
+/// The CSRF token in a built-in page's forms ("" when there is none).
+std::string csrf_of(const std::string& html);
+
 /// Percent-encodes @p s for a form or a query string.
 std::string url_encode(const std::string& s);
 
