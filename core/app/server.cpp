@@ -21,10 +21,12 @@ namespace {
 
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit RequestHandler(std::shared_ptr<Runtime> runtime) : runtime_(std::move(runtime)) {}
+  RequestHandler(std::shared_ptr<Runtime> runtime, ConnectionDeadlines& deadlines)
+      : runtime_(std::move(runtime)), deadlines_(deadlines) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    deadlines_.request_started();
     const auto started = std::chrono::steady_clock::now();
     http::Exchange exchange(request, response, runtime_->settings(), runtime_->server_secret());
     try {
@@ -41,24 +43,12 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
                 "HTTP requests by route and status");
     metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
                     "HTTP request latency");
+    deadlines_.request_finished();
   }
 
  private:
   std::shared_ptr<Runtime> runtime_;
-};
-
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit HandlerFactory(const Server& server) : server_(server) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    // Each request keeps the runtime it started with alive, so a reload never pulls plugins
-    // out from under it.
-    return new RequestHandler(server_.runtime());
-  }
-
- private:
-  const Server& server_;
+  ConnectionDeadlines& deadlines_;
 };
 
 Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
@@ -78,10 +68,32 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
 
 }  // namespace
 
+class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  HandlerFactory(const Server& server, ConnectionDeadlines& deadlines)
+      : server_(server), deadlines_(deadlines) {}
+  /// Tells every connection to finish the request it is on and take no more.
+  void stop_connections() { serverStopped(this, false); }
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    // Each request keeps the runtime it started with alive, so a reload never pulls plugins
+    // out from under it.
+    return new RequestHandler(server_.runtime(), deadlines_);
+  }
+
+ private:
+  const Server& server_;
+  ConnectionDeadlines& deadlines_;
+};
+
 Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> shared)
     : shared_(std::move(shared)) {
   runtime_ = Runtime::build(settings, shared_);
   pool_ = std::make_unique<Poco::ThreadPool>(2, settings.server.threads, 60);
+  deadlines_ = std::make_unique<ConnectionDeadlines>(settings.server.request_timeout,
+                                                     settings.server.keep_alive_timeout);
+  handler_factory_ = new HandlerFactory(*this, *deadlines_);
+  handlers_ = handler_factory_;
   scheme_ = settings.server.https() ? "https" : "http";
   Poco::Net::Context::Ptr tls;
   try {
@@ -108,8 +120,9 @@ Server::Server(const config::Settings& settings, std::shared_ptr<SharedState> sh
         socket = std::make_unique<Poco::Net::ServerSocket>(where, 64);
       }
       ports_.push_back(socket->address().port());
-      servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*this), *pool_,
-                                                                 *socket, params));
+      servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
+          new ConnectionDeadlines::Factory(*deadlines_, params, handlers_), *pool_, *socket,
+          params));
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("server.listen: cannot listen on " + address.host + ":" +
                                std::to_string(address.port) + ": " + e.displayText());
@@ -130,7 +143,9 @@ void Server::start() {
 void Server::stop() {
   if (!started_) return;
   started_ = false;
-  for (auto& s : servers_) s->stopAll(false);
+  for (auto& s : servers_) s->stop();
+  handler_factory_->stop_connections();  // connections finish the request they are on
+  deadlines_->close_idle();              // and idle keep-alive connections end now
   pool_->joinAll();
   runtime()->outbox_worker().stop();
 }

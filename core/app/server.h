@@ -1,8 +1,10 @@
 #pragma once
-// The HTTP server: Poco HTTPServer instances (one per listen address) sharing one thread pool
-// and one request handler factory, serving whatever Runtime is current.
+// The HTTP server: Poco TCPServers running HTTP connections under deadlines (one per listen
+// address), sharing one thread pool and one request handler factory, serving whatever Runtime
+// is current.
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
@@ -10,9 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "app/connection_deadlines.h"
 #include "app/runtime.h"
 
 namespace linkgate::app {
+
+class HandlerFactory;
 
 class Server {
  public:
@@ -40,7 +45,10 @@ class Server {
   mutable std::mutex mutex_;
   std::shared_ptr<Runtime> runtime_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
+  std::unique_ptr<ConnectionDeadlines> deadlines_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
+  HandlerFactory* handler_factory_ = nullptr;  // handlers_, as what it is
+  std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
   std::vector<std::uint16_t> ports_;
   std::string scheme_;
   bool started_ = false;

@@ -1,13 +1,16 @@
 #include "support/http_client.h"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 
 namespace linkgate::testing {
@@ -36,7 +39,15 @@ Reply HttpClient::request(const std::string& method, const std::string& path,
                           const std::string& content_type, const std::string& body,
                           const std::map<std::string, std::string>& headers) {
   Poco::URI uri(base_);
-  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+  std::unique_ptr<Poco::Net::HTTPClientSession> owned;
+  if (uri.getScheme() == "https") {
+    Poco::Net::Context::Ptr context(new Poco::Net::Context(
+        Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file, Poco::Net::Context::VERIFY_STRICT));
+    owned = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+  } else {
+    owned = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  }
+  Poco::Net::HTTPClientSession& session = *owned;
   session.setTimeout(Poco::Timespan(20, 0));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!content_type.empty()) req.setContentType(content_type);

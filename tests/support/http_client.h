@@ -28,6 +28,8 @@ class HttpClient {
   Reply request(const std::string& method, const std::string& path, const std::string& content_type,
                 const std::string& body, const std::map<std::string, std::string>& headers);
 
+  /// For an https:// base URL: the CA that signed the server's certificate (verified strictly).
+  std::string ca_file;
   /// Cookies received so far (name -> value); sent back on later requests.
   std::map<std::string, std::string> cookies;
   bool use_cookies = true;

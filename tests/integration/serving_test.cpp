@@ -1,0 +1,170 @@
+// How the server serves: HTTPS with modern TLS only and HSTS, deadlines that a slow client
+// cannot outlast, and header limits — each while the server keeps answering everyone else.
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support/test_server.h"
+
+namespace linkgate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string field(const std::string& body, const std::string& name) {
+  auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  return o->has(name) ? o->getValue<std::string>(name) : "";
+}
+
+int port_of(const std::string& base_url) {
+  return std::stoi(base_url.substr(base_url.rfind(':') + 1));
+}
+
+struct TlsServer {
+  TempDir certs;
+  std::unique_ptr<TestServer> server;
+  TlsServer() {
+    auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/test_certificates.py",
+                                {certs.path().string()});
+    EXPECT_EQ(rc, 0) << out;
+    TestConfig config;
+    config.server_extra = "  tls: { cert_file: " + certs.file("cert.pem") +
+                          ", key_file: " + certs.file("key.pem") + " }\n";
+    server = std::make_unique<TestServer>(config);
+  }
+  HttpClient client() const {
+    HttpClient c = server->client();
+    c.ca_file = certs.file("ca.pem");
+    return c;
+  }
+};
+
+TEST(Tls, ServesTheWholeFlowOverHttpsWithHstsAndSecureCookies) {
+  TlsServer tls;
+  ASSERT_EQ(tls.server->base_url().rfind("https://", 0), 0u);
+  HttpClient browser = tls.client();
+  auto started = browser.post_json("/v1/magic-links", "{\"identifier\":\"tls@example.com\"}");
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(started.header("strict-transport-security"), "max-age=31536000");
+  EXPECT_NE(started.header("set-cookie").find("; Secure"), std::string::npos)
+      << started.header("set-cookie");
+  auto message = tls.server->wait_for_message("tls@example.com");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_NE(in.header("set-cookie").find("lg_session="), std::string::npos);
+  EXPECT_NE(in.header("set-cookie").find("HttpOnly; SameSite=Lax"), std::string::npos);
+  EXPECT_NE(in.header("set-cookie").find("; Secure"), std::string::npos);
+  EXPECT_EQ(browser.get("/v1/session").status, 200);
+}
+
+TEST(Tls, OnlyTls12AndNewerAreAccepted) {
+  TlsServer tls;
+  const std::string port = std::to_string(port_of(tls.server->base_url()));
+  const std::string probe = std::string(source_dir()) + "/tests/tools/tls_probe.py";
+  for (const char* version : {"TLSv1_2", "TLSv1_3"}) {
+    auto [rc, out] = run_python(probe, {"127.0.0.1", port, tls.certs.file("ca.pem"), version});
+    EXPECT_NE(out.find("accepted TLSv1."), std::string::npos) << version << ": " << out;
+  }
+  for (const char* version : {"TLSv1", "TLSv1_1"}) {
+    auto [rc, out] = run_python(probe, {"127.0.0.1", port, tls.certs.file("ca.pem"), version});
+    EXPECT_NE(out.find("refused"), std::string::npos) << version << ": " << out;
+    EXPECT_EQ(out.find("accepted"), std::string::npos) << version << ": " << out;
+  }
+  EXPECT_EQ(tls.client().get("/healthz").status, 200);
+}
+
+TEST(Tls, PlainHttpSendsNoHsts) {
+  TestServer server;
+  EXPECT_EQ(server.client().get("/healthz").header("strict-transport-security"), "");
+}
+
+// Sends @p head, then one byte of @p drip every 300 ms; returns how long the server kept the
+// connection open (capped at @p give_up).
+std::chrono::milliseconds drip(const std::string& base_url, const std::string& head,
+                               const std::string& drip, std::chrono::milliseconds give_up) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_of(base_url)));
+  const auto start = std::chrono::steady_clock::now();
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  for (std::size_t i = 0; std::chrono::steady_clock::now() - start < give_up; ++i) {
+    std::this_thread::sleep_for(300ms);
+    try {
+      const char c = drip[i % drip.size()];
+      if (socket.sendBytes(&c, 1) <= 0) break;
+      socket.setReceiveTimeout(Poco::Timespan(0, 1000));
+      char buffer[512];
+      if (socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ) &&
+          socket.receiveBytes(buffer, sizeof buffer) <= 0) {
+        break;  // closed by the server
+      }
+    } catch (const Poco::Exception&) {
+      break;  // reset by the server
+    }
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+TEST(Deadlines, ASlowClientCannotHoldAThreadForEver) {
+  TestConfig config;
+  config.server_extra = "  request_timeout: 1s\n  keep_alive_timeout: 1s\n  threads: 2\n";
+  TestServer server(config);
+  // More dripping clients than worker threads: without deadlines they would hold every thread
+  // as long as they like, each byte arriving within the socket timeout.
+  std::vector<std::thread> clients;
+  std::vector<std::chrono::milliseconds> held(4);
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    clients.emplace_back([&, i] {
+      held[i] =
+          i % 2 == 0
+              ? drip(server.base_url(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ", "a", 15s)
+              : drip(server.base_url(),
+                     "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                     "application/json\r\nContent-Length: 1000\r\n\r\n{\"identifier\":\"",
+                     "a", 15s);
+    });
+  }
+  for (auto& c : clients) c.join();
+  for (auto h : held) EXPECT_LT(h, 10s) << "a dripping client was never cut off";
+  EXPECT_EQ(server.client().get("/healthz").status, 200);
+}
+
+TEST(Deadlines, AnIdleKeepAliveConnectionIsClosed) {
+  TestConfig config;
+  config.server_extra = "  request_timeout: 1s\n  keep_alive_timeout: 1s\n";
+  TestServer server(config);
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_of(server.base_url())));
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  socket.sendBytes(request.data(), static_cast<int>(request.size()));
+  socket.setReceiveTimeout(Poco::Timespan(15, 0));
+  std::string received;
+  char buffer[1024];
+  const auto start = std::chrono::steady_clock::now();
+  for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) received.append(buffer, n);
+  EXPECT_NE(received.find("200 OK"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+TEST(Limits, OversizedHeadersAreRefusedAndTheServerKeepsServing) {
+  TestServer server;
+  HttpClient c = server.client();
+  auto long_value = c.get("/healthz", {{"X-Big", std::string(10'000, 'a')}});
+  EXPECT_EQ(long_value.status, 400);
+  std::map<std::string, std::string> many;
+  for (int i = 0; i < 150; ++i) many["X-H" + std::to_string(i)] = "v";
+  EXPECT_EQ(c.get("/healthz", many).status, 400);
+  auto long_uri = c.get("/healthz?" + std::string(20'000, 'q'));
+  EXPECT_EQ(long_uri.status, 400);
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  auto started = c.post_json("/v1/magic-links", "{\"identifier\":\"fine@example.com\"}");
+  EXPECT_EQ(started.status, 202);
+  EXPECT_FALSE(field(started.body, "flow_id").empty());
+}
+
+}  // namespace
+}  // namespace linkgate::testing
