@@ -118,6 +118,7 @@ int usage(std::ostream& out) {
          "  serve          serve HTTP (SIGHUP reloads the configuration)\n"
          "  check-config   validate the configuration and every plugin block\n"
          "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
+         "  keys rotate    make a new session signing key now (old keys stay until unneeded)\n"
          "  version        print the server and SDK versions\n";
   return 2;
 }
@@ -153,6 +154,10 @@ int main(int argc, char** argv) {
     return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
   if (command == "plugins")
     return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "keys" && argc > 2 && std::string(argv[2]) == "rotate") {
+    ::umask(0077);
+    return linkgate::app::rotate_keys(config_argument(argc, argv), std::cout, std::cerr);
+  }
   if (command == "version" || command == "--version") {
     std::cout << "linkgate " << LINKGATE_SDK_VERSION << " (plugin SDK " << LINKGATE_SDK_VERSION
               << ", ABI " << LINKGATE_SDK_ABI_VERSION << ")\n";

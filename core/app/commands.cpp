@@ -3,6 +3,8 @@
 #include "app/plugin_resolution.h"
 #include "config/settings_loader.h"
 #include "plugin_host/plugin_host.h"
+#include "services/host_services.h"
+#include "session/signing_keys.h"
 
 namespace linkgate::app {
 
@@ -22,6 +24,29 @@ int check_config(const std::string& file, std::ostream& out, std::ostream& err) 
   }
   out << file << ": OK\n";
   return 0;
+}
+
+int rotate_keys(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_file(file, diagnostics);
+  if (!settings) {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    return 1;
+  }
+  try {
+    services::SystemClock clock;
+    const auto& s = settings->session;
+    session::SigningKeys keys(s.keys_dir, s.rotate_every, s.ttl, clock);
+    const std::string previous = keys.current()->kid;
+    auto made = keys.rotate();
+    out << "new signing key " << made->kid << " in " << made->file << "\n"
+        << "previous key " << previous << " stays in the JWKS until its tokens expire\n"
+        << "running servers sharing " << s.keys_dir << " sign with the new key within a second\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "keys rotate: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) {

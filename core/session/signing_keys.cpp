@@ -73,6 +73,8 @@ SigningKeys::SigningKeys(std::string dir, std::chrono::milliseconds rotate_every
                                std::filesystem::perm_options::replace, ec);
   load_locked();
   maintain_locked();
+  folder_changed_at_ = std::filesystem::last_write_time(dir_, ec);
+  next_maintain_ = clock_.now_seconds() + 60;
 }
 
 void SigningKeys::load_locked() {
@@ -117,21 +119,56 @@ void SigningKeys::generate_locked(std::int64_t created_at) {
   load_locked();
 }
 
-std::shared_ptr<const SigningKey> SigningKeys::current() const {
+void SigningKeys::refresh_locked(bool now) {
+  const auto tick = std::chrono::steady_clock::now();
+  if (!now && tick < next_check_) return;
+  next_check_ = tick + std::chrono::seconds(1);
+  try {
+    std::error_code ec;
+    const auto changed_at = std::filesystem::last_write_time(dir_, ec);
+    if (!ec && changed_at != folder_changed_at_) {
+      load_locked();
+      folder_changed_at_ = changed_at;
+    }
+    const std::int64_t seconds = clock_.now_seconds();
+    if (seconds >= next_maintain_) {
+      next_maintain_ = seconds + 60;
+      maintain_locked();
+    }
+  } catch (const std::exception&) {
+    // A key half-written by hand or a full disk: keep signing with the keys already loaded and
+    // look again on the next check.
+  }
+  if (keys_.empty()) throw std::runtime_error("no session signing key in " + dir_);
+}
+
+std::shared_ptr<const SigningKey> SigningKeys::current() {
   std::lock_guard lock(mutex_);
+  refresh_locked();
   return keys_.back();
 }
 
-std::shared_ptr<const SigningKey> SigningKeys::find(const std::string& kid) const {
+std::shared_ptr<const SigningKey> SigningKeys::find(const std::string& kid) {
   std::lock_guard lock(mutex_);
-  for (const auto& k : keys_) {
-    if (k->kid == kid) return k;
+  refresh_locked();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    for (const auto& k : keys_) {
+      if (k->kid == kid) return k;
+    }
+    if (attempt == 0) refresh_locked(true);  // a stat, and a reload only if the folder changed
   }
   return nullptr;
 }
 
-std::string SigningKeys::jwks_json() const {
+std::shared_ptr<const SigningKey> SigningKeys::rotate() {
   std::lock_guard lock(mutex_);
+  generate_locked(clock_.now_seconds());
+  return keys_.back();
+}
+
+std::string SigningKeys::jwks_json() {
+  std::lock_guard lock(mutex_);
+  refresh_locked();
   std::string out = "{\"keys\":[";
   for (auto it = keys_.rbegin(); it != keys_.rend(); ++it) {
     if (it != keys_.rbegin()) out += ",";

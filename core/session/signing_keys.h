@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,15 +35,23 @@ class SigningKeys {
               std::chrono::milliseconds token_ttl, const sdk::Clock& clock);
 
   /// The key new tokens are signed with.
-  [[nodiscard]] std::shared_ptr<const SigningKey> current() const;
-  /// A published key by id, or nullptr.
-  [[nodiscard]] std::shared_ptr<const SigningKey> find(const std::string& kid) const;
+  [[nodiscard]] std::shared_ptr<const SigningKey> current();
+  /// A published key by id, or nullptr. An unknown id looks at the folder again first, so a key
+  /// another instance just made is found.
+  [[nodiscard]] std::shared_ptr<const SigningKey> find(const std::string& kid);
   /// The JWK Set of every published key.
-  [[nodiscard]] std::string jwks_json() const;
+  [[nodiscard]] std::string jwks_json();
   /// Rotates if the current key is older than rotate_every; drops keys no token can need.
   void maintain();
+  /// Makes a new key that signs from now on (`linkgate keys rotate`). Throws
+  /// std::runtime_error when it cannot be written.
+  std::shared_ptr<const SigningKey> rotate();
 
  private:
+  /// Reloads the folder when it changed (checked at most once a second unless @p now), and
+  /// maintains the keys once a minute, so a long-running server rotates on time and every
+  /// instance sharing the folder follows a rotation made anywhere.
+  void refresh_locked(bool now = false);
   void load_locked();
   void maintain_locked();
   void generate_locked(std::int64_t created_at);
@@ -53,6 +62,9 @@ class SigningKeys {
   const sdk::Clock& clock_;
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<const SigningKey>> keys_;  // oldest first
+  std::chrono::steady_clock::time_point next_check_{};
+  std::filesystem::file_time_type folder_changed_at_{};
+  std::int64_t next_maintain_ = 0;
 };
 
 /// Reads a PEM private key and returns its public JWK (EC P-256) and RFC 7638 thumbprint.

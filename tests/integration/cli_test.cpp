@@ -16,6 +16,7 @@
 
 #include "support/http_client.h"
 #include "support/test_config.h"
+#include "support/test_server.h"
 
 namespace linkgate::testing {
 namespace {
@@ -143,6 +144,33 @@ TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {
   EXPECT_NE(out.find("linkgate-token-jwt.so: cannot be loaded as a shared library"),
             std::string::npos)
       << out;
+}
+
+TEST(Cli, KeysRotateIsFollowedByARunningServer) {
+  TempDir keys;
+  TestConfig config;
+  config.keys_dir = keys.path().string();
+  TestServer server(config);
+  auto jwks_kids = [&] {
+    auto body = server.client().get("/.well-known/jwks.json").body;
+    return std::count(body.begin(), body.end(), '{') - 1;  // one object per key, in one set
+  };
+  ASSERT_EQ(jwks_kids(), 1);
+  auto [code, out] = run({"keys", "rotate", "--config", config.write(keys)});
+  ASSERT_EQ(code, 0) << out;
+  std::smatch kid;
+  ASSERT_TRUE(std::regex_search(out, kid, std::regex("new signing key ([A-Za-z0-9_-]{43})")))
+      << out;
+  // Within a second or two the running server publishes and signs with the new key.
+  bool published = false;
+  for (int i = 0; i < 40 && !published; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    published =
+        server.client().get("/.well-known/jwks.json").body.find(kid[1].str()) != std::string::npos;
+  }
+  EXPECT_TRUE(published);
+  EXPECT_EQ(jwks_kids(), 2) << "the old key stays until its tokens expire";
+  EXPECT_EQ(server.runtime().signing_keys().current()->kid, kid[1].str());
 }
 
 TEST(Cli, UnknownCommandPrintsUsage) {

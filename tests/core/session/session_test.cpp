@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "services/expiring_keys.h"
 #include "services/host_services.h"
@@ -138,6 +139,38 @@ TEST_F(SessionTest, RefusesAlgNoneAndHs256) {
   auto hs = util::base64url_encode(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + payload +
             "." + util::base64url_encode(std::string(32, 'x'));
   EXPECT_FALSE(tokens.verify(hs).ok());
+}
+
+}  // namespace
+}  // namespace linkgate::session
+
+namespace linkgate::session {
+namespace {
+
+TEST(SigningKeysSharing, ARotationAnywhereIsFollowedByEveryInstance) {
+  testing::TempDir dir;
+  services::ManualClock clock;
+  SigningKeys a(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
+  SigningKeys b(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
+  const std::string old_kid = a.current()->kid;
+  ASSERT_EQ(b.current()->kid, old_kid);
+  auto made = b.rotate();  // what `linkgate keys rotate` does, from another process
+  EXPECT_NE(made->kid, old_kid);
+  EXPECT_NE(a.find(made->kid), nullptr) << "a token signed by the new key verifies at once";
+  EXPECT_EQ(a.current()->kid, made->kid) << "and the new key signs";
+  EXPECT_NE(a.jwks_json().find(old_kid), std::string::npos) << "old key still published";
+  EXPECT_EQ(a.find("no-such-kid"), nullptr);
+}
+
+TEST(SigningKeysSharing, ALongRunningInstanceRotatesOnTime) {
+  testing::TempDir dir;
+  services::ManualClock clock;
+  SigningKeys keys(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
+  const std::string first = keys.current()->kid;
+  clock.advance(std::chrono::hours(25));
+  // No restart, no maintain() call: the once-a-minute check (its one-second gate passed) does it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_NE(keys.current()->kid, first);
 }
 
 }  // namespace
