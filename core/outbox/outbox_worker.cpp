@@ -2,7 +2,6 @@
 
 #include <Poco/Exception.h>
 
-#include "identity/identifier.h"
 #include "outbox/retry_policy.h"
 #include "util/crypto.h"
 
@@ -107,7 +106,9 @@ int OutboxWorker::drain_once() {
 
 void OutboxWorker::deliver(OutboxMessage m) {
   const std::int64_t now = clock_.now_seconds();
-  const std::string who = identity::mask({m.kind, m.recipient});
+  // Log lines name the message and its flow, never the address: the audit log ties a flow to
+  // the identifier's keyed hash.
+  const std::string who = "flow " + m.flow_id;
   auto route = route_for(routes_, m.kind, m.channel_index);
   if (!route) {
     store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)), now);
@@ -115,13 +116,13 @@ void OutboxWorker::deliver(OutboxMessage m) {
                  "Delivery attempts by channel and outcome");
     log_.write(
         sdk::LogLevel::error, "outbox",
-        "message " + m.id + " to " + who + " is dead: no channel for " + sdk::to_string(m.kind));
+        "message " + m.id + " for " + who + " is dead: no channel for " + sdk::to_string(m.kind));
     return;
   }
   if (now >= m.expires_at) {
     store_->mark_dead(m.id, "the link expired before it could be delivered", now);
     log_.write(sdk::LogLevel::warning, "outbox",
-               "message " + m.id + " to " + who + " expired before delivery");
+               "message " + m.id + " for " + who + " expired before delivery");
     return;
   }
   const auto& r = routes_[static_cast<std::size_t>(*route)];
@@ -133,7 +134,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");
     log_.write(sdk::LogLevel::info, "outbox",
-               "message " + m.id + " delivered to " + who + " by " + r.plugin + " (attempt " +
+               "message " + m.id + " for " + who + " delivered by " + r.plugin + " (attempt " +
                    std::to_string(m.attempts) + ")");
     return;
   }
@@ -145,14 +146,14 @@ void OutboxWorker::deliver(OutboxMessage m) {
     if (auto next = route_for(routes_, m.kind, *route + 1)) {
       store_->move_to_channel(m.id, *next, clock_.now_seconds());
       log_.write(sdk::LogLevel::warning, "outbox",
-                 "message " + m.id + " to " + who + ": " + r.plugin + " failed permanently (" +
+                 "message " + m.id + " for " + who + ": " + r.plugin + " failed permanently (" +
                      error + "); trying " + routes_[static_cast<std::size_t>(*next)].plugin);
       notify();
       return;
     }
     store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
     log_.write(sdk::LogLevel::error, "outbox",
-               "message " + m.id + " to " + who + " is dead: " + r.plugin +
+               "message " + m.id + " for " + who + " is dead: " + r.plugin +
                    " failed permanently: " + error);
     return;
   }
@@ -160,7 +161,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
     store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
     log_.write(sdk::LogLevel::error, "outbox",
-               "message " + m.id + " to " + who + " is dead after " + std::to_string(m.attempts) +
+               "message " + m.id + " for " + who + " is dead after " + std::to_string(m.attempts) +
                    " attempts: " + error);
     return;
   }
@@ -174,7 +175,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
   store_->mark_retry(m.id, next, r.plugin + ": " + error);
   metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
   log_.write(sdk::LogLevel::warning, "outbox",
-             "message " + m.id + " to " + who + ": " + r.plugin + " failed (" + error +
+             "message " + m.id + " for " + who + ": " + r.plugin + " failed (" + error +
                  "); retry " + std::to_string(m.attempts + 1) + " in " +
                  std::to_string(next * 1000 - now_ms) + "ms");
 }

@@ -129,6 +129,44 @@ TEST(Cli, ServeStartsReloadsOnSighupAndStopsOnSigterm) {
   EXPECT_EQ(handle.wait(), 0);
 }
 
+TEST(Cli, LogLinesCarryNoAddressTokenOrCode) {
+  TempDir dir;
+  TestConfig config;
+  config.log_level = "debug";
+  std::string file = config.write(dir);
+  Poco::Pipe out;
+  auto handle = Poco::Process::launch(kBinary, {"serve", "--config", file}, nullptr, &out, &out);
+  Poco::PipeInputStream in(out);
+  std::string line, port, log;
+  std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  while (port.empty() && std::getline(in, line)) {
+    log += line + "\n";
+    std::smatch m;
+    if (std::regex_search(line, m, listening)) port = m[1];
+  }
+  ASSERT_FALSE(port.empty());
+  HttpClient client("http://127.0.0.1:" + port);
+  client.post_json("/v1/magic-links", "{\"identifier\":\"stranger@example.com\"}");
+  client.post_json("/v1/magic-links", "{\"identifier\":\"+14155550199\"}");
+  client.post_json("/v1/magic-links", "{\"identifier\":\"bad\\r\\n@example.com\"}");
+  client.post_json("/v1/magic-links/verify", "{\"token\":\"eyJhbGciOiJFUzI1NiJ9.e30.sig\"}");
+  client.post_json("/v1/otp/verify", "{\"flow_id\":\"nope\",\"code\":\"123456\"}");
+  // Wait for both deliveries to be logged, so the outbox worker's lines are in too.
+  while (std::count(log.begin(), log.end(), '\n') < 200 &&
+         log.find("delivered by", log.find("delivered by") + 1) == std::string::npos &&
+         std::getline(in, line)) {
+    log += line + "\n";
+  }
+  ::kill(handle.id(), SIGTERM);
+  while (std::getline(in, line)) log += line + "\n";
+  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_NE(log.find("delivered by outbox"), std::string::npos) << log;
+  for (const char* secret :
+       {"stranger", "4155550199", "@example.com", "***", "eyJhbGciOiJFUzI1NiJ9", "123456"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
+  }
+}
+
 TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "plugins");

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "support/redis_server.h"
@@ -255,6 +257,56 @@ TEST(Csrf, TheSignOutButtonCarriesItsTokenAndAForgedOneEndsNothing) {
   EXPECT_EQ(browser.get("/v1/session").status, 200) << "a forged sign-out ends nothing";
   EXPECT_EQ(browser.post_form("/v1/session/logout", "csrf=" + csrf_of(signed_in.body)).status, 303);
   EXPECT_EQ(browser.get("/v1/session").status, 401);
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// The probability that a sample of @p a is slower than one of @p b (0.5: indistinguishable).
+double probability_slower(const std::vector<double>& a, const std::vector<double>& b) {
+  double wins = 0;
+  for (double x : a) {
+    for (double y : b) wins += x > y ? 1 : (x == y ? 0.5 : 0);
+  }
+  return wins / static_cast<double>(a.size() * b.size());
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+TEST(Enumeration, UsersAndStrangersTakeTheSameTime) {
+  TestConfig config;
+  config.signup = "false";
+  TestServer server(config);
+  ASSERT_TRUE(server.runtime().users().create({sdk::AddressKind::email, "known@example.com"}).ok());
+  HttpClient c = server.client();
+  c.use_cookies = false;
+  auto timed = [&](const char* who) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = c.post_json("/v1/magic-links", start_body(who));
+    EXPECT_EQ(r.status, 202);
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  for (int i = 0; i < 20; ++i) timed(i % 2 ? "known@example.com" : "stranger@example.com");
+  std::vector<double> known, stranger;
+  for (int i = 0; i < 200; ++i) {  // interleaved, so noise falls on both alike
+    known.push_back(timed("known@example.com"));
+    stranger.push_back(timed("stranger@example.com"));
+  }
+  const double p = probability_slower(known, stranger);
+  const double ratio = median(known) / median(stranger);
+  std::cout << "median known " << median(known) << " us, stranger " << median(stranger)
+            << " us, P(known slower) " << p << "\n";
+  EXPECT_GT(p, 0.3);
+  EXPECT_LT(p, 0.7);
+  EXPECT_GT(ratio, 0.7);
+  EXPECT_LT(ratio, 1.43);
 }
 
 }  // namespace
