@@ -188,6 +188,10 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
                            " is not available here");
   }
   const bool deliver = known || d_.settings.signup;
+  // A stranger's address may be told that someone tried it — by e-mail only, never a text, and
+  // still limited like any sign-in above.
+  const bool notify =
+      !deliver && d_.settings.security.notify_unknown && address.kind == sdk::AddressKind::email;
 
   const std::int64_t now = d_.services.clock().now_seconds();
   const std::int64_t ttl = d_.settings.token_ttl.count() / 1000;
@@ -234,7 +238,20 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   auto stored = guard_store(d_.log, [&]() -> Outcome<bool> {
     d_.flows.create(flow, d_.settings.verify.supersede_previous);
     const std::string message_id = util::base64url_encode(d_.services.random().bytes(12));
-    if (deliver) {
+    if (notify) {
+      auto notice = d_.templates.render_unknown(values, locales);
+      outbox::OutboxMessage m;
+      m.id = message_id;
+      m.flow_id = flow.id;
+      m.kind = address.kind;
+      m.recipient = address.value;
+      m.locale = notice.locale;
+      m.subject = notice.subject;
+      m.text = notice.text;
+      m.channel_index = *outbox::route_for(d_.routes, address.kind);
+      m.expires_at = flow.expires_at;
+      d_.outbox.enqueue(m, now);
+    } else if (deliver) {
       outbox::OutboxMessage m;
       m.id = message_id;
       m.flow_id = flow.id;
@@ -255,7 +272,7 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
     return true;
   });
   if (!stored.ok()) return stored.error();
-  if (deliver && d_.outbox_enqueued) d_.outbox_enqueued();
+  if ((deliver || notify) && d_.outbox_enqueued) d_.outbox_enqueued();
   // Flows a day past their expiry can only answer "expired"; dropping them keeps the table small.
   if (++starts_since_sweep_ % 1024 == 0) {
     guard_store(d_.log, [&]() -> Outcome<bool> { return d_.flows.sweep(now, 86'400) > 0; });

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>
+#include <tuple>
 
 #include "util/files.h"
 
@@ -40,6 +41,20 @@ std::string render_html(const std::string& source, const mustache::data& data) {
   return tmpl.render(data);
 }
 
+std::string one_line(std::string s) {
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return s;
+}
+
+constexpr const char* kUnknownSubject = "Sign-in attempt at {{app_name}}";
+constexpr const char* kUnknownText =
+    "Hello,\n\n"
+    "someone asked to sign in to {{app_name}} with this e-mail address, but it has no account "
+    "there.\n\n"
+    "If that was you, you may have an account under another address. If it was not you, ignore "
+    "this message: nothing has changed.\n";
+
 }  // namespace
 
 MessageTemplates::MessageTemplates(const std::string& dir, std::string default_locale)
@@ -70,8 +85,21 @@ MessageTemplates::MessageTemplates(const std::string& dir, std::string default_l
       }
       *target = *content;
     }
-    while (!set.subject.empty() && (set.subject.back() == '\n' || set.subject.back() == '\r'))
-      set.subject.pop_back();
+    for (auto [file, target, fallback] :
+         {std::tuple{"unknown.subject", &set.unknown_subject, kUnknownSubject},
+          std::tuple{"unknown.txt", &set.unknown_text, kUnknownText}}) {
+      auto path = (it->path() / file).string();
+      *target = util::read_file(path).value_or(fallback);
+      mustache::mustache check(*target);
+      if (!check.is_valid()) {
+        problems += "  " + path + ": " + check.error_message() + "\n";
+        complete = false;
+      }
+    }
+    for (auto* subject : {&set.subject, &set.unknown_subject}) {
+      while (!subject->empty() && (subject->back() == '\n' || subject->back() == '\r'))
+        subject->pop_back();
+    }
     if (complete) sets_[locale] = std::move(set);
   }
   if (ec) problems += "  " + dir + ": " + ec.message() + "\n";
@@ -107,14 +135,24 @@ RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageVal
   if (kind == sdk::AddressKind::email) {
     out.subject = render_text(set.subject, data);
     // A header must stay one line whatever a value contains.
-    std::replace_if(
-        out.subject.begin(), out.subject.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    out.subject = one_line(out.subject);
     out.text = render_text(set.text, data);
     out.html = render_html(set.html, data);
   } else {
     out.text = render_text(set.sms, data);
     while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
   }
+  return out;
+}
+
+RenderedMessage MessageTemplates::render_unknown(
+    const MessageValues& values, const std::vector<std::string>& preferred_locales) const {
+  RenderedMessage out;
+  out.locale = choose_locale(preferred_locales);
+  const Set& set = sets_.at(out.locale);
+  auto data = to_data(values);
+  out.subject = one_line(render_text(set.unknown_subject, data));
+  out.text = render_text(set.unknown_text, data);
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // The sign-in message, rendered from mustache templates per language:
-// <dir>/<locale>/{email.subject, email.txt, email.html, sms.txt}.
+// <dir>/<locale>/{email.subject, email.txt, email.html, sms.txt}; and the optional notice to an
+// address with no account (`security.notify_unknown`): unknown.subject and unknown.txt, with
+// built-in English text where a locale has none.
 
 #include <map>
 #include <string>
@@ -38,6 +40,10 @@ class MessageTemplates {
   [[nodiscard]] RenderedMessage render(sdk::AddressKind kind, const MessageValues& values,
                                        const std::vector<std::string>& preferred_locales) const;
 
+  /// The notice for an e-mail address that has no account (no link, no code).
+  [[nodiscard]] RenderedMessage render_unknown(
+      const MessageValues& values, const std::vector<std::string>& preferred_locales) const;
+
   /// The locale render() would choose.
   [[nodiscard]] std::string choose_locale(const std::vector<std::string>& preferred) const;
   [[nodiscard]] std::vector<std::string> locales() const;
@@ -45,6 +51,7 @@ class MessageTemplates {
  private:
   struct Set {
     std::string subject, text, html, sms;
+    std::string unknown_subject, unknown_text;
   };
   std::map<std::string, Set> sets_;
   std::string default_locale_;

@@ -311,3 +311,32 @@ TEST(Enumeration, UsersAndStrangersTakeTheSameTime) {
 
 }  // namespace
 }  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+TEST(NotifyUnknown, AStrangersAddressIsToldAndGetsNoLinkOrCode) {
+  TestConfig config;
+  config.signup = "false";
+  config.security_extra = "  notify_unknown: true\n";
+  TestServer server(config);
+  ASSERT_TRUE(server.runtime().users().create({sdk::AddressKind::email, "known@example.com"}).ok());
+  auto a = server.client().post_json("/v1/magic-links", start_body("stranger@example.com"));
+  auto b = server.client().post_json("/v1/magic-links", start_body("known@example.com"));
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(json(a.body)->getNames(), json(b.body)->getNames());
+  auto notice = server.wait_for_message("stranger@example.com");
+  EXPECT_EQ(notice.subject, "Sign-in attempt at linkgate");
+  EXPECT_NE(notice.text.find("no account"), std::string::npos);
+  EXPECT_TRUE(notice.link.empty());
+  EXPECT_TRUE(notice.code.empty());
+  EXPECT_EQ(notice.text.find("http"), std::string::npos) << "nothing to click";
+  EXPECT_FALSE(server.wait_for_message("known@example.com").link.empty());
+  // Never by SMS: a text costs money and a stranger's number is not ours to text.
+  server.client().post_json("/v1/magic-links", start_body("+14155550123"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(server.messages_for("+14155550123"), 0u);
+}
+
+}  // namespace
+}  // namespace linkgate::testing

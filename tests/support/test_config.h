@@ -42,7 +42,8 @@ struct TestConfig {
       "{ per_identifier: 1000/1m, per_client: 100000/1m, resend_cooldown: 0s }";
   std::string security_store = "memory";
   std::string audit_file = "@DIR@/audit.log";
-  std::string server_extra;  // more lines inside `server:`, each indented by two spaces
+  std::string server_extra;    // more lines inside `server:`, each indented by two spaces
+  std::string security_extra;  // more lines inside `security:`, likewise
   std::string extra;
 
   [[nodiscard]] std::string yaml(const TempDir& dir) const {
@@ -91,6 +92,7 @@ struct TestConfig {
     line("  secret_file: " + keys + "/server.secret");
     if (!rate_limits.empty()) line("  rate_limits: " + rate_limits);
     line("  store: " + security_store);
+    y += security_extra;
     line("outbox:");
     line("  store: " + (outbox_store.empty() ? "sqlite:" + d + "/outbox.db" : outbox_store));
     line("  poll_interval: 50ms");

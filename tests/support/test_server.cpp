@@ -41,7 +41,7 @@ std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& di
       d.html = o->getValue<std::string>("html");
       d.locale = o->getValue<std::string>("locale");
       d.id = o->getValue<std::string>("id");
-      d.token = d.link.substr(d.link.find("token=") + 6);
+      if (auto at = d.link.find("token="); at != std::string::npos) d.token = d.link.substr(at + 6);
       found.emplace_back(std::filesystem::last_write_time(it->path(), ec), d);
     } catch (const Poco::Exception&) {
       // A file being written is renamed into place whole; anything else is not ours.

@@ -68,6 +68,18 @@ TEST(MessageTemplates, SubjectNeverCarriesALineBreak) {
   v.app_name = "Evil\r\nBcc: victim@example.com";
   auto m = t.render(sdk::AddressKind::email, v, {});
   EXPECT_EQ(m.subject.find_first_of("\r\n"), std::string::npos);
+  // The notice to an unknown address: built in where a locale has none, and also one line.
+  auto notice = t.render_unknown(v, {});
+  EXPECT_EQ(notice.subject.find_first_of("\r\n"), std::string::npos);
+  EXPECT_NE(notice.text.find("no account"), std::string::npos);
+  EXPECT_EQ(notice.text.find(v.link), std::string::npos);
+  EXPECT_EQ(notice.text.find(v.code), std::string::npos);
+}
+
+TEST(MessageTemplates, TheUnknownAddressNoticeIsShippedPerLocale) {
+  MessageTemplates t(std::string(LINKGATE_SOURCE_DIR) + "/configs/templates", "en");
+  EXPECT_NE(t.render_unknown(values(), {"de"}).subject.find("Anmeldeversuch"), std::string::npos);
+  EXPECT_NE(t.render_unknown(values(), {"en"}).subject.find("Sign-in attempt"), std::string::npos);
 }
 
 TEST(MessageTemplates, RefusesMissingOrBrokenTemplates) {
