@@ -365,6 +365,16 @@ TEST(Flow, SameBrowserBindingRefusesOtherBrowsers) {
       server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
   EXPECT_EQ(other.status, 400);
   EXPECT_NE(field(other.body, "error_description").find("enter the code"), std::string::npos);
+  // A browser gets a page that says so and points to the code, and the link is still unused.
+  HttpClient other_browser = server.client();
+  auto confirm = other_browser.get("/v1/magic-links/verify?token=" + message.token,
+                                   {{"Accept", "text/html"}});
+  ASSERT_EQ(confirm.status, 200);
+  auto page = other_browser.post_form("/v1/magic-links/verify",
+                                      "token=" + message.token + "&csrf=" + csrf_of(confirm.body));
+  EXPECT_EQ(page.status, 400);
+  EXPECT_NE(page.header("content-type").find("text/html"), std::string::npos);
+  EXPECT_NE(page.body.find("enter the code there"), std::string::npos);
   EXPECT_EQ(
       asker.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status,
       200)

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "services/redis_expiring_keys.h"
+#include "support/redis_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
 #include "util/base64url.h"
@@ -176,6 +178,29 @@ TEST_F(JwtTest, EverySignatureIsExactly64Bytes) {
     ASSERT_EQ(signature->size(), 64u) << "token " << i;
     ASSERT_TRUE(s.inspect(token).ok()) << "token " << i;
   }
+}
+
+}  // namespace
+}  // namespace linkgate::plugins::jwt
+
+namespace linkgate::plugins::jwt {
+namespace {
+
+TEST_F(JwtTest, SingleUseHoldsAcrossInstancesSharingARedisReplayCache) {
+  // Two hosts standing for two servers: the same key, replay caches in one Redis.
+  auto redis = std::make_shared<redis::RedisClient>(testing::RedisServer::shared().url());
+  linkgate::testing::TestServices a_services, b_services;
+  for (auto* s : {&a_services, &b_services}) {
+    s->shared.expiring_keys = std::make_shared<services::RedisExpiringKeys>(redis);
+    s->host = std::make_unique<services::PluginServices>(s->shared, "jwt");
+  }
+  JwtTokenStrategy a(settings(), *a_services.host), b(settings(), *b_services.host);
+  auto issued = a.issue(grant());
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(b.redeem(issued->token).ok());
+  auto replay = a.redeem(issued->token);
+  ASSERT_FALSE(replay.ok());
+  EXPECT_EQ(replay.code(), sdk::ErrorCode::used);
 }
 
 }  // namespace
