@@ -1,0 +1,160 @@
+#pragma once
+/// @file
+/// The conformance suite every delivery channel should pass. Instantiate it once, in one test
+/// file, with a DeliveryChannelCase that makes your channel and reads what reached its sink:
+/// @code
+///   using linkgate::testkit::DeliveryChannelConformance;
+///   INSTANTIATE_TEST_SUITE_P(Webhook, DeliveryChannelConformance,
+///                            ::testing::Values(webhook_case()), linkgate::testkit::case_name);
+/// @endcode
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "linkgate/sdk/delivery_channel.h"
+#include "linkgate/testkit/test_host.h"
+
+namespace linkgate::testkit {
+
+/// What the sink behind the channel does for the test.
+enum class SinkState { working, failing_transiently, failing_permanently };
+
+struct DeliveryChannelCase {
+  std::string name;  ///< Letters, digits and underscores (it names the tests).
+  sdk::AddressKind kind = sdk::AddressKind::email;
+  std::string recipient;  ///< A valid address for this channel.
+  /// Makes the channel with its sink in @p state (once per test).
+  std::function<std::shared_ptr<sdk::DeliveryChannel>(TestHost& host, SinkState state)> make;
+  /// What reached the sink so far, one string per message, holding at least its text.
+  std::function<std::vector<std::string>(TestHost& host)> received;
+  /// False for a channel whose sink cannot fail (a file): the failure tests are then skipped
+  /// and reported as skipped.
+  bool sink_can_fail = true;
+};
+/// Prints the case by its name in test output.
+inline void PrintTo(const DeliveryChannelCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+/// Names an instantiation after its case.
+template <class Case>
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  return info.param.name;
+}
+
+class DeliveryChannelConformance : public ::testing::TestWithParam<DeliveryChannelCase> {
+ protected:
+  sdk::Message message(const std::string& marker = "") const {
+    sdk::Message m;
+    m.id = "msg-" + marker + std::to_string(++counter_);
+    m.kind = GetParam().kind;
+    m.to = GetParam().recipient;
+    m.subject = "Your sign-in link";
+    m.link = "https://auth.example.com/v1/magic-links/verify?token=tok" + m.id;
+    m.code = "493817";
+    m.text = "Sign in: " + m.link + "\nCode: " + m.code + "\n";
+    m.html =
+        m.kind == sdk::AddressKind::email ? "<p><a href=\"" + m.link + "\">Sign in</a></p>" : "";
+    m.locale = "en";
+    return m;
+  }
+  /// Polls the sink for up to 10 s until it holds @p count messages.
+  std::vector<std::string> wait_for(TestHost& host, std::size_t count) const {
+    std::vector<std::string> got;
+    for (int i = 0; i < 200; ++i) {
+      got = GetParam().received(host);
+      if (got.size() >= count) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return got;
+  }
+  mutable std::atomic<int> counter_{0};
+};
+
+TEST_P(DeliveryChannelConformance, DeliversTheLinkAndTheCodeToTheSink) {
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  ASSERT_TRUE(channel->ready().ok()) << channel->ready().error().message;
+  const auto m = message();
+  auto sent = channel->send(m);
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  auto got = wait_for(host, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find(m.link), std::string::npos) << got[0];
+  EXPECT_NE(got[0].find(m.code), std::string::npos) << got[0];
+}
+
+TEST_P(DeliveryChannelConformance, RefusesCrLfInTheRecipientAndSendsNothing) {
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  for (const char* evil : {"\r\nBcc: victim@example.com", "\n", "\r"}) {
+    auto m = message();
+    m.to += evil;
+    auto sent = channel->send(m);
+    ASSERT_FALSE(sent.ok()) << "sent to an address with CR/LF";
+    EXPECT_EQ(sent.code(), sdk::ErrorCode::invalid) << sent.error().message;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(GetParam().received(host).empty());
+}
+
+TEST_P(DeliveryChannelConformance, RefusesCrLfInTheSubject) {
+  if (GetParam().kind != sdk::AddressKind::email) GTEST_SKIP() << "SMS has no subject";
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  auto m = message();
+  m.subject = "Hello\r\nBcc: victim@example.com";
+  auto sent = channel->send(m);
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.code(), sdk::ErrorCode::invalid);
+}
+
+TEST_P(DeliveryChannelConformance, ReportsATransientFailureAsRetryable) {
+  if (!GetParam().sink_can_fail) GTEST_SKIP() << "this channel's sink cannot fail";
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::failing_transiently);
+  auto sent = channel->send(message());
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.code(), sdk::ErrorCode::retryable) << sent.error().message;
+}
+
+TEST_P(DeliveryChannelConformance, ReportsAPermanentFailureAsPermanent) {
+  if (!GetParam().sink_can_fail) GTEST_SKIP() << "this channel's sink cannot fail";
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::failing_permanently);
+  auto sent = channel->send(message());
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.code(), sdk::ErrorCode::permanent) << sent.error().message;
+}
+
+TEST_P(DeliveryChannelConformance, ConcurrentSendsAllArrive) {
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) ok += channel->send(message("t" + std::to_string(t))).ok();
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 20);
+  EXPECT_EQ(wait_for(host, 20).size(), 20u);
+}
+
+TEST_P(DeliveryChannelConformance, ReadySendsNothing) {
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  (void)channel->ready();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(GetParam().received(host).empty());
+}
+
+}  // namespace linkgate::testkit
