@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "app/commands.h"
+#include "app/scaffold.h"
 #include "app/server.h"
 #include "config/settings_loader.h"
 #include "linkgate/sdk/version.h"
@@ -119,6 +120,8 @@ int usage(std::ostream& out) {
          "  check-config   validate the configuration and every plugin block\n"
          "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
          "  keys rotate    make a new session signing key now (old keys stay until unneeded)\n"
+         "  new-plugin --kind delivery --name NAME --dir DIR\n"
+         "                 write a plugin project that builds against the installed SDK\n"
          "  version        print the server and SDK versions\n";
   return 2;
 }
@@ -154,6 +157,17 @@ int main(int argc, char** argv) {
     return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
   if (command == "plugins")
     return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "new-plugin") {
+    std::string kind, name, dir;
+    for (int i = 2; i + 1 < argc; i += 2) {
+      const std::string flag = argv[i];
+      if (flag == "--kind") kind = argv[i + 1];
+      if (flag == "--name") name = argv[i + 1];
+      if (flag == "--dir") dir = argv[i + 1];
+    }
+    if (kind.empty() || name.empty() || dir.empty()) return usage(std::cerr);
+    return linkgate::app::new_plugin(kind, name, dir, std::cout, std::cerr);
+  }
   if (command == "keys" && argc > 2 && std::string(argv[2]) == "rotate") {
     ::umask(0077);
     return linkgate::app::rotate_keys(config_argument(argc, argv), std::cout, std::cerr);

@@ -7,7 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "linkgate/testkit/delivery_channel_conformance.h"
 #include "linkgate/testkit/testkit.h"
+#include "linkgate/testkit/token_strategy_conformance.h"
+#include "linkgate/testkit/user_store_conformance.h"
 #include "support/redis_server.h"
 #include "support/smtp_server.h"
 #include "support/temp_dir.h"

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "linkgate/sdk/delivery_channel.h"
+#include "linkgate/testkit/case_name.h"
 #include "linkgate/testkit/test_host.h"
 
 namespace linkgate::testkit {
@@ -41,12 +42,6 @@ struct DeliveryChannelCase {
 /// Prints the case by its name in test output.
 inline void PrintTo(const DeliveryChannelCase& c, std::ostream* os) {
   *os << c.name;
-}
-
-/// Names an instantiation after its case.
-template <class Case>
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return info.param.name;
 }
 
 class DeliveryChannelConformance : public ::testing::TestWithParam<DeliveryChannelCase> {

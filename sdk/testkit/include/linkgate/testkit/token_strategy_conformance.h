@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "linkgate/sdk/token_strategy.h"
-#include "linkgate/testkit/delivery_channel_conformance.h"
+#include "linkgate/testkit/case_name.h"
 #include "linkgate/testkit/test_host.h"
 
 namespace linkgate::testkit {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "linkgate/sdk/user_store.h"
-#include "linkgate/testkit/delivery_channel_conformance.h"
+#include "linkgate/testkit/case_name.h"
 #include "linkgate/testkit/test_host.h"
 
 namespace linkgate::testkit {
