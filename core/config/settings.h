@@ -27,6 +27,8 @@ struct PluginUse {
   YAML::Node config;
   std::string path;  // YAML path of the `config:` block, e.g. "delivery[1].config"
   int line = 0;      // line of the `plugin:` entry
+  // How long the core waits for one call into the plugin (`call_timeout`, next to `plugin:`).
+  Duration call_timeout{10'000};
 };
 
 struct DeliveryUse : PluginUse {

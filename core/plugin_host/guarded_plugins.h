@@ -1,13 +1,17 @@
 #pragma once
-// Adapters that call a plugin's object with its exceptions contained: whatever escapes becomes
-// ErrorCode::internal and a log line naming the plugin, and the server keeps serving.
+// Adapters that call a plugin's object with its exceptions contained — whatever escapes becomes
+// ErrorCode::internal and a log line naming the plugin — and within the plugin's call timeout
+// (CallRunner). The server keeps serving either way.
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 #include <string>
 
 #include "linkgate/sdk/delivery_channel.h"
 #include "linkgate/sdk/token_strategy.h"
 #include "linkgate/sdk/user_store.h"
+#include "plugin_host/call_runner.h"
 #include "services/log.h"
 
 namespace linkgate::plugin_host {
@@ -26,81 +30,150 @@ auto contain(services::Log& log, const std::string& plugin, const char* method, 
   }
   return sdk::fail(sdk::ErrorCode::internal, "plugin " + plugin + " failed");
 }
+
+/// What every adapter shares: the plugin object, its name, the log and its call runner. The
+/// calls capture copies, never the adapter, since a call past its deadline may outlive it.
+template <class Interface>
+class Guard {
+ public:
+  Guard(std::shared_ptr<Interface> inner, std::string plugin, services::Log& log,
+        std::chrono::milliseconds timeout)
+      : inner_(std::move(inner)),
+        plugin_(std::move(plugin)),
+        log_(log),
+        runner_(std::make_unique<CallRunner>(plugin_, timeout, log)) {}
+
+  template <class R, class F>
+  R call(const char* method, F f) {
+    return runner_->run<R>(method,
+                           [inner = inner_, plugin = plugin_, &log = log_, method, f]() -> R {
+                             return contain(log, plugin, method, [&] { return f(*inner); });
+                           });
+  }
+  [[nodiscard]] const std::string& plugin() const { return plugin_; }
+
+  /// @p result, unless @p broken says what is wrong with it: then an internal error and a log
+  /// line naming the plugin.
+  template <class R>
+  R checked(R result, const char* method, const char* broken) {
+    if (!result.ok() || broken == nullptr) return result;
+    const std::string text = "plugin " + plugin_ + " returned " + broken + " from " + method;
+    log_.write(sdk::LogLevel::error, "core", text);
+    return sdk::fail(sdk::ErrorCode::internal, text);
+  }
+
+ private:
+  std::shared_ptr<Interface> inner_;
+  std::string plugin_;
+  services::Log& log_;
+  std::unique_ptr<CallRunner> runner_;
+};
 }  // namespace detail
 
 class GuardedTokenStrategy final : public sdk::TokenStrategy {
  public:
   GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin,
-                       services::Log& log)
-      : inner_(std::move(inner)), plugin_(std::move(plugin)), log_(log) {}
+                       services::Log& log, std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
-    return detail::contain(log_, plugin_, "issue", [&] { return inner_->issue(g); });
+    auto issued = guard_.call<sdk::Result<sdk::IssuedToken>>(
+        "issue", [g](sdk::TokenStrategy& s) { return s.issue(g); });
+    // The token goes into a URL as it is.
+    const bool url_safe =
+        issued.ok() && !issued->token.empty() && issued->token.size() <= 4096 &&
+        std::all_of(issued->token.begin(), issued->token.end(), [](unsigned char c) {
+          return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+        });
+    return guard_.checked(std::move(issued), "issue",
+                          url_safe ? nullptr : "a token that is not URL-safe");
   }
   sdk::Result<sdk::LinkGrant> inspect(std::string_view t) override {
-    return detail::contain(log_, plugin_, "inspect", [&] { return inner_->inspect(t); });
+    return guard_.call<sdk::Result<sdk::LinkGrant>>(
+        "inspect", [t = std::string(t)](sdk::TokenStrategy& s) { return s.inspect(t); });
   }
   sdk::Result<sdk::LinkGrant> redeem(std::string_view t) override {
-    return detail::contain(log_, plugin_, "redeem", [&] { return inner_->redeem(t); });
+    return guard_.call<sdk::Result<sdk::LinkGrant>>(
+        "redeem", [t = std::string(t)](sdk::TokenStrategy& s) { return s.redeem(t); });
   }
-  sdk::Result<void> revoke_subject(std::string_view s) override {
-    return detail::contain(log_, plugin_, "revoke_subject",
-                           [&] { return inner_->revoke_subject(s); });
+  sdk::Result<void> revoke_subject(std::string_view subject) override {
+    return guard_.call<sdk::Result<void>>("revoke_subject",
+                                          [subject = std::string(subject)](sdk::TokenStrategy& s) {
+                                            return s.revoke_subject(subject);
+                                          });
   }
   sdk::Result<void> ready() override {
-    return detail::contain(log_, plugin_, "ready", [&] { return inner_->ready(); });
+    return guard_.call<sdk::Result<void>>("ready", [](sdk::TokenStrategy& s) { return s.ready(); });
   }
-  [[nodiscard]] const std::string& plugin() const { return plugin_; }
+  [[nodiscard]] const std::string& plugin() const { return guard_.plugin(); }
 
  private:
-  std::shared_ptr<sdk::TokenStrategy> inner_;
-  std::string plugin_;
-  services::Log& log_;
+  detail::Guard<sdk::TokenStrategy> guard_;
 };
 
 class GuardedUserStore final : public sdk::UserStore {
  public:
-  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin, services::Log& log)
-      : inner_(std::move(inner)), plugin_(std::move(plugin)), log_(log) {}
+  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin, services::Log& log,
+                   std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<sdk::User> find(const sdk::Identifier& i) override {
-    return detail::contain(log_, plugin_, "find", [&] { return inner_->find(i); });
+    return valid(
+        guard_.call<sdk::Result<sdk::User>>("find", [i](sdk::UserStore& s) { return s.find(i); }),
+        "find");
   }
   sdk::Result<sdk::User> get(std::string_view id) override {
-    return detail::contain(log_, plugin_, "get", [&] { return inner_->get(id); });
+    return valid(guard_.call<sdk::Result<sdk::User>>(
+                     "get", [id = std::string(id)](sdk::UserStore& s) { return s.get(id); }),
+                 "get");
   }
   sdk::Result<sdk::User> create(const sdk::Identifier& i) override {
-    return detail::contain(log_, plugin_, "create", [&] { return inner_->create(i); });
+    return valid(guard_.call<sdk::Result<sdk::User>>(
+                     "create", [i](sdk::UserStore& s) { return s.create(i); }),
+                 "create");
   }
   sdk::Result<void> ready() override {
-    return detail::contain(log_, plugin_, "ready", [&] { return inner_->ready(); });
+    return guard_.call<sdk::Result<void>>("ready", [](sdk::UserStore& s) { return s.ready(); });
   }
-  [[nodiscard]] const std::string& plugin() const { return plugin_; }
+  [[nodiscard]] const std::string& plugin() const { return guard_.plugin(); }
 
  private:
-  std::shared_ptr<sdk::UserStore> inner_;
-  std::string plugin_;
-  services::Log& log_;
+  // A user the core would put into a session must have an id and plain addresses.
+  sdk::Result<sdk::User> valid(sdk::Result<sdk::User> user, const char* method) {
+    if (!user.ok()) return user;
+    const auto plain = [](const std::string& s) {
+      return s.size() <= 320 && std::none_of(s.begin(), s.end(),
+                                             [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    };
+    const char* broken = user->id.empty() || user->id.size() > 256 ? "a user without a usable id"
+                         : !plain(user->id) || !plain(user->email) || !plain(user->phone)
+                             ? "a user with control characters"
+                             : nullptr;
+    return guard_.checked(std::move(user), method, broken);
+  }
+
+  detail::Guard<sdk::UserStore> guard_;
 };
 
 class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
  public:
   GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin,
-                         services::Log& log)
-      : inner_(std::move(inner)), plugin_(std::move(plugin)), log_(log) {}
+                         services::Log& log, std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<void> send(const sdk::Message& m) override {
-    auto r = detail::contain(log_, plugin_, "send", [&] { return inner_->send(m); });
-    // A channel that threw may heal (a bug on one path, a transient state): retry, do not drop.
-    if (r.code() == sdk::ErrorCode::internal)
+    auto r =
+        guard_.call<sdk::Result<void>>("send", [m](sdk::DeliveryChannel& c) { return c.send(m); });
+    // A channel that threw or hung may heal (a bug on one path, a gateway that stalls): retry,
+    // do not drop.
+    if (r.code() == sdk::ErrorCode::internal || r.code() == sdk::ErrorCode::unavailable)
       return sdk::fail(sdk::ErrorCode::retryable, r.error().message);
     return r;
   }
   sdk::Result<void> ready() override {
-    return detail::contain(log_, plugin_, "ready", [&] { return inner_->ready(); });
+    return guard_.call<sdk::Result<void>>("ready",
+                                          [](sdk::DeliveryChannel& c) { return c.ready(); });
   }
 
  private:
-  std::shared_ptr<sdk::DeliveryChannel> inner_;
-  std::string plugin_;
-  services::Log& log_;
+  detail::Guard<sdk::DeliveryChannel> guard_;
 };
 
 }  // namespace linkgate::plugin_host

@@ -367,8 +367,8 @@ TEST(Flow, SameBrowserBindingRefusesOtherBrowsers) {
   EXPECT_NE(field(other.body, "error_description").find("enter the code"), std::string::npos);
   // A browser gets a page that says so and points to the code, and the link is still unused.
   HttpClient other_browser = server.client();
-  auto confirm = other_browser.get("/v1/magic-links/verify?token=" + message.token,
-                                   {{"Accept", "text/html"}});
+  auto confirm =
+      other_browser.get("/v1/magic-links/verify?token=" + message.token, {{"Accept", "text/html"}});
   ASSERT_EQ(confirm.status, 200);
   auto page = other_browser.post_form("/v1/magic-links/verify",
                                       "token=" + message.token + "&csrf=" + csrf_of(confirm.body));
@@ -480,6 +480,41 @@ TEST(Flow, ReplayCacheSurvivesAReload) {
                 .post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}")
                 .status,
             400);
+}
+
+}  // namespace
+}  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+TEST(FaultContainment, ASlowOrGarbageUserStoreFailsRequestsNotTheServer) {
+  TestConfig config;
+  config.users_plugin = "stalling";
+  config.users_call_timeout = "300ms";
+  config.extra_search_path = LINKGATE_TEST_PLUGIN_DIR;
+  TestServer server(config);
+  // More stuck calls at once than the server has spare threads for, and still it answers.
+  std::vector<std::thread> clients;
+  std::atomic<int> unavailable{0};
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12; ++i) {
+    clients.emplace_back([&] {
+      auto r = server.client().post_json("/v1/magic-links", start_body("slow@example.com"));
+      if (r.status == 503 && field(r.body, "error") == "unavailable") ++unavailable;
+    });
+  }
+  EXPECT_EQ(server.client().get("/healthz").status, 200);
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(unavailable.load(), 12);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4))
+      << "callers waited for the stuck plugin (5 s) instead of its call_timeout (300 ms)";
+
+  auto garbage = server.client().post_json("/v1/magic-links", start_body("garbage@example.com"));
+  EXPECT_EQ(garbage.status, 503);
+  EXPECT_EQ(garbage.body.find("not-an-address"), std::string::npos) << "no plugin output leaks";
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("fine@example.com")).status,
+            202);
 }
 
 }  // namespace

@@ -28,11 +28,12 @@ struct TestConfig {
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
-  std::string users_config;  // the users `config:` block; empty = SQLite in the test's folder
-  std::string outbox_store;  // empty = SQLite in the test's folder
-  std::string keys_dir;      // session keys, link key and server secret; empty = the test's folder
-  std::string outbox_dir;    // where the development channel writes; empty = the test's folder
-  std::string delivery;      // the `delivery:` list in YAML; empty = outbox files for both kinds
+  std::string users_config;        // the users `config:` block; empty = SQLite in the test's folder
+  std::string users_call_timeout;  // empty = the default
+  std::string outbox_store;        // empty = SQLite in the test's folder
+  std::string keys_dir;    // session keys, link key and server secret; empty = the test's folder
+  std::string outbox_dir;  // where the development channel writes; empty = the test's folder
+  std::string delivery;    // the `delivery:` list in YAML; empty = outbox files for both kinds
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string outbox_lease = "60s";
   std::string extra_search_path;
@@ -78,6 +79,7 @@ struct TestConfig {
     line("users:");
     line("  plugin: " + users_plugin);
     line("  signup: " + signup);
+    if (!users_call_timeout.empty()) line("  call_timeout: " + users_call_timeout);
     if (!users_config.empty()) {
       line("  config: " + users_config);
     } else if (users_plugin == "sql") {

@@ -1,0 +1,77 @@
+#include "plugin_host/call_runner.h"
+
+#include <thread>
+
+namespace linkgate::plugin_host {
+
+// Shared with the worker threads, which are detached: a worker stuck in a plugin call may
+// outlive the runner.
+struct CallRunner::State {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> tasks;
+  std::size_t threads = 0;
+  std::size_t idle = 0;
+  std::size_t max_threads = 0;
+  bool stopping = false;
+};
+
+CallRunner::CallRunner(std::string plugin, std::chrono::milliseconds timeout, services::Log& log,
+                       std::size_t max_threads)
+    : plugin_(std::move(plugin)), timeout_(timeout), log_(log), state_(std::make_shared<State>()) {
+  state_->max_threads = max_threads;
+}
+
+CallRunner::~CallRunner() {
+  std::lock_guard lock(state_->mutex);
+  state_->stopping = true;
+  state_->wake.notify_all();
+}
+
+bool CallRunner::submit(std::function<void()> task) {
+  std::lock_guard lock(state_->mutex);
+  if (state_->idle > state_->tasks.size()) {
+    state_->tasks.push_back(std::move(task));
+    state_->wake.notify_one();
+    return true;
+  }
+  if (state_->threads >= state_->max_threads) return false;
+  ++state_->threads;
+  state_->tasks.push_back(std::move(task));
+  std::thread([state = state_] {
+    std::unique_lock lock(state->mutex);
+    while (true) {
+      if (state->tasks.empty()) {
+        if (state->stopping) break;
+        ++state->idle;
+        state->wake.wait(lock, [&] { return state->stopping || !state->tasks.empty(); });
+        --state->idle;
+        continue;
+      }
+      auto next = std::move(state->tasks.front());
+      state->tasks.pop_front();
+      lock.unlock();
+      next();
+      next = nullptr;  // release the plugin object before waiting again
+      lock.lock();
+    }
+    --state->threads;
+  }).detach();
+  return true;
+}
+
+std::string CallRunner::busy(const char* method) {
+  const std::string text =
+      "plugin " + plugin_ + ": every call thread is stuck; " + method + " refused without waiting";
+  log_.write(sdk::LogLevel::error, "core", text);
+  return text;
+}
+
+std::string CallRunner::timed_out(const char* method) {
+  const std::string text = "plugin " + plugin_ + " did not answer " + method + " within " +
+                           std::to_string(timeout_.count()) + "ms";
+  log_.write(sdk::LogLevel::error, "core", text);
+  return text;
+}
+
+}  // namespace linkgate::plugin_host

@@ -1,0 +1,71 @@
+#pragma once
+// Per-plugin call deadlines. A plugin call that may block (a store, a gateway) runs on the
+// plugin's own worker threads while the caller waits at most the plugin's `call_timeout`; past
+// it the caller gets ErrorCode::unavailable and a log line naming the plugin, and the stuck
+// call finishes (or not) on its own thread, holding the plugin object — and so its library —
+// alive. When every worker is stuck, calls fail at once instead of queueing behind them.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "linkgate/sdk/result.h"
+#include "services/log.h"
+
+namespace linkgate::plugin_host {
+
+class CallRunner {
+ public:
+  /// @p timeout 0 runs calls on the caller's thread (no deadline).
+  CallRunner(std::string plugin, std::chrono::milliseconds timeout, services::Log& log,
+             std::size_t max_threads = 64);
+  ~CallRunner();
+  CallRunner(const CallRunner&) = delete;
+  CallRunner& operator=(const CallRunner&) = delete;
+
+  /// Runs @p call (which must own copies of its arguments) within the deadline.
+  template <class R>
+  R run(const char* method, std::function<R()> call) {
+    if (timeout_.count() <= 0) return call();
+    auto slot = std::make_shared<Slot<R>>();
+    const bool queued = submit([slot, call = std::move(call)] {
+      R result = call();
+      std::lock_guard lock(slot->mutex);
+      slot->value.emplace(std::move(result));
+      slot->done.notify_all();
+    });
+    if (!queued) return sdk::fail(sdk::ErrorCode::unavailable, busy(method));
+    std::unique_lock lock(slot->mutex);
+    if (!slot->done.wait_for(lock, timeout_, [&] { return slot->value.has_value(); })) {
+      return sdk::fail(sdk::ErrorCode::unavailable, timed_out(method));
+    }
+    return std::move(*slot->value);
+  }
+
+  [[nodiscard]] std::chrono::milliseconds timeout() const { return timeout_; }
+
+ private:
+  template <class R>
+  struct Slot {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::optional<R> value;
+  };
+  struct State;
+
+  bool submit(std::function<void()> task);
+  std::string busy(const char* method);
+  std::string timed_out(const char* method);
+
+  std::string plugin_;
+  std::chrono::milliseconds timeout_;
+  services::Log& log_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace linkgate::plugin_host
