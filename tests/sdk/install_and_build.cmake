@@ -20,6 +20,12 @@ foreach(f include/linkgate/sdk/sdk.h lib/cmake/linkgate-sdk/linkgate-sdkConfig.c
   endif()
 endforeach()
 
+file(READ ${prefix}/lib/cmake/linkgate-sdk/linkgate-sdkConfigVersion.cmake version_file)
+if(NOT version_file MATCHES "set\\(LINKGATE_SDK_ABI_VERSION [0-9]+\\)" OR
+   NOT version_file MATCHES "PACKAGE_VERSION \"[0-9]+\\.[0-9]+\\.[0-9]+\"")
+  message(FATAL_ERROR "the version file lacks the SDK or ABI version:\n${version_file}")
+endif()
+
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/sdk/out_of_tree_plugin -B ${WORK_DIR}/build -G Ninja
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)

@@ -14,12 +14,11 @@ Any step that fails ends the run with its output.
 import argparse
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
-import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sdk_steps import Receiver, Server, build_and_test, install_sdk, run  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--build-dir", required=True)
@@ -34,31 +33,16 @@ prefix = os.path.join(work, "sdk")
 plugin = os.path.join(work, "acme-hook")
 
 
-def run(*cmd, **kw):
-    print("$", " ".join(cmd), flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
-    if r.returncode != 0:
-        sys.exit(f"step failed ({r.returncode}):\n{r.stdout}")
-    return r.stdout
-
-
 # 1-4: install, scaffold, build, test.
-run("cmake", "--install", build, "--prefix", prefix, "--component", "Unspecified")
+install_sdk(build, prefix)
 run(linkgate, "new-plugin", "--kind", "delivery", "--name", "acme-hook", "--dir", plugin)
-run("cmake", "-S", plugin, "-B", os.path.join(plugin, "build"), "-G", "Ninja",
-    f"-DCMAKE_PREFIX_PATH={prefix}")
-run("cmake", "--build", os.path.join(plugin, "build"))
-tests = run("ctest", "--test-dir", os.path.join(plugin, "build"), "--output-on-failure")
-if "100% tests passed" not in tests:
-    sys.exit("the testkit did not pass:\n" + tests)
+build_and_test(plugin, os.path.join(plugin, "build"), prefix)
 
 # 5: deploy: a webhook to deliver to, a config that names the plugin, the server.
-hooks = os.path.join(work, "hooks")
-receiver = subprocess.Popen([sys.executable, os.path.join(source, "tests/tools/sms_gateway.py"),
-                             "--dir", hooks], stdout=subprocess.PIPE, text=True)
+receiver = Receiver(source, os.path.join(work, "hooks"))
 server = None
 try:
-    hook_port = int(receiver.stdout.readline().split()[1])
+    hook_port = receiver.port
     config = os.path.join(work, "linkgate.yaml")
     with open(config, "w") as f:
         f.write(f"""
@@ -79,56 +63,22 @@ templates: {{ dir: {source}/configs/templates }}
     listed = run(linkgate, "plugins", "--config", config)
     if "delivery  acme-hook" not in listed or "url (string, required)" not in listed:
         sys.exit("linkgate plugins does not show the plugin and its keys:\n" + listed)
-    server = subprocess.Popen([linkgate, "serve", "--config", config], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    base = None
-    for line in server.stdout:
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        if m:
-            base = m.group(1)
-            break
-    if not base:
-        sys.exit("the server did not start")
+    server = Server(linkgate, config)
 
     # 6: sign in; the link arrives at the webhook and redeems once.
-    def post(path, body):
-        req = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
-
-    status, started = post("/v1/magic-links", {"identifier": "guide@example.com"})
+    status, started = server.post("/v1/magic-links", {"identifier": "guide@example.com"})
     if status != 202:
         sys.exit(f"sign-in start answered {status}: {started}")
-    record = None
-    for _ in range(200):
-        files = sorted(f for f in os.listdir(hooks) if f.endswith(".json")) if os.path.isdir(hooks) else []
-        if files:
-            with open(os.path.join(hooks, files[0])) as f:
-                record = json.load(f)
-            break
-        time.sleep(0.05)
-    if record is None:
-        sys.exit("no message reached the webhook")
+    record = receiver.first_request()
     message = json.loads(record["body"])
     if record["headers"].get("Authorization") != "Bearer t0k" or message["to"] != "guide@example.com":
         sys.exit(f"unexpected webhook request: {record}")
     token = message["link"].split("token=", 1)[1]
-    status, signed_in = post("/v1/magic-links/verify", {"token": token})
-    if status != 200 or "access_token" not in signed_in:
-        sys.exit(f"redeeming the link answered {status}: {signed_in}")
-    status, again = post("/v1/magic-links/verify", {"token": token})
-    if status != 400 or again.get("error") != "used_token":
-        sys.exit(f"the link redeemed twice: {status} {again}")
+    server.sign_in_with(token)
     print("walk-through done: scaffolded, built against the installed SDK, passed the testkit, "
           "delivered a real sign-in link that signed in once")
 finally:
     if server:
-        server.terminate()
-        server.wait(10)
-    receiver.terminate()
-    receiver.wait(10)
+        server.stop()
+    receiver.stop()
 shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,28 @@
+// The SDK testkit's token strategy suite against the built plugin.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "linkgate/testkit/testkit.h"
+#include "linkgate/testkit/token_strategy_conformance.h"
+
+namespace {
+
+using namespace linkgate::testkit;
+
+TokenStrategyCase hmac_case() {
+  return {"hmac",
+          [](TestHost& host) {
+            char dir[] = "/tmp/hmac-token-test-XXXXXX";
+            const std::string key_file = std::string(::mkdtemp(dir)) + "/key";
+            return LoadedPlugin::load(PLUGIN_FILE)
+                .create<linkgate::sdk::TokenStrategy>({{"key_file", key_file}}, host);
+          },
+          false};
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Example, TokenStrategyConformance, ::testing::Values(hmac_case()),
+                         case_name<TokenStrategyCase>);
