@@ -120,7 +120,7 @@ int usage(std::ostream& out) {
          "  check-config   validate the configuration and every plugin block\n"
          "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
          "  keys rotate    make a new session signing key now (old keys stay until unneeded)\n"
-         "  new-plugin --kind delivery --name NAME --dir DIR\n"
+         "  new-plugin --kind delivery|token|users --name NAME --dir DIR\n"
          "                 write a plugin project that builds against the installed SDK\n"
          "  version        print the server and SDK versions\n";
   return 2;

@@ -3,19 +3,44 @@
 #include <algorithm>
 #include <fstream>
 #include <regex>
+#include <utility>
+#include <vector>
 
 #include "app/scaffold/delivery_templates.h"
+#include "app/scaffold/example_files.h"
 #include "linkgate/sdk/version.h"
 
 namespace linkgate::app {
 namespace {
 
-std::string fill(std::string text, const std::map<std::string, std::string>& values) {
-  for (const auto& [key, value] : values) {
+using Renames = std::vector<std::pair<std::string, std::string>>;
+
+std::string fill(std::string text, const Renames& renames) {
+  for (const auto& [key, value] : renames) {
     for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
       text.replace(at, key.size(), value);
   }
   return text;
+}
+
+// How an example plugin's names become the new plugin's (longest, most specific first).
+Renames example_renames(const std::string& kind, const std::string& name,
+                        const std::string& ident) {
+  if (kind == "token") {
+    return {{"LINKGATE_PLUGIN(token_strategy, \"hmac\"",
+             "LINKGATE_PLUGIN(token_strategy, \"" + name + "\""},
+            {"linkgate-token-hmac", "linkgate-token-" + name},
+            {"linkgate_add_plugin(token hmac ", "linkgate_add_plugin(token " + name + " "},
+            {"plugin: hmac,", "plugin: " + name + ","},
+            {"# hmac ", "# " + name + " "},
+            {"{\"hmac\",", "{\"" + ident + "\","},
+            {"plugin \"hmac\"", "plugin \"" + name + "\""},
+            {"hmac-token", name},
+            {"hmac_token", ident}};
+  }
+  return {{"linkgate-users-csv-directory", "linkgate-users-" + name},
+          {"csv-directory", name},
+          {"csv_directory", ident}};
 }
 
 }  // namespace
@@ -26,18 +51,24 @@ std::map<std::string, std::string> scaffold_files(const std::string& kind, const
     problem = "--name: lower-case letters, digits and '-', starting with a letter (at most 40)";
     return {};
   }
-  if (kind != "delivery") {
-    problem =
-        "--kind: this version scaffolds delivery plugins; for token and users plugins start "
-        "from examples in docs/plugin-guide.md";
+  if (kind != "delivery" && kind != "token" && kind != "users") {
+    problem = "--kind: delivery, token or users";
     return {};
   }
   std::string ident = name;
   std::replace(ident.begin(), ident.end(), '-', '_');
+  if (kind != "delivery") {
+    // Token and users plugins start from the example plugins (hmac-token, csv-directory).
+    const Renames renames = example_renames(kind, name, ident);
+    std::map<std::string, std::string> files;
+    for (const auto& file : scaffold::kExampleFiles) {
+      if (kind == file.kind) files[fill(file.path, renames)] = fill(file.content, renames);
+    }
+    return files;
+  }
   std::string sdk = LINKGATE_SDK_VERSION;
   sdk = sdk.substr(0, sdk.rfind('.'));
-  const std::map<std::string, std::string> values{
-      {"@NAME@", name}, {"@IDENT@", ident}, {"@SDK@", sdk}};
+  const Renames values{{"@NAME@", name}, {"@IDENT@", ident}, {"@SDK@", sdk}};
   return {
       {"CMakeLists.txt", fill(scaffold::kDeliveryCMakeLists, values)},
       {"plugin.cpp", fill(scaffold::kDeliveryPlugin, values)},

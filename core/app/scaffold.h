@@ -10,8 +10,9 @@
 namespace linkgate::app {
 
 /// The files of a new plugin project (relative path -> content), or an error in @p problem.
-/// @p kind: delivery (for now); @p name: lower-case letters, digits and '-', starting with a
-/// letter.
+/// @p kind: delivery (a webhook channel), token (from examples/plugins/hmac-token) or users
+/// (from examples/plugins/csv-directory); @p name: lower-case letters, digits and '-', starting
+/// with a letter.
 std::map<std::string, std::string> scaffold_files(const std::string& kind, const std::string& name,
                                                   std::string& problem);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The example plugins as a stranger ships them: each built out of tree against an installed SDK
-and passed through its testkit suite, then all three loaded into one server — hmac tokens,
+and passed through its testkit suite (so are `linkgate new-plugin --kind token|users`, which start
+from them), then all three loaded into one server — hmac tokens,
 postmark e-mail (a loopback API), csv-directory users — and a sign-in run through them.
 
   example_plugins.py --build-dir BUILD --source-dir SOURCE --work-dir DIR
@@ -31,6 +32,14 @@ examples = ["hmac-token", "postmark-email", "csv-directory"]
 for example in examples:
     build_and_test(os.path.join(source, "examples/plugins", example), os.path.join(work, example),
                    prefix)
+
+# The scaffold for token and users plugins starts from these examples: it must build and pass too.
+for kind in ["token", "users"]:
+    scaffolded = os.path.join(work, f"new-{kind}")
+    run(linkgate, "new-plugin", "--kind", kind, "--name", f"acme-{kind}", "--dir", scaffolded)
+    build_and_test(scaffolded, os.path.join(scaffolded, "build"), prefix)
+    if not os.path.exists(os.path.join(scaffolded, "build/plugins", f"linkgate-{kind}-acme-{kind}.so")):
+        sys.exit(f"the scaffolded {kind} plugin is not named after --name")
 
 users = os.path.join(work, "users.csv")
 with open(users, "w") as f:
