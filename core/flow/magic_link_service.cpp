@@ -327,13 +327,21 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
 Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
                                                 const std::string& flow_cookie,
                                                 const std::string& client) {
-  services::AuditEvent event{"", "", client, "", "", ""};
+  return redeem_admitted(client, "", "link_redeemed", [&](services::AuditEvent& event) {
+    return redeem_link_admitted(token, flow_cookie, event);
+  });
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_admitted(
+    const std::string& client, const std::string& flow_id, const char* success,
+    const std::function<Outcome<SignedIn>(services::AuditEvent&)>& redeem) {
+  services::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
   if (auto refused = admit([&] { return d_.limits.admit_redeem(client); })) {
     return audited<SignedIn>(*refused, event, "");
   }
-  auto in = redeem_link_admitted(token, flow_cookie, event);
+  auto in = redeem(event);
   if (in.ok()) event.subject = in->user.id;
-  return audited(std::move(in), event, "link_redeemed");
+  return audited(std::move(in), event, success);
 }
 
 Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& token,
@@ -369,13 +377,9 @@ Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& toke
 
 Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code,
                                                 const std::string& client) {
-  services::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
-  if (auto refused = admit([&] { return d_.limits.admit_redeem(client); })) {
-    return audited<SignedIn>(*refused, event, "");
-  }
-  auto in = redeem_code_admitted(flow_id, code, event);
-  if (in.ok()) event.subject = in->user.id;
-  return audited(std::move(in), event, "code_redeemed");
+  return redeem_admitted(client, flow_id, "code_redeemed", [&](services::AuditEvent& event) {
+    return redeem_code_admitted(flow_id, code, event);
+  });
 }
 
 Outcome<SignedIn> MagicLinkService::redeem_code_admitted(const std::string& flow_id,

@@ -107,6 +107,10 @@ class MagicLinkService {
  private:
   Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
                                   const services::AuditEvent& event);
+  /// Limits a redeem from @p client, runs @p redeem, and audits the outcome.
+  Outcome<SignedIn> redeem_admitted(
+      const std::string& client, const std::string& flow_id, const char* success,
+      const std::function<Outcome<SignedIn>(services::AuditEvent&)>& redeem);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
                                          services::AuditEvent& event);
   Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,

@@ -8,21 +8,11 @@
 #include <fstream>
 #include <thread>
 
+#include "support/json_fields.h"
 #include "support/test_server.h"
 
 namespace linkgate::testing {
 namespace {
-
-Poco::JSON::Object::Ptr json(const std::string& body) {
-  return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-}
-std::string field(const std::string& body, const std::string& name) {
-  auto o = json(body);
-  return o->has(name) ? o->getValue<std::string>(name) : "";
-}
-std::string start_body(const std::string& who) {
-  return "{\"identifier\":\"" + who + "\"}";
-}
 
 TEST(Flow, LinkSignInFromRequestToLogout) {
   TestServer server;

@@ -10,17 +10,13 @@
 #include <chrono>
 #include <thread>
 
+#include "support/json_fields.h"
 #include "support/test_server.h"
 
 namespace linkgate::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string field(const std::string& body, const std::string& name) {
-  auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-  return o->has(name) ? o->getValue<std::string>(name) : "";
-}
 
 int port_of(const std::string& base_url) {
   return std::stoi(base_url.substr(base_url.rfind(':') + 1));

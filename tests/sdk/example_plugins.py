@@ -6,7 +6,6 @@ postmark e-mail (a loopback API), csv-directory users — and a sign-in run thro
 
   example_plugins.py --build-dir BUILD --source-dir SOURCE --work-dir DIR
 """
-import argparse
 import json
 import os
 import re
@@ -14,18 +13,10 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sdk_steps import Receiver, Server, build_and_test, install_sdk, run  # noqa: E402
+from sdk_steps import (Receiver, Server, build_and_test, install_sdk, run,  # noqa: E402
+                       workspace, write_config)
 
-p = argparse.ArgumentParser()
-p.add_argument("--build-dir", required=True)
-p.add_argument("--source-dir", required=True)
-p.add_argument("--work-dir", required=True)
-a = p.parse_args()
-build, source, work = a.build_dir, a.source_dir, a.work_dir
-linkgate = os.path.join(build, "linkgate")
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-prefix = os.path.join(work, "sdk")
+build, source, work, linkgate, prefix = workspace()
 
 install_sdk(build, prefix)
 examples = ["hmac-token", "postmark-email", "csv-directory"]
@@ -47,24 +38,14 @@ with open(users, "w") as f:
 api = Receiver(source, os.path.join(work, "api"))
 server = None
 try:
-    search = ", ".join(f"{work}/{e}/plugins" for e in examples)
-    config = os.path.join(work, "linkgate.yaml")
-    with open(config, "w") as f:
-        f.write(f"""
-server: {{ listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080" }}
-plugins: {{ search_paths: [{search}, {build}/plugins] }}
-token: {{ plugin: hmac, config: {{ key_file: {work}/hmac.key }} }}
-delivery:
-  - plugin: postmark
+    config = write_config(
+        work, build, source, [f"{work}/{e}/plugins" for e in examples],
+        token=f"{{ plugin: hmac, config: {{ key_file: {work}/hmac.key }} }}",
+        delivery=f"""  - plugin: postmark
     for: email
     config: {{ server_token: "t0k", from: "Example <no-reply@example.com>",
-               base_url: "http://127.0.0.1:{api.port}" }}
-users: {{ plugin: csv-directory, signup: false, config: {{ file: {users} }} }}
-session: {{ signing_keys: {{ dir: {work}/keys }} }}
-security: {{ secret_file: {work}/keys/server.secret }}
-outbox: {{ store: "sqlite:{work}/outbox.db", poll_interval: 50ms }}
-templates: {{ dir: {source}/configs/templates }}
-""")
+               base_url: "http://127.0.0.1:{api.port}" }}""",
+        users=f"{{ plugin: csv-directory, signup: false, config: {{ file: {users} }} }}")
     run(linkgate, "check-config", "--config", config)
     server = Server(linkgate, config)
     status, started = server.post("/v1/magic-links", {"identifier": "Ada@Example.com"})

@@ -11,27 +11,17 @@
 6. sign in: the link arrives at a loopback webhook, and redeems to a session
 Any step that fails ends the run with its output.
 """
-import argparse
 import json
 import os
 import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sdk_steps import Receiver, Server, build_and_test, install_sdk, run  # noqa: E402
+from sdk_steps import (Receiver, Server, build_and_test, install_sdk, run,  # noqa: E402
+                       workspace, write_config)
 
-p = argparse.ArgumentParser()
-p.add_argument("--build-dir", required=True)
-p.add_argument("--source-dir", required=True)
-p.add_argument("--work-dir", required=True)
-a = p.parse_args()
-build, source, work = a.build_dir, a.source_dir, a.work_dir
-linkgate = os.path.join(build, "linkgate")
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-prefix = os.path.join(work, "sdk")
+build, source, work, linkgate, prefix = workspace()
 plugin = os.path.join(work, "acme-hook")
-
 
 # 1-4: install, scaffold, build, test.
 install_sdk(build, prefix)
@@ -43,22 +33,13 @@ receiver = Receiver(source, os.path.join(work, "hooks"))
 server = None
 try:
     hook_port = receiver.port
-    config = os.path.join(work, "linkgate.yaml")
-    with open(config, "w") as f:
-        f.write(f"""
-server: {{ listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080" }}
-plugins: {{ search_paths: [{plugin}/build/plugins, {build}/plugins] }}
-token: {{ plugin: jwt, config: {{ key_file: {work}/keys/link.pem }} }}
-delivery:
-  - plugin: acme-hook
+    config = write_config(
+        work, build, source, [f"{plugin}/build/plugins"],
+        token=f"{{ plugin: jwt, config: {{ key_file: {work}/keys/link.pem }} }}",
+        delivery=f"""  - plugin: acme-hook
     for: email
-    config: {{ url: "http://127.0.0.1:{hook_port}/signin", headers: {{ Authorization: "Bearer t0k" }} }}
-users: {{ plugin: sql, signup: true, config: {{ database: {work}/users.db }} }}
-session: {{ signing_keys: {{ dir: {work}/keys }} }}
-security: {{ secret_file: {work}/keys/server.secret }}
-outbox: {{ store: "sqlite:{work}/outbox.db", poll_interval: 50ms }}
-templates: {{ dir: {source}/configs/templates }}
-""")
+    config: {{ url: "http://127.0.0.1:{hook_port}/signin", headers: {{ Authorization: "Bearer t0k" }} }}""",
+        users=f"{{ plugin: sql, signup: true, config: {{ database: {work}/users.db }} }}")
     run(linkgate, "check-config", "--config", config)
     listed = run(linkgate, "plugins", "--config", config)
     if "delivery  acme-hook" not in listed or "url (string, required)" not in listed:

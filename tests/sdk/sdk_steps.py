@@ -93,3 +93,39 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+
+
+def workspace():
+    """Parses --build-dir/--source-dir/--work-dir; returns (build, source, work, linkgate, prefix)
+    with @work emptied and the SDK prefix inside it."""
+    import argparse
+    import shutil
+    p = argparse.ArgumentParser()
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--source-dir", required=True)
+    p.add_argument("--work-dir", required=True)
+    a = p.parse_args()
+    shutil.rmtree(a.work_dir, ignore_errors=True)
+    os.makedirs(a.work_dir)
+    return (a.build_dir, a.source_dir, a.work_dir, os.path.join(a.build_dir, "linkgate"),
+            os.path.join(a.work_dir, "sdk"))
+
+
+def write_config(work, build, source, search_paths, token, delivery, users):
+    """A deployment in @work whose plugins are found in @search_paths, then the built ones.
+    @token, @users: the YAML mappings; @delivery: the YAML list's entries."""
+    config = os.path.join(work, "linkgate.yaml")
+    with open(config, "w") as f:
+        f.write(f"""
+server: {{ listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080" }}
+plugins: {{ search_paths: [{", ".join(search_paths)}, {build}/plugins] }}
+token: {token}
+delivery:
+{delivery}
+users: {users}
+session: {{ signing_keys: {{ dir: {work}/keys }} }}
+security: {{ secret_file: {work}/keys/server.secret }}
+outbox: {{ store: "sqlite:{work}/outbox.db", poll_interval: 50ms }}
+templates: {{ dir: {source}/configs/templates }}
+""")
+    return config
