@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "jwt_token_strategy.h"
+#include "plugin_host/guarded_plugins.h"
 #include "session/session_tokens.h"
 #include "session/signing_keys.h"
 #include "support/temp_dir.h"
@@ -46,6 +47,19 @@ void BM_LinkTokenInspect(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(f.jwt->inspect(token));
 }
 BENCHMARK(BM_LinkTokenInspect);
+
+// The same inspect as the server makes it: through the guard that contains exceptions and runs
+// the call on the plugin's own thread under its call_timeout. The difference to
+// BM_LinkTokenInspect is the price of the deadline.
+void BM_LinkTokenInspectGuarded(benchmark::State& state) {
+  Fixture f;
+  auto token = f.jwt->issue(f.grant)->token;
+  std::shared_ptr<sdk::TokenStrategy> inner(f.jwt.release());
+  plugin_host::GuardedTokenStrategy guarded(inner, "jwt", *f.services.shared.log,
+                                            std::chrono::seconds(10));
+  for (auto _ : state) benchmark::DoNotOptimize(guarded.inspect(token));
+}
+BENCHMARK(BM_LinkTokenInspectGuarded);
 
 // A full redeem: verify and record the token id in the replay cache.
 void BM_LinkTokenRedeem(benchmark::State& state) {
