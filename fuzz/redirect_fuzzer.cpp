@@ -6,8 +6,9 @@
 #include "flow/redirect_policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
-  static const linkgate::flow::RedirectPolicy policy(
-      {"https://app.example.com/*", "http://localhost:3000/callback", "https://x.example.org/a/*/b"});
+  static const linkgate::flow::RedirectPolicy policy({"https://app.example.com/*",
+                                                      "http://localhost:3000/callback",
+                                                      "https://x.example.org/a/*/b"});
   const std::string url(reinterpret_cast<const char*>(data), size);
   auto parsed = linkgate::flow::parse_redirect_url(url);
   const bool allowed = policy.allows(url);

@@ -41,8 +41,8 @@ struct World {
     links = std::make_unique<plugins::jwt::JwtTokenStrategy>(settings, *host);
     keys = std::make_unique<session::SigningKeys>(dir + "/keys", std::chrono::hours(24),
                                                   std::chrono::hours(1), *clock);
-    sessions = std::make_unique<session::SessionTokens>(*keys, "https://id.example.com",
-                                                        "linkgate", std::chrono::hours(1), *host);
+    sessions = std::make_unique<session::SessionTokens>(*keys, "https://id.example.com", "linkgate",
+                                                        std::chrono::hours(1), *host);
   }
   ~World() { std::filesystem::remove_all(dir); }
 };
@@ -76,8 +76,9 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       break;
     }
     case 1: {  // a real link token, changed
-      sdk::LinkGrant grant{"flow", rest.substr(0, 40), {sdk::AddressKind::email, "a@example.com"},
-                           "",     now,               now + 900};
+      sdk::LinkGrant grant{
+          "flow", rest.substr(0, 40), {sdk::AddressKind::email, "a@example.com"}, "",
+          now,    now + 900};
       auto issued = w.links->issue(grant);
       if (!issued.ok()) std::abort();
       const std::string changed = mutate(issued->token, data + 1, size - 1);

@@ -25,7 +25,8 @@ if(BUILD_TESTING)
 endif()
 )";
 
-inline constexpr const char* kDeliveryPlugin = R"(// The linkgate delivery plugin "@NAME@": its declared configuration keys and its factory.
+inline constexpr const char* kDeliveryPlugin =
+    R"(// The linkgate delivery plugin "@NAME@": its declared configuration keys and its factory.
 // The channel itself is in @IDENT@_channel.cpp.
 
 #include "@IDENT@_channel.h"
@@ -178,7 +179,8 @@ linkgate::sdk::Result<void> Channel::ready() {
 }  // namespace @IDENT@
 )";
 
-inline constexpr const char* kDeliveryTest = R"(// The SDK testkit's conformance suite, run against the built plugin library exactly as the
+inline constexpr const char* kDeliveryTest =
+    R"(// The SDK testkit's conformance suite, run against the built plugin library exactly as the
 // server loads it. The webhook is the testkit's fake HTTP client: each test scripts its answers.
 
 #include <gtest/gtest.h>
