@@ -238,31 +238,23 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   auto stored = guard_store(d_.log, [&]() -> Outcome<bool> {
     d_.flows.create(flow, d_.settings.verify.supersede_previous);
     const std::string message_id = util::base64url_encode(d_.services.random().bytes(12));
-    if (notify) {
-      auto notice = d_.templates.render_unknown(values, locales);
+    if (deliver || notify) {
+      // A stranger's notice carries no link and no code; everyone else gets the sign-in message.
+      const RenderedMessage content =
+          notify ? d_.templates.render_unknown(values, locales) : rendered;
       outbox::OutboxMessage m;
       m.id = message_id;
       m.flow_id = flow.id;
       m.kind = address.kind;
       m.recipient = address.value;
-      m.locale = notice.locale;
-      m.subject = notice.subject;
-      m.text = notice.text;
-      m.channel_index = *outbox::route_for(d_.routes, address.kind);
-      m.expires_at = flow.expires_at;
-      d_.outbox.enqueue(m, now);
-    } else if (deliver) {
-      outbox::OutboxMessage m;
-      m.id = message_id;
-      m.flow_id = flow.id;
-      m.kind = address.kind;
-      m.recipient = address.value;
-      m.locale = rendered.locale;
-      m.subject = rendered.subject;
-      m.text = rendered.text;
-      m.html = rendered.html;
-      m.link = link;
-      m.code = code;
+      m.locale = content.locale;
+      m.subject = content.subject;
+      m.text = content.text;
+      m.html = content.html;
+      if (!notify) {
+        m.link = link;
+        m.code = code;
+      }
       m.channel_index = *outbox::route_for(d_.routes, address.kind);
       m.expires_at = flow.expires_at;
       d_.outbox.enqueue(m, now);
