@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 #include <stdexcept>
 
@@ -15,6 +16,9 @@ namespace linkgate::services {
 
 AuditLog::AuditLog(const std::string& path) : path_(path) {
   if (path.empty()) return;
+  std::error_code ec;
+  const auto folder = std::filesystem::path(path).parent_path();
+  if (!folder.empty()) std::filesystem::create_directories(folder, ec);
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw std::runtime_error("log.audit_file: cannot open " + path + ": " + std::strerror(errno));

@@ -22,7 +22,7 @@ struct AuditEvent {
 
 class AuditLog {
  public:
-  /// Appends to @p path (created 0600); an empty path keeps no audit log. Throws
+  /// Appends to @p path (created 0600, its folder too); an empty path keeps no audit log. Throws
   /// std::runtime_error when the file cannot be opened.
   explicit AuditLog(const std::string& path);
   ~AuditLog();

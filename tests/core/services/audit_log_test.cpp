@@ -69,8 +69,10 @@ TEST(AuditLog, ConcurrentWritersNeverInterleaveLines) {
 }
 
 TEST(AuditLog, AnUnwritablePathIsAClearError) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("a-file")) << "not a folder";
   try {
-    AuditLog log("/nonexistent-dir/audit.log");
+    AuditLog log(dir.file("a-file") + "/audit.log");  // even root cannot make this
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("log.audit_file"), std::string::npos);
