@@ -131,7 +131,13 @@ Lease Database::session(std::chrono::milliseconds wait) {
   }
   try {
     auto s = pool_->get();
-    if (dialect_ == Dialect::sqlite) s.setConnectionTimeout(10);
+    if (dialect_ == Dialect::sqlite) {
+      s.setConnectionTimeout(10);
+      // Per connection: in WAL mode, NORMAL syncs at checkpoints instead of on every commit. A
+      // committed row survives the process dying (SIGKILL) — what the outbox promises — though
+      // not the machine losing power in the moment after.
+      s << "PRAGMA synchronous=NORMAL", Poco::Data::Keywords::now;
+    }
     return Lease(*this, std::move(s));
   } catch (...) {
     release();
