@@ -2,8 +2,9 @@
 # linkgate's magic-link HTTP throughput, shaped like the Better Auth peer's bench.sh
 # (../shared/peers/better-auth/) so the two can be run back to back on one machine:
 #   issue : wrk POST /v1/magic-links over $USERS addresses (success = 202)
-# (No verify phase yet: collecting enough one-time tokens through the development outbox's files
-# is too slow to keep wrk busy for a whole run.)
+#   verify: $TOKENS links issued first and read back from the outbox files, then wrk POST
+#           /v1/magic-links/verify using each once for $VERIFY_DURATION (success = 200 with an
+#           access token); the run says how many tokens were used up
 # Rate limits are lifted (the peer's limiter is off too; all load comes from one address).
 # The embedded default otherwise: SQLite users with sign-up, ES256 JWT links, the outbox.
 #
@@ -14,6 +15,8 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-50}
 DURATION=${DURATION:-10s}
 USERS=${USERS:-10000}
+TOKENS=${TOKENS:-6000}
+VERIFY_DURATION=${VERIFY_DURATION:-4s}
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work" || true' EXIT
 
@@ -54,4 +57,34 @@ BENCH_USERS=$USERS wrk -t"$THREADS" -c"$CONNS" -d2s -s bench/http/issue.lua "$ba
 BENCH_USERS=$USERS wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/http/issue.lua "$base" \
   >"$work/issue.txt"
 echo "issue:  $(successes "$work/issue.txt"), peak RSS $(rss) MiB"
+kill $server; wait $server 2>/dev/null || true
+rm -rf "$work/outbox" "$work/outbox.db"*
+
+start
+python3 - "$base" "$TOKENS" <<'PY'
+import concurrent.futures, json, sys, urllib.request
+base, n = sys.argv[1], int(sys.argv[2])
+def start(i):
+    body = json.dumps({"identifier": f"verify{i}@example.com"}).encode()
+    req = urllib.request.Request(base + "/v1/magic-links", data=body,
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    list(pool.map(start, range(n)))
+PY
+for _ in $(seq 1200); do
+  [ "$(ls "$work/outbox" | wc -l)" -ge "$TOKENS" ] && break
+  sleep 0.1
+done
+python3 - "$work/outbox" <<'PY' | shuf >"$work/tokens"
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    print(json.load(open(f))["link"].split("token=", 1)[1])
+PY
+head -n 500 "$work/tokens" >"$work/warm" && tail -n +501 "$work/tokens" >"$work/measure"
+TOKENS="$work/warm" BENCH_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNS" -d1s \
+  -s bench/http/verify.lua "$base" >/dev/null
+TOKENS="$work/measure" BENCH_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNS" -d"$VERIFY_DURATION" \
+  -s bench/http/verify.lua "$base" >"$work/verify.txt"
+echo "verify: $(successes "$work/verify.txt") — $(wc -l <"$work/measure") tokens offered, peak RSS $(rss) MiB"
 kill $server; wait $server 2>/dev/null || true
