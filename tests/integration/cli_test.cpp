@@ -82,84 +82,95 @@ TEST(Cli, PluginsListsKindsNamesAndKeys) {
   EXPECT_NE(out.find("key_file (string, default data/keys/link.pem)"), std::string::npos);
 }
 
+// `linkgate serve` as a child process: started, its port read from the log, everything it printed
+// kept in `output`.
+class ServingBinary {
+ public:
+  explicit ServingBinary(const std::string& config_file)
+      : handle_(std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+            kBinary, {"serve", "--config", config_file}, nullptr, &out_, &out_))),
+        in_(out_) {
+    const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+    for (std::string line; port.empty() && next_line(line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, listening)) port = m[1];
+    }
+  }
+  /// Reads one more line of output (false at its end).
+  bool next_line(std::string& line) {
+    if (!std::getline(in_, line)) return false;
+    output += line + "\n";
+    return true;
+  }
+  void signal(int sig) { ::kill(handle_->id(), sig); }
+  /// SIGTERM, the rest of the output, and the exit code.
+  int stop() {
+    signal(SIGTERM);
+    for (std::string line; next_line(line);) {
+    }
+    return handle_->wait();
+  }
+
+  std::string port;  // empty if the server never said where it listens
+  std::string output;
+
+ private:
+  Poco::Pipe out_;
+  std::unique_ptr<Poco::ProcessHandle> handle_;
+  Poco::PipeInputStream in_;
+};
+
 TEST(Cli, ServeStartsReloadsOnSighupAndStopsOnSigterm) {
   TempDir dir;
   TestConfig config;
   config.log_level = "info";
   std::string file = config.write(dir);
-  Poco::Pipe out;
-  auto handle = Poco::Process::launch(kBinary, {"serve", "--config", file}, nullptr, &out, &out);
-  Poco::PipeInputStream in(out);
-  std::string line, port;
-  std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_search(line, m, listening)) {
-      port = m[1];
-      break;
-    }
-  }
-  ASSERT_FALSE(port.empty()) << "the server never said where it listens";
-  HttpClient client("http://127.0.0.1:" + port);
+  ServingBinary server(file);
+  ASSERT_FALSE(server.port.empty()) << "the server never said where it listens";
+  HttpClient client("http://127.0.0.1:" + server.port);
   EXPECT_EQ(client.get("/healthz").status, 200);
   EXPECT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"cli@example.com\"}").status,
             202);
+  auto wait_for = [&server](const std::string& text) {
+    for (std::string line; server.next_line(line);) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
 
   config.extra = "branding: { title: After Reload }\n";
   std::ofstream(file) << config.yaml(dir);
-  ::kill(handle.id(), SIGHUP);
-  bool reloaded = false;
-  while (std::getline(in, line)) {
-    if (line.find("configuration reloaded") != std::string::npos) {
-      reloaded = true;
-      break;
-    }
-  }
-  EXPECT_TRUE(reloaded);
+  server.signal(SIGHUP);
+  EXPECT_TRUE(wait_for("configuration reloaded"));
   EXPECT_NE(client.get("/").body.find("After Reload"), std::string::npos);
 
   std::ofstream(file) << "server: [broken";
-  ::kill(handle.id(), SIGHUP);
-  while (std::getline(in, line)) {
-    if (line.find("reload refused") != std::string::npos) break;
-  }
+  server.signal(SIGHUP);
+  EXPECT_TRUE(wait_for("reload refused"));
   EXPECT_EQ(client.get("/healthz").status, 200) << "a bad reload keeps the running configuration";
-
-  ::kill(handle.id(), SIGTERM);
-  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_EQ(server.stop(), 0);
 }
 
 TEST(Cli, LogLinesCarryNoAddressTokenOrCode) {
   TempDir dir;
   TestConfig config;
   config.log_level = "debug";
-  std::string file = config.write(dir);
-  Poco::Pipe out;
-  auto handle = Poco::Process::launch(kBinary, {"serve", "--config", file}, nullptr, &out, &out);
-  Poco::PipeInputStream in(out);
-  std::string line, port, log;
-  std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
-  while (port.empty() && std::getline(in, line)) {
-    log += line + "\n";
-    std::smatch m;
-    if (std::regex_search(line, m, listening)) port = m[1];
-  }
-  ASSERT_FALSE(port.empty());
-  HttpClient client("http://127.0.0.1:" + port);
+  ServingBinary server(config.write(dir));
+  ASSERT_FALSE(server.port.empty());
+  HttpClient client("http://127.0.0.1:" + server.port);
   client.post_json("/v1/magic-links", "{\"identifier\":\"stranger@example.com\"}");
   client.post_json("/v1/magic-links", "{\"identifier\":\"+14155550199\"}");
   client.post_json("/v1/magic-links", "{\"identifier\":\"bad\\r\\n@example.com\"}");
   client.post_json("/v1/magic-links/verify", "{\"token\":\"eyJhbGciOiJFUzI1NiJ9.e30.sig\"}");
   client.post_json("/v1/otp/verify", "{\"flow_id\":\"nope\",\"code\":\"123456\"}");
   // Wait for both deliveries to be logged, so the outbox worker's lines are in too.
-  while (std::count(log.begin(), log.end(), '\n') < 200 &&
-         log.find("delivered by", log.find("delivered by") + 1) == std::string::npos &&
-         std::getline(in, line)) {
-    log += line + "\n";
+  const std::string& log = server.output;
+  for (std::string line;
+       std::count(log.begin(), log.end(), '\n') < 200 &&
+       log.find("delivered by", log.find("delivered by") + 1) == std::string::npos &&
+       server.next_line(line);) {
   }
-  ::kill(handle.id(), SIGTERM);
-  while (std::getline(in, line)) log += line + "\n";
-  EXPECT_EQ(handle.wait(), 0);
+  EXPECT_EQ(server.stop(), 0);
   EXPECT_NE(log.find("delivered by outbox"), std::string::npos) << log;
   for (const char* secret :
        {"stranger", "4155550199", "@example.com", "***", "eyJhbGciOiJFUzI1NiJ9", "123456"}) {
