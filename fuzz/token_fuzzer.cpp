@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       break;
     }
     case 3: {  // a real session token, changed
-      auto issued = w.sessions->issue({"user-1", "a@example.com", "", ""});
+      auto issued = w.sessions->issue({"user-1", "a@example.com", "", ""}).value();
       const std::string changed = mutate(issued.token, data + 1, size - 1);
       auto claims = w.sessions->verify(changed);
       if (claims.ok() && claims->sub != "user-1") std::abort();

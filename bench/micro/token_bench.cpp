@@ -90,7 +90,7 @@ void BM_SessionVerify(benchmark::State& state) {
                             *f.services.clock);
   session::SessionTokens sessions(keys, "https://id.example.com", "linkgate", std::chrono::hours(1),
                                   *f.services.host);
-  auto token = sessions.issue({"usr_abcdefghijklmnopqrst", "alice@example.com", "", ""}).token;
+  auto token = sessions.issue({"usr_abcdefghijklmnopqrst", "alice@example.com", "", ""})->token;
   for (auto _ : state) benchmark::DoNotOptimize(sessions.verify(token));
 }
 BENCHMARK(BM_SessionVerify);

@@ -110,7 +110,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   }
 
   rt->database_ = store::Database::open(settings.outbox.store);
-  rt->flows_ = std::make_unique<flow::FlowStore>(rt->database_);
+  rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_);
   rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
   rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
                                                             settings.templates.locale_default);
@@ -139,23 +139,17 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
   rt->audit_ = std::make_unique<services::AuditLog>(settings.log.audit_file);
   rt->server_secret_ = load_server_secret(settings.security.secret_file);
-  Runtime* raw = rt.get();
+  rt->queue_ = std::make_unique<outbox::OutboxQueue>(*rt->outbox_, rt->worker_.get());
+  rt->flow_log_ = std::make_unique<services::SourceLogger>(log, "flow");
   flow::FlowDependencies deps{rt->settings_,
-                              *rt->tokens_,
-                              *rt->users_,
-                              *rt->flows_,
-                              *rt->outbox_,
-                              rt->routes_,
-                              *rt->templates_,
-                              *rt->redirects_,
+                              {*rt->tokens_, *rt->users_},
+                              {*rt->flows_, *rt->queue_},
+                              {rt->routes_, *rt->templates_},
+                              {*rt->redirects_, *rt->limits_},
                               *rt->sessions_,
                               *rt->core_services_,
-                              log,
-                              *shared->services.metrics,
-                              *rt->limits_,
-                              *rt->audit_,
-                              rt->server_secret_,
-                              [raw] { raw->worker_->notify(); }};
+                              {*rt->flow_log_, *shared->services.metrics, *rt->audit_},
+                              flow::KeyedHashes(rt->server_secret_)};
   rt->flow_ = std::make_unique<flow::MagicLinkService>(std::move(deps));
   return rt;
 }

@@ -13,6 +13,7 @@
 #include "flow/message_templates.h"
 #include "flow/redirect_policy.h"
 #include "outbox/delivery_routes.h"
+#include "outbox/message_queue.h"
 #include "outbox/outbox_store.h"
 #include "outbox/outbox_worker.h"
 #include "plugin_host/guarded_plugins.h"
@@ -84,7 +85,7 @@ class Runtime {
   std::unique_ptr<plugin_host::GuardedUserStore> users_;
   outbox::DeliveryRoutes routes_;
   std::shared_ptr<store::Database> database_;
-  std::unique_ptr<flow::FlowStore> flows_;
+  std::unique_ptr<flow::SqlFlowRepository> flows_;
   std::shared_ptr<outbox::OutboxStore> outbox_;
   std::unique_ptr<flow::MessageTemplates> templates_;
   std::unique_ptr<flow::RedirectPolicy> redirects_;
@@ -93,6 +94,8 @@ class Runtime {
   std::shared_ptr<services::RateLimiter> rate_limiter_;
   std::unique_ptr<flow::AbuseLimits> limits_;
   std::unique_ptr<services::AuditLog> audit_;
+  std::unique_ptr<services::SourceLogger> flow_log_;
+  std::unique_ptr<outbox::OutboxQueue> queue_;
   std::string server_secret_;
   std::unique_ptr<session::SessionTokens> sessions_;
   std::unique_ptr<flow::MagicLinkService> flow_;

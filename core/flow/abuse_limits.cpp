@@ -8,11 +8,33 @@ std::optional<Refusal> refused(const services::RateDecision& decision, const cha
   return Refusal{reason, services::retry_after_seconds(decision)};
 }
 
+// The rate limiter throws when its shared store (Redis) is down: a dependency, reported as such.
+template <class F>
+sdk::Result<std::optional<Refusal>> reported(F&& decide) {
+  try {
+    return decide();
+  } catch (const std::exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("rate-limit store: ") + e.what());
+  }
+}
+
 }  // namespace
 
-std::optional<Refusal> AbuseLimits::admit_start(const std::string& client,
-                                                const std::string& identifier_key,
-                                                sdk::AddressKind kind) {
+sdk::Result<std::optional<Refusal>> AbuseLimits::admit_start(const std::string& client,
+                                                             const std::string& identifier_key,
+                                                             sdk::AddressKind kind) {
+  return reported([&] { return start_refusal(client, identifier_key, kind); });
+}
+
+sdk::Result<std::optional<Refusal>> AbuseLimits::admit_redeem(const std::string& client) {
+  return reported([&] {
+    return refused(limiter_.hit("redeem-client:" + client, settings_.per_client), "per_client");
+  });
+}
+
+std::optional<Refusal> AbuseLimits::start_refusal(const std::string& client,
+                                                  const std::string& identifier_key,
+                                                  sdk::AddressKind kind) {
   if (auto r = refused(limiter_.hit("start-client:" + client, settings_.per_client), "per_client"))
     return r;
   if (auto r = refused(limiter_.cooldown("resend:" + identifier_key, settings_.resend_cooldown),
@@ -28,10 +50,6 @@ std::optional<Refusal> AbuseLimits::admit_start(const std::string& client,
     return refused(limiter_.hit("sms-budget", settings_.sms_budget), "sms_budget");
   }
   return std::nullopt;
-}
-
-std::optional<Refusal> AbuseLimits::admit_redeem(const std::string& client) {
-  return refused(limiter_.hit("redeem-client:" + client, settings_.per_client), "per_client");
 }
 
 }  // namespace linkgate::flow

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "store/store_result.h"
+
 using namespace Poco::Data::Keywords;
 
 namespace linkgate::flow {
@@ -32,7 +34,7 @@ const char* to_string(FlowState state) {
   return "dead";
 }
 
-FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
+SqlFlowRepository::SqlFlowRepository(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
@@ -69,99 +71,115 @@ FlowStore::FlowStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
   }
 }
 
-void FlowStore::create(const Flow& f, bool supersede) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  Poco::Data::Transaction tx(s);
-  if (supersede) {
+sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede) {
+  return store::attempt("flows", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    Poco::Data::Transaction tx(s);
+    if (supersede) {
+      s << db_->sql(
+          "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = "
+          "'pending'"),
+          useRef(f.identifier_key), now;
+    }
+    int kind = static_cast<int>(f.identifier.kind);
+    std::string state = to_string(f.state);
+    int deliverable = f.deliverable ? 1 : 0;
     s << db_->sql(
-        "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'"),
-        useRef(f.identifier_key), now;
-  }
-  int kind = static_cast<int>(f.identifier.kind);
-  std::string state = to_string(f.state);
-  int deliverable = f.deliverable ? 1 : 0;
-  s << db_->sql(
-      "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
-      "redirect_uri,"
-      " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
-      useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts), use(state),
-      useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable),
-      useRef(f.short_key_mac), now;
-  tx.commit();
+        "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
+        "redirect_uri,"
+        " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
+        useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts),
+        use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable),
+        useRef(f.short_key_mac), now;
+    tx.commit();
+  });
 }
 
-std::optional<Flow> FlowStore::get(const std::string& id) {
+sdk::Result<Flow> SqlFlowRepository::get(const std::string& id) {
   return select_one("id", id);
 }
 
-std::optional<Flow> FlowStore::find_by_short_key(const std::string& mac) {
-  if (mac.empty()) return std::nullopt;
+sdk::Result<Flow> SqlFlowRepository::find_by_short_key(const std::string& mac) {
+  if (mac.empty()) return sdk::fail(sdk::ErrorCode::not_found, "no short key");
   return select_one("short_key_mac", mac);
 }
 
-std::optional<Flow> FlowStore::select_one(const std::string& column, const std::string& value) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  Flow f;
-  int kind = 0, deliverable = 0;
-  std::string state;
-  Poco::Data::Statement select(s);
-  select << db_->sql(
-      "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-      " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
-      "lg_flows"
-      " WHERE " +
-      column + " = ?"),
-      useRef(value), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
-      into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
-      into(f.created_at), into(f.expires_at), into(f.device), into(deliverable),
-      into(f.short_key_mac), limit(1);
-  if (select.execute() == 0) return std::nullopt;
-  f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
-  f.state = parse_state(state);
-  f.deliverable = deliverable != 0;
-  return f;
+sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
+                                                const std::string& value) {
+  return store::attempt("flows", [&]() -> sdk::Result<Flow> {
+    auto lease = db_->session();
+    auto& s = *lease;
+    Flow f;
+    int kind = 0, deliverable = 0;
+    std::string state;
+    Poco::Data::Statement select(s);
+    select << db_->sql(
+        "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
+        " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
+        "lg_flows"
+        " WHERE " +
+        column + " = ?"),
+        useRef(value), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
+        into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
+        into(f.created_at), into(f.expires_at), into(f.device), into(deliverable),
+        into(f.short_key_mac), limit(1);
+    if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
+    f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    f.state = parse_state(state);
+    f.deliverable = deliverable != 0;
+    return f;
+  });
 }
 
-bool FlowStore::complete(const std::string& id, std::int64_t now_seconds) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  Poco::Data::Statement update(s);
-  update << db_->sql(
-      "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
-      "expires_at > ?"),
-      useRef(id), use(now_seconds);
-  return update.execute() == 1;
+sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
+  return store::attempt("flows", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    Poco::Data::Statement update(s);
+    update << db_->sql(
+        "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
+        "expires_at > ?"),
+        useRef(id), use(now_seconds);
+    return update.execute() == 1;
+  });
 }
 
-bool FlowStore::take_attempt(const std::string& id, int max_attempts, std::int64_t now_seconds) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  Poco::Data::Statement update(s);
-  update << db_->sql(
-      "UPDATE lg_flows SET attempts = attempts + 1"
-      " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
-      useRef(id), use(max_attempts), use(now_seconds);
-  return update.execute() == 1;
+sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max_attempts,
+                                                  std::int64_t now_seconds) {
+  return store::attempt("flows", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    Poco::Data::Statement update(s);
+    update << db_->sql(
+        "UPDATE lg_flows SET attempts = attempts + 1"
+        " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
+        useRef(id), use(max_attempts), use(now_seconds);
+    return update.execute() == 1;
+  });
 }
 
-void FlowStore::kill(const std::string& id) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
-      useRef(id), now;
+sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
+  return store::attempt("flows", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
+        useRef(id), now;
+  });
 }
 
-std::size_t FlowStore::sweep(std::int64_t now_seconds, std::int64_t grace_seconds) {
-  auto lease = db_->session();
-  auto& s = *lease;
-  std::int64_t before = now_seconds - grace_seconds;
-  Poco::Data::Statement del(s);
-  del << db_->sql("DELETE FROM lg_flows WHERE expires_at < ?"), use(before);
-  return del.execute();
+sdk::Result<std::size_t> SqlFlowRepository::sweep(std::int64_t now_seconds,
+                                                  std::int64_t grace_seconds) {
+  return store::attempt("flows", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    std::int64_t before = now_seconds - grace_seconds;
+    Poco::Data::Statement del(s);
+    del << db_->sql("DELETE FROM lg_flows WHERE expires_at < ?"), use(before);
+    return static_cast<std::size_t>(del.execute());
+  });
 }
 
 }  // namespace linkgate::flow

@@ -1,27 +1,26 @@
 #pragma once
-// The magic-link flow as plain operations, apart from HTTP: start a sign-in, look at a link
-// without consuming it, redeem a link or a code, ask a flow's status.
+// The magic-link flow as a domain service: start a sign-in, look at a link without consuming it,
+// redeem a link or a code, ask a flow's status. It speaks in domain outcomes (flow/outcome.h),
+// never in HTTP; it reaches the world only through the narrow interfaces it is given.
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/settings.h"
-#include "flow/abuse_limits.h"
-#include "flow/api_error.h"
-#include "flow/flow_store.h"
+#include "flow/keyed_hashes.h"
 #include "flow/message_templates.h"
+#include "flow/outcome.h"
+#include "flow/ports.h"
 #include "flow/redirect_policy.h"
 #include "linkgate/sdk/host_services.h"
 #include "linkgate/sdk/token_strategy.h"
 #include "linkgate/sdk/user_store.h"
 #include "outbox/delivery_routes.h"
-#include "outbox/outbox_store.h"
+#include "outbox/message_queue.h"
 #include "services/audit_log.h"
-#include "services/log.h"
 #include "services/metrics.h"
 #include "session/session_tokens.h"
 
@@ -58,76 +57,94 @@ struct SignedIn {
 };
 
 enum class FlowStatus { pending, completed, expired };
+const char* to_string(FlowStatus status);
+
+/// The plugins the flow calls.
+struct FlowPlugins {
+  sdk::TokenStrategy& tokens;
+  sdk::UserStore& users;
+};
+
+/// What the flow keeps: its records, and the queue its messages wait in.
+struct FlowRecords {
+  FlowRepository& flows;
+  outbox::MessageQueue& outbox;
+};
+
+/// How a message is written and which channel carries it.
+struct Messaging {
+  const outbox::DeliveryRoutes& routes;
+  const MessageTemplates& templates;
+};
+
+/// What is checked before any work: where a redirect may go, and the rate limits.
+struct Guards {
+  const RedirectPolicy& redirects;
+  Admission& admission;
+};
+
+/// Where the flow reports: the operator's log, the metrics and the audit log.
+struct Reporting {
+  sdk::Logger& log;
+  services::MetricsRegistry& metrics;
+  services::AuditSink& audit;
+};
 
 /// Everything the flow needs. References must outlive the service.
 struct FlowDependencies {
   const config::Settings& settings;
-  sdk::TokenStrategy& tokens;
-  sdk::UserStore& users;
-  FlowStore& flows;
-  outbox::OutboxStore& outbox;
-  const outbox::DeliveryRoutes& routes;
-  const MessageTemplates& templates;
-  const RedirectPolicy& redirects;
-  session::SessionTokens& sessions;
-  sdk::HostServices& services;
-  services::Log& log;
-  services::MetricsRegistry& metrics;
-  AbuseLimits& limits;
-  services::AuditLog& audit;
-  std::string server_secret;              // keys the code and identifier hashes
-  std::function<void()> outbox_enqueued;  // wakes the outbox worker
+  FlowPlugins plugins;
+  FlowRecords records;
+  Messaging messaging;
+  Guards guards;
+  session::SessionIssuer& sessions;
+  sdk::HostServices& host;  // the clock and the random source
+  Reporting reporting;
+  KeyedHashes hashes;
 };
 
+/// Thread-safe: every operation may run on any number of threads at once.
 class MagicLinkService {
  public:
   explicit MagicLinkService(FlowDependencies deps);
 
-  /// Steps 1–5: validates, finds the user, issues the link and code, stores the message in the
-  /// outbox. The answer is the same whether or not the identifier is a user.
+  /// Validates, finds the user, issues the link and code, stores the message in the outbox. The
+  /// outcome is the same whether or not the identifier is a user.
   Outcome<Started> start(const StartRequest& request);
   /// What the confirm page shows; consumes nothing.
   Outcome<Preview> preview(const std::string& token, const std::string& flow_cookie);
-  /// Step 8: consumes the link token (once) and signs the user in.
+  /// Consumes the link (once) and signs the user in. A failure of a dependency leaves the link
+  /// redeemable.
   Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie,
                                 const std::string& client);
   /// The code path: at most otp.max_attempts tries per flow, compared in constant time.
   Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code,
                                 const std::string& client);
-  FlowStatus status(const std::string& flow_id);
-
-  /// The keyed hash of a short SMS link key, as stored (hex).
-  [[nodiscard]] std::string short_key_mac(const std::string& key) const;
-  /// True for the core's own short SMS links (`c.` and 22 characters).
-  static bool is_short_link(const std::string& token);
-
-  /// The keyed hash of a code, as stored (hex).
-  [[nodiscard]] std::string code_mac(const std::string& flow_id, const std::string& code) const;
+  /// A flow's state as the waiting page sees it; unavailable when the flow store is down.
+  Outcome<FlowStatus> status(const std::string& flow_id);
 
  private:
   Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
-                                  const services::AuditEvent& event);
-  /// Limits a redeem from @p client, runs @p redeem, and audits the outcome.
-  Outcome<SignedIn> redeem_admitted(
-      const std::string& client, const std::string& flow_id, const char* success,
-      const std::function<Outcome<SignedIn>(services::AuditEvent&)>& redeem);
+                                  const std::string& identifier_key);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
                                          services::AuditEvent& event);
   Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,
                                          services::AuditEvent& event);
-  /// Runs a limit check: a 429 when refused, a 503 when the shared store is down.
-  std::optional<ApiError> admit(const std::function<std::optional<Refusal>()>& check);
-  /// Counts a rejected link or code under @p reason and keeps the reason on the error.
-  ApiError rejected(const char* reason, ApiError error);
-  template <class T>
-  Outcome<T> audited(Outcome<T> outcome, services::AuditEvent event, const char* success);
-  void audit(services::AuditEvent event);
-  [[nodiscard]] std::string identifier_key(const sdk::Identifier& identifier) const;
-  Outcome<SignedIn> finish(const Flow& flow);
-  ApiError token_error(const sdk::Error& error, const char* stage);
+  /// A limit's decision as an outcome: rate_limited, or unavailable when its store is down.
+  std::optional<Problem> admitted(const sdk::Result<std::optional<Refusal>>& decision);
   Outcome<Flow> live_flow(const std::string& flow_id);
   Outcome<Flow> flow_of_short_link(const std::string& token);
-  void count(const char* name, const char* reason);
+  /// The user a completed flow signs in: its subject, or (sign-up) one made for its identifier.
+  Outcome<sdk::User> user_of(const Flow& flow);
+  /// Resolves the user and the session first, then consumes: a dependency that fails leaves
+  /// the flow (and the link) as they were.
+  Outcome<SignedIn> finish(const Flow& flow, const std::string* link_token);
+  /// A store's failure as an outcome (not_found -> @p missing).
+  Problem store_problem(const sdk::Error& error, const char* store, Failure missing);
+  template <class T>
+  Outcome<T> reported(Outcome<T> outcome, services::AuditEvent event, const char* success);
+  std::string new_id(std::size_t bytes);
+  std::string new_code();
 
   FlowDependencies d_;
   std::atomic<unsigned> starts_since_sweep_{0};

@@ -218,7 +218,7 @@ std::optional<Fields> Exchange::read_fields(bool form_allowed) {
   std::string problem;
   auto fields = json ? parse_json_fields(body, problem) : parse_form_fields(body, problem);
   if (!fields) {
-    send_error(flow::invalid_request(problem));
+    send_error(invalid_request(problem));
     return std::nullopt;
   }
   if (form && !csrf_token_matches(secret_, cookie(kCsrfCookie), (*fields)[kCsrfField])) {
@@ -271,7 +271,7 @@ void Exchange::send_no_content() {
   response_.send();
 }
 
-void Exchange::send_error(const flow::ApiError& error) {
+void Exchange::send_error(const ApiError& error) {
   if (error.retry_after > 0) response_.set("Retry-After", std::to_string(error.retry_after));
   if (wants_html()) {
     bool offer = error.code == "expired_token" || error.code == "used_token" ||

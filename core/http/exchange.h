@@ -10,7 +10,7 @@
 #include <string>
 
 #include "config/settings.h"
-#include "flow/api_error.h"
+#include "http/api_error.h"
 #include "http/pages.h"
 
 namespace linkgate::http {
@@ -52,7 +52,7 @@ class Exchange {
   void send_redirect(const std::string& location);
   void send_no_content();
   /// The error as JSON, or as an HTML page for browsers; same status either way.
-  void send_error(const flow::ApiError& error);
+  void send_error(const ApiError& error);
 
   void set_cookie(const std::string& name, const std::string& value, std::int64_t max_age_seconds);
   void clear_cookie(const std::string& name);

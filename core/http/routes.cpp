@@ -47,16 +47,17 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
       ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri,
                                      "Enter your e-mail address or phone number."));
     } else {
-      ex.send_error(flow::invalid_request("identifier is required."));
+      ex.send_error(invalid_request("identifier is required."));
     }
     return;
   }
   auto started = rt.flow().start(request);
   if (!started.ok()) {
-    if (ex.wants_html() && started.error().code == "invalid_request") {
-      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri, started.error().description));
+    const ApiError error = to_api_error(started.problem());
+    if (ex.wants_html() && error.code == "invalid_request") {
+      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri, error.description));
     } else {
-      ex.send_error(started.error());
+      ex.send_error(error);
     }
     return;
   }
@@ -87,7 +88,7 @@ void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) 
 void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
   auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie), ex.client_address());
   if (!in.ok()) {
-    ex.send_error(in.error());
+    ex.send_error(to_api_error(in.problem()));
     return;
   }
   answer_signed_in(ex, rt, in.value());
@@ -97,7 +98,7 @@ void show_confirm_page(Exchange& ex, app::Runtime& rt) {
   ex.sensitive();
   const std::string token = ex.query("token");
   if (token.empty()) {
-    ex.send_error(flow::invalid_request("The link is incomplete: it has no token."));
+    ex.send_error(invalid_request("The link is incomplete: it has no token."));
     return;
   }
   if (!rt.settings().verify.confirm_page) {
@@ -106,7 +107,7 @@ void show_confirm_page(Exchange& ex, app::Runtime& rt) {
   }
   auto preview = rt.flow().preview(token, ex.cookie(kFlowCookie));
   if (!preview.ok()) {
-    ex.send_error(preview.error());
+    ex.send_error(to_api_error(preview.problem()));
     return;
   }
   std::string when = Poco::DateTimeFormatter::format(
@@ -120,7 +121,7 @@ void redeem_link_post(Exchange& ex, app::Runtime& rt) {
   if (!fields) return;
   const std::string token = (*fields)["token"];
   if (token.empty()) {
-    ex.send_error(flow::invalid_request("token is required."));
+    ex.send_error(invalid_request("token is required."));
     return;
   }
   redeem_link(ex, rt, token);
@@ -134,7 +135,7 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
   if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
   auto in = rt.flow().redeem_code(flow_id, (*fields)["code"], ex.client_address());
   if (!in.ok()) {
-    const auto& e = in.error();
+    const ApiError e = to_api_error(in.problem());
     if (ex.wants_html() && e.can_retry) {
       ex.send_html(e.status,
                    check_inbox_page(ex.page(), "your address", flow_id, "", 0, e.description));
@@ -151,12 +152,15 @@ void flow_status(Exchange& ex, app::Runtime& rt) {
   std::string flow_id = ex.query("flow_id");
   if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
   if (flow_id.empty()) {
-    ex.send_error(flow::invalid_request("flow_id is required."));
+    ex.send_error(invalid_request("flow_id is required."));
     return;
   }
-  const char* names[] = {"pending", "completed", "expired"};
-  ex.send_json(200, std::string("{\"status\":\"") +
-                        names[static_cast<int>(rt.flow().status(flow_id))] + "\"}");
+  auto status = rt.flow().status(flow_id);
+  if (!status.ok()) {
+    ex.send_error(to_api_error(status.problem()));
+    return;
+  }
+  ex.send_json(200, std::string("{\"status\":\"") + flow::to_string(status.value()) + "\"}");
 }
 
 // ---- sessions ----
@@ -173,7 +177,7 @@ void session_info(Exchange& ex, app::Runtime& rt) {
   auto claims = rt.sessions().verify(presented_session(ex, rt));
   if (!claims.ok()) {
     if (claims.code() == sdk::ErrorCode::unavailable) {
-      ex.send_error(flow::unavailable("Sessions cannot be checked right now."));
+      ex.send_error(unavailable("Sessions cannot be checked right now."));
       return;
     }
     ex.response().set("WWW-Authenticate", "Bearer");
@@ -192,7 +196,7 @@ void logout(Exchange& ex, app::Runtime& rt) {
   if (claims.ok()) {
     auto revoked = rt.sessions().revoke(claims.value());
     if (!revoked.ok()) {
-      ex.send_error(flow::unavailable("The session could not be revoked right now."));
+      ex.send_error(unavailable("The session could not be revoked right now."));
       return;
     }
     rt.metrics().add("linkgate_sessions_revoked_total", {}, 1, "Sessions ended by logout");
@@ -301,7 +305,7 @@ void dispatch(Exchange& ex, app::Runtime& rt) {
   } catch (const std::exception& e) {
     rt.log().write(sdk::LogLevel::error, "http",
                    "unhandled failure on " + ex.path() + ": " + e.what());
-    if (!ex.sent()) ex.send_error(flow::internal_error());
+    if (!ex.sent()) ex.send_error(internal_error());
   }
 }
 

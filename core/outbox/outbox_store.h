@@ -10,21 +10,10 @@
 #include <string>
 
 #include "linkgate/sdk/types.h"
+#include "outbox/outbox_message.h"
 #include "store/database.h"
 
 namespace linkgate::outbox {
-
-struct OutboxMessage {
-  std::string id;
-  std::string flow_id;
-  sdk::AddressKind kind = sdk::AddressKind::email;
-  std::string recipient;
-  std::string locale;
-  std::string subject, text, html, link, code;
-  int attempts = 0;             // tries so far, including the one being made after claim()
-  int channel_index = 0;        // index into the delivery list; moves on after a permanent failure
-  std::int64_t expires_at = 0;  // the link's expiry: sending after it is pointless
-};
 
 class OutboxStore {
  public:

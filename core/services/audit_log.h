@@ -20,7 +20,15 @@ struct AuditEvent {
   std::string subject;  // the user id, when known
 };
 
-class AuditLog {
+/// Where security events go. Thread-safe; never fails the request that reports.
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  /// Records @p event as happened at @p now_ms (Unix milliseconds). Never throws.
+  virtual void record(const AuditEvent& event, std::int64_t now_ms) noexcept = 0;
+};
+
+class AuditLog final : public AuditSink {
  public:
   /// Appends to @p path (created 0600, its folder too); an empty path keeps no audit log. Throws
   /// std::runtime_error when the file cannot be opened.
@@ -30,7 +38,7 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   /// Writes one line and flushes it. Thread-safe; never throws.
-  void record(const AuditEvent& event, std::int64_t now_ms) noexcept;
+  void record(const AuditEvent& event, std::int64_t now_ms) noexcept override;
   [[nodiscard]] const std::string& path() const { return path_; }
 
   /// The line record() writes, without the newline.

@@ -28,7 +28,7 @@ SessionTokens::SessionTokens(SigningKeys& keys, std::string issuer, std::string 
       ttl_(ttl),
       services_(services) {}
 
-IssuedSession SessionTokens::issue(const sdk::User& user) {
+sdk::Result<IssuedSession> SessionTokens::issue(const sdk::User& user) try {
   auto key = keys_.current();
   const std::int64_t now = services_.clock().now_seconds();
   const std::int64_t exp = now + ttl_seconds();
@@ -44,7 +44,10 @@ IssuedSession SessionTokens::issue(const sdk::User& user) {
   p.set("jti", util::base64url_encode(services_.random().bytes(16)));
   if (!user.email.empty()) p.set("email", user.email);
   if (!user.phone.empty()) p.set("phone_number", user.phone);
-  return {key->signer->sign(token, "ES256"), exp};
+  return IssuedSession{key->signer->sign(token, "ES256"), exp};
+} catch (const std::exception& e) {
+  // Signing can fail only when a key file went bad under us, or out of memory.
+  return sdk::fail(sdk::ErrorCode::unavailable, std::string("signing: ") + e.what());
 }
 
 sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {

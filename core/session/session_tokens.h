@@ -20,12 +20,20 @@ struct IssuedSession {
   std::int64_t expires_at = 0;
 };
 
-class SessionTokens {
+/// Issues access tokens. Thread-safe.
+class SessionIssuer {
+ public:
+  virtual ~SessionIssuer() = default;
+  /// A signed access token for @p user; unavailable when no signing key can be had.
+  virtual sdk::Result<IssuedSession> issue(const sdk::User& user) = 0;
+};
+
+class SessionTokens final : public SessionIssuer {
  public:
   SessionTokens(SigningKeys& keys, std::string issuer, std::string audience,
                 std::chrono::milliseconds ttl, sdk::HostServices& services);
 
-  IssuedSession issue(const sdk::User& user);
+  sdk::Result<IssuedSession> issue(const sdk::User& user) override;
   /// Checks signature (by `kid`, ES256 only), issuer, audience, expiry and revocation.
   sdk::Result<SessionClaims> verify(const std::string& token);
   /// Revokes the session until it would have expired anyway.

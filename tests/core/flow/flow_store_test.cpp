@@ -23,56 +23,56 @@ Flow make_flow(const std::string& id, const std::string& who, std::int64_t expir
   return f;
 }
 
-class FlowStoreTest : public ::testing::TestWithParam<const char*> {
+class SqlFlowRepositoryTest : public ::testing::TestWithParam<const char*> {
  protected:
   linkgate::testing::TempDir dir;
-  FlowStore store{linkgate::testing::open_test_database(GetParam(), dir)};
+  SqlFlowRepository store{linkgate::testing::open_test_database(GetParam(), dir)};
 };
 
-TEST_P(FlowStoreTest, StoresAndReadsAFlow) {
-  store.create(make_flow("f1", "a@example.com"), true);
+TEST_P(SqlFlowRepositoryTest, StoresAndReadsAFlow) {
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
   auto f = store.get("f1");
-  ASSERT_TRUE(f);
+  ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->identifier.value, "a@example.com");
   EXPECT_EQ(f->state, FlowState::pending);
   EXPECT_EQ(f->device, "Firefox on Linux");
-  EXPECT_FALSE(store.get("missing"));
+  EXPECT_EQ(store.get("missing").code(), sdk::ErrorCode::not_found);
 }
 
-TEST_P(FlowStoreTest, CompletesExactlyOnce) {
-  store.create(make_flow("f1", "a@example.com"), true);
-  EXPECT_TRUE(store.complete("f1", 1500));
-  EXPECT_FALSE(store.complete("f1", 1500));
+TEST_P(SqlFlowRepositoryTest, CompletesExactlyOnce) {
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
+  EXPECT_TRUE(store.complete("f1", 1500).value());
+  EXPECT_FALSE(store.complete("f1", 1500).value());
   EXPECT_EQ(store.get("f1")->state, FlowState::completed);
 }
 
-TEST_P(FlowStoreTest, DoesNotCompleteAnExpiredFlow) {
-  store.create(make_flow("f1", "a@example.com", 2000), true);
-  EXPECT_FALSE(store.complete("f1", 2000));
+TEST_P(SqlFlowRepositoryTest, DoesNotCompleteAnExpiredFlow) {
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 2000), true).ok());
+  EXPECT_FALSE(store.complete("f1", 2000).value());
 }
 
-TEST_P(FlowStoreTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
-  store.create(make_flow("old", "a@example.com"), true);
-  store.create(make_flow("other", "b@example.com"), true);
-  store.create(make_flow("new", "a@example.com"), true);
+TEST_P(SqlFlowRepositoryTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
+  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("other", "b@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), true).ok());
   EXPECT_EQ(store.get("old")->state, FlowState::superseded);
   EXPECT_EQ(store.get("other")->state, FlowState::pending);
   EXPECT_EQ(store.get("new")->state, FlowState::pending);
 }
 
-TEST_P(FlowStoreTest, WithoutSupersedeEarlierFlowsStay) {
-  store.create(make_flow("old", "a@example.com"), false);
-  store.create(make_flow("new", "a@example.com"), false);
+TEST_P(SqlFlowRepositoryTest, WithoutSupersedeEarlierFlowsStay) {
+  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), false).ok());
+  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), false).ok());
   EXPECT_EQ(store.get("old")->state, FlowState::pending);
 }
 
-TEST_P(FlowStoreTest, ParallelAttemptsNeverExceedTheLimit) {
-  store.create(make_flow("f1", "a@example.com"), true);
+TEST_P(SqlFlowRepositoryTest, ParallelAttemptsNeverExceedTheLimit) {
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] {
-      if (store.take_attempt("f1", 5, 1500)) ++granted;
+      if (store.take_attempt("f1", 5, 1500).value()) ++granted;
     });
   }
   for (auto& t : threads) t.join();
@@ -80,15 +80,32 @@ TEST_P(FlowStoreTest, ParallelAttemptsNeverExceedTheLimit) {
   EXPECT_EQ(store.get("f1")->attempts, 5);
 }
 
-TEST_P(FlowStoreTest, SweepsLongExpiredFlows) {
-  store.create(make_flow("f1", "a@example.com", 100), true);
-  store.create(make_flow("f2", "b@example.com", 5000), true);
-  EXPECT_EQ(store.sweep(1000, 60), 1u);
-  EXPECT_FALSE(store.get("f1"));
-  EXPECT_TRUE(store.get("f2"));
+TEST_P(SqlFlowRepositoryTest, SweepsLongExpiredFlows) {
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 100), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f2", "b@example.com", 5000), true).ok());
+  EXPECT_EQ(store.sweep(1000, 60).value(), 1u);
+  EXPECT_EQ(store.get("f1").code(), sdk::ErrorCode::not_found);
+  EXPECT_TRUE(store.get("f2").ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FlowStoreTest, ::testing::Values("sqlite", "postgresql"),
+TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  SqlFlowRepository broken(db);
+  ASSERT_TRUE(broken.create(make_flow("f1", "a@example.com"), true).ok());
+  {
+    auto lease = db->session();
+    *lease << "DROP TABLE lg_flows", Poco::Data::Keywords::now;
+  }
+  EXPECT_EQ(broken.get("f1").code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.create(make_flow("f2", "b@example.com"), true).code(),
+            sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.complete("f1", 1500).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.take_attempt("f1", 5, 1500).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.kill("f1").code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.sweep(1000, 60).code(), sdk::ErrorCode::unavailable);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

@@ -1,3 +1,6 @@
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +13,7 @@
 #include "session/signing_keys.h"
 #include "support/temp_dir.h"
 #include "util/base64url.h"
+#include "util/crypto.h"
 
 namespace linkgate::session {
 namespace {
@@ -90,7 +94,7 @@ TEST_F(SessionTest, StartingAgainDropsKeysNoTokenCanNeed) {
 TEST_F(SessionTest, IssuesAndVerifiesAccessTokens) {
   SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
-  auto issued = tokens.issue({"usr_1", "a@example.com", "+15551234567", ""});
+  auto issued = tokens.issue({"usr_1", "a@example.com", "+15551234567", ""}).value();
   EXPECT_EQ(issued.expires_at, clock->now_seconds() + 3600);
   auto claims = tokens.verify(issued.token);
   ASSERT_TRUE(claims.ok()) << claims.error().message;
@@ -102,7 +106,7 @@ TEST_F(SessionTest, IssuesAndVerifiesAccessTokens) {
 TEST_F(SessionTest, RefusesExpiredRevokedTamperedAndForeignTokens) {
   SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
-  auto issued = tokens.issue({"usr_1", "a@example.com", "", ""});
+  auto issued = tokens.issue({"usr_1", "a@example.com", "", ""}).value();
 
   std::string tampered = issued.token;
   tampered[tampered.find('.') + 5] ^= 1;
@@ -110,17 +114,17 @@ TEST_F(SessionTest, RefusesExpiredRevokedTamperedAndForeignTokens) {
 
   SigningKeys other(dir.file("other-keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens foreign(other, "https://id.example.com", "linkgate", hours(1), *services);
-  EXPECT_FALSE(tokens.verify(foreign.issue({"usr_1", "", "", ""}).token).ok());
+  EXPECT_FALSE(tokens.verify(foreign.issue({"usr_1", "", "", ""})->token).ok());
 
   SessionTokens other_audience(keys, "https://id.example.com", "another-app", hours(1), *services);
-  EXPECT_FALSE(tokens.verify(other_audience.issue({"usr_1", "", "", ""}).token).ok());
+  EXPECT_FALSE(tokens.verify(other_audience.issue({"usr_1", "", "", ""})->token).ok());
 
   auto claims = tokens.verify(issued.token);
   ASSERT_TRUE(claims.ok());
   ASSERT_TRUE(tokens.revoke(claims.value()).ok());
   EXPECT_EQ(tokens.verify(issued.token).code(), sdk::ErrorCode::used);
 
-  auto fresh = tokens.issue({"usr_2", "", "", ""});
+  auto fresh = tokens.issue({"usr_2", "", "", ""}).value();
   clock->advance(seconds(3600 + 6));
   EXPECT_EQ(tokens.verify(fresh.token).code(), sdk::ErrorCode::expired);
   EXPECT_FALSE(tokens.verify("").ok());
@@ -130,15 +134,32 @@ TEST_F(SessionTest, RefusesExpiredRevokedTamperedAndForeignTokens) {
 TEST_F(SessionTest, RefusesAlgNoneAndHs256) {
   SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
-  auto good = tokens.issue({"usr_1", "", "", ""}).token;
+  auto good = tokens.issue({"usr_1", "", "", ""})->token;
   auto payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
   std::string kid = keys.current()->kid;
   auto none =
       util::base64url_encode(R"({"alg":"none","kid":")" + kid + "\"}") + "." + payload + ".";
   EXPECT_FALSE(tokens.verify(none).ok());
-  auto hs = util::base64url_encode(R"({"alg":"HS256","kid":")" + kid + "\"}") + "." + payload +
-            "." + util::base64url_encode(std::string(32, 'x'));
-  EXPECT_FALSE(tokens.verify(hs).ok());
+
+  // Algorithm confusion: a verifier that takes the algorithm from the token would check an HS256
+  // signature with the public key as the HMAC secret. Forge exactly that, with the real public
+  // key in each form a confused verifier might use (PEM, JWK), and prove the forgery is a valid
+  // HS256 token under that secret before asserting it is refused.
+  Poco::Crypto::ECKey key("", keys.current()->file, "");
+  std::ostringstream pem;
+  key.save(&pem);
+  ASSERT_NE(pem.str().find("BEGIN PUBLIC KEY"), std::string::npos);
+  for (const std::string& secret : {pem.str(), keys.current()->public_jwk}) {
+    const std::string signing_input =
+        util::base64url_encode(R"({"alg":"HS256","typ":"JWT","kid":")" + kid + "\"}") + "." +
+        payload;
+    const std::string forged =
+        signing_input + "." + util::base64url_encode(util::hmac_sha256(secret, signing_input));
+    Poco::JWT::Signer confused(secret);
+    Poco::JWT::Token decoded;
+    ASSERT_TRUE(confused.tryVerify(forged, decoded)) << "the forgery must be a real HS256 token";
+    EXPECT_EQ(tokens.verify(forged).code(), sdk::ErrorCode::invalid);
+  }
 }
 
 }  // namespace

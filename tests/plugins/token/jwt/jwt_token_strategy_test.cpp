@@ -1,6 +1,11 @@
 #include "jwt_token_strategy.h"
 
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include <filesystem>
 
@@ -9,6 +14,7 @@
 #include "support/temp_dir.h"
 #include "support/test_services.h"
 #include "util/base64url.h"
+#include "util/crypto.h"
 
 namespace linkgate::plugins::jwt {
 namespace {
@@ -105,10 +111,19 @@ TEST_F(JwtTest, RefusesAlgNoneAndOtherAlgorithms) {
     return util::base64url_encode(R"({"alg":")" + alg + R"(","kid":")" + s.key_id() + "\"}");
   };
   EXPECT_EQ(s.inspect(header("none") + "." + payload + ".").code(), sdk::ErrorCode::invalid);
-  EXPECT_EQ(s.inspect(header("HS256") + "." + payload + "." +
-                      util::base64url_encode(std::string(32, 'k')))
-                .code(),
-            sdk::ErrorCode::invalid);
+  // Algorithm confusion: HS256 keyed with the strategy's real public key (PEM), as a verifier
+  // that trusts the token's `alg` would check it. The forgery is proved valid under that secret.
+  Poco::Crypto::ECKey key("", dir.file("link.pem"), "");
+  std::ostringstream pem;
+  key.save(&pem);
+  ASSERT_NE(pem.str().find("BEGIN PUBLIC KEY"), std::string::npos);
+  const std::string signing_input = header("HS256") + "." + payload;
+  const std::string forged =
+      signing_input + "." + util::base64url_encode(util::hmac_sha256(pem.str(), signing_input));
+  Poco::JWT::Token decoded;
+  ASSERT_TRUE(Poco::JWT::Signer(pem.str()).tryVerify(forged, decoded));
+  EXPECT_EQ(s.inspect(forged).code(), sdk::ErrorCode::invalid);
+  EXPECT_EQ(s.redeem(forged).code(), sdk::ErrorCode::invalid);
   EXPECT_EQ(s.inspect(header("ES256") + "." + payload + "." +
                       util::base64url_encode(std::string(64, '\0')))
                 .code(),

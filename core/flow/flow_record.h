@@ -1,0 +1,31 @@
+#pragma once
+// A sign-in flow: the server-side record of one request for a link. It holds what the link token
+// does not: the code's keyed hash, its attempt count, and whether the flow is still pending.
+
+#include <cstdint>
+#include <string>
+
+#include "linkgate/sdk/types.h"
+
+namespace linkgate::flow {
+
+enum class FlowState { pending, completed, superseded, dead };
+const char* to_string(FlowState state);
+
+struct Flow {
+  std::string id;
+  std::string identifier_key;  // keyed hash of the identifier, for supersede look-ups
+  sdk::Identifier identifier;
+  std::string subject;  // user id; empty when the user is created on completion
+  std::string redirect_uri;
+  std::string code_mac;  // HMAC of the code under the server secret (hex)
+  int attempts = 0;
+  FlowState state = FlowState::pending;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::string device;         // "Firefox on Linux": shown on the confirm page
+  bool deliverable = true;    // false for identifiers that are not users (nothing is sent)
+  std::string short_key_mac;  // keyed hash of the core's short SMS link key, or empty
+};
+
+}  // namespace linkgate::flow

@@ -1,0 +1,62 @@
+#pragma once
+// What the flow needs from the world that only the flow uses, as narrow interfaces: the records
+// it keeps and the limits that admit a request. (The queue its messages wait in, the sessions it
+// issues and where its security events go are interfaces of outbox/, session/ and services/.)
+// The wiring plugs in SQL and Redis; the flow's unit tests plug in memory.
+//
+// Every call reports failure as a value (sdk::Result), never by throwing: ErrorCode::not_found
+// for a missing record, ErrorCode::unavailable for a store that is down.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "flow/flow_record.h"
+#include "linkgate/sdk/result.h"
+#include "linkgate/sdk/types.h"
+
+namespace linkgate::flow {
+
+/// The server-side record of each sign-in flow. Thread-safe.
+class FlowRepository {
+ public:
+  virtual ~FlowRepository() = default;
+  /// Stores @p flow; with @p supersede, first ends the identifier's other pending flows.
+  virtual sdk::Result<void> create(const Flow& flow, bool supersede) = 0;
+  /// The flow with @p id; not_found when there is none.
+  virtual sdk::Result<Flow> get(const std::string& id) = 0;
+  /// The flow whose short SMS link key hashes to @p mac; not_found when there is none.
+  virtual sdk::Result<Flow> find_by_short_key(const std::string& mac) = 0;
+  /// pending -> completed, only if still pending and unexpired: true for exactly one caller.
+  virtual sdk::Result<bool> complete(const std::string& id, std::int64_t now) = 0;
+  /// Takes one code attempt: true if the flow is pending, unexpired and under @p max_attempts.
+  /// Counted before the code is compared, so parallel guesses cannot exceed the limit.
+  virtual sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,
+                                         std::int64_t now) = 0;
+  /// Marks a flow dead: its attempts are used up.
+  virtual sdk::Result<void> kill(const std::string& id) = 0;
+  /// Deletes flows that expired more than @p grace_seconds ago; how many.
+  virtual sdk::Result<std::size_t> sweep(std::int64_t now, std::int64_t grace_seconds) = 0;
+};
+
+/// A limit that refused a request, and when one more would fit.
+struct Refusal {
+  std::string reason;  // per_client | per_identifier | resend_cooldown | sms_budget
+  std::int64_t retry_after_seconds = 1;
+};
+
+/// Which requests are admitted. Thread-safe.
+class Admission {
+ public:
+  virtual ~Admission() = default;
+  /// Counts a sign-in start by @p client for the keyed identifier hash @p identifier_key, whose
+  /// message goes to an address of @p kind. A Refusal when a limit is reached; unavailable when
+  /// the shared store is down.
+  virtual sdk::Result<std::optional<Refusal>> admit_start(const std::string& client,
+                                                          const std::string& identifier_key,
+                                                          sdk::AddressKind kind) = 0;
+  /// Counts a redeem (link or code) by @p client.
+  virtual sdk::Result<std::optional<Refusal>> admit_redeem(const std::string& client) = 0;
+};
+
+}  // namespace linkgate::flow

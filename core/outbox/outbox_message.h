@@ -1,0 +1,23 @@
+#pragma once
+// One message in the durable outbox, as the flow writes it and the worker reads it.
+
+#include <cstdint>
+#include <string>
+
+#include "linkgate/sdk/types.h"
+
+namespace linkgate::outbox {
+
+struct OutboxMessage {
+  std::string id;
+  std::string flow_id;
+  sdk::AddressKind kind = sdk::AddressKind::email;
+  std::string recipient;
+  std::string locale;
+  std::string subject, text, html, link, code;
+  int attempts = 0;             // tries so far, including the one being made after claim()
+  int channel_index = 0;        // index into the delivery list; moves on after a permanent failure
+  std::int64_t expires_at = 0;  // the link's expiry: sending after it is pointless
+};
+
+}  // namespace linkgate::outbox

@@ -1,0 +1,235 @@
+#pragma once
+// In-memory stand-ins for what the flow reaches through its interfaces: its records, the outbox
+// queue, the token strategy, the user store, the session issuer, the limits and the audit log.
+// Each can be switched "down" to play a dependency that fails.
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "flow/ports.h"
+#include "linkgate/sdk/token_strategy.h"
+#include "linkgate/sdk/user_store.h"
+#include "outbox/message_queue.h"
+#include "services/audit_log.h"
+#include "session/session_tokens.h"
+
+namespace linkgate::flow::fakes {
+
+inline sdk::Error down(const char* what) {
+  return sdk::fail(sdk::ErrorCode::unavailable, std::string(what) + " is down");
+}
+
+class MemoryFlows final : public FlowRepository {
+ public:
+  bool is_down = false;
+
+  sdk::Result<void> create(const Flow& flow, bool supersede) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    if (supersede) {
+      for (auto& [id, f] : flows_) {
+        if (f.identifier_key == flow.identifier_key && f.state == FlowState::pending)
+          f.state = FlowState::superseded;
+      }
+    }
+    flows_[flow.id] = flow;
+    return sdk::success();
+  }
+  sdk::Result<Flow> get(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    auto it = flows_.find(id);
+    if (it == flows_.end()) return sdk::fail(sdk::ErrorCode::not_found, "no flow");
+    return it->second;
+  }
+  sdk::Result<Flow> find_by_short_key(const std::string& mac) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    for (const auto& [id, f] : flows_) {
+      if (!mac.empty() && f.short_key_mac == mac) return f;
+    }
+    return sdk::fail(sdk::ErrorCode::not_found, "no flow");
+  }
+  sdk::Result<bool> complete(const std::string& id, std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    auto it = flows_.find(id);
+    if (it == flows_.end() || it->second.state != FlowState::pending ||
+        it->second.expires_at <= now) {
+      return false;
+    }
+    it->second.state = FlowState::completed;
+    return true;
+  }
+  sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,
+                                 std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    auto it = flows_.find(id);
+    if (it == flows_.end() || it->second.state != FlowState::pending ||
+        it->second.attempts >= max_attempts || it->second.expires_at <= now) {
+      return false;
+    }
+    ++it->second.attempts;
+    return true;
+  }
+  sdk::Result<void> kill(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    auto it = flows_.find(id);
+    if (it != flows_.end() && it->second.state == FlowState::pending)
+      it->second.state = FlowState::dead;
+    return sdk::success();
+  }
+  sdk::Result<std::size_t> sweep(std::int64_t now, std::int64_t grace_seconds) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    return static_cast<std::size_t>(std::erase_if(
+        flows_, [&](const auto& kv) { return kv.second.expires_at < now - grace_seconds; }));
+  }
+
+  /// The stored flow (precondition: it exists).
+  Flow at(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return flows_.at(id);
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return flows_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Flow> flows_;
+};
+
+class MemoryQueue final : public outbox::MessageQueue {
+ public:
+  bool is_down = false;
+  std::vector<outbox::OutboxMessage> queued;
+  std::vector<std::string> suppressed;  // flow ids
+
+  sdk::Result<void> enqueue(const outbox::OutboxMessage& message, std::int64_t) override {
+    if (is_down) return down("outbox");
+    queued.push_back(message);
+    return sdk::success();
+  }
+  sdk::Result<void> record_suppressed(const std::string&, const std::string& flow_id,
+                                      std::int64_t) override {
+    if (is_down) return down("outbox");
+    suppressed.push_back(flow_id);
+    return sdk::success();
+  }
+};
+
+/// Tokens `tok.<flow id>.<n>` that stand for their grant; redeemed once.
+class MemoryTokens final : public sdk::TokenStrategy {
+ public:
+  sdk::ErrorCode issue_fails = sdk::ErrorCode::none;
+  sdk::ErrorCode inspect_fails = sdk::ErrorCode::none;
+  sdk::ErrorCode redeem_fails = sdk::ErrorCode::none;
+  std::size_t padding = 0;  // makes tokens this much longer (an ES256 JWT is ~300 characters)
+
+  sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& grant) override {
+    if (issue_fails != sdk::ErrorCode::none) return sdk::fail(issue_fails, "issue failed");
+    std::string token =
+        "tok." + grant.flow_id + "." + std::to_string(grants_.size()) + std::string(padding, 'x');
+    grants_[token] = grant;
+    return sdk::IssuedToken{token, grant.expires_at};
+  }
+  sdk::Result<sdk::LinkGrant> inspect(std::string_view token) override {
+    if (inspect_fails != sdk::ErrorCode::none) return sdk::fail(inspect_fails, "inspect failed");
+    auto it = grants_.find(std::string(token));
+    if (it == grants_.end()) return sdk::fail(sdk::ErrorCode::invalid, "unknown token");
+    return it->second;
+  }
+  sdk::Result<sdk::LinkGrant> redeem(std::string_view token) override {
+    if (redeem_fails != sdk::ErrorCode::none) return sdk::fail(redeem_fails, "redeem failed");
+    auto grant = inspect(token);
+    if (!grant.ok()) return grant;
+    if (!redeemed_.insert(std::string(token)).second) {
+      return sdk::fail(sdk::ErrorCode::used, "redeemed already");
+    }
+    return grant;
+  }
+  sdk::Result<void> revoke_subject(std::string_view) override {
+    return sdk::fail(sdk::ErrorCode::unsupported, "");
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+
+  bool was_redeemed(const std::string& token) const { return redeemed_.count(token) > 0; }
+
+ private:
+  std::map<std::string, sdk::LinkGrant> grants_;
+  std::set<std::string> redeemed_;
+};
+
+class MemoryUsers final : public sdk::UserStore {
+ public:
+  bool is_down = false;
+  std::map<std::string, sdk::User> users;  // by id
+
+  sdk::Result<sdk::User> find(const sdk::Identifier& who) override {
+    if (is_down) return down("users");
+    for (const auto& [id, u] : users) {
+      if ((who.kind == sdk::AddressKind::email ? u.email : u.phone) == who.value) return u;
+    }
+    return sdk::fail(sdk::ErrorCode::not_found, "no user");
+  }
+  sdk::Result<sdk::User> get(std::string_view id) override {
+    if (is_down) return down("users");
+    auto it = users.find(std::string(id));
+    if (it == users.end()) return sdk::fail(sdk::ErrorCode::not_found, "no user");
+    return it->second;
+  }
+  sdk::Result<sdk::User> create(const sdk::Identifier& who) override {
+    if (is_down) return down("users");
+    if (auto found = find(who); found.ok()) return found;
+    sdk::User u{"usr_" + std::to_string(users.size() + 1), "", "", ""};
+    (who.kind == sdk::AddressKind::email ? u.email : u.phone) = who.value;
+    users[u.id] = u;
+    return u;
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+};
+
+class CountingSessions final : public session::SessionIssuer {
+ public:
+  bool is_down = false;
+  int issued = 0;
+  sdk::Result<session::IssuedSession> issue(const sdk::User& user) override {
+    if (is_down) return down("signing keys");
+    ++issued;
+    return session::IssuedSession{"session-for-" + user.id, 0};
+  }
+};
+
+class DownAdmission final : public Admission {
+ public:
+  sdk::Result<std::optional<Refusal>> admit_start(const std::string&, const std::string&,
+                                                  sdk::AddressKind) override {
+    return down("redis");
+  }
+  sdk::Result<std::optional<Refusal>> admit_redeem(const std::string&) override {
+    return down("redis");
+  }
+};
+
+class RecordingAudit final : public services::AuditSink {
+ public:
+  std::vector<services::AuditEvent> events;
+  void record(const services::AuditEvent& event, std::int64_t) noexcept override {
+    events.push_back(event);
+  }
+  /// "event" or "event/reason", oldest first.
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.event + (e.reason.empty() ? "" : "/" + e.reason));
+    return out;
+  }
+};
+
+}  // namespace linkgate::flow::fakes

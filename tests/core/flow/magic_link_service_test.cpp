@@ -1,0 +1,542 @@
+// The flow as a domain service, without a socket or a database: every branch of start, preview,
+// redeem by link, redeem by code and status, against in-memory fakes and a clock the test moves.
+
+#include "flow/magic_link_service.h"
+
+#include <gtest/gtest.h>
+
+#include "core/flow/flow_fakes.h"
+#include "flow/abuse_limits.h"
+#include "flow/redeem_rules.h"
+#include "linkgate/testkit/test_host.h"
+#include "services/rate_limiter.h"
+
+namespace linkgate::flow {
+namespace {
+
+using namespace std::chrono_literals;
+
+config::Settings default_settings() {
+  config::Settings s;
+  s.server.public_base_url = "https://id.example.com";
+  s.templates.dir = std::string(LINKGATE_SOURCE_DIR) + "/configs/templates";
+  s.security.redirect_allowlist = {"https://app.example.com/*"};
+  s.security.resend_cooldown = config::Duration(0);
+  s.security.per_identifier = {100, config::Duration(60'000)};
+  s.security.per_client = {100, config::Duration(60'000)};
+  return s;
+}
+
+class MagicLinkServiceTest : public ::testing::Test {
+ protected:
+  MagicLinkServiceTest()
+      : templates(settings.templates.dir, "en"),
+        redirects(settings.security.redirect_allowlist),
+        limiter(host.clock()),
+        limits(settings.security, limiter),
+        service(dependencies(limits)) {
+    routes.push_back({sdk::AddressKind::email, "mail", nullptr});
+    users.users["usr_alice"] = {"usr_alice", "alice@example.com", "+15551234567", ""};
+  }
+
+  FlowDependencies dependencies(Admission& admission) {
+    return FlowDependencies{settings,
+                            {tokens, users},
+                            {flows, queue},
+                            {routes, templates},
+                            {redirects, admission},
+                            sessions,
+                            host,
+                            {host.logger(), metrics, audit},
+                            KeyedHashes(std::string(32, 's'))};
+  }
+
+  StartRequest request(const std::string& identifier, const std::string& channel = "") {
+    StartRequest r;
+    r.identifier = identifier;
+    r.channel = channel;
+    r.user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+    r.client = "192.0.2.1";
+    return r;
+  }
+
+  /// Starts a sign-in for @p identifier and returns its queued message.
+  outbox::OutboxMessage started_message(const std::string& identifier = "alice@example.com") {
+    auto started = service.start(request(identifier));
+    EXPECT_TRUE(started.ok()) << reason_of(started.failure());
+    EXPECT_FALSE(queue.queued.empty());
+    return queue.queued.back();
+  }
+
+  static std::string token_of(const outbox::OutboxMessage& m) {
+    return m.link.substr(m.link.find("token=") + 6);
+  }
+
+  double metric(const std::string& name, const services::Labels& labels = {}) {
+    return metrics.value(name, labels);
+  }
+
+  config::Settings settings = default_settings();
+  testkit::TestHost host;
+  MessageTemplates templates;
+  RedirectPolicy redirects;
+  outbox::DeliveryRoutes routes;
+  services::MemoryRateLimiter limiter;
+  AbuseLimits limits;
+  fakes::MemoryFlows flows;
+  fakes::MemoryQueue queue;
+  fakes::MemoryTokens tokens;
+  fakes::MemoryUsers users;
+  fakes::CountingSessions sessions;
+  fakes::RecordingAudit audit;
+  services::MetricsRegistry metrics;
+  MagicLinkService service;
+};
+
+// ---- start ----
+
+TEST_F(MagicLinkServiceTest, StartQueuesALinkAndACodeForAUser) {
+  auto started = service.start(request("Alice@Example.com"));
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->expires_in, 900);
+  EXPECT_EQ(started->masked_identifier.find("alice@"), std::string::npos) << "masked";
+  ASSERT_EQ(queue.queued.size(), 1u);
+  const auto& m = queue.queued[0];
+  EXPECT_EQ(m.recipient, "alice@example.com");
+  EXPECT_EQ(m.flow_id, started->flow_id);
+  EXPECT_EQ(m.link.rfind("https://id.example.com/v1/magic-links/verify?token=tok.", 0), 0u);
+  ASSERT_EQ(m.code.size(), 6u);
+  EXPECT_NE(m.text.find(m.code), std::string::npos);
+  EXPECT_NE(m.text.find(m.link), std::string::npos);
+
+  Flow f = flows.at(started->flow_id);
+  EXPECT_EQ(f.subject, "usr_alice");
+  EXPECT_EQ(f.state, FlowState::pending);
+  EXPECT_EQ(f.code_mac, KeyedHashes(std::string(32, 's')).code(f.id, m.code)) << "only a hash";
+  EXPECT_EQ(f.device, "Firefox on Linux");
+  EXPECT_EQ(f.expires_at, host.clock().now_seconds() + 900);
+  EXPECT_EQ(audit.names(), std::vector<std::string>{"link_issued"});
+  EXPECT_EQ(audit.events[0].flow_id, f.id);
+  EXPECT_EQ(audit.events[0].identifier_hash, f.identifier_key);
+  EXPECT_EQ(metric("linkgate_links_issued_total"), 1);
+}
+
+TEST_F(MagicLinkServiceTest, StartForAStrangerAnswersAlikeAndSendsNothing) {
+  auto known = service.start(request("alice@example.com"));
+  auto stranger = service.start(request("nobody@example.com"));
+  ASSERT_TRUE(known.ok());
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(stranger->expires_in, known->expires_in);
+  EXPECT_EQ(stranger->flow_id.size(), known->flow_id.size());
+  EXPECT_EQ(queue.queued.size(), 1u);
+  EXPECT_EQ(queue.suppressed, std::vector<std::string>{stranger->flow_id});
+  EXPECT_FALSE(flows.at(stranger->flow_id).deliverable);
+  EXPECT_EQ(audit.names(), (std::vector<std::string>{"link_issued", "link_issued"}));
+}
+
+TEST_F(MagicLinkServiceTest, StartWithSignupSendsToAStranger) {
+  settings.signup = true;
+  auto m = started_message("new@example.com");
+  EXPECT_EQ(m.recipient, "new@example.com");
+  EXPECT_TRUE(flows.at(m.flow_id).subject.empty()) << "the user is made when the link is used";
+}
+
+TEST_F(MagicLinkServiceTest, StartNotifiesAStrangerWithoutALinkWhenAskedTo) {
+  settings.security.notify_unknown = true;
+  auto m = started_message("nobody@example.com");
+  EXPECT_TRUE(m.link.empty());
+  EXPECT_TRUE(m.code.empty());
+  EXPECT_EQ(m.text.find("token="), std::string::npos);
+  EXPECT_FALSE(m.subject.empty());
+}
+
+TEST_F(MagicLinkServiceTest, StartRefusesMalformedInput) {
+  EXPECT_EQ(service.start(request("not an address")).failure(), Failure::invalid_request);
+  EXPECT_EQ(service.start(request("alice@example.com", "pigeon")).failure(),
+            Failure::invalid_request);
+  auto r = request("alice@example.com");
+  r.redirect_uri = "https://evil.example.com/";
+  EXPECT_EQ(service.start(r).failure(), Failure::redirect_not_allowed);
+  r.redirect_uri = "https://app.example.com/done";
+  EXPECT_TRUE(service.start(r).ok());
+  EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "redirect_not_allowed"}}), 1);
+  EXPECT_EQ(queue.queued.size(), 1u) << "nothing queued for a refused start";
+}
+
+TEST_F(MagicLinkServiceTest, AChannelWithoutARouteIsRefusedForUsersAndStrangersAlike) {
+  // Only e-mail is configured; alice has a phone number, the stranger does not exist.
+  for (const char* who : {"alice@example.com", "nobody@example.com"}) {
+    auto asked_sms = service.start(request(who, "sms"));
+    ASSERT_FALSE(asked_sms.ok()) << who;
+    EXPECT_EQ(asked_sms.problem(), problem(Failure::channel_unavailable, "phone")) << who;
+  }
+  for (const char* who : {"+15551234567", "+15559999999"}) {
+    auto by_email = service.start(request(who, "email"));
+    ASSERT_FALSE(by_email.ok()) << who;
+    EXPECT_EQ(by_email.failure(), Failure::channel_unavailable) << who;
+  }
+  EXPECT_TRUE(queue.queued.empty());
+}
+
+TEST_F(MagicLinkServiceTest, AskingForTextsSendsToTheUsersPhoneWithAShortLink) {
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  tokens.padding = 300;  // as long as an ES256 JWT: too long for two SMS segments
+  auto started = service.start(request("alice@example.com", "sms"));
+  ASSERT_TRUE(started.ok());
+  const auto& m = queue.queued.back();
+  EXPECT_EQ(m.kind, sdk::AddressKind::phone);
+  EXPECT_EQ(m.recipient, "+15551234567");
+  EXPECT_EQ(m.channel_index, 1);
+  const std::string token = token_of(m);
+  EXPECT_TRUE(is_short_link(token)) << token;
+  EXPECT_FALSE(flows.at(m.flow_id).short_key_mac.empty());
+  // A stranger asking for texts by e-mail address gets the e-mail, and the same answer.
+  EXPECT_TRUE(service.start(request("nobody@example.com", "sms")).ok());
+}
+
+TEST_F(MagicLinkServiceTest, TheSmsBudgetIsChargedForTextsAskedByEmailAddress) {
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  settings.security.sms_budget = {1, config::Duration(3'600'000)};
+  ASSERT_TRUE(service.start(request("alice@example.com", "sms")).ok());
+  auto refused = service.start(request("alice@example.com", "sms"));
+  ASSERT_EQ(refused.failure(), Failure::rate_limited);
+  EXPECT_EQ(refused.problem().detail, "sms_budget");
+  EXPECT_EQ(service.start(request("nobody@example.com", "sms")).failure(), Failure::rate_limited)
+      << "charged alike for a stranger";
+  EXPECT_TRUE(service.start(request("alice@example.com")).ok()) << "e-mail is not charged";
+}
+
+TEST_F(MagicLinkServiceTest, StartIsRateLimitedPerIdentifierWithARetryAfter) {
+  settings.security.per_identifier = {2, config::Duration(60'000)};
+  ASSERT_TRUE(service.start(request("alice@example.com")).ok());
+  ASSERT_TRUE(service.start(request("ALICE@example.com")).ok());
+  auto limited = service.start(request("alice@example.com"));
+  ASSERT_EQ(limited.failure(), Failure::rate_limited);
+  EXPECT_EQ(limited.problem().detail, "per_identifier");
+  EXPECT_GT(limited.problem().retry_after, 0);
+  // The sliding estimate may ask for up to 1 + 1/limit windows (docs/security.md).
+  EXPECT_LE(limited.problem().retry_after, 91);
+  EXPECT_EQ(audit.names().back(), "rate_limited/per_identifier");
+  EXPECT_EQ(metric("linkgate_rate_limited_total", {{"reason", "per_identifier"}}), 1);
+  EXPECT_EQ(queue.queued.size(), 2u);
+}
+
+TEST_F(MagicLinkServiceTest, StartIsUnavailableWhenAnyDependencyIsDown) {
+  fakes::DownAdmission down_limits;
+  MagicLinkService limited(dependencies(down_limits));
+  EXPECT_EQ(limited.start(request("alice@example.com")).failure(), Failure::unavailable);
+
+  users.is_down = true;
+  EXPECT_EQ(service.start(request("alice@example.com")).failure(), Failure::unavailable);
+  users.is_down = false;
+
+  tokens.issue_fails = sdk::ErrorCode::unavailable;
+  EXPECT_EQ(service.start(request("alice@example.com")).failure(), Failure::unavailable);
+  tokens.issue_fails = sdk::ErrorCode::internal;
+  EXPECT_EQ(service.start(request("alice@example.com")).failure(), Failure::internal);
+  tokens.issue_fails = sdk::ErrorCode::none;
+
+  flows.is_down = true;
+  auto no_flows = service.start(request("alice@example.com"));
+  EXPECT_EQ(no_flows.failure(), Failure::unavailable);
+  EXPECT_NE(no_flows.problem().detail.find("flows"), std::string::npos);
+  flows.is_down = false;
+
+  queue.is_down = true;
+  EXPECT_EQ(service.start(request("alice@example.com")).failure(), Failure::unavailable);
+  EXPECT_EQ(service.start(request("nobody@example.com")).failure(), Failure::unavailable);
+  queue.is_down = false;
+
+  EXPECT_TRUE(queue.queued.empty());
+  EXPECT_EQ(audit.names().back(), "rejected/unavailable");
+  bool logged = false;
+  for (const auto& line : host.log_lines()) logged |= line.rfind("error: link_issued", 0) == 0;
+  EXPECT_TRUE(logged) << "the operator is told which dependency failed";
+}
+
+TEST_F(MagicLinkServiceTest, ANewLinkSupersedesTheLastOne) {
+  auto first = started_message();
+  auto second = started_message();
+  EXPECT_EQ(flows.at(first.flow_id).state, FlowState::superseded);
+  EXPECT_EQ(service.redeem_link(token_of(first), "", "192.0.2.1").failure(), Failure::superseded);
+  EXPECT_TRUE(service.redeem_link(token_of(second), "", "192.0.2.1").ok());
+  settings.verify.supersede_previous = false;
+  auto third = started_message();
+  auto fourth = started_message();
+  EXPECT_EQ(flows.at(third.flow_id).state, FlowState::pending);
+}
+
+TEST_F(MagicLinkServiceTest, ExpiredFlowsAreSweptAsStartsGoOn) {
+  settings.security.per_identifier = {100000, config::Duration(60'000)};
+  settings.security.per_client = {100000, config::Duration(60'000)};
+  ASSERT_TRUE(service.start(request("alice@example.com")).ok());
+  host.test_clock().advance(std::chrono::hours(48));
+  for (int i = 0; i < 1023; ++i) ASSERT_TRUE(service.start(request("alice@example.com")).ok());
+  EXPECT_EQ(flows.size(), 1023u) << "the flow two days past its expiry is gone";
+}
+
+// ---- preview ----
+
+TEST_F(MagicLinkServiceTest, PreviewShowsTheRequestAndConsumesNothing) {
+  auto m = started_message();
+  auto seen = service.preview(token_of(m), "");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->grant.flow_id, m.flow_id);
+  EXPECT_EQ(seen->device, "Firefox on Linux");
+  EXPECT_EQ(seen->requested_at, host.clock().now_seconds());
+  EXPECT_FALSE(seen->same_browser);
+  EXPECT_TRUE(service.preview(token_of(m), m.flow_id)->same_browser);
+  EXPECT_FALSE(tokens.was_redeemed(token_of(m)));
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::pending);
+  EXPECT_TRUE(service.redeem_link(token_of(m), "", "192.0.2.1").ok());
+  EXPECT_EQ(service.preview(token_of(m), "").failure(), Failure::used);
+}
+
+TEST_F(MagicLinkServiceTest, PreviewRefusesBadExpiredAndUnavailable) {
+  auto m = started_message();
+  EXPECT_EQ(service.preview("tok.nothing", "").failure(), Failure::invalid_token);
+  tokens.inspect_fails = sdk::ErrorCode::unavailable;
+  EXPECT_EQ(service.preview(token_of(m), "").failure(), Failure::unavailable);
+  tokens.inspect_fails = sdk::ErrorCode::none;
+  flows.is_down = true;
+  EXPECT_EQ(service.preview(token_of(m), "").failure(), Failure::unavailable);
+  flows.is_down = false;
+  host.test_clock().advance(901s);
+  EXPECT_EQ(service.preview(token_of(m), "").failure(), Failure::expired);
+}
+
+TEST_F(MagicLinkServiceTest, PreviewOfAShortLink) {
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  tokens.padding = 300;
+  auto m = started_message("+15551234567");
+  auto seen = service.preview(token_of(m), "");
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->grant.flow_id, m.flow_id);
+  EXPECT_EQ(service.preview("c.AAAAAAAAAAAAAAAAAAAAAA", "").failure(), Failure::invalid_token);
+}
+
+// ---- redeem a link ----
+
+TEST_F(MagicLinkServiceTest, ALinkSignsInOnce) {
+  settings.security.redirect_allowlist = {"https://app.example.com/*"};
+  auto r = request("alice@example.com");
+  r.redirect_uri = "https://app.example.com/done";
+  ASSERT_TRUE(service.start(r).ok());
+  const auto m = queue.queued.back();
+  auto in = service.redeem_link(token_of(m), "", "192.0.2.1");
+  ASSERT_TRUE(in.ok()) << reason_of(in.failure());
+  EXPECT_EQ(in->user.id, "usr_alice");
+  EXPECT_EQ(in->session.token, "session-for-usr_alice");
+  EXPECT_EQ(in->redirect_uri, "https://app.example.com/done");
+  EXPECT_EQ(in->flow_id, m.flow_id);
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::completed);
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::used);
+  EXPECT_EQ(audit.names(),
+            (std::vector<std::string>{"link_issued", "link_redeemed", "rejected/used"}));
+  EXPECT_EQ(audit.events[1].subject, "usr_alice");
+  EXPECT_EQ(audit.events[1].flow_id, m.flow_id);
+  EXPECT_EQ(audit.events[1].client, "192.0.2.1");
+  EXPECT_EQ(metric("linkgate_links_redeemed_total"), 1);
+  EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "used"}}), 1);
+}
+
+TEST_F(MagicLinkServiceTest, ALinkOfTheFlowsOwnCompletesItEvenIfTheTokenWasNotRedeemed) {
+  // Two links of one flow can exist only if a strategy misbehaves; the flow still wins once.
+  auto m = started_message();
+  auto in = service.redeem_code(m.flow_id, m.code, "192.0.2.1");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::used);
+}
+
+TEST_F(MagicLinkServiceTest, SignupMakesTheUserWhenTheLinkIsUsed) {
+  settings.signup = true;
+  auto m = started_message("new@example.com");
+  EXPECT_EQ(users.users.size(), 1u) << "nobody is made for merely asking";
+  auto in = service.redeem_link(token_of(m), "", "192.0.2.1");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->user.email, "new@example.com");
+  EXPECT_EQ(users.users.size(), 2u);
+}
+
+TEST_F(MagicLinkServiceTest, ALinkWhoseUserIsGoneOrNeverWasSignsNobodyIn) {
+  auto m = started_message();
+  users.users.erase("usr_alice");
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::no_user);
+  EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "no_user"}}), 1);
+}
+
+TEST_F(MagicLinkServiceTest, RedeemRefusesTamperedExpiredAndOtherBrowsers) {
+  auto m = started_message();
+  EXPECT_EQ(service.redeem_link(token_of(m) + "x", "", "192.0.2.1").failure(),
+            Failure::invalid_token);
+  settings.verify.require_same_browser = true;
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::other_browser);
+  EXPECT_EQ(service.redeem_link(token_of(m), "another-flow", "192.0.2.1").failure(),
+            Failure::other_browser);
+  EXPECT_FALSE(tokens.was_redeemed(token_of(m))) << "a refused browser consumes nothing";
+  EXPECT_TRUE(service.redeem_link(token_of(m), m.flow_id, "192.0.2.1").ok());
+  settings.verify.require_same_browser = false;
+
+  auto late = started_message();
+  host.test_clock().advance(900s);
+  EXPECT_EQ(service.redeem_link(token_of(late), "", "192.0.2.1").failure(), Failure::expired);
+  tokens.inspect_fails = sdk::ErrorCode::expired;
+  EXPECT_EQ(service.redeem_link(token_of(late), "", "192.0.2.1").failure(), Failure::expired);
+  tokens.inspect_fails = sdk::ErrorCode::internal;
+  EXPECT_EQ(service.redeem_link(token_of(late), "", "192.0.2.1").failure(), Failure::internal);
+}
+
+TEST_F(MagicLinkServiceTest, ADependencyThatFailsDuringARedeemLeavesTheLinkRedeemable) {
+  auto m = started_message();
+  const std::string token = token_of(m);
+
+  users.is_down = true;
+  EXPECT_EQ(service.redeem_link(token, "", "192.0.2.1").failure(), Failure::unavailable);
+  users.is_down = false;
+
+  sessions.is_down = true;
+  EXPECT_EQ(service.redeem_link(token, "", "192.0.2.1").failure(), Failure::unavailable);
+  sessions.is_down = false;
+
+  tokens.redeem_fails = sdk::ErrorCode::unavailable;
+  EXPECT_EQ(service.redeem_link(token, "", "192.0.2.1").failure(), Failure::unavailable);
+  tokens.redeem_fails = sdk::ErrorCode::none;
+
+  flows.is_down = true;
+  EXPECT_EQ(service.redeem_link(token, "", "192.0.2.1").failure(), Failure::unavailable);
+  flows.is_down = false;
+
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::pending);
+  auto in = service.redeem_link(token, "", "192.0.2.1");
+  ASSERT_TRUE(in.ok()) << reason_of(in.failure());
+  EXPECT_EQ(in->user.id, "usr_alice");
+}
+
+TEST_F(MagicLinkServiceTest, AShortLinkSignsInOnce) {
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  tokens.padding = 300;
+  auto m = started_message("+15551234567");
+  const std::string token = token_of(m);
+  ASSERT_TRUE(is_short_link(token));
+  auto in = service.redeem_link(token, "", "192.0.2.1");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->user.phone, "+15551234567");
+  EXPECT_EQ(service.redeem_link(token, "", "192.0.2.1").failure(), Failure::used);
+  EXPECT_EQ(service.redeem_link("c.BBBBBBBBBBBBBBBBBBBBBB", "", "192.0.2.1").failure(),
+            Failure::invalid_token);
+}
+
+TEST_F(MagicLinkServiceTest, RedeemsAreRateLimitedPerClient) {
+  settings.security.per_client = {2, config::Duration(60'000)};
+  auto m = started_message();
+  EXPECT_EQ(service.redeem_link("tok.x", "", "198.51.100.7").failure(), Failure::invalid_token);
+  EXPECT_EQ(service.redeem_code("flow", "000000", "198.51.100.7").failure(), Failure::unknown_flow);
+  auto limited = service.redeem_link(token_of(m), "", "198.51.100.7");
+  EXPECT_EQ(limited.failure(), Failure::rate_limited);
+  EXPECT_EQ(limited.problem().detail, "per_client");
+  EXPECT_EQ(audit.names().back(), "rate_limited/per_client");
+  EXPECT_TRUE(service.redeem_link(token_of(m), "", "192.0.2.1").ok()) << "another client";
+
+  fakes::DownAdmission down_limits;
+  MagicLinkService unlimited(dependencies(down_limits));
+  EXPECT_EQ(unlimited.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::unavailable);
+  EXPECT_EQ(unlimited.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::unavailable);
+}
+
+// ---- redeem a code ----
+
+TEST_F(MagicLinkServiceTest, TheRightCodeSignsInOnce) {
+  auto m = started_message();
+  auto in = service.redeem_code(m.flow_id, m.code, "192.0.2.1");
+  ASSERT_TRUE(in.ok());
+  EXPECT_EQ(in->user.id, "usr_alice");
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::used);
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::used);
+  EXPECT_EQ(audit.names()[1], "code_redeemed");
+}
+
+TEST_F(MagicLinkServiceTest, WrongCodesAreCountedAndEndTheFlow) {
+  auto m = started_message();
+  const std::string wrong = m.code == "000000" ? "111111" : "000000";
+  for (int i = 0; i < 4; ++i) {
+    auto refused = service.redeem_code(m.flow_id, wrong, "192.0.2.1");
+    EXPECT_EQ(refused.failure(), Failure::wrong_code) << i;
+  }
+  EXPECT_EQ(service.redeem_code(m.flow_id, wrong, "192.0.2.1").failure(),
+            Failure::attempts_exhausted);
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::dead);
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(),
+            Failure::attempts_exhausted)
+      << "not even the right code after that";
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(),
+            Failure::attempts_exhausted);
+  EXPECT_EQ(metric("linkgate_codes_rejected_total"), 4);
+  EXPECT_EQ(audit.names()[1], "rejected/wrong_code");
+}
+
+TEST_F(MagicLinkServiceTest, AttemptsAreRefusedEvenWhenTheFlowWasNotMarkedDead) {
+  auto m = started_message();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(flows.take_attempt(m.flow_id, 5, 0).value());
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(),
+            Failure::attempts_exhausted);
+}
+
+TEST_F(MagicLinkServiceTest, CodeRequestsOfTheWrongShapeAreRefusedBeforeAnyLookup) {
+  auto m = started_message();
+  flows.is_down = true;  // proves no lookup happens
+  EXPECT_EQ(service.redeem_code("", m.code, "192.0.2.1").failure(), Failure::invalid_request);
+  EXPECT_EQ(service.redeem_code(std::string(65, 'f'), m.code, "192.0.2.1").failure(),
+            Failure::invalid_request);
+  EXPECT_EQ(service.redeem_code(m.flow_id, "12345", "192.0.2.1").failure(),
+            Failure::invalid_request);
+  EXPECT_EQ(service.redeem_code(m.flow_id, "12345a", "192.0.2.1").failure(),
+            Failure::invalid_request);
+  flows.is_down = false;
+  EXPECT_EQ(service.redeem_code("no-such-flow", "123456", "192.0.2.1").failure(),
+            Failure::unknown_flow);
+}
+
+TEST_F(MagicLinkServiceTest, ADependencyThatFailsDuringACodeRedeemLeavesTheFlowPending) {
+  auto m = started_message();
+  users.is_down = true;
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::unavailable);
+  users.is_down = false;
+  flows.is_down = true;
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::unavailable);
+  flows.is_down = false;
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::pending);
+  EXPECT_TRUE(service.redeem_code(m.flow_id, m.code, "192.0.2.1").ok());
+}
+
+TEST_F(MagicLinkServiceTest, AnExpiredCodeIsRefused) {
+  auto m = started_message();
+  host.test_clock().advance(900s);
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::expired);
+}
+
+// ---- status ----
+
+TEST_F(MagicLinkServiceTest, StatusFollowsTheFlow) {
+  auto m = started_message();
+  EXPECT_EQ(service.status(m.flow_id).value(), FlowStatus::pending);
+  ASSERT_TRUE(service.redeem_code(m.flow_id, m.code, "192.0.2.1").ok());
+  EXPECT_EQ(service.status(m.flow_id).value(), FlowStatus::completed);
+  auto later = started_message();
+  host.test_clock().advance(900s);
+  EXPECT_EQ(service.status(later.flow_id).value(), FlowStatus::expired);
+  EXPECT_EQ(service.status("no-such-flow").value(), FlowStatus::expired);
+  auto superseded = started_message();
+  started_message();
+  EXPECT_EQ(service.status(superseded.flow_id).value(), FlowStatus::expired);
+}
+
+TEST_F(MagicLinkServiceTest, StatusIsUnavailableWhenTheFlowStoreIsDown) {
+  auto m = started_message();
+  flows.is_down = true;
+  auto status = service.status(m.flow_id);
+  ASSERT_FALSE(status.ok()) << "not 'pending': the waiting page must not be told a guess";
+  EXPECT_EQ(status.failure(), Failure::unavailable);
+}
+
+}  // namespace
+}  // namespace linkgate::flow
