@@ -13,11 +13,11 @@
 #include <iostream>
 #include <thread>
 
-#include "app/commands.h"
-#include "app/scaffold.h"
-#include "app/server.h"
+#include "cli/commands.h"
+#include "cli/scaffold.h"
 #include "config/settings_loader.h"
 #include "linkgate/sdk/version.h"
+#include "server/server.h"
 
 namespace {
 
@@ -57,11 +57,11 @@ class ServeApplication final : public Poco::Util::ServerApplication {
         std::cerr << config_file_ << ": " << e.to_string() << "\n";
       return EXIT_CONFIG;
     }
-    auto shared = app::SharedState::create(*settings);
+    auto shared = wiring::SharedState::create(*settings);
     auto& log = *shared->services.log;
-    std::unique_ptr<app::Server> server;
+    std::unique_ptr<server::Server> server;
     try {
-      server = std::make_unique<app::Server>(*settings, shared);
+      server = std::make_unique<server::Server>(*settings, shared);
     } catch (const std::exception& e) {
       log.write(linkgate::sdk::LogLevel::error, "core", std::string("cannot start: ") + e.what());
       return EXIT_CONFIG;
@@ -154,9 +154,9 @@ int main(int argc, char** argv) {
     return app.run(static_cast<int>(args.size()), args.data());
   }
   if (command == "check-config")
-    return linkgate::app::check_config(config_argument(argc, argv), std::cout, std::cerr);
+    return linkgate::cli::check_config(config_argument(argc, argv), std::cout, std::cerr);
   if (command == "plugins")
-    return linkgate::app::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+    return linkgate::cli::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
   if (command == "new-plugin") {
     std::string kind, name, dir;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -166,11 +166,11 @@ int main(int argc, char** argv) {
       if (flag == "--dir") dir = argv[i + 1];
     }
     if (kind.empty() || name.empty() || dir.empty()) return usage(std::cerr);
-    return linkgate::app::new_plugin(kind, name, dir, std::cout, std::cerr);
+    return linkgate::cli::new_plugin(kind, name, dir, std::cout, std::cerr);
   }
   if (command == "keys" && argc > 2 && std::string(argv[2]) == "rotate") {
     ::umask(0077);
-    return linkgate::app::rotate_keys(config_argument(argc, argv), std::cout, std::cerr);
+    return linkgate::cli::rotate_keys(config_argument(argc, argv), std::cout, std::cerr);
   }
   if (command == "version" || command == "--version") {
     std::cout << "linkgate " << LINKGATE_SDK_VERSION << " (plugin SDK " << LINKGATE_SDK_VERSION

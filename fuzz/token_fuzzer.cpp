@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <string>
 
+#include "host/expiring_keys.h"
+#include "host/host_services.h"
 #include "jwt_token_strategy.h"
-#include "services/expiring_keys.h"
-#include "services/host_services.h"
 #include "session/session_tokens.h"
 #include "session/signing_keys.h"
 
@@ -18,9 +18,9 @@ using namespace linkgate;
 
 struct World {
   std::string dir;
-  services::SharedServices shared;
-  std::shared_ptr<services::ManualClock> clock = std::make_shared<services::ManualClock>();
-  std::unique_ptr<services::PluginServices> host;
+  host::SharedServices shared;
+  std::shared_ptr<host::ManualClock> clock = std::make_shared<host::ManualClock>();
+  std::unique_ptr<host::PluginServices> host;
   std::unique_ptr<plugins::jwt::JwtTokenStrategy> links;
   std::unique_ptr<session::SigningKeys> keys;
   std::unique_ptr<session::SessionTokens> sessions;
@@ -29,13 +29,13 @@ struct World {
     char name[] = "/tmp/linkgate-fuzz-XXXXXX";
     dir = ::mkdtemp(name);
     static std::ostringstream log;
-    shared.log = std::make_shared<services::Log>(sdk::LogLevel::error, false, log);
+    shared.log = std::make_shared<host::Log>(sdk::LogLevel::error, false, log);
     shared.clock = clock;
-    shared.random = std::make_shared<services::OpenSslRandom>();
-    shared.metrics = std::make_shared<services::MetricsRegistry>();
-    shared.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*clock);
+    shared.random = std::make_shared<host::OpenSslRandom>();
+    shared.metrics = std::make_shared<host::MetricsRegistry>();
+    shared.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*clock);
     shared.http = nullptr;
-    host = std::make_unique<services::PluginServices>(shared, "fuzz");
+    host = std::make_unique<host::PluginServices>(shared, "fuzz");
     plugins::jwt::JwtSettings settings;
     settings.key_file = dir + "/link.pem";
     links = std::make_unique<plugins::jwt::JwtTokenStrategy>(settings, *host);

@@ -3,9 +3,9 @@
 namespace linkgate::flow {
 namespace {
 
-std::optional<Refusal> refused(const services::RateDecision& decision, const char* reason) {
+std::optional<Refusal> refused(const limits::RateDecision& decision, const char* reason) {
   if (decision.allowed) return std::nullopt;
-  return Refusal{reason, services::retry_after_seconds(decision)};
+  return Refusal{reason, limits::retry_after_seconds(decision)};
 }
 
 // The rate limiter throws when its shared store (Redis) is down: a dependency, reported as such.

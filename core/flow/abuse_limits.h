@@ -8,15 +8,15 @@
 
 #include "config/settings.h"
 #include "flow/ports.h"
+#include "limits/rate_limiter.h"
 #include "linkgate/sdk/types.h"
-#include "services/rate_limiter.h"
 
 namespace linkgate::flow {
 
 class AbuseLimits final : public Admission {
  public:
   /// Both must outlive this.
-  AbuseLimits(const config::Settings::Security& settings, services::RateLimiter& limiter)
+  AbuseLimits(const config::Settings::Security& settings, limits::RateLimiter& limiter)
       : settings_(settings), limiter_(limiter) {}
 
   sdk::Result<std::optional<Refusal>> admit_start(const std::string& client,
@@ -29,7 +29,7 @@ class AbuseLimits final : public Admission {
                                        sdk::AddressKind kind);
 
   const config::Settings::Security& settings_;
-  services::RateLimiter& limiter_;
+  limits::RateLimiter& limiter_;
 };
 
 }  // namespace linkgate::flow

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "store/store_result.h"
+#include "sql/store_result.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -34,7 +34,7 @@ const char* to_string(FlowState state) {
   return "dead";
 }
 
-SqlFlowRepository::SqlFlowRepository(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
+SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db) : db_(std::move(db)) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
@@ -72,7 +72,7 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<store::Database> db) : db_(
 }
 
 sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede) {
-  return store::attempt("flows", [&] {
+  return sql::attempt("flows", [&] {
     auto lease = db_->session();
     auto& s = *lease;
     Poco::Data::Transaction tx(s);
@@ -109,7 +109,7 @@ sdk::Result<Flow> SqlFlowRepository::find_by_short_key(const std::string& mac) {
 
 sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
                                                 const std::string& value) {
-  return store::attempt("flows", [&]() -> sdk::Result<Flow> {
+  return sql::attempt("flows", [&]() -> sdk::Result<Flow> {
     auto lease = db_->session();
     auto& s = *lease;
     Flow f;
@@ -135,7 +135,7 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
 }
 
 sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
-  return store::attempt("flows", [&] {
+  return sql::attempt("flows", [&] {
     auto lease = db_->session();
     auto& s = *lease;
     Poco::Data::Statement update(s);
@@ -149,7 +149,7 @@ sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_
 
 sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max_attempts,
                                                   std::int64_t now_seconds) {
-  return store::attempt("flows", [&] {
+  return sql::attempt("flows", [&] {
     auto lease = db_->session();
     auto& s = *lease;
     Poco::Data::Statement update(s);
@@ -162,7 +162,7 @@ sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max
 }
 
 sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
-  return store::attempt("flows", [&] {
+  return sql::attempt("flows", [&] {
     auto lease = db_->session();
     auto& s = *lease;
     s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
@@ -172,7 +172,7 @@ sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
 
 sdk::Result<std::size_t> SqlFlowRepository::sweep(std::int64_t now_seconds,
                                                   std::int64_t grace_seconds) {
-  return store::attempt("flows", [&] {
+  return sql::attempt("flows", [&] {
     auto lease = db_->session();
     auto& s = *lease;
     std::int64_t before = now_seconds - grace_seconds;

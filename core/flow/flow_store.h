@@ -5,14 +5,14 @@
 #include <string>
 
 #include "flow/ports.h"
-#include "store/database.h"
+#include "sql/database.h"
 
 namespace linkgate::flow {
 
 class SqlFlowRepository final : public FlowRepository {
  public:
   /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
-  explicit SqlFlowRepository(std::shared_ptr<store::Database> db);
+  explicit SqlFlowRepository(std::shared_ptr<sql::Database> db);
 
   sdk::Result<void> create(const Flow& flow, bool supersede) override;
   sdk::Result<Flow> get(const std::string& id) override;
@@ -25,7 +25,7 @@ class SqlFlowRepository final : public FlowRepository {
 
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
-  std::shared_ptr<store::Database> db_;
+  std::shared_ptr<sql::Database> db_;
 };
 
 }  // namespace linkgate::flow

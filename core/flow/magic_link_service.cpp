@@ -74,7 +74,7 @@ Problem MagicLinkService::store_problem(const sdk::Error& error, const char* sto
 }
 
 template <class T>
-Outcome<T> MagicLinkService::reported(Outcome<T> outcome, services::AuditEvent event,
+Outcome<T> MagicLinkService::reported(Outcome<T> outcome, audit::AuditEvent event,
                                       const char* success) {
   auto& metrics = d_.reporting.metrics;
   if (outcome.ok()) {
@@ -118,7 +118,7 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   }
   const sdk::Identifier identifier = *parsed.identifier;
   const std::string key = d_.hashes.identifier(identifier);
-  services::AuditEvent event{"", key, request.client, "", "", ""};
+  audit::AuditEvent event{"", key, request.client, "", "", ""};
   auto started = start_admitted(request, identifier, key);
   if (started.ok()) event.flow_id = started->flow_id;
   return reported(std::move(started), event, "link_issued");
@@ -254,7 +254,7 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
 Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
                                                 const std::string& flow_cookie,
                                                 const std::string& client) {
-  services::AuditEvent event{"", "", client, "", "", ""};
+  audit::AuditEvent event{"", "", client, "", "", ""};
   if (auto refused = admitted(d_.guards.admission.admit_redeem(client))) {
     return reported<SignedIn>(*refused, event, "link_redeemed");
   }
@@ -265,7 +265,7 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
 
 Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& token,
                                                          const std::string& flow_cookie,
-                                                         services::AuditEvent& event) {
+                                                         audit::AuditEvent& event) {
   const bool short_link = is_short_link(token);
   Outcome<Flow> flow = Failure::invalid_token;
   if (short_link) {
@@ -288,7 +288,7 @@ Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& toke
 
 Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code,
                                                 const std::string& client) {
-  services::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
+  audit::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
   if (auto refused = admitted(d_.guards.admission.admit_redeem(client))) {
     return reported<SignedIn>(*refused, event, "code_redeemed");
   }
@@ -299,7 +299,7 @@ Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, cons
 
 Outcome<SignedIn> MagicLinkService::redeem_code_admitted(const std::string& flow_id,
                                                          const std::string& code,
-                                                         services::AuditEvent& event) {
+                                                         audit::AuditEvent& event) {
   if (auto p = check_code_shape(flow_id, code, d_.settings.otp.length)) return *p;
   auto flow = live_flow(flow_id);
   if (!flow.ok()) return flow.problem();

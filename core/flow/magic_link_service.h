@@ -9,19 +9,19 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "config/settings.h"
 #include "flow/keyed_hashes.h"
 #include "flow/message_templates.h"
 #include "flow/outcome.h"
 #include "flow/ports.h"
 #include "flow/redirect_policy.h"
+#include "host/metrics.h"
 #include "linkgate/sdk/host_services.h"
 #include "linkgate/sdk/token_strategy.h"
 #include "linkgate/sdk/user_store.h"
 #include "outbox/delivery_routes.h"
 #include "outbox/message_queue.h"
-#include "services/audit_log.h"
-#include "services/metrics.h"
 #include "session/session_tokens.h"
 
 namespace linkgate::flow {
@@ -86,8 +86,8 @@ struct Guards {
 /// Where the flow reports: the operator's log, the metrics and the audit log.
 struct Reporting {
   sdk::Logger& log;
-  services::MetricsRegistry& metrics;
-  services::AuditSink& audit;
+  host::MetricsRegistry& metrics;
+  audit::AuditSink& audit;
 };
 
 /// Everything the flow needs. References must outlive the service.
@@ -127,9 +127,9 @@ class MagicLinkService {
   Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
                                   const std::string& identifier_key);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
-                                         services::AuditEvent& event);
+                                         audit::AuditEvent& event);
   Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,
-                                         services::AuditEvent& event);
+                                         audit::AuditEvent& event);
   /// A limit's decision as an outcome: rate_limited, or unavailable when its store is down.
   std::optional<Problem> admitted(const sdk::Result<std::optional<Refusal>>& decision);
   Outcome<Flow> live_flow(const std::string& flow_id);
@@ -142,7 +142,7 @@ class MagicLinkService {
   /// A store's failure as an outcome (not_found -> @p missing).
   Problem store_problem(const sdk::Error& error, const char* store, Failure missing);
   template <class T>
-  Outcome<T> reported(Outcome<T> outcome, services::AuditEvent event, const char* success);
+  Outcome<T> reported(Outcome<T> outcome, audit::AuditEvent event, const char* success);
   std::string new_id(std::size_t bytes);
   std::string new_code();
 

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <istream>
 
+#include "host/log.h"
 #include "http/csrf.h"
 #include "http/pages.h"
-#include "services/log.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 
@@ -280,9 +280,9 @@ void Exchange::send_error(const ApiError& error) {
               error_page(page(), error_heading(error.code), error.description, offer));
     return;
   }
-  send_json(error.status, "{\"error\":\"" + services::json_escape(error.code) +
-                              "\",\"error_description\":\"" +
-                              services::json_escape(error.description) + "\"}");
+  send_json(error.status, "{\"error\":\"" + host::json_escape(error.code) +
+                              "\",\"error_description\":\"" + host::json_escape(error.description) +
+                              "\"}");
 }
 
 void Exchange::set_cookie(const std::string& name, const std::string& value,

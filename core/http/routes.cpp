@@ -6,13 +6,13 @@
 #include <functional>
 #include <map>
 
+#include "host/log.h"
 #include "http/pages.h"
-#include "services/log.h"
 
 namespace linkgate::http {
 namespace {
 
-using services::json_escape;
+using host::json_escape;
 constexpr const char* kFlowCookie = "lg_flow";
 
 std::string json_str(const std::string& s) {
@@ -24,13 +24,13 @@ std::string user_json(const sdk::User& u) {
          ",\"phone\":" + json_str(u.phone) + "}";
 }
 
-void set_session_cookie(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) {
+void set_session_cookie(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
   ex.set_cookie(rt.settings().session.cookie_name, in.session.token, rt.sessions().ttl_seconds());
 }
 
 // ---- sign-in flow ----
 
-void start_sign_in(Exchange& ex, app::Runtime& rt) {
+void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   auto fields = ex.read_fields();
   if (!fields) return;
@@ -72,7 +72,7 @@ void start_sign_in(Exchange& ex, app::Runtime& rt) {
                         ",\"expires_in\":" + std::to_string(started->expires_in) + "}");
 }
 
-void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) {
+void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
   set_session_cookie(ex, rt, in);
   ex.clear_cookie(kFlowCookie);
   if (ex.wants_html()) {
@@ -85,7 +85,7 @@ void answer_signed_in(Exchange& ex, app::Runtime& rt, const flow::SignedIn& in) 
                         ",\"user\":" + user_json(in.user) + "}");
 }
 
-void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
+void redeem_link(Exchange& ex, wiring::Runtime& rt, const std::string& token) {
   auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie), ex.client_address());
   if (!in.ok()) {
     ex.send_error(to_api_error(in.problem()));
@@ -94,7 +94,7 @@ void redeem_link(Exchange& ex, app::Runtime& rt, const std::string& token) {
   answer_signed_in(ex, rt, in.value());
 }
 
-void show_confirm_page(Exchange& ex, app::Runtime& rt) {
+void show_confirm_page(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   const std::string token = ex.query("token");
   if (token.empty()) {
@@ -115,7 +115,7 @@ void show_confirm_page(Exchange& ex, app::Runtime& rt) {
   ex.send_html(200, confirm_page(ex.page(), token, preview->device, when, preview->same_browser));
 }
 
-void redeem_link_post(Exchange& ex, app::Runtime& rt) {
+void redeem_link_post(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   auto fields = ex.read_fields();
   if (!fields) return;
@@ -127,7 +127,7 @@ void redeem_link_post(Exchange& ex, app::Runtime& rt) {
   redeem_link(ex, rt, token);
 }
 
-void redeem_code(Exchange& ex, app::Runtime& rt) {
+void redeem_code(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   auto fields = ex.read_fields();
   if (!fields) return;
@@ -147,7 +147,7 @@ void redeem_code(Exchange& ex, app::Runtime& rt) {
   answer_signed_in(ex, rt, in.value());
 }
 
-void flow_status(Exchange& ex, app::Runtime& rt) {
+void flow_status(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   std::string flow_id = ex.query("flow_id");
   if (flow_id.empty()) flow_id = ex.cookie(kFlowCookie);
@@ -165,14 +165,14 @@ void flow_status(Exchange& ex, app::Runtime& rt) {
 
 // ---- sessions ----
 
-std::string presented_session(Exchange& ex, app::Runtime& rt) {
+std::string presented_session(Exchange& ex, wiring::Runtime& rt) {
   std::string auth = ex.header("Authorization");
   if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0))
     return auth.substr(7);
   return ex.cookie(rt.settings().session.cookie_name);
 }
 
-void session_info(Exchange& ex, app::Runtime& rt) {
+void session_info(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   auto claims = rt.sessions().verify(presented_session(ex, rt));
   if (!claims.ok()) {
@@ -189,7 +189,7 @@ void session_info(Exchange& ex, app::Runtime& rt) {
                         ",\"exp\":" + std::to_string(claims->exp) + "}");
 }
 
-void logout(Exchange& ex, app::Runtime& rt) {
+void logout(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   if (ex.is_form() && !ex.read_fields()) return;  // the sign-out button: checks its CSRF token
   auto claims = rt.sessions().verify(presented_session(ex, rt));
@@ -211,19 +211,19 @@ void logout(Exchange& ex, app::Runtime& rt) {
   ex.send_no_content();
 }
 
-void jwks(Exchange& ex, app::Runtime& rt) {
+void jwks(Exchange& ex, wiring::Runtime& rt) {
   ex.response().set("Cache-Control", "public, max-age=300");
   ex.send_text(200, "application/jwk-set+json", rt.signing_keys().jwks_json());
 }
 
 // ---- pages ----
 
-void home(Exchange& ex, app::Runtime&) {
+void home(Exchange& ex, wiring::Runtime&) {
   std::string redirect = ex.query("redirect_uri");
   ex.send_html(200, sign_in_page(ex.page(), redirect, ""));
 }
 
-void signed_in(Exchange& ex, app::Runtime& rt) {
+void signed_in(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
   auto claims = rt.sessions().verify(ex.cookie(rt.settings().session.cookie_name));
   std::string who = claims.ok() ? (claims->email.empty() ? claims->phone : claims->email) : "";
@@ -237,11 +237,11 @@ void signed_in(Exchange& ex, app::Runtime& rt) {
 
 // ---- operations ----
 
-void healthz(Exchange& ex, app::Runtime&) {
+void healthz(Exchange& ex, wiring::Runtime&) {
   ex.send_json(200, "{\"status\":\"ok\"}");
 }
 
-void readyz(Exchange& ex, app::Runtime& rt) {
+void readyz(Exchange& ex, wiring::Runtime& rt) {
   std::string failing;
   for (const auto& [what, problem] : rt.readiness()) {
     if (!problem.empty()) failing += (failing.empty() ? "" : ",") + json_str(what);
@@ -253,11 +253,11 @@ void readyz(Exchange& ex, app::Runtime& rt) {
   ex.send_json(200, "{\"status\":\"ready\"}");
 }
 
-void metrics(Exchange& ex, app::Runtime& rt) {
+void metrics(Exchange& ex, wiring::Runtime& rt) {
   ex.send_text(200, "text/plain; version=0.0.4", rt.metrics().render());
 }
 
-using Handler = std::function<void(Exchange&, app::Runtime&)>;
+using Handler = std::function<void(Exchange&, wiring::Runtime&)>;
 
 const std::map<std::string, std::map<std::string, Handler>>& route_table() {
   static const std::map<std::string, std::map<std::string, Handler>> table{
@@ -283,7 +283,7 @@ std::string route_label(const std::string& path) {
   return route_table().count(path) ? path : "other";
 }
 
-void dispatch(Exchange& ex, app::Runtime& rt) {
+void dispatch(Exchange& ex, wiring::Runtime& rt) {
   const auto& table = route_table();
   auto route = table.find(ex.path());
   if (route == table.end()) {

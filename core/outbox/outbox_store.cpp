@@ -9,7 +9,7 @@ using namespace Poco::Data::Keywords;
 
 namespace linkgate::outbox {
 
-OutboxStore::OutboxStore(std::shared_ptr<store::Database> db) : db_(std::move(db)) {
+OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db)) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
@@ -87,7 +87,7 @@ std::optional<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
       "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
       "lease_until <= ?)"
       "   ORDER BY next_attempt_at LIMIT 1" +
-      std::string(db_->dialect() == store::Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "") +
+      std::string(db_->dialect() == sql::Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "") +
       ")"
       " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
       "lease_until <= ?))"),

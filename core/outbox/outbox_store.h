@@ -11,14 +11,14 @@
 
 #include "linkgate/sdk/types.h"
 #include "outbox/outbox_message.h"
-#include "store/database.h"
+#include "sql/database.h"
 
 namespace linkgate::outbox {
 
 class OutboxStore {
  public:
   /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
-  explicit OutboxStore(std::shared_ptr<store::Database> db);
+  explicit OutboxStore(std::shared_ptr<sql::Database> db);
 
   /// Stores @p message as pending, due now.
   void enqueue(const OutboxMessage& message, std::int64_t now);
@@ -44,7 +44,7 @@ class OutboxStore {
   std::optional<std::string> body_of(const std::string& id);
 
  private:
-  std::shared_ptr<store::Database> db_;
+  std::shared_ptr<sql::Database> db_;
 };
 
 }  // namespace linkgate::outbox

@@ -28,8 +28,8 @@ sdk::Result<void> guarded_send(sdk::DeliveryChannel& channel, const sdk::Message
 }  // namespace
 
 OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes routes,
-                           WorkerSettings settings, services::Log& log,
-                           services::MetricsRegistry& metrics, const sdk::Clock& clock)
+                           WorkerSettings settings, host::Log& log, host::MetricsRegistry& metrics,
+                           const sdk::Clock& clock)
     : store_(std::move(store)),
       routes_(std::move(routes)),
       settings_(settings),

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "config/duration.h"
+#include "host/log.h"
+#include "host/metrics.h"
 #include "linkgate/sdk/host_services.h"
 #include "outbox/delivery_routes.h"
 #include "outbox/outbox_store.h"
-#include "services/log.h"
-#include "services/metrics.h"
 
 namespace linkgate::outbox {
 
@@ -28,7 +28,7 @@ struct WorkerSettings {
 class OutboxWorker {
  public:
   OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes routes, WorkerSettings settings,
-               services::Log& log, services::MetricsRegistry& metrics, const sdk::Clock& clock);
+               host::Log& log, host::MetricsRegistry& metrics, const sdk::Clock& clock);
   ~OutboxWorker();
 
   void start();
@@ -46,8 +46,8 @@ class OutboxWorker {
   std::shared_ptr<OutboxStore> store_;
   DeliveryRoutes routes_;
   WorkerSettings settings_;
-  services::Log& log_;
-  services::MetricsRegistry& metrics_;
+  host::Log& log_;
+  host::MetricsRegistry& metrics_;
   const sdk::Clock& clock_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

@@ -16,7 +16,7 @@ struct CallRunner::State {
   bool stopping = false;
 };
 
-CallRunner::CallRunner(std::string plugin, std::chrono::milliseconds timeout, services::Log& log,
+CallRunner::CallRunner(std::string plugin, std::chrono::milliseconds timeout, host::Log& log,
                        std::size_t max_threads)
     : plugin_(std::move(plugin)), timeout_(timeout), log_(log), state_(std::make_shared<State>()) {
   state_->max_threads = max_threads;

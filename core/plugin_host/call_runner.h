@@ -14,15 +14,15 @@
 #include <optional>
 #include <string>
 
+#include "host/log.h"
 #include "linkgate/sdk/result.h"
-#include "services/log.h"
 
 namespace linkgate::plugin_host {
 
 class CallRunner {
  public:
   /// @p timeout 0 runs calls on the caller's thread (no deadline).
-  CallRunner(std::string plugin, std::chrono::milliseconds timeout, services::Log& log,
+  CallRunner(std::string plugin, std::chrono::milliseconds timeout, host::Log& log,
              std::size_t max_threads = 64);
   ~CallRunner();
   CallRunner(const CallRunner&) = delete;
@@ -64,7 +64,7 @@ class CallRunner {
 
   std::string plugin_;
   std::chrono::milliseconds timeout_;
-  services::Log& log_;
+  host::Log& log_;
   std::shared_ptr<State> state_;
 };
 

@@ -8,17 +8,17 @@
 #include <memory>
 #include <string>
 
+#include "host/log.h"
 #include "linkgate/sdk/delivery_channel.h"
 #include "linkgate/sdk/token_strategy.h"
 #include "linkgate/sdk/user_store.h"
 #include "plugin_host/call_runner.h"
-#include "services/log.h"
 
 namespace linkgate::plugin_host {
 
 namespace detail {
 template <class F>
-auto contain(services::Log& log, const std::string& plugin, const char* method, F&& call)
+auto contain(host::Log& log, const std::string& plugin, const char* method, F&& call)
     -> decltype(call()) {
   try {
     return call();
@@ -36,7 +36,7 @@ auto contain(services::Log& log, const std::string& plugin, const char* method, 
 template <class Interface>
 class Guard {
  public:
-  Guard(std::shared_ptr<Interface> inner, std::string plugin, services::Log& log,
+  Guard(std::shared_ptr<Interface> inner, std::string plugin, host::Log& log,
         std::chrono::milliseconds timeout)
       : inner_(std::move(inner)),
         plugin_(std::move(plugin)),
@@ -65,7 +65,7 @@ class Guard {
  private:
   std::shared_ptr<Interface> inner_;
   std::string plugin_;
-  services::Log& log_;
+  host::Log& log_;
   std::unique_ptr<CallRunner> runner_;
 };
 }  // namespace detail
@@ -73,7 +73,7 @@ class Guard {
 class GuardedTokenStrategy final : public sdk::TokenStrategy {
  public:
   GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin,
-                       services::Log& log, std::chrono::milliseconds timeout = {})
+                       host::Log& log, std::chrono::milliseconds timeout = {})
       : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
     auto issued = guard_.call<sdk::Result<sdk::IssuedToken>>(
@@ -112,7 +112,7 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
 
 class GuardedUserStore final : public sdk::UserStore {
  public:
-  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin, services::Log& log,
+  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin, host::Log& log,
                    std::chrono::milliseconds timeout = {})
       : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<sdk::User> find(const sdk::Identifier& i) override {
@@ -156,7 +156,7 @@ class GuardedUserStore final : public sdk::UserStore {
 class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
  public:
   GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin,
-                         services::Log& log, std::chrono::milliseconds timeout = {})
+                         host::Log& log, std::chrono::milliseconds timeout = {})
       : guard_(std::move(inner), std::move(plugin), log, timeout) {}
   sdk::Result<void> send(const sdk::Message& m) override {
     auto r =

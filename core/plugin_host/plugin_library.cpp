@@ -44,6 +44,15 @@ std::variant<PluginLibrary, std::string> load_plugin_library(const std::filesyst
            sdk::kSdkVersion + " (plugin ABI " + std::to_string(sdk::kAbiVersion) +
            "); rebuild the plugin against this SDK";
   }
+  if (!plausible_text(descriptor->build_signature) ||
+      std::strcmp(descriptor->build_signature, sdk::kBuildSignature) != 0) {
+    const std::string built_with = plausible_text(descriptor->build_signature)
+                                       ? descriptor->build_signature
+                                       : "an unknown compiler and standard library";
+    return where + "was built with " + built_with + ", but this server was built with " +
+           sdk::kBuildSignature +
+           "; rebuild the plugin with the same compiler, standard library and C++ standard";
+  }
   if (static_cast<int>(descriptor->kind) < 0 || static_cast<int>(descriptor->kind) > 2 ||
       !plausible_text(descriptor->name) || !plausible_text(descriptor->version) ||
       descriptor->create == nullptr ||

@@ -240,8 +240,7 @@ TEST(Flow, ANewRequestSupersedesTheOldLink) {
 }
 
 TEST(Flow, LinksExpire) {
-  auto clock =
-      std::make_shared<services::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
+  auto clock = std::make_shared<host::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
   TestServer server({}, clock);
   auto started = server.client().post_json("/v1/magic-links", start_body("late@example.com"));
   auto message = server.wait_for_message("late@example.com");

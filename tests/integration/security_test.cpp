@@ -142,7 +142,7 @@ TEST(SharedStore, AnUnreachableRedisIsRefusedAtStart) {
   auto settings = config::load_settings_text(config.yaml(dir), "t.yaml", d);
   ASSERT_TRUE(settings) << d.to_string();
   try {
-    app::Server server(*settings, app::SharedState::create(*settings));
+    server::Server server(*settings, wiring::SharedState::create(*settings));
     FAIL() << "a shared store that cannot be reached must not be replaced by memory";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("security.store"), std::string::npos) << e.what();

@@ -84,11 +84,11 @@ std::string PostgresServer::fresh_database() {
   return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + name;
 }
 
-std::shared_ptr<store::Database> open_test_database(const std::string& backend,
-                                                    const TempDir& dir) {
+std::shared_ptr<linkgate::sql::Database> open_test_database(const std::string& backend,
+                                                            const TempDir& dir) {
   if (backend == "postgresql")
-    return store::Database::open(PostgresServer::shared().fresh_database());
-  return store::Database::open("sqlite:" + dir.file("core.db"));
+    return linkgate::sql::Database::open(PostgresServer::shared().fresh_database());
+  return linkgate::sql::Database::open("sqlite:" + dir.file("core.db"));
 }
 
 }  // namespace linkgate::testing

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "store/database.h"
+#include "sql/database.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::testing {
@@ -29,6 +29,7 @@ class PostgresServer {
 };
 
 /// A fresh empty database of @p backend ("sqlite" in @p dir, or "postgresql").
-std::shared_ptr<store::Database> open_test_database(const std::string& backend, const TempDir& dir);
+std::shared_ptr<linkgate::sql::Database> open_test_database(const std::string& backend,
+                                                            const TempDir& dir);
 
 }  // namespace linkgate::testing

@@ -61,8 +61,8 @@ TestServer::TestServer(const TestConfig& config, std::shared_ptr<const sdk::Cloc
   config::Diagnostics diagnostics;
   auto settings = config::load_settings_text(config.yaml(dir_), "test.yaml", diagnostics);
   if (!settings) throw std::runtime_error("test config: " + diagnostics.to_string());
-  auto shared = app::SharedState::create(*settings, clock);
-  server_ = std::make_unique<app::Server>(*settings, shared);
+  auto shared = wiring::SharedState::create(*settings, clock);
+  server_ = std::make_unique<server::Server>(*settings, shared);
   server_->start();
 }
 

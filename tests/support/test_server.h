@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "app/server.h"
 #include "config/settings_loader.h"
+#include "server/server.h"
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "support/test_config.h"
@@ -23,8 +23,8 @@ class TestServer {
   [[nodiscard]] std::string base_url() const { return server_->base_url(); }
   [[nodiscard]] HttpClient client() const { return HttpClient(base_url()); }
   [[nodiscard]] const TempDir& dir() const { return dir_; }
-  app::Server& server() { return *server_; }
-  app::Runtime& runtime() { return *server_->runtime(); }
+  server::Server& server() { return *server_; }
+  wiring::Runtime& runtime() { return *server_->runtime(); }
 
   /// The newest message the outbox channel wrote for @p recipient (waits up to 10 s).
   struct Delivered {
@@ -40,7 +40,7 @@ class TestServer {
  private:
   TempDir dir_;
   std::string outbox_dir_;  // where the development channel writes messages
-  std::unique_ptr<app::Server> server_;
+  std::unique_ptr<server::Server> server_;
 };
 
 /// Runs /usr/bin/python3 @p script with @p args; returns (exit code, output).

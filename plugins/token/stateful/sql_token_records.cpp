@@ -1,6 +1,6 @@
 #include <Poco/Data/Statement.h>
 
-#include "store/database.h"
+#include "sql/database.h"
 #include "token_records.h"
 
 using namespace Poco::Data::Keywords;
@@ -10,7 +10,7 @@ namespace {
 
 class SqlTokenRecords final : public TokenRecords {
  public:
-  explicit SqlTokenRecords(const std::string& url) : db_(store::Database::open(url)) {
+  explicit SqlTokenRecords(const std::string& url) : db_(linkgate::sql::Database::open(url)) {
     auto lease = db_->session();
     *lease << db_->sql(
         "CREATE TABLE IF NOT EXISTS lg_link_tokens ("
@@ -88,7 +88,7 @@ class SqlTokenRecords final : public TokenRecords {
   }
 
  private:
-  std::shared_ptr<store::Database> db_;
+  std::shared_ptr<linkgate::sql::Database> db_;
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
                             : settings_.database.rfind("postgres", 0) == 0
                                 ? settings_.database
                                 : "postgresql:" + settings_.database;
-    db_ = store::Database::open(url, settings_.pool_size);
+    db_ = linkgate::sql::Database::open(url, settings_.pool_size);
     auto lease = db_->session();
     *lease << kSchema, now;
   } catch (const std::exception& e) {

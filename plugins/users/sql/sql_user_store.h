@@ -5,7 +5,7 @@
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
-#include "store/database.h"
+#include "sql/database.h"
 
 namespace linkgate::plugins::sql {
 
@@ -31,7 +31,7 @@ class SqlUserStore final : public sdk::UserStore {
 
   SqlSettings settings_;
   sdk::HostServices& host_;
-  std::shared_ptr<store::Database> db_;
+  std::shared_ptr<linkgate::sql::Database> db_;
 };
 
 }  // namespace linkgate::plugins::sql

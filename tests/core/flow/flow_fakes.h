@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "flow/ports.h"
 #include "linkgate/sdk/token_strategy.h"
 #include "linkgate/sdk/user_store.h"
 #include "outbox/message_queue.h"
-#include "services/audit_log.h"
 #include "session/session_tokens.h"
 
 namespace linkgate::flow::fakes {
@@ -218,10 +218,10 @@ class DownAdmission final : public Admission {
   }
 };
 
-class RecordingAudit final : public services::AuditSink {
+class RecordingAudit final : public audit::AuditSink {
  public:
-  std::vector<services::AuditEvent> events;
-  void record(const services::AuditEvent& event, std::int64_t) noexcept override {
+  std::vector<audit::AuditEvent> events;
+  void record(const audit::AuditEvent& event, std::int64_t) noexcept override {
     events.push_back(event);
   }
   /// "event" or "event/reason", oldest first.

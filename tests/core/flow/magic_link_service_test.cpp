@@ -8,8 +8,8 @@
 #include "core/flow/flow_fakes.h"
 #include "flow/abuse_limits.h"
 #include "flow/redeem_rules.h"
+#include "limits/rate_limiter.h"
 #include "linkgate/testkit/test_host.h"
-#include "services/rate_limiter.h"
 
 namespace linkgate::flow {
 namespace {
@@ -72,7 +72,7 @@ class MagicLinkServiceTest : public ::testing::Test {
     return m.link.substr(m.link.find("token=") + 6);
   }
 
-  double metric(const std::string& name, const services::Labels& labels = {}) {
+  double metric(const std::string& name, const host::Labels& labels = {}) {
     return metrics.value(name, labels);
   }
 
@@ -81,7 +81,7 @@ class MagicLinkServiceTest : public ::testing::Test {
   MessageTemplates templates;
   RedirectPolicy redirects;
   outbox::DeliveryRoutes routes;
-  services::MemoryRateLimiter limiter;
+  limits::MemoryRateLimiter limiter;
   AbuseLimits limits;
   fakes::MemoryFlows flows;
   fakes::MemoryQueue queue;
@@ -89,7 +89,7 @@ class MagicLinkServiceTest : public ::testing::Test {
   fakes::MemoryUsers users;
   fakes::CountingSessions sessions;
   fakes::RecordingAudit audit;
-  services::MetricsRegistry metrics;
+  host::MetricsRegistry metrics;
   MagicLinkService service;
 };
 

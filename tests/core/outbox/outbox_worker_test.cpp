@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "services/host_services.h"
+#include "host/host_services.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::outbox {
@@ -49,11 +49,11 @@ class OutboxWorkerTest : public ::testing::Test {
 
   linkgate::testing::TempDir dir;
   std::shared_ptr<OutboxStore> store =
-      std::make_shared<OutboxStore>(store::Database::open("sqlite:" + dir.file("o.db")));
+      std::make_shared<OutboxStore>(linkgate::sql::Database::open("sqlite:" + dir.file("o.db")));
   std::ostringstream log_text;
-  services::Log log{sdk::LogLevel::debug, false, log_text};
-  services::MetricsRegistry metrics;
-  services::ManualClock clock;
+  host::Log log{sdk::LogLevel::debug, false, log_text};
+  host::MetricsRegistry metrics;
+  host::ManualClock clock;
   int next_ = 0;
 };
 

@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 struct Logged {
   std::ostringstream text;
-  services::Log log{sdk::LogLevel::debug, false, text};
+  host::Log log{sdk::LogLevel::debug, false, text};
 };
 
 TEST(CallRunner, ReturnsWhatTheCallReturns) {

@@ -55,6 +55,27 @@ TEST(PluginHost, RefusesAWrongAbiNamingBothVersions) {
       << e;
 }
 
+TEST(PluginHost, RefusesAPluginBuiltWithAnotherStandardLibraryAbiBeforeAnyCall) {
+  // Built with -D_GLIBCXX_USE_CXX11_ABI=0; its factory aborts the process if it is ever called.
+  const std::string ours = sdk::kBuildSignature;
+  ASSERT_NE(ours.find("cxx11abi1"), std::string::npos) << ours;
+  std::string theirs = ours;
+  theirs.replace(theirs.find("cxx11abi1"), 9, "cxx11abi0");
+  auto e = error_of(load_plugin_library(kBroken + "/linkgate-token-otherabi.so"));
+  EXPECT_NE(e.find("was built with " + theirs), std::string::npos) << e;
+  EXPECT_NE(e.find("this server was built with " + ours), std::string::npos) << e;
+  PluginHost host({kBroken});
+  EXPECT_TRUE(
+      std::holds_alternative<std::string>(host.find(sdk::PluginKind::token_strategy, "otherabi")));
+}
+
+TEST(PluginHost, TheBuildSignatureNamesCompilerLibraryAndStandard) {
+  const std::string s = sdk::kBuildSignature;
+  EXPECT_EQ(s.rfind("gcc-" + std::to_string(__GNUC__) + " ", 0), 0u) << s;
+  EXPECT_NE(s.find("libstdc++-" + std::to_string(_GLIBCXX_RELEASE)), std::string::npos) << s;
+  EXPECT_NE(s.find("c++" + std::to_string(__cplusplus)), std::string::npos) << s;
+}
+
 TEST(PluginHost, RefusesALibraryWithoutTheEntryPoint) {
   auto e = error_of(load_plugin_library(kBroken + "/linkgate-token-nosymbol.so"));
   EXPECT_NE(e.find("is not a linkgate plugin: it exports no linkgate_plugin symbol"),

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <thread>
 
-#include "services/expiring_keys.h"
-#include "services/host_services.h"
+#include "host/expiring_keys.h"
+#include "host/host_services.h"
 #include "session/session_tokens.h"
 #include "session/signing_keys.h"
 #include "support/temp_dir.h"
@@ -23,18 +23,18 @@ using namespace std::chrono;
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest() {
-    shared.log = std::make_shared<services::Log>(sdk::LogLevel::error, false, log_text);
+    shared.log = std::make_shared<host::Log>(sdk::LogLevel::error, false, log_text);
     shared.clock = clock;
-    shared.random = std::make_shared<services::OpenSslRandom>();
-    shared.metrics = std::make_shared<services::MetricsRegistry>();
-    shared.expiring_keys = std::make_shared<services::MemoryExpiringKeys>(*clock);
-    shared.http = std::make_shared<services::PocoHttpClient>();
-    services = std::make_unique<services::PluginServices>(shared, "core");
+    shared.random = std::make_shared<host::OpenSslRandom>();
+    shared.metrics = std::make_shared<host::MetricsRegistry>();
+    shared.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*clock);
+    shared.http = std::make_shared<host::PocoHttpClient>();
+    services = std::make_unique<host::PluginServices>(shared, "core");
   }
   std::ostringstream log_text;
-  std::shared_ptr<services::ManualClock> clock = std::make_shared<services::ManualClock>();
-  services::SharedServices shared;
-  std::unique_ptr<services::PluginServices> services;
+  std::shared_ptr<host::ManualClock> clock = std::make_shared<host::ManualClock>();
+  host::SharedServices shared;
+  std::unique_ptr<host::PluginServices> services;
   linkgate::testing::TempDir dir;
 };
 
@@ -170,7 +170,7 @@ namespace {
 
 TEST(SigningKeysSharing, ARotationAnywhereIsFollowedByEveryInstance) {
   testing::TempDir dir;
-  services::ManualClock clock;
+  host::ManualClock clock;
   SigningKeys a(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
   SigningKeys b(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
   const std::string old_kid = a.current()->kid;
@@ -185,7 +185,7 @@ TEST(SigningKeysSharing, ARotationAnywhereIsFollowedByEveryInstance) {
 
 TEST(SigningKeysSharing, ALongRunningInstanceRotatesOnTime) {
   testing::TempDir dir;
-  services::ManualClock clock;
+  host::ManualClock clock;
   SigningKeys keys(dir.file("keys"), std::chrono::hours(24), std::chrono::hours(1), clock);
   const std::string first = keys.current()->kid;
   clock.advance(std::chrono::hours(25));

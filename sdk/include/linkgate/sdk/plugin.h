@@ -4,7 +4,8 @@
 ///
 /// A plugin library exports exactly one symbol, `linkgate_plugin` (through BOOST_DLL_ALIAS), a
 /// function returning a pointer to a static PluginDescriptor. The host reads `abi_version`
-/// first and touches nothing else of a descriptor whose ABI differs.
+/// first and touches nothing else of a descriptor whose ABI differs; then `build_signature`,
+/// and calls nothing in a plugin built with another compiler, standard library or C++ standard.
 
 #include <exception>
 #include <memory>
@@ -80,10 +81,12 @@ inline PluginInstance make_instance(std::unique_ptr<UserStore> p) {
 using CreateFunction = Result<PluginInstance> (*)(const PluginContext& context) noexcept;
 
 /// Static description of a plugin. Lives in the plugin library's static storage.
-/// Layout rule: `abi_version` and `sdk_version` stay the first two members in every ABI.
+/// Layout rule: `abi_version` and `sdk_version` stay the first two members in every ABI (and
+/// `build_signature` the third from ABI 2 on).
 struct PluginDescriptor {
-  std::uint32_t abi_version;  ///< kAbiVersion the plugin was built with.
-  const char* sdk_version;    ///< kSdkVersion the plugin was built with.
+  std::uint32_t abi_version;    ///< kAbiVersion the plugin was built with.
+  const char* sdk_version;      ///< kSdkVersion the plugin was built with.
+  const char* build_signature;  ///< kBuildSignature of the plugin's build.
   PluginKind kind;
   const char* name;              ///< What the config's `plugin:` names, e.g. "smtp".
   const char* version;           ///< The plugin's own version.
@@ -127,6 +130,7 @@ Result<PluginInstance> guarded_create(Factory factory, const PluginContext& cont
     static const std::span<const ::linkgate::sdk::ConfigKey> keys = KEYS;                        \
     static const ::linkgate::sdk::PluginDescriptor descriptor{::linkgate::sdk::kAbiVersion,      \
                                                               ::linkgate::sdk::kSdkVersion,      \
+                                                              ::linkgate::sdk::kBuildSignature,  \
                                                               ::linkgate::sdk::PluginKind::KIND, \
                                                               NAME,                              \
                                                               VERSION,                           \

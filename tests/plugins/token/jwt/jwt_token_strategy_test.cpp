@@ -9,7 +9,7 @@
 
 #include <filesystem>
 
-#include "services/redis_expiring_keys.h"
+#include "host/redis_expiring_keys.h"
 #include "support/redis_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
@@ -177,8 +177,8 @@ TEST_F(JwtTest, SingleUseHoldsAcrossInstancesSharingARedisReplayCache) {
   auto redis = std::make_shared<redis::RedisClient>(testing::RedisServer::shared().url());
   linkgate::testing::TestServices a_services, b_services;
   for (auto* s : {&a_services, &b_services}) {
-    s->shared.expiring_keys = std::make_shared<services::RedisExpiringKeys>(redis);
-    s->host = std::make_unique<services::PluginServices>(s->shared, "jwt");
+    s->shared.expiring_keys = std::make_shared<host::RedisExpiringKeys>(redis);
+    s->host = std::make_unique<host::PluginServices>(s->shared, "jwt");
   }
   JwtTokenStrategy a(settings(), *a_services.host), b(settings(), *b_services.host);
   auto issued = a.issue(grant());

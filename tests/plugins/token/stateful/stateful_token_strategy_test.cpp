@@ -72,7 +72,7 @@ TEST_P(StatefulTest, OnlyTheHashIsStored) {
     EXPECT_TRUE(found.isNull() || found.size() == 0) << "no key names the token";
     return;
   }
-  auto db = store::Database::open(store());
+  auto db = linkgate::sql::Database::open(store());
   auto lease = db->session();
   std::vector<std::string> rows;
   *lease << "SELECT hash || flow_id || subject || identifier || redirect_uri FROM lg_link_tokens",

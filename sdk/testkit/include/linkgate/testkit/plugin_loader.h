@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "linkgate/sdk/plugin.h"
 
@@ -179,7 +180,7 @@ class ValuesView final : public sdk::ConfigView {
 class LoadedPlugin {
  public:
   /// Loads @p file. Throws std::runtime_error with the reason (not a library, no
-  /// `linkgate_plugin` alias, another ABI: the message names both versions).
+  /// `linkgate_plugin` alias, another ABI or build signature: the message names both).
   static LoadedPlugin load(const std::filesystem::path& file) {
     auto library = std::make_shared<boost::dll::shared_library>();
     std::error_code ec;
@@ -196,6 +197,12 @@ class LoadedPlugin {
                                std::to_string(d->abi_version) + ", this testkit is SDK " +
                                sdk::kSdkVersion + " (ABI " + std::to_string(sdk::kAbiVersion) +
                                ")");
+    }
+    if (d->build_signature == nullptr ||
+        std::string_view(d->build_signature) != sdk::kBuildSignature) {
+      throw std::runtime_error(file.string() + ": built with " +
+                               (d->build_signature ? d->build_signature : "an unknown toolchain") +
+                               ", this testkit with " + sdk::kBuildSignature);
     }
     return LoadedPlugin(std::move(library), d);
   }

@@ -1,0 +1,53 @@
+#pragma once
+// The audit log: one JSON line per security event, appended to `log.audit_file`. Lines carry the
+// time, the event, a keyed hash of the identifier, the client address and the flow id — never a
+// token, a code or an address in clear.
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace linkgate::audit {
+
+struct AuditEvent {
+  std::string event;  // link_issued, link_redeemed, code_redeemed, rejected, rate_limited, ...
+  std::string identifier_hash;
+  std::string client;
+  std::string flow_id;
+  std::string reason;   // why it was rejected or limited
+  std::string subject;  // the user id, when known
+};
+
+/// Where security events go. Thread-safe; never fails the request that reports.
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  /// Records @p event as happened at @p now_ms (Unix milliseconds). Never throws.
+  virtual void record(const AuditEvent& event, std::int64_t now_ms) noexcept = 0;
+};
+
+class AuditLog final : public AuditSink {
+ public:
+  /// Appends to @p path (created 0600, its folder too); an empty path keeps no audit log. Throws
+  /// std::runtime_error when the file cannot be opened.
+  explicit AuditLog(const std::string& path);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  /// Writes one line and flushes it. Thread-safe; never throws.
+  void record(const AuditEvent& event, std::int64_t now_ms) noexcept override;
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  /// The line record() writes, without the newline.
+  static std::string format(const AuditEvent& event, std::int64_t now_ms);
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace linkgate::audit

@@ -1,0 +1,88 @@
+#include "cli/commands.h"
+
+#include "config/settings_loader.h"
+#include "host/host_services.h"
+#include "plugin_host/plugin_host.h"
+#include "session/signing_keys.h"
+#include "wiring/plugin_resolution.h"
+
+namespace linkgate::cli {
+
+int check_config(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  // Plugin blocks are checked even when core keys have problems: one run lists everything.
+  auto text = config::read_config_file(file, diagnostics);
+  auto settings = text ? config::read_settings_best_effort(*text, file, diagnostics) : std::nullopt;
+  if (settings) {
+    plugin_host::PluginHost host(settings->plugin_search_paths);
+    wiring::resolve_plugins(*settings, host, diagnostics);
+  }
+  if (!diagnostics.ok()) {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    err << diagnostics.errors().size() << " problem(s) in " << file << "\n";
+    return 1;
+  }
+  out << file << ": OK\n";
+  return 0;
+}
+
+int rotate_keys(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_file(file, diagnostics);
+  if (!settings) {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    return 1;
+  }
+  try {
+    host::SystemClock clock;
+    const auto& s = settings->session;
+    session::SigningKeys keys(s.keys_dir, s.rotate_every, s.ttl, clock);
+    const std::string previous = keys.current()->kid;
+    auto made = keys.rotate();
+    out << "new signing key " << made->kid << " in " << made->file << "\n"
+        << "previous key " << previous << " stays in the JWKS until its tokens expire\n"
+        << "running servers sharing " << s.keys_dir << " sign with the new key within a second\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "keys rotate: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) {
+  config::Diagnostics diagnostics;
+  auto settings = config::load_settings_file(file, diagnostics);
+  std::vector<std::string> paths;
+  if (settings) {
+    paths = settings->plugin_search_paths;
+  } else {
+    for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    return 1;
+  }
+  plugin_host::PluginHost host(paths);
+  int problems = 0;
+  for (const auto& found : host.discover()) {
+    if (auto* error = std::get_if<std::string>(&found.plugin)) {
+      out << "!  " << *error << "\n";
+      ++problems;
+      continue;
+    }
+    const auto* d = std::get<plugin_host::PluginLibrary>(found.plugin).descriptor;
+    out << sdk::to_string(d->kind) << "  " << d->name << "  " << d->version << "  " << found.file
+        << "\n"
+        << "    " << d->summary << "\n"
+        << "    built with " << d->build_signature << "\n";
+    for (std::size_t i = 0; i < d->config_key_count; ++i) {
+      const auto& k = d->config_keys[i];
+      out << "    " << k.name << " (" << sdk::to_string(k.type) << (k.required ? ", required" : "")
+          << (k.default_value ? std::string(", default ") +
+                                    (k.type == sdk::ConfigType::secret ? "***" : k.default_value)
+                              : "")
+          << "): " << k.description << "\n";
+    }
+  }
+  if (problems) err << problems << " file(s) could not be loaded as plugins\n";
+  return 0;
+}
+
+}  // namespace linkgate::cli

@@ -1,0 +1,70 @@
+#include "host/log.h"
+
+#include "util/json_escape.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace linkgate::host {
+
+Log::Log(sdk::LogLevel min_level, bool json, std::ostream& out)
+    : min_level_(min_level), json_(json), out_(out) {}
+
+sdk::LogLevel Log::parse_level(const std::string& name) {
+  if (name == "debug") return sdk::LogLevel::debug;
+  if (name == "warning") return sdk::LogLevel::warning;
+  if (name == "error") return sdk::LogLevel::error;
+  return sdk::LogLevel::info;
+}
+
+namespace {
+const char* level_name(sdk::LogLevel level) {
+  switch (level) {
+    case sdk::LogLevel::debug:
+      return "debug";
+    case sdk::LogLevel::info:
+      return "info";
+    case sdk::LogLevel::warning:
+      return "warning";
+    case sdk::LogLevel::error:
+      return "error";
+  }
+  return "info";
+}
+
+std::string timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+}  // namespace
+
+void Log::write(sdk::LogLevel level, std::string_view source, std::string_view message) noexcept {
+  if (!enabled(level)) return;
+  try {
+    std::string line;
+    if (json_) {
+      line = "{\"time\":\"" + timestamp() + "\",\"level\":\"" + level_name(level) +
+             "\",\"source\":\"" + json_escape(source) + "\",\"message\":\"" + json_escape(message) +
+             "\"}\n";
+    } else {
+      // Text mode escapes control characters too, so a message cannot forge a log line.
+      line = timestamp() + " " + level_name(level) + " [" + std::string(source) + "] " +
+             json_escape(message) + "\n";
+    }
+    std::lock_guard lock(mutex_);
+    out_ << line << std::flush;
+  } catch (...) {
+    // Logging must never take a request down.
+  }
+}
+
+}  // namespace linkgate::host

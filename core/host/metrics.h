@@ -1,0 +1,71 @@
+#pragma once
+// Counters and latency histograms, rendered in the Prometheus text format for /metrics.
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "linkgate/sdk/host_services.h"
+
+namespace linkgate::host {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class MetricsRegistry {
+ public:
+  /// Adds @p delta to counter @p name{labels}. @p help is used the first time a name is seen.
+  void add(const std::string& name, const Labels& labels, double delta = 1,
+           const std::string& help = "");
+  /// Sets gauge @p name{labels} to @p value.
+  void set(const std::string& name, const Labels& labels, double value,
+           const std::string& help = "");
+  /// Records @p seconds in the latency histogram @p name{labels}.
+  void observe(const std::string& name, const Labels& labels, double seconds,
+               const std::string& help = "");
+  /// The current value of a counter or gauge (0 when unknown), for tests.
+  double value(const std::string& name, const Labels& labels) const;
+  /// Everything, in the Prometheus text exposition format 0.0.4.
+  std::string render() const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  struct Histogram {
+    std::array<std::uint64_t, kBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct Family {
+    std::string type;  // counter | gauge | histogram
+    std::string help;
+    std::map<std::string, double> values;         // rendered labels -> value
+    std::map<std::string, Histogram> histograms;  // rendered labels -> histogram
+  };
+  Family& family(const std::string& name, const char* type, const std::string& help);
+
+  mutable std::mutex mutex_;
+  std::map<std::string, Family> families_;
+};
+
+/// Renders labels as `{a="x",b="y"}` with values escaped; "" for none.
+std::string render_labels(const Labels& labels);
+
+/// The SDK Metrics a plugin receives: counters prefixed `linkgate_plugin_`, labelled with the
+/// plugin's name.
+class PluginMetrics final : public sdk::Metrics {
+ public:
+  PluginMetrics(MetricsRegistry& registry, std::string plugin)
+      : registry_(registry), plugin_(std::move(plugin)) {}
+  void increment(std::string_view name,
+                 const std::vector<std::pair<std::string, std::string>>& labels,
+                 double delta) noexcept override;
+
+ private:
+  MetricsRegistry& registry_;
+  std::string plugin_;
+};
+
+}  // namespace linkgate::host

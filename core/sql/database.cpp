@@ -1,0 +1,156 @@
+#include "sql/database.h"
+
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/SQLite/Connector.h>
+
+#include <Poco/URI.h>
+
+#include <unistd.h>
+#include <regex>
+
+#include <filesystem>
+#include <stdexcept>
+
+using namespace Poco::Data::Keywords;
+
+namespace linkgate::sql {
+
+Lease::Lease(Database& db, Poco::Data::Session session) : session_(std::move(session)) {
+  slot_.db = &db;
+}
+
+Lease::~Lease() = default;
+
+Lease::Slot::~Slot() {
+  if (db) db->release();
+}
+
+Database::Database(std::string url, Dialect dialect, std::unique_ptr<Poco::Data::SessionPool> pool,
+                   int size)
+    : url_(std::move(url)), dialect_(dialect), pool_(std::move(pool)), free_(size) {}
+
+std::string Database::sql(const std::string& statement) const {
+  if (dialect_ == Dialect::sqlite) return statement;
+  std::string out;
+  int n = 0;
+  for (char c : statement) {
+    if (c == '?') {
+      out += "$" + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string postgres_conninfo(const std::string& url) {
+  if (url.find("://") == std::string::npos)
+    return url.substr(url.find(':') + 1);  // already key=value
+  Poco::URI uri(url);
+  auto quote = [](const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  };
+  std::string info;
+  auto add = [&](const std::string& key, const std::string& value) {
+    if (!value.empty()) info += (info.empty() ? "" : " ") + key + "=" + quote(value);
+  };
+  add("host", uri.getHost());
+  if (uri.getPort() != 0) add("port", std::to_string(uri.getPort()));
+  std::string path = uri.getPath();
+  add("dbname", path.empty() ? "" : path.substr(1));
+  const std::string userinfo = uri.getUserInfo();
+  const auto colon = userinfo.find(':');
+  add("user", userinfo.substr(0, colon));
+  if (colon != std::string::npos) add("password", userinfo.substr(colon + 1));
+  for (const auto& [key, value] : uri.getQueryParameters()) add(key, value);
+  return info;
+}
+
+std::string Database::safe_url() const {
+  static const std::regex kUrlPassword(R"(://([^:/@]*):[^@]*@)");
+  static const std::regex kConninfoPassword(R"(password\s*=\s*('[^']*'|\S+))");
+  std::string out = std::regex_replace(url_, kUrlPassword, "://$1:***@");
+  return std::regex_replace(out, kConninfoPassword, "password=***");
+}
+
+std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) {
+  if (url.rfind("postgresql:", 0) == 0 || url.rfind("postgres:", 0) == 0) {
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+    // Poco parses the connection string itself and takes only libpq's key=value form.
+    const std::string conninfo = postgres_conninfo(url);
+    std::shared_ptr<Database> db;
+    try {
+      auto pool =
+          std::make_unique<Poco::Data::SessionPool>("PostgreSQL", conninfo, 1, pool_size, 60);
+      db.reset(new Database(url, Dialect::postgresql, std::move(pool), pool_size));
+      auto s = db->session();
+      int one = 0;
+      *s << "SELECT 1", into(one), now;
+      return db;
+    } catch (const Poco::Exception& e) {
+      std::string shown = db ? db->safe_url() : "postgresql";
+      throw std::runtime_error("database " + shown + ": " + e.displayText());
+    }
+  }
+  if (url.rfind("sqlite:", 0) != 0) {
+    throw std::runtime_error("database: expected sqlite:PATH or postgresql://..., got \"" +
+                             url.substr(0, url.find(':')) + ":...\"");
+  }
+  Poco::Data::SQLite::Connector::registerConnector();
+  const std::string path = url.substr(7);
+  auto parent = std::filesystem::absolute(path).parent_path();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec || ::access(parent.c_str(), W_OK) != 0) {
+    throw std::runtime_error("database " + url + ": cannot create or write to the folder " +
+                             parent.string());
+  }
+  try {
+    auto pool = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, pool_size, 60);
+    std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, std::move(pool), pool_size));
+    auto s = db->session();
+    *s << "PRAGMA journal_mode=WAL", now;
+    return db;
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("database " + url + ": " + e.displayText());
+  }
+}
+
+Lease Database::session(std::chrono::milliseconds wait) {
+  {
+    std::unique_lock lock(mutex_);
+    if (!freed_.wait_for(lock, wait, [this] { return free_ > 0; })) {
+      throw std::runtime_error("database " + url_ + ": no connection free within the wait");
+    }
+    --free_;
+  }
+  try {
+    auto s = pool_->get();
+    if (dialect_ == Dialect::sqlite) {
+      s.setConnectionTimeout(10);
+      // Per connection: in WAL mode, NORMAL syncs at checkpoints instead of on every commit. A
+      // committed row survives the process dying (SIGKILL) — what the outbox promises — though
+      // not the machine losing power in the moment after.
+      s << "PRAGMA synchronous=NORMAL", Poco::Data::Keywords::now;
+    }
+    return Lease(*this, std::move(s));
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+void Database::release() {
+  {
+    std::lock_guard lock(mutex_);
+    ++free_;
+  }
+  freed_.notify_one();
+}
+
+}  // namespace linkgate::sql

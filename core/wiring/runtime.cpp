@@ -1,0 +1,189 @@
+#include "wiring/runtime.h"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "host/expiring_keys.h"
+#include "host/redis_expiring_keys.h"
+#include "util/base64url.h"
+#include "util/crypto.h"
+#include "util/files.h"
+#include "wiring/plugin_resolution.h"
+
+namespace linkgate::wiring {
+namespace {
+
+std::string load_server_secret(const std::string& file) {
+  std::string error;
+  auto text = util::create_or_read_secret(
+      file, util::base64url_encode(util::random_bytes(32)) + "\n", error);
+  if (!text) throw std::runtime_error("server secret: " + error);
+  std::string trimmed = text->substr(0, text->find_first_of("\r\n"));
+  auto secret = util::base64url_decode(trimmed);
+  if (!secret || secret->size() < 32) {
+    throw std::runtime_error("server secret " + file +
+                             ": expected at least 32 bytes, base64url-encoded");
+  }
+  return *secret;
+}
+
+template <class T>
+std::shared_ptr<T> make_plugin_object(const ResolvedPlugin& plugin,
+                                      const std::shared_ptr<SharedState>& shared,
+                                      std::unique_ptr<T> sdk::PluginInstance::*member) {
+  auto services = std::make_shared<host::PluginServices>(shared->services, plugin.use.name);
+  sdk::PluginContext context{plugin.config, *services};
+  auto made = plugin_host::create_instance(plugin.library, context);
+  if (auto* error = std::get_if<std::string>(&made)) {
+    throw std::runtime_error(plugin.use.path.substr(0, plugin.use.path.rfind('.')) + ": " + *error);
+  }
+  auto& instance = std::get<sdk::PluginInstance>(made);
+  return plugin_host::adopt(std::move(instance.*member), plugin.library, services);
+}
+
+}  // namespace
+
+std::shared_ptr<SharedState> SharedState::create(const config::Settings& settings,
+                                                 std::shared_ptr<const sdk::Clock> clock) {
+  auto shared = std::make_shared<SharedState>();
+  auto& s = shared->services;
+  s.log = std::make_shared<host::Log>(host::Log::parse_level(settings.log.level),
+                                      settings.log.format == "json", std::cerr);
+  s.clock = clock ? clock : std::make_shared<host::SystemClock>();
+  s.random = std::make_shared<host::OpenSslRandom>();
+  s.metrics = std::make_shared<host::MetricsRegistry>();
+  s.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*s.clock);
+  s.http = std::make_shared<host::PocoHttpClient>();
+  shared->rate_limiter = std::make_shared<limits::MemoryRateLimiter>(*s.clock);
+  shared->store = "memory";
+  shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
+  return shared;
+}
+
+void SharedState::use_store(const std::string& url) {
+  if (url == store) return;
+  if (url == "memory") {
+    services.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*services.clock);
+    rate_limiter = std::make_shared<limits::MemoryRateLimiter>(*services.clock);
+  } else {
+    std::shared_ptr<redis::RedisClient> redis;
+    try {
+      redis = std::make_shared<redis::RedisClient>(url);
+      redis->ping();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("security.store: ") + e.what());
+    }
+    services.expiring_keys = std::make_shared<host::RedisExpiringKeys>(redis);
+    rate_limiter = std::make_shared<limits::RedisRateLimiter>(redis, *services.clock);
+  }
+  store = url;
+}
+
+std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
+                                        std::shared_ptr<SharedState> shared) {
+  std::shared_ptr<Runtime> rt(new Runtime(settings));
+  rt->shared_ = shared;
+  auto& log = *shared->services.log;
+
+  shared->use_store(settings.security.store);
+  rt->rate_limiter_ = shared->rate_limiter;
+  // A reload may name new search paths.
+  if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
+    shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
+  }
+  config::Diagnostics diagnostics;
+  auto plugins = resolve_plugins(settings, *shared->plugin_host, diagnostics);
+  if (!plugins) throw std::runtime_error(diagnostics.to_string());
+
+  rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
+      make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy),
+      plugins->token.use.name, log, plugins->token.use.call_timeout);
+  rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
+      make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store),
+      plugins->users.use.name, log, plugins->users.use.call_timeout);
+  for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
+    const auto& p = plugins->delivery[i];
+    auto channel = make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel);
+    rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
+                           std::make_shared<plugin_host::GuardedDeliveryChannel>(
+                               channel, p.use.name, log, p.use.call_timeout)});
+  }
+
+  rt->database_ = sql::Database::open(settings.outbox.store);
+  rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_);
+  rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
+  rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
+                                                            settings.templates.locale_default);
+  rt->redirects_ = std::make_unique<flow::RedirectPolicy>(settings.security.redirect_allowlist);
+  if (!rt->redirects_->invalid_patterns().empty()) {
+    std::string bad;
+    for (const auto& p : rt->redirects_->invalid_patterns()) bad += " " + p;
+    throw std::runtime_error("security.redirect_allowlist: not absolute http(s) URLs:" + bad);
+  }
+  rt->keys_ = std::make_unique<session::SigningKeys>(settings.session.keys_dir,
+                                                     settings.session.rotate_every,
+                                                     settings.session.ttl, *shared->services.clock);
+  rt->core_services_ = std::make_unique<host::PluginServices>(shared->services, "core");
+  rt->sessions_ = std::make_unique<session::SessionTokens>(
+      *rt->keys_, settings.server.public_base_url, settings.session.audience, settings.session.ttl,
+      *rt->core_services_);
+  outbox::WorkerSettings worker_settings;
+  worker_settings.threads = settings.outbox.workers;
+  worker_settings.max_attempts = settings.outbox.attempts;
+  worker_settings.backoff = settings.outbox.backoff;
+  worker_settings.poll_interval = settings.outbox.poll_interval;
+  worker_settings.lease_seconds = std::max<std::int64_t>(1, settings.outbox.lease.count() / 1000);
+  rt->worker_ =
+      std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
+                                             *shared->services.metrics, *shared->services.clock);
+  rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
+  rt->audit_ = std::make_unique<audit::AuditLog>(settings.log.audit_file);
+  rt->server_secret_ = load_server_secret(settings.security.secret_file);
+  rt->queue_ = std::make_unique<outbox::OutboxQueue>(*rt->outbox_, rt->worker_.get());
+  rt->flow_log_ = std::make_unique<host::SourceLogger>(log, "flow");
+  flow::FlowDependencies deps{rt->settings_,
+                              {*rt->tokens_, *rt->users_},
+                              {*rt->flows_, *rt->queue_},
+                              {rt->routes_, *rt->templates_},
+                              {*rt->redirects_, *rt->limits_},
+                              *rt->sessions_,
+                              *rt->core_services_,
+                              {*rt->flow_log_, *shared->services.metrics, *rt->audit_},
+                              flow::KeyedHashes(rt->server_secret_)};
+  rt->flow_ = std::make_unique<flow::MagicLinkService>(std::move(deps));
+  return rt;
+}
+
+Runtime::~Runtime() {
+  if (worker_) worker_->stop();
+}
+
+std::int64_t Runtime::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             shared_->services.clock->now().time_since_epoch())
+      .count();
+}
+
+void Runtime::start() {
+  worker_->start();
+}
+
+std::vector<std::pair<std::string, std::string>> Runtime::readiness() {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const std::string& what, const sdk::Result<void>& r) {
+    out.emplace_back(what,
+                     r.ok() ? "" : (r.error().message.empty() ? "not ready" : r.error().message));
+  };
+  add("token:" + tokens_->plugin(), tokens_->ready());
+  add("users:" + users_->plugin(), users_->ready());
+  for (const auto& r : routes_) add("delivery:" + r.plugin, r.channel->ready());
+  try {
+    outbox_->depth();
+    out.emplace_back("outbox", "");
+  } catch (const std::exception& e) {
+    out.emplace_back("outbox", e.what());
+  }
+  return out;
+}
+
+}  // namespace linkgate::wiring

@@ -1,0 +1,105 @@
+#pragma once
+// Everything one configuration builds: plugins, stores, templates, keys and the flow. A SIGHUP
+// builds a new Runtime and swaps it in; requests in flight finish on the old one.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "config/settings.h"
+#include "flow/abuse_limits.h"
+#include "flow/flow_store.h"
+#include "flow/magic_link_service.h"
+#include "flow/message_templates.h"
+#include "flow/redirect_policy.h"
+#include "host/host_services.h"
+#include "limits/rate_limiter.h"
+#include "outbox/delivery_routes.h"
+#include "outbox/message_queue.h"
+#include "outbox/outbox_store.h"
+#include "outbox/outbox_worker.h"
+#include "plugin_host/guarded_plugins.h"
+#include "plugin_host/plugin_host.h"
+#include "session/session_tokens.h"
+#include "session/signing_keys.h"
+
+namespace linkgate::wiring {
+
+/// What lives across reloads: the log, metrics, the replay cache and revocation list.
+struct SharedState {
+  host::SharedServices services;
+  std::shared_ptr<plugin_host::PluginHost> plugin_host;
+  std::shared_ptr<limits::RateLimiter> rate_limiter;
+  std::string store;  // what services.expiring_keys and rate_limiter live in: security.store
+
+  /// Makes the replay cache, revocation list and rate limits live in @p store ("memory" or
+  /// "redis://host:port") unless they already do. Throws std::runtime_error when Redis cannot
+  /// be reached.
+  void use_store(const std::string& store);
+
+  /// The defaults: stderr log per @p settings, system clock, OpenSSL random, memory keys.
+  static std::shared_ptr<SharedState> create(const config::Settings& settings,
+                                             std::shared_ptr<const sdk::Clock> clock = nullptr);
+};
+
+class Runtime {
+ public:
+  /// Builds everything for @p settings. Throws std::runtime_error listing every problem
+  /// (plugins that cannot be found or configured, keys or stores that cannot be opened).
+  static std::shared_ptr<Runtime> build(const config::Settings& settings,
+                                        std::shared_ptr<SharedState> shared);
+  ~Runtime();
+
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// Starts the outbox workers.
+  void start();
+
+  const config::Settings& settings() const { return settings_; }
+  flow::MagicLinkService& flow() { return *flow_; }
+  session::SessionTokens& sessions() { return *sessions_; }
+  session::SigningKeys& signing_keys() { return *keys_; }
+  host::MetricsRegistry& metrics() { return *shared_->services.metrics; }
+  host::Log& log() { return *shared_->services.log; }
+  outbox::OutboxStore& outbox() { return *outbox_; }
+  outbox::OutboxWorker& outbox_worker() { return *worker_; }
+  sdk::UserStore& users() { return *users_; }
+  audit::AuditLog& audit() { return *audit_; }
+  /// The deployment's secret (security.secret_file): keys codes, identifier hashes, CSRF tokens.
+  const std::string& server_secret() const { return server_secret_; }
+  /// Now, in milliseconds, by the runtime's clock.
+  std::int64_t now_ms() const;
+
+  /// Each plugin's readiness: (what, error message or "").
+  std::vector<std::pair<std::string, std::string>> readiness();
+
+ private:
+  explicit Runtime(const config::Settings& settings) : settings_(settings) {}
+
+  config::Settings settings_;
+  std::shared_ptr<SharedState> shared_;
+  // Per-plugin services must outlive the plugin objects (they are captured by their deleters).
+  std::unique_ptr<plugin_host::GuardedTokenStrategy> tokens_;
+  std::unique_ptr<plugin_host::GuardedUserStore> users_;
+  outbox::DeliveryRoutes routes_;
+  std::shared_ptr<sql::Database> database_;
+  std::unique_ptr<flow::SqlFlowRepository> flows_;
+  std::shared_ptr<outbox::OutboxStore> outbox_;
+  std::unique_ptr<flow::MessageTemplates> templates_;
+  std::unique_ptr<flow::RedirectPolicy> redirects_;
+  std::unique_ptr<session::SigningKeys> keys_;
+  std::unique_ptr<host::PluginServices> core_services_;
+  std::shared_ptr<limits::RateLimiter> rate_limiter_;
+  std::unique_ptr<flow::AbuseLimits> limits_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<host::SourceLogger> flow_log_;
+  std::unique_ptr<outbox::OutboxQueue> queue_;
+  std::string server_secret_;
+  std::unique_ptr<session::SessionTokens> sessions_;
+  std::unique_ptr<flow::MagicLinkService> flow_;
+  std::unique_ptr<outbox::OutboxWorker> worker_;
+};
+
+}  // namespace linkgate::wiring

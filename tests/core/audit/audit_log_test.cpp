@@ -1,0 +1,83 @@
+#include "audit/audit_log.h"
+
+#include <Poco/JSON/Parser.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace linkgate::audit {
+namespace {
+
+TEST(AuditLog, OneJsonLinePerEventWithOnlyTheFieldsGiven) {
+  testing::TempDir dir;
+  {
+    AuditLog log(dir.file("audit.log"));
+    log.record({"link_issued", "ab12", "203.0.113.7", "flow-1", "", ""}, 1'800'000'000'123);
+    log.record({"rejected", "ab12", "203.0.113.7", "flow-1", "used", ""}, 1'800'000'001'000);
+  }
+  std::ifstream in(dir.file("audit.log"));
+  std::string line;
+  std::vector<Poco::JSON::Object::Ptr> lines;
+  while (std::getline(in, line)) {
+    lines.push_back(Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>());
+  }
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]->getValue<std::string>("event"), "link_issued");
+  EXPECT_EQ(lines[0]->getValue<std::string>("time"), "2027-01-15T08:00:00.123Z");
+  EXPECT_EQ(lines[0]->getValue<std::string>("client"), "203.0.113.7");
+  EXPECT_FALSE(lines[0]->has("reason"));
+  EXPECT_EQ(lines[1]->getValue<std::string>("reason"), "used");
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("audit.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
+TEST(AuditLog, HostileValuesStayInsideTheirJsonString) {
+  auto line = AuditLog::format({"rejected", "", "1.2.3.4\"\n,\"admin\":true", "", "", ""}, 0);
+  auto o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_FALSE(o->has("admin"));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(AuditLog, ConcurrentWritersNeverInterleaveLines) {
+  testing::TempDir dir;
+  {
+    AuditLog log(dir.file("audit.log"));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&log, t] {
+        for (int i = 0; i < 200; ++i)
+          log.record({"link_issued", std::string(100, 'a' + t), "", "", "", ""}, 0);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  std::ifstream in(dir.file("audit.log"));
+  std::string line;
+  int count = 0;
+  while (std::getline(in, line)) {
+    ++count;
+    ASSERT_NO_THROW(Poco::JSON::Parser().parse(line)) << line;
+  }
+  EXPECT_EQ(count, 1600);
+}
+
+TEST(AuditLog, AnUnwritablePathIsAClearError) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("a-file")) << "not a folder";
+  try {
+    AuditLog log(dir.file("a-file") + "/audit.log");  // even root cannot make this
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("log.audit_file"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace linkgate::audit
