@@ -3,16 +3,15 @@
 #include <cstdlib>
 #include <string>
 
-#include "http/exchange.h"
+#include "http/body_fields.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);
   for (bool json : {true, false}) {
-    std::string problem;
-    auto fields = json ? linkgate::http::parse_json_fields(body, problem)
-                       : linkgate::http::parse_form_fields(body, problem);
-    if (!fields && problem.empty()) std::abort();
-    if (fields && fields->size() > body.size()) std::abort();
+    auto fields =
+        json ? linkgate::http::parse_json_fields(body) : linkgate::http::parse_form_fields(body);
+    if (!fields.ok() && fields.error().message.empty()) std::abort();
+    if (fields.ok() && fields->size() > body.size()) std::abort();
   }
   return 0;
 }

@@ -55,7 +55,7 @@ void BM_LinkTokenInspectGuarded(benchmark::State& state) {
   Fixture f;
   auto token = f.jwt->issue(f.grant)->token;
   std::shared_ptr<sdk::TokenStrategy> inner(f.jwt.release());
-  plugin_host::GuardedTokenStrategy guarded(inner, "jwt", *f.services.shared.log,
+  plugin_host::GuardedTokenStrategy guarded(inner, "jwt", f.services.shared.log,
                                             std::chrono::seconds(10));
   for (auto _ : state) benchmark::DoNotOptimize(guarded.inspect(token));
 }

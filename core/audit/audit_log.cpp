@@ -1,6 +1,7 @@
 #include "audit/audit_log.h"
 
 #include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,9 +9,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
-#include "util/json_escape.h"
+#include "util/utf8.h"
 
 namespace linkgate::audit {
 
@@ -35,19 +37,19 @@ AuditLog::~AuditLog() {
 }
 
 std::string AuditLog::format(const AuditEvent& e, std::int64_t now_ms) {
-  const std::string time =
-      Poco::DateTimeFormatter::format(Poco::Timestamp(now_ms * 1000), "%Y-%m-%dT%H:%M:%S.%iZ");
-  std::string line = "{\"time\":\"" + time + "\",\"event\":\"" + util::json_escape(e.event) + "\"";
-  auto add = [&line](const char* name, const std::string& value) {
-    if (!value.empty())
-      line += std::string(",\"") + name + "\":\"" + util::json_escape(value) + "\"";
-  };
-  add("identifier_hash", e.identifier_hash);
-  add("client", e.client);
-  add("flow_id", e.flow_id);
-  add("reason", e.reason);
-  add("subject", e.subject);
-  return line + "}";
+  Poco::JSON::Object line(Poco::JSON_PRESERVE_KEY_ORDER);
+  line.set("time", Poco::DateTimeFormatter::format(Poco::Timestamp(now_ms * 1000),
+                                                   "%Y-%m-%dT%H:%M:%S.%iZ"));
+  line.set("event", util::valid_utf8(e.event));
+  for (const auto& [name, value] :
+       {std::pair{"identifier_hash", &e.identifier_hash}, std::pair{"client", &e.client},
+        std::pair{"flow_id", &e.flow_id}, std::pair{"reason", &e.reason},
+        std::pair{"subject", &e.subject}}) {
+    if (!value->empty()) line.set(name, util::valid_utf8(*value));
+  }
+  std::ostringstream out;
+  line.stringify(out);
+  return out.str();
 }
 
 void AuditLog::record(const AuditEvent& event, std::int64_t now_ms) noexcept {

@@ -1,6 +1,11 @@
 #include "host/log.h"
 
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
 #include "util/json_escape.h"
+#include "util/utf8.h"
 
 #include <chrono>
 #include <cstdio>
@@ -52,13 +57,18 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
   try {
     std::string line;
     if (json_) {
-      line = "{\"time\":\"" + timestamp() + "\",\"level\":\"" + level_name(level) +
-             "\",\"source\":\"" + json_escape(source) + "\",\"message\":\"" + json_escape(message) +
-             "\"}\n";
+      Poco::JSON::Object fields(Poco::JSON_PRESERVE_KEY_ORDER);
+      fields.set("time", timestamp());
+      fields.set("level", level_name(level));
+      fields.set("source", util::valid_utf8(source));
+      fields.set("message", util::valid_utf8(message));
+      std::ostringstream text;
+      fields.stringify(text);
+      line = text.str() + "\n";
     } else {
       // Text mode escapes control characters too, so a message cannot forge a log line.
       line = timestamp() + " " + level_name(level) + " [" + std::string(source) + "] " +
-             json_escape(message) + "\n";
+             util::json_escape(util::valid_utf8(message)) + "\n";
     }
     std::lock_guard lock(mutex_);
     out_ << line << std::flush;

@@ -1,16 +1,9 @@
 #include "http/exchange.h"
 
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/NameValueCollection.h>
-#include <Poco/URI.h>
-
 #include <algorithm>
-#include <istream>
 
-#include "host/log.h"
 #include "http/csrf.h"
-#include "http/pages.h"
+#include "http/json_text.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 
@@ -23,98 +16,12 @@ std::string lower(std::string s) {
 }
 
 std::string media_type(const std::string& content_type) {
-  return lower(content_type.substr(0, content_type.find(';')));
-}
-
-// Only flat objects are accepted; checking depth first keeps any parser recursion shallow.
-bool is_flat(const std::string& body) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{' || c == '[') {
-      if (++depth > 1) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-// Form encoding: '+' is a space (a literal plus arrives as %2B). Poco's plusAsSpace only applies
-// after a '?', so it is translated here.
-std::string url_decode(std::string s) {
-  std::replace(s.begin(), s.end(), '+', ' ');
-  std::string out;
-  Poco::URI::decode(s, out);
-  return out;
+  std::string type = lower(content_type.substr(0, content_type.find(';')));
+  type.erase(type.find_last_not_of(" \t") + 1);
+  return type;
 }
 
 }  // namespace
-
-std::optional<Fields> parse_json_fields(const std::string& body, std::string& problem) {
-  if (!is_flat(body)) {
-    problem = "nested JSON values are not accepted";
-    return std::nullopt;
-  }
-  try {
-    Poco::JSON::Parser parser;
-    auto parsed = parser.parse(body);
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
-      problem = "the body must be a JSON object";
-      return std::nullopt;
-    }
-    auto object = parsed.extract<Poco::JSON::Object::Ptr>();
-    Fields out;
-    for (const auto& [key, value] : *object) {
-      if (value.isString() || value.isNumeric() || value.isBoolean()) {
-        out[key] = value.convert<std::string>();
-      } else if (!value.isEmpty()) {
-        problem = "\"" + key + "\" must be a string";
-        return std::nullopt;
-      }
-    }
-    return out;
-  } catch (const Poco::Exception&) {
-    problem = "the body is not valid JSON";
-    return std::nullopt;
-  }
-}
-
-std::optional<Fields> parse_form_fields(const std::string& body, std::string& problem) {
-  Fields out;
-  std::size_t start = 0, count = 0;
-  while (start <= body.size() && !body.empty()) {
-    auto end = body.find('&', start);
-    std::string pair =
-        body.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    start = end == std::string::npos ? body.size() + 1 : end + 1;
-    if (pair.empty()) continue;
-    if (++count > 32) {
-      problem = "too many form fields";
-      return std::nullopt;
-    }
-    auto eq = pair.find('=');
-    try {
-      std::string key = url_decode(pair.substr(0, eq));
-      std::string value = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
-      out[key] = value;
-    } catch (const Poco::Exception&) {
-      problem = "the form is not properly encoded";
-      return std::nullopt;
-    }
-  }
-  return out;
-}
 
 std::string error_heading(const std::string& code) {
   if (code == "expired_token") return "This link has expired";
@@ -128,35 +35,16 @@ std::string error_heading(const std::string& code) {
   return "Something went wrong";
 }
 
-Exchange::Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                   const config::Settings& settings, const std::string& secret)
-    : request_(request), response_(response), settings_(settings), secret_(secret) {
-  const std::string& uri = request_.getURI();
-  auto q = uri.find('?');
-  path_ = uri.substr(0, q);
-  if (q != std::string::npos) query_string_ = uri.substr(q + 1);
-}
-
-std::string Exchange::query(const std::string& name) const {
-  std::string problem;
-  auto fields = parse_form_fields(query_string_, problem);
-  if (!fields) return "";
-  auto it = fields->find(name);
-  return it == fields->end() ? "" : it->second;
-}
-
-std::string Exchange::header(const std::string& name) const {
-  return request_.get(name, "");
-}
-
-std::string Exchange::cookie(const std::string& name) const {
-  Poco::Net::NameValueCollection cookies;
-  request_.getCookies(cookies);
-  return cookies.get(name, "");
-}
+Exchange::Exchange(const Request& request, Response& response, const config::Settings& settings,
+                   const std::string& secret)
+    : request_(request),
+      response_(response),
+      settings_(settings),
+      secret_(secret),
+      path_(request.path()) {}
 
 std::string Exchange::client_address() const {
-  std::string peer = request_.clientAddress().host().toString();
+  const std::string& peer = request_.peer;
   const auto& trusted = settings_.server.trusted_proxies;
   if (std::find(trusted.begin(), trusted.end(), peer) == trusted.end()) return peer;
   std::string forwarded = header("X-Forwarded-For");
@@ -169,7 +57,7 @@ std::string Exchange::client_address() const {
 }
 
 bool Exchange::is_form() const {
-  return media_type(request_.getContentType()) == "application/x-www-form-urlencoded";
+  return media_type(header("Content-Type")) == "application/x-www-form-urlencoded";
 }
 
 bool Exchange::wants_html() const {
@@ -185,63 +73,39 @@ bool Exchange::https() const {
 }
 
 std::optional<Fields> Exchange::read_fields(bool form_allowed) {
-  const auto max = static_cast<std::size_t>(settings_.server.max_body_bytes);
-  if (request_.hasContentLength() &&
-      request_.getContentLength64() > static_cast<std::int64_t>(max)) {
-    response_.setKeepAlive(false);
-    send_error(
-        {413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
-    return std::nullopt;
-  }
-  const std::string type = media_type(request_.getContentType());
+  const std::string type = media_type(header("Content-Type"));
   const bool json = type == "application/json";
   const bool form = type == "application/x-www-form-urlencoded" && form_allowed;
   if (!json && !form) {
-    response_.setKeepAlive(false);
     send_error({415, "unsupported_media_type",
                 form_allowed ? "Send application/json or application/x-www-form-urlencoded."
                              : "Send application/json."});
     return std::nullopt;
   }
-  std::string body;
-  char buffer[4096];
-  std::istream& in = request_.stream();
-  while (in.read(buffer, sizeof buffer).gcount() > 0) {
-    body.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (body.size() > max) {
-      response_.setKeepAlive(false);
-      send_error(
-          {413, "payload_too_large", "The body is larger than " + std::to_string(max) + " bytes."});
-      return std::nullopt;
-    }
-  }
-  std::string problem;
-  auto fields = json ? parse_json_fields(body, problem) : parse_form_fields(body, problem);
-  if (!fields) {
-    send_error(invalid_request(problem));
+  auto fields = json ? parse_json_fields(request_.body) : parse_form_fields(request_.body);
+  if (!fields.ok()) {
+    send_error(invalid_request(fields.error().message));
     return std::nullopt;
   }
-  if (form && !csrf_token_matches(secret_, cookie(kCsrfCookie), (*fields)[kCsrfField])) {
+  if (form && !csrf_token_matches(secret_, cookie(kCsrfCookie), fields.value()[kCsrfField])) {
     send_error({403, "forbidden",
                 "This form is out of date or was not sent by this site. Reload the page and try "
                 "again."});
     return std::nullopt;
   }
-  return fields;
+  return std::move(fields).value();
 }
 
-void Exchange::send(int status, const std::string& content_type, const std::string& body) {
+void Exchange::send(int status, const std::string& content_type, std::string body) {
   if (sent_) return;
   sent_ = true;
-  status_ = status;
-  response_.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  response_.status = status;
   response_.set("X-Content-Type-Options", "nosniff");
   response_.set("X-Frame-Options", "DENY");
   if (settings_.server.https()) response_.set("Strict-Transport-Security", "max-age=31536000");
   if (!response_.has("Cache-Control")) response_.set("Cache-Control", "no-store");
-  if (!content_type.empty()) response_.setContentType(content_type);
-  response_.setContentLength64(static_cast<Poco::UInt64>(body.size()));
-  response_.sendBuffer(body.data(), body.size());
+  if (!content_type.empty()) response_.set("Content-Type", content_type);
+  response_.body = std::move(body);
 }
 
 void Exchange::send_json(int status, const std::string& json) {
@@ -262,13 +126,7 @@ void Exchange::send_redirect(const std::string& location) {
 }
 
 void Exchange::send_no_content() {
-  if (sent_) return;
-  sent_ = true;
-  status_ = 204;
-  response_.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
-  response_.set("Cache-Control", "no-store");
-  response_.setContentLength(0);
-  response_.send();
+  send(204, "", "");
 }
 
 void Exchange::send_error(const ApiError& error) {
@@ -280,9 +138,10 @@ void Exchange::send_error(const ApiError& error) {
               error_page(page(), error_heading(error.code), error.description, offer));
     return;
   }
-  send_json(error.status, "{\"error\":\"" + host::json_escape(error.code) +
-                              "\",\"error_description\":\"" + host::json_escape(error.description) +
-                              "\"}");
+  auto body = json_object();
+  body.set("error", error.code);
+  body.set("error_description", error.description);
+  send_json(error.status, json_text(body));
 }
 
 void Exchange::set_cookie(const std::string& name, const std::string& value,

@@ -1,39 +1,30 @@
 #pragma once
-// One HTTP request and its response: body limits, strict JSON and form parsing, content
-// negotiation (JSON or an HTML page for the same outcome), cookies and security headers.
+// One request and the response being built for it: strict JSON and form bodies, content
+// negotiation (JSON or an HTML page for the same outcome), cookies and security headers. Plain
+// values in, plain values out: nothing here touches a socket.
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-
-#include <map>
 #include <optional>
 #include <string>
 
 #include "config/settings.h"
 #include "http/api_error.h"
+#include "http/body_fields.h"
+#include "http/message.h"
 #include "http/pages.h"
 
 namespace linkgate::http {
 
-using Fields = std::map<std::string, std::string>;
-
-/// Parses a flat JSON object whose values are strings (numbers and booleans are taken as their
-/// text). Nested objects or arrays, and anything that is not an object, are refused.
-std::optional<Fields> parse_json_fields(const std::string& body, std::string& problem);
-/// Parses application/x-www-form-urlencoded; refuses more than 32 fields.
-std::optional<Fields> parse_form_fields(const std::string& body, std::string& problem);
-
 class Exchange {
  public:
-  /// @p secret keys the CSRF tokens of the built-in forms.
-  Exchange(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-           const config::Settings& settings, const std::string& secret);
+  /// @p secret keys the CSRF tokens of the built-in forms. All must outlive the Exchange.
+  Exchange(const Request& request, Response& response, const config::Settings& settings,
+           const std::string& secret);
 
-  [[nodiscard]] const std::string& method() const { return request_.getMethod(); }
+  [[nodiscard]] const std::string& method() const { return request_.method; }
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string query(const std::string& name) const;
-  [[nodiscard]] std::string header(const std::string& name) const;
-  [[nodiscard]] std::string cookie(const std::string& name) const;
+  [[nodiscard]] std::string query(const std::string& name) const { return request_.query(name); }
+  [[nodiscard]] std::string header(const std::string& name) const { return request_.header(name); }
+  [[nodiscard]] std::string cookie(const std::string& name) const { return request_.cookie(name); }
   /// The client address: the peer, or X-Forwarded-For's last hop when the peer is a trusted proxy.
   [[nodiscard]] std::string client_address() const;
   [[nodiscard]] bool is_form() const;
@@ -41,9 +32,8 @@ class Exchange {
   [[nodiscard]] bool wants_html() const;
   [[nodiscard]] bool https() const;
 
-  /// Reads and parses the body (JSON, or a form where @p form_allowed). A form must carry the
-  /// CSRF token of its page. On a problem, answers 413 / 415 / 400 / 403 itself and returns
-  /// nullopt.
+  /// Parses the body (JSON, or a form where @p form_allowed). A form must carry the CSRF token
+  /// of its page. On a problem, answers 415 / 400 / 403 itself and returns nullopt.
   std::optional<Fields> read_fields(bool form_allowed = true);
 
   void send_json(int status, const std::string& json);
@@ -67,21 +57,18 @@ class Exchange {
   /// False when a browser posts from another origin (answers 403 itself).
   bool check_origin();
 
-  [[nodiscard]] int status() const { return status_; }
   [[nodiscard]] bool sent() const { return sent_; }
-  Poco::Net::HTTPServerResponse& response() { return response_; }
+  Response& response() { return response_; }
 
  private:
-  void send(int status, const std::string& content_type, const std::string& body);
+  void send(int status, const std::string& content_type, std::string body);
 
-  Poco::Net::HTTPServerRequest& request_;
-  Poco::Net::HTTPServerResponse& response_;
+  const Request& request_;
+  Response& response_;
   const config::Settings& settings_;
   const std::string& secret_;
   std::string csrf_;
   std::string path_;
-  std::string query_string_;
-  int status_ = 0;
   bool sent_ = false;
 };
 

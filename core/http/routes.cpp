@@ -7,21 +7,20 @@
 #include <map>
 
 #include "host/log.h"
+#include "http/json_text.h"
 #include "http/pages.h"
 
 namespace linkgate::http {
 namespace {
 
-using host::json_escape;
 constexpr const char* kFlowCookie = "lg_flow";
 
-std::string json_str(const std::string& s) {
-  return "\"" + json_escape(s) + "\"";
-}
-
-std::string user_json(const sdk::User& u) {
-  return "{\"id\":" + json_str(u.id) + ",\"email\":" + json_str(u.email) +
-         ",\"phone\":" + json_str(u.phone) + "}";
+Poco::JSON::Object user_json(const sdk::User& u) {
+  auto user = json_object();
+  user.set("id", u.id);
+  user.set("email", u.email);
+  user.set("phone", u.phone);
+  return user;
 }
 
 void set_session_cookie(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
@@ -68,8 +67,11 @@ void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
                                        static_cast<int>((started->expires_in + 59) / 60), ""));
     return;
   }
-  ex.send_json(202, "{\"status\":\"sent\",\"flow_id\":" + json_str(started->flow_id) +
-                        ",\"expires_in\":" + std::to_string(started->expires_in) + "}");
+  auto body = json_object();
+  body.set("status", "sent");
+  body.set("flow_id", started->flow_id);
+  body.set("expires_in", started->expires_in);
+  ex.send_json(202, json_text(body));
 }
 
 void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
@@ -79,10 +81,12 @@ void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& i
     ex.send_redirect(in.redirect_uri.empty() ? "/signed-in" : in.redirect_uri);
     return;
   }
-  ex.send_json(200, "{\"access_token\":" + json_str(in.session.token) +
-                        ",\"token_type\":\"Bearer\",\"expires_in\":" +
-                        std::to_string(rt.sessions().ttl_seconds()) +
-                        ",\"user\":" + user_json(in.user) + "}");
+  auto body = json_object();
+  body.set("access_token", in.session.token);
+  body.set("token_type", "Bearer");
+  body.set("expires_in", rt.sessions().ttl_seconds());
+  body.set("user", user_json(in.user));
+  ex.send_json(200, json_text(body));
 }
 
 void redeem_link(Exchange& ex, wiring::Runtime& rt, const std::string& token) {
@@ -160,7 +164,9 @@ void flow_status(Exchange& ex, wiring::Runtime& rt) {
     ex.send_error(to_api_error(status.problem()));
     return;
   }
-  ex.send_json(200, std::string("{\"status\":\"") + flow::to_string(status.value()) + "\"}");
+  auto body = json_object();
+  body.set("status", flow::to_string(status.value()));
+  ex.send_json(200, json_text(body));
 }
 
 // ---- sessions ----
@@ -184,9 +190,12 @@ void session_info(Exchange& ex, wiring::Runtime& rt) {
     ex.send_error({401, "unauthorized", "No valid session."});
     return;
   }
-  ex.send_json(200, "{\"sub\":" + json_str(claims->sub) + ",\"email\":" + json_str(claims->email) +
-                        ",\"phone\":" + json_str(claims->phone) +
-                        ",\"exp\":" + std::to_string(claims->exp) + "}");
+  auto body = json_object();
+  body.set("sub", claims->sub);
+  body.set("email", claims->email);
+  body.set("phone", claims->phone);
+  body.set("exp", claims->exp);
+  ex.send_json(200, json_text(body));
 }
 
 void logout(Exchange& ex, wiring::Runtime& rt) {
@@ -238,19 +247,20 @@ void signed_in(Exchange& ex, wiring::Runtime& rt) {
 // ---- operations ----
 
 void healthz(Exchange& ex, wiring::Runtime&) {
-  ex.send_json(200, "{\"status\":\"ok\"}");
+  auto body = json_object();
+  body.set("status", "ok");
+  ex.send_json(200, json_text(body));
 }
 
 void readyz(Exchange& ex, wiring::Runtime& rt) {
-  std::string failing;
+  Poco::JSON::Array failing;
   for (const auto& [what, problem] : rt.readiness()) {
-    if (!problem.empty()) failing += (failing.empty() ? "" : ",") + json_str(what);
+    if (!problem.empty()) failing.add(what);
   }
-  if (!failing.empty()) {
-    ex.send_json(503, "{\"status\":\"unavailable\",\"failing\":[" + failing + "]}");
-    return;
-  }
-  ex.send_json(200, "{\"status\":\"ready\"}");
+  auto body = json_object();
+  body.set("status", failing.size() == 0 ? "ready" : "unavailable");
+  if (failing.size() > 0) body.set("failing", failing);
+  ex.send_json(failing.size() == 0 ? 200 : 503, json_text(body));
 }
 
 void metrics(Exchange& ex, wiring::Runtime& rt) {
@@ -277,13 +287,7 @@ const std::map<std::string, std::map<std::string, Handler>>& route_table() {
   return table;
 }
 
-}  // namespace
-
-std::string route_label(const std::string& path) {
-  return route_table().count(path) ? path : "other";
-}
-
-void dispatch(Exchange& ex, wiring::Runtime& rt) {
+void answer(Exchange& ex, wiring::Runtime& rt) {
   const auto& table = route_table();
   auto route = table.find(ex.path());
   if (route == table.end()) {
@@ -307,6 +311,19 @@ void dispatch(Exchange& ex, wiring::Runtime& rt) {
                    "unhandled failure on " + ex.path() + ": " + e.what());
     if (!ex.sent()) ex.send_error(internal_error());
   }
+}
+
+}  // namespace
+
+std::string route_label(const std::string& path) {
+  return route_table().count(path) ? path : "other";
+}
+
+Response dispatch(const Request& request, wiring::Runtime& rt) {
+  Response response;
+  Exchange ex(request, response, rt.settings(), rt.server_secret());
+  answer(ex, rt);
+  return response;
 }
 
 }  // namespace linkgate::http

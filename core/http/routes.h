@@ -1,13 +1,14 @@
 #pragma once
-// The endpoints of http-api.md, each a function from an Exchange to a response.
+// The endpoints of http-api.md: a table from method and path to a function that reads a Request
+// and fills a Response.
 
 #include "http/exchange.h"
 #include "wiring/runtime.h"
 
 namespace linkgate::http {
 
-/// Answers one request against @p runtime. Never throws: unexpected failures become 500.
-void dispatch(Exchange& exchange, wiring::Runtime& runtime);
+/// Answers @p request against @p runtime. Never throws: unexpected failures become 500.
+Response dispatch(const Request& request, wiring::Runtime& runtime);
 
 /// The route label used in metrics for @p path ("other" for unknown paths, so a scanner
 /// cannot grow the label set).

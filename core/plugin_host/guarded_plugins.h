@@ -32,22 +32,23 @@ auto contain(host::Log& log, const std::string& plugin, const char* method, F&& 
 }
 
 /// What every adapter shares: the plugin object, its name, the log and its call runner. The
-/// calls capture copies, never the adapter, since a call past its deadline may outlive it.
+/// calls capture copies (shared ownership of the object and of the log), never the adapter: a
+/// call past its deadline may outlive the adapter, the runtime and the server that made it.
 template <class Interface>
 class Guard {
  public:
-  Guard(std::shared_ptr<Interface> inner, std::string plugin, host::Log& log,
+  Guard(std::shared_ptr<Interface> inner, std::string plugin, std::shared_ptr<host::Log> log,
         std::chrono::milliseconds timeout)
       : inner_(std::move(inner)),
         plugin_(std::move(plugin)),
-        log_(log),
-        runner_(std::make_unique<CallRunner>(plugin_, timeout, log)) {}
+        log_(std::move(log)),
+        runner_(std::make_unique<CallRunner>(plugin_, timeout, *log_)) {}
 
   template <class R, class F>
   R call(const char* method, F f) {
     return runner_->run<R>(method,
-                           [inner = inner_, plugin = plugin_, &log = log_, method, f]() -> R {
-                             return contain(log, plugin, method, [&] { return f(*inner); });
+                           [inner = inner_, plugin = plugin_, log = log_, method, f]() -> R {
+                             return contain(*log, plugin, method, [&] { return f(*inner); });
                            });
   }
   [[nodiscard]] const std::string& plugin() const { return plugin_; }
@@ -58,14 +59,14 @@ class Guard {
   R checked(R result, const char* method, const char* broken) {
     if (!result.ok() || broken == nullptr) return result;
     const std::string text = "plugin " + plugin_ + " returned " + broken + " from " + method;
-    log_.write(sdk::LogLevel::error, "core", text);
+    log_->write(sdk::LogLevel::error, "core", text);
     return sdk::fail(sdk::ErrorCode::internal, text);
   }
 
  private:
   std::shared_ptr<Interface> inner_;
   std::string plugin_;
-  host::Log& log_;
+  std::shared_ptr<host::Log> log_;
   std::unique_ptr<CallRunner> runner_;
 };
 }  // namespace detail
@@ -73,8 +74,8 @@ class Guard {
 class GuardedTokenStrategy final : public sdk::TokenStrategy {
  public:
   GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin,
-                       host::Log& log, std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
+                       std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
     auto issued = guard_.call<sdk::Result<sdk::IssuedToken>>(
         "issue", [g](sdk::TokenStrategy& s) { return s.issue(g); });
@@ -112,9 +113,9 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
 
 class GuardedUserStore final : public sdk::UserStore {
  public:
-  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin, host::Log& log,
-                   std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
+  GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin,
+                   std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
   sdk::Result<sdk::User> find(const sdk::Identifier& i) override {
     return valid(
         guard_.call<sdk::Result<sdk::User>>("find", [i](sdk::UserStore& s) { return s.find(i); }),
@@ -156,8 +157,8 @@ class GuardedUserStore final : public sdk::UserStore {
 class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
  public:
   GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin,
-                         host::Log& log, std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), log, timeout) {}
+                         std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
   sdk::Result<void> send(const sdk::Message& m) override {
     auto r =
         guard_.call<sdk::Result<void>>("send", [m](sdk::DeliveryChannel& c) { return c.send(m); });

@@ -1,5 +1,9 @@
 #include "session/signing_keys.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -53,12 +57,24 @@ PublicJwk public_jwk_from_pem(const std::string& pem) {
     throw;
   }
   EVP_PKEY_free(key);
-  // RFC 7638: the required members in lexicographic order, no white space.
+  // RFC 7638 fixes this exact text (required members in lexicographic order, no white space);
+  // x and y are base64url, so nothing in it needs escaping.
   std::string canonical = R"({"crv":"P-256","kty":"EC","x":")" + x + R"(","y":")" + y + "\"}";
   PublicJwk out;
   out.thumbprint = util::base64url_encode(util::sha256(canonical));
-  out.json = R"({"kty":"EC","crv":"P-256","x":")" + x + R"(","y":")" + y +
-             R"(","use":"sig","alg":"ES256","kid":")" + out.thumbprint + "\"}";
+  Poco::JSON::Object jwk(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [name, value] : {std::pair{"kty", std::string("EC")},
+                                    {"crv", "P-256"},
+                                    {"x", x},
+                                    {"y", y},
+                                    {"use", "sig"},
+                                    {"alg", "ES256"},
+                                    {"kid", out.thumbprint}}) {
+    jwk.set(name, value);
+  }
+  std::ostringstream text;
+  jwk.stringify(text);
+  out.json = text.str();
   return out;
 }
 
@@ -169,12 +185,15 @@ std::shared_ptr<const SigningKey> SigningKeys::rotate() {
 std::string SigningKeys::jwks_json() {
   std::lock_guard lock(mutex_);
   refresh_locked();
-  std::string out = "{\"keys\":[";
+  Poco::JSON::Array keys;
   for (auto it = keys_.rbegin(); it != keys_.rend(); ++it) {
-    if (it != keys_.rbegin()) out += ",";
-    out += (*it)->public_jwk;
+    keys.add(Poco::JSON::Parser().parse((*it)->public_jwk));
   }
-  return out + "]}";
+  Poco::JSON::Object set;
+  set.set("keys", keys);
+  std::ostringstream out;
+  set.stringify(out);
+  return out.str();
 }
 
 void SigningKeys::maintain() {

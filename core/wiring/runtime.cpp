@@ -97,16 +97,16 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
 
   rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
       make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy),
-      plugins->token.use.name, log, plugins->token.use.call_timeout);
+      plugins->token.use.name, shared->services.log, plugins->token.use.call_timeout);
   rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
       make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store),
-      plugins->users.use.name, log, plugins->users.use.call_timeout);
+      plugins->users.use.name, shared->services.log, plugins->users.use.call_timeout);
   for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
     const auto& p = plugins->delivery[i];
     auto channel = make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel);
     rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
                            std::make_shared<plugin_host::GuardedDeliveryChannel>(
-                               channel, p.use.name, log, p.use.call_timeout)});
+                               channel, p.use.name, shared->services.log, p.use.call_timeout)});
   }
 
   rt->database_ = sql::Database::open(settings.outbox.store);

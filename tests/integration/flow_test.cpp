@@ -506,5 +506,46 @@ TEST(FaultContainment, ASlowOrGarbageUserStoreFailsRequestsNotTheServer) {
             202);
 }
 
+// Whether the process has @p library mapped.
+bool mapped(const std::string& library) {
+  std::ifstream maps("/proc/self/maps");
+  const std::string text((std::istreambuf_iterator<char>(maps)), {});
+  return text.find(library) != std::string::npos;
+}
+
+TEST(FaultContainment, AReloadNeverUnloadsAPluginWhileOneOfItsCallsIsStuck) {
+  TestConfig config;
+  config.users_plugin = "stalling";
+  config.users_call_timeout = "200ms";
+  config.extra_search_path = LINKGATE_TEST_PLUGIN_DIR;
+  TestServer server(config);
+  const std::string library = "linkgate-users-stalling.so";
+  ASSERT_TRUE(mapped(library));
+  // The call gives up after 200 ms; the plugin's thread sleeps in its code for 5 s more.
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("slow@example.com")).status,
+            503);
+
+  // Other search paths: the server drops its plugin host, and with it its cache of libraries, so
+  // nothing but the stuck call holds the stalling plugin's library.
+  TestConfig next = config;
+  next.users_plugin = "sql";
+  next.extra_search_path = "";
+  config::Diagnostics d;
+  auto settings = config::load_settings_text(next.yaml(server.dir()), "r.yaml", d);
+  ASSERT_TRUE(settings) << d.to_string();
+  ASSERT_EQ(server.server().reload(*settings), "");
+  // The old runtime is gone (no request holds it); the stuck call still runs the plugin's code.
+  EXPECT_EQ(server.client().post_json("/v1/magic-links", start_body("fine@example.com")).status,
+            202);
+  EXPECT_TRUE(mapped(library)) << "unloaded under a call that is still running in it";
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (mapped(library) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(mapped(library)) << "kept loaded after its last call ended";
+  EXPECT_EQ(server.client().get("/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace linkgate::testing

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "host/http_client.h"
+
 #include <chrono>
 #include <thread>
 
@@ -73,6 +75,24 @@ TEST(Tls, OnlyTls12AndNewerAreAccepted) {
     EXPECT_EQ(out.find("accepted"), std::string::npos) << version << ": " << out;
   }
   EXPECT_EQ(tls.client().get("/healthz").status, 200);
+}
+
+TEST(Tls, TheHostsHttpsClientRefusesAnUntrustedCertificateWithoutAnyPluginsHelp) {
+  // Its own process (ctest runs each test alone): no smtp plugin has configured anything
+  // process-wide. The server's certificate is signed by a private CA no system store trusts.
+  TlsServer tls;
+  host::PocoHttpClient client;
+  sdk::HttpRequest request;
+  request.method = "GET";
+  request.url = tls.server->base_url() + "/healthz";
+  request.timeout = 5s;
+  const auto started = std::chrono::steady_clock::now();
+  auto refused = client.send(request);
+  ASSERT_FALSE(refused.ok()) << "an untrusted certificate was accepted";
+  EXPECT_EQ(refused.code(), sdk::ErrorCode::retryable) << refused.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s) << "refused at once, never asked";
+  EXPECT_EQ(tls.client().get("/healthz").status, 200) << "the server is fine for a client that "
+                                                         "trusts its CA";
 }
 
 TEST(Tls, PlainHttpSendsNoHsts) {
@@ -160,6 +180,88 @@ TEST(Limits, OversizedHeadersAreRefusedAndTheServerKeepsServing) {
   auto started = c.post_json("/v1/magic-links", "{\"identifier\":\"fine@example.com\"}");
   EXPECT_EQ(started.status, 202);
   EXPECT_FALSE(field(started.body, "flow_id").empty());
+}
+
+// Sends @p bytes on one connection and returns everything the server writes back until it
+// closes the connection or stays silent for @p quiet.
+std::string exchange_raw(const std::string& base_url, const std::string& bytes,
+                         std::chrono::milliseconds quiet = 700ms) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_of(base_url)));
+  socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string received;
+  char buffer[4096];
+  while (socket.poll(Poco::Timespan(quiet.count() * 1000), Poco::Net::Socket::SELECT_READ)) {
+    int n = 0;
+    try {
+      n = socket.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+      break;
+    }
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  return received;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(Http, StatusLinesCarryTheirOwnReasonPhrase) {
+  TestServer server;
+  EXPECT_EQ(exchange_raw(server.base_url(),
+                         "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .rfind("HTTP/1.1 200 OK\r\n", 0),
+            0u);
+  const std::string body = "{\"identifier\":\"reason@example.com\"}";
+  EXPECT_EQ(exchange_raw(server.base_url(),
+                         "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                         "Content-Type: application/json\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body)
+                .rfind("HTTP/1.1 202 Accepted\r\n", 0),
+            0u);
+  for (const auto& [request, line] : std::vector<std::pair<std::string, std::string>>{
+           {"GET /nothing-here HTTP/1.1", "HTTP/1.1 404 Not Found\r\n"},
+           {"DELETE /healthz HTTP/1.1", "HTTP/1.1 405 Method Not Allowed\r\n"},
+           {"GET /v1/session HTTP/1.1", "HTTP/1.1 401 Unauthorized\r\n"}}) {
+    EXPECT_EQ(exchange_raw(server.base_url(), request + "\r\nHost: x\r\nConnection: close\r\n\r\n")
+                  .rfind(line, 0),
+              0u)
+        << request;
+  }
+  auto too_large = exchange_raw(server.base_url(),
+                                "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 999999\r\n\r\n");
+  EXPECT_EQ(too_large.rfind("HTTP/1.1 413 Content Too Large\r\n", 0), 0u) << too_large;
+}
+
+TEST(Http, ABodyTheRouteDoesNotReadIsNeverTakenForTheNextRequest) {
+  TestServer server;
+  const std::string smuggled = "GET /this-is-smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  // Every route that does not read a body: a refused method, an unknown path, the Origin
+  // refusal, a GET with a body, a JSON logout.
+  for (const std::string head : {
+           "POST /healthz HTTP/1.1\r\nHost: x\r\n",
+           "POST /nothing-here HTTP/1.1\r\nHost: x\r\n",
+           "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\n"
+           "Content-Type: application/json\r\n",
+           "GET /healthz HTTP/1.1\r\nHost: x\r\n",
+           "POST /v1/session/logout HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n",
+       }) {
+    auto answer = exchange_raw(
+        server.base_url(),
+        head + "Content-Length: " + std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 1u) << head << answer;
+    if (head.find("nothing-here") == std::string::npos) {
+      EXPECT_EQ(answer.find("404 Not Found"), std::string::npos) << head << answer;
+    }
+  }
+  EXPECT_EQ(server.runtime().metrics().value("linkgate_http_requests_total",
+                                             {{"route", "other"}, {"status", "404"}}),
+            1)
+      << "only the one honest request for /nothing-here reached the routes as a 404";
 }
 
 }  // namespace

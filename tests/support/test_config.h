@@ -18,6 +18,7 @@ inline const char* source_dir() {
 /// The YAML of a default-like deployment rooted in a temp folder. Each member replaces one
 /// part; `extra` is appended as more top-level keys (which must not repeat earlier ones).
 struct TestConfig {
+  std::string public_base_url = "http://127.0.0.1:8080";
   std::string signup = "true";
   std::string verify =
       "{ confirm_page: true, supersede_previous: true, require_same_browser: false }";
@@ -54,7 +55,7 @@ struct TestConfig {
     auto line = [&y](const std::string& text) { y += text + "\n"; };
     line("server:");
     line("  listen: 127.0.0.1:0");
-    line("  public_base_url: http://127.0.0.1:8080");
+    line("  public_base_url: " + public_base_url);
     line("  threads: 32");
     y += server_extra;
     line("plugins:");

@@ -1,17 +1,15 @@
 #include "outbox_channel.h"
 
+#include <Poco/JSON/Object.h>
+
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
 #include "util/files.h"
-#include "util/json_escape.h"
 
 namespace linkgate::plugins::outbox {
 namespace {
-
-std::string json_string(const std::string& text) {
-  return "\"" + util::json_escape(text) + "\"";
-}
 
 bool safe_id(const std::string& id) {
   if (id.empty() || id.size() > 128) return false;
@@ -24,12 +22,19 @@ bool safe_id(const std::string& id) {
 }  // namespace
 
 std::string message_json(const sdk::Message& m) {
-  return "{\n  \"id\": " + json_string(m.id) +
-         ",\n  \"channel\": " + json_string(sdk::to_string(m.kind)) +
-         ",\n  \"to\": " + json_string(m.to) + ",\n  \"subject\": " + json_string(m.subject) +
-         ",\n  \"link\": " + json_string(m.link) + ",\n  \"code\": " + json_string(m.code) +
-         ",\n  \"locale\": " + json_string(m.locale) + ",\n  \"text\": " + json_string(m.text) +
-         ",\n  \"html\": " + json_string(m.html) + "\n}\n";
+  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+  o.set("id", m.id);
+  o.set("channel", std::string(sdk::to_string(m.kind)));
+  o.set("to", m.to);
+  o.set("subject", m.subject);
+  o.set("link", m.link);
+  o.set("code", m.code);
+  o.set("locale", m.locale);
+  o.set("text", m.text);
+  o.set("html", m.html);
+  std::ostringstream out;
+  o.stringify(out, 2);
+  return out.str() + "\n";
 }
 
 OutboxChannel::OutboxChannel(std::string dir, bool log_link, sdk::HostServices& host)

@@ -6,7 +6,6 @@
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SMTPClientSession.h>
 #include <Poco/Net/SSLException.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
 
 #include <Poco/Base64Encoder.h>
@@ -74,18 +73,6 @@ class Session final : public Poco::Net::SMTPClientSession {
   }
 };
 
-void reject_invalid_certificates() {
-  // Without this, Poco's default handler for an untrusted certificate may ask on the console.
-  static const bool once = [] {
-    Poco::Net::initializeSSL();
-    Poco::SharedPtr<Poco::Net::InvalidCertificateHandler> handler(
-        new Poco::Net::RejectCertificateHandler(false));
-    Poco::Net::SSLManager::instance().initializeClient(nullptr, handler, nullptr);
-    return true;
-  }();
-  (void)once;
-}
-
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
@@ -121,7 +108,7 @@ sdk::ErrorCode classify_failure(const std::string& text) {
 SmtpChannel::SmtpChannel(SmtpSettings settings, sdk::HostServices& host)
     : settings_(std::move(settings)), host_(host) {
   if (settings_.tls == TlsMode::none) return;
-  reject_invalid_certificates();
+  Poco::Net::initializeSSL();
   Poco::Net::Context::Params params;
   params.verificationMode = settings_.verify_certificate ? Poco::Net::Context::VERIFY_STRICT
                                                          : Poco::Net::Context::VERIFY_NONE;
@@ -131,6 +118,9 @@ SmtpChannel::SmtpChannel(SmtpSettings settings, sdk::HostServices& host)
   try {
     context_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
     context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    // This context's own answer to a certificate that does not verify: refuse. Nothing
+    // process-wide is configured, so no other TLS user depends on this plugin being loaded.
+    context_->setInvalidCertificateHandler(new Poco::Net::RejectCertificateHandler(false));
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("TLS set-up failed (ca_file " + settings_.ca_file +
                              "): " + e.displayText());

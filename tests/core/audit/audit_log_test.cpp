@@ -45,6 +45,14 @@ TEST(AuditLog, HostileValuesStayInsideTheirJsonString) {
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
+TEST(AuditLog, BytesThatAreNotUtf8StillMakeValidJson) {
+  auto line = AuditLog::format({"rejected", "", "\xff\xfe<script>\x01", "", "", ""}, 0);
+  EXPECT_EQ(line.find('\xff'), std::string::npos) << line;
+  EXPECT_NE(line.find("\\u0001"), std::string::npos) << line;
+  auto o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(o->getValue<std::string>("client"), "\xEF\xBF\xBD\xEF\xBF\xBD<script>\x01");
+}
+
 TEST(AuditLog, ConcurrentWritersNeverInterleaveLines) {
   testing::TempDir dir;
   {

@@ -18,6 +18,11 @@ struct Logged {
   host::Log log{sdk::LogLevel::debug, false, text};
 };
 
+/// A log shared the way the server shares its own: the stream lives as long as the log.
+std::shared_ptr<host::Log> shared_log(const std::shared_ptr<Logged>& l) {
+  return std::shared_ptr<host::Log>(l, &l->log);
+}
+
 TEST(CallRunner, ReturnsWhatTheCallReturns) {
   Logged l;
   CallRunner runner("p", 1s, l.log);
@@ -68,8 +73,9 @@ class SleepingChannel final : public sdk::DeliveryChannel {
 };
 
 TEST(GuardedDeliveryChannel, ASendPastItsTimeoutIsRetriedNotLost) {
-  Logged l;
-  GuardedDeliveryChannel channel(std::make_shared<SleepingChannel>(), "sleepy", l.log, 100ms);
+  auto l = std::make_shared<Logged>();
+  GuardedDeliveryChannel channel(std::make_shared<SleepingChannel>(), "sleepy", shared_log(l),
+                                 100ms);
   auto sent = channel.send(sdk::Message{});
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.code(), sdk::ErrorCode::retryable);
@@ -90,13 +96,46 @@ TEST(GuardedTokenStrategy, ATokenThatIsNotUrlSafeIsRefused) {
     sdk::Result<void> revoke_subject(std::string_view) override { return sdk::success(); }
     sdk::Result<void> ready() override { return sdk::success(); }
   };
-  Logged l;
-  GuardedTokenStrategy tokens(std::make_shared<Sloppy>(), "sloppy", l.log, 1s);
+  auto l = std::make_shared<Logged>();
+  GuardedTokenStrategy tokens(std::make_shared<Sloppy>(), "sloppy", shared_log(l), 1s);
   auto issued = tokens.issue(sdk::LinkGrant{});
   ASSERT_FALSE(issued.ok());
   EXPECT_EQ(issued.code(), sdk::ErrorCode::internal);
-  EXPECT_NE(l.text.str().find("plugin sloppy returned a token that is not URL-safe from issue"),
+  EXPECT_NE(l->text.str().find("plugin sloppy returned a token that is not URL-safe from issue"),
             std::string::npos);
+}
+
+TEST(GuardedUserStore, AStuckCallKeepsWhatItUsesUntilItEndsThenLetsGo) {
+  // A store that answers late and then throws: its last words are logged from the call's own
+  // thread, after the caller, the adapter and everyone else let go of the store and the log.
+  class LateThrower final : public sdk::UserStore {
+   public:
+    sdk::Result<sdk::User> find(const sdk::Identifier&) override {
+      std::this_thread::sleep_for(300ms);
+      throw std::runtime_error("gave up late");
+    }
+    sdk::Result<sdk::User> get(std::string_view) override { return sdk::User{}; }
+    sdk::Result<sdk::User> create(const sdk::Identifier&) override { return sdk::User{}; }
+    sdk::Result<void> ready() override { return sdk::success(); }
+  };
+  auto l = std::make_shared<Logged>();
+  auto store = std::make_shared<LateThrower>();
+  std::weak_ptr<Logged> log_alive = l;
+  std::weak_ptr<LateThrower> store_alive = store;
+  {
+    GuardedUserStore guarded(std::move(store), "late", shared_log(l), 50ms);
+    EXPECT_EQ(guarded.find({sdk::AddressKind::email, "a@example.com"}).code(),
+              sdk::ErrorCode::unavailable);
+  }
+  l.reset();
+  EXPECT_FALSE(log_alive.expired()) << "the stuck call still holds the log it will write to";
+  EXPECT_FALSE(store_alive.expired()) << "and the store whose code it is running";
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!log_alive.expired() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(store_alive.expired()) << "released once the call ended";
+  EXPECT_TRUE(log_alive.expired()) << "released once the call ended";
 }
 
 }  // namespace

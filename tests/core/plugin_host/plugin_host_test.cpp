@@ -140,7 +140,7 @@ TEST(PluginHost, ContainsExceptionsFromPluginMethods) {
   auto made = create_instance(plugin, {cfg, *services.host});
   ASSERT_TRUE(std::holds_alternative<sdk::PluginInstance>(made));
   auto object = adopt(std::move(std::get<sdk::PluginInstance>(made).user_store), plugin, nullptr);
-  GuardedUserStore guarded(object, "throwing", *services.shared.log);
+  GuardedUserStore guarded(object, "throwing", services.shared.log);
   EXPECT_EQ(guarded.find({sdk::AddressKind::email, "a@example.com"}).code(),
             sdk::ErrorCode::internal);
   EXPECT_EQ(guarded.create({sdk::AddressKind::email, "a@example.com"}).code(),
