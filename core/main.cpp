@@ -41,6 +41,17 @@ class ServeApplication final : public Poco::Util::ServerApplication {
     if (name == "help") help_ = true;
   }
 
+  /// One log line saying what happened, then one line per problem: never one line with "\n"s.
+  void log_problems(linkgate::host::Log& log, const std::string& what,
+                    const linkgate::config::Diagnostics& problems) const {
+    log.write(
+        linkgate::sdk::LogLevel::error, "core",
+        what + ": " + std::to_string(problems.errors().size()) + " problem(s) in " + config_file_);
+    for (const auto& problem : problems.errors()) {
+      log.write(linkgate::sdk::LogLevel::error, "core", config_file_ + ": " + problem.to_string());
+    }
+  }
+
   int main(const std::vector<std::string>&) override {
     if (help_) {
       Poco::Util::HelpFormatter help(options());
@@ -62,6 +73,9 @@ class ServeApplication final : public Poco::Util::ServerApplication {
     std::unique_ptr<server::Server> server;
     try {
       server = std::make_unique<server::Server>(*settings, shared);
+    } catch (const wiring::DeploymentError& e) {
+      log_problems(log, "cannot start", e.diagnostics());
+      return EXIT_CONFIG;
     } catch (const std::exception& e) {
       log.write(linkgate::sdk::LogLevel::error, "core", std::string("cannot start: ") + e.what());
       return EXIT_CONFIG;
@@ -86,18 +100,16 @@ class ServeApplication final : public Poco::Util::ServerApplication {
         config::Diagnostics reload_diagnostics;
         auto next = config::load_settings_file(config_file_, reload_diagnostics);
         if (!next) {
-          log.write(linkgate::sdk::LogLevel::error, "core",
-                    "reload refused, keeping the running configuration:\n" +
-                        reload_diagnostics.to_string());
+          log_problems(log, "reload refused, keeping the running configuration",
+                       reload_diagnostics);
           continue;
         }
-        auto error = server->reload(*next);
-        if (error.empty()) {
+        auto problems = server->reload(*next);
+        if (problems.ok()) {
           log.write(linkgate::sdk::LogLevel::info, "core",
                     "configuration reloaded from " + config_file_);
         } else {
-          log.write(linkgate::sdk::LogLevel::error, "core",
-                    "reload refused, keeping the running configuration: " + error);
+          log_problems(log, "reload refused, keeping the running configuration", problems);
         }
       }
     });

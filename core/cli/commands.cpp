@@ -5,15 +5,30 @@
 #include "plugin_host/plugin_host.h"
 #include "session/signing_keys.h"
 #include "wiring/plugin_resolution.h"
+#include "wiring/runtime.h"
 
 namespace linkgate::cli {
 
 int check_config(const std::string& file, std::ostream& out, std::ostream& err) {
   config::Diagnostics diagnostics;
-  // Plugin blocks are checked even when core keys have problems: one run lists everything.
   auto text = config::read_config_file(file, diagnostics);
   auto settings = text ? config::read_settings_best_effort(*text, file, diagnostics) : std::nullopt;
-  if (settings) {
+  if (settings && diagnostics.ok()) {
+    // Exactly what `serve` does before it listens: every plugin instance created with its
+    // config, every store, key, template and log opened. Nothing is started or bound.
+    auto quiet = *settings;
+    quiet.log.level = "error";
+    try {
+      wiring::Runtime::build(*settings, wiring::SharedState::create(quiet));
+    } catch (const wiring::DeploymentError& e) {
+      for (const auto& problem : e.diagnostics().errors()) {
+        diagnostics.add(problem.path, problem.message, problem.line);
+      }
+    } catch (const std::exception& e) {
+      diagnostics.add("", e.what(), 0);
+    }
+  } else if (settings) {
+    // Plugin blocks are checked even when core keys have problems: one run lists everything.
     plugin_host::PluginHost host(settings->plugin_search_paths);
     wiring::resolve_plugins(*settings, host, diagnostics);
   }

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,13 @@ struct DeliveryUse : PluginUse {
 
 struct Settings {
   std::string file;  // where it was read from
+  /// The line of each key written in the file, by YAML path (`outbox.store`, `delivery[1]`),
+  /// for messages about values that only fail when used.
+  std::map<std::string, int> lines;
+  [[nodiscard]] int line_of(const std::string& path) const {
+    auto it = lines.find(path);
+    return it == lines.end() ? 0 : it->second;
+  }
 
   struct Server {
     std::vector<ListenAddress> listen;

@@ -9,6 +9,29 @@
 namespace linkgate::config {
 namespace {
 
+// Deep enough for every key the core reads (`delivery[1].config.port`); a hostile file nested
+// thousands deep costs nothing more.
+constexpr int kDeepestRecordedKey = 4;
+
+void record_lines(const YAML::Node& node, const std::string& path,
+                  std::map<std::string, int>& lines, int depth = 1) {
+  if (depth > kDeepestRecordedKey) return;
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string child = path.empty() ? key : path + "." + key;
+      lines.emplace(child, line_of(it->first));
+      record_lines(it->second, child, lines, depth + 1);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string child = path + "[" + std::to_string(i) + "]";
+      lines.emplace(child, line_of(node[i]));
+      record_lines(node[i], child, lines, depth + 1);
+    }
+  }
+}
+
 std::optional<ListenAddress> parse_listen(const std::string& text) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
@@ -288,6 +311,7 @@ std::optional<Settings> read_settings_best_effort(const std::string& yaml, const
   read_server(reader.map("server"), settings.server);
   read_rest(reader, settings);
   reader.finish();
+  record_lines(root, "", settings.lines);
   return settings;
 }
 

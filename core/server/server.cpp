@@ -171,12 +171,16 @@ std::shared_ptr<wiring::Runtime> Server::runtime() const {
   return runtime_;
 }
 
-std::string Server::reload(const config::Settings& settings) {
+config::Diagnostics Server::reload(const config::Settings& settings) {
   std::shared_ptr<wiring::Runtime> next;
   try {
     next = wiring::Runtime::build(settings, shared_);
+  } catch (const wiring::DeploymentError& e) {
+    return e.diagnostics();
   } catch (const std::exception& e) {
-    return e.what();
+    config::Diagnostics unexpected;
+    unexpected.add("", e.what(), 0);
+    return unexpected;
   }
   if (started_) next->start();
   std::shared_ptr<wiring::Runtime> previous;
@@ -186,7 +190,7 @@ std::string Server::reload(const config::Settings& settings) {
     runtime_ = next;
   }
   // The previous runtime is destroyed when its last in-flight request finishes.
-  return "";
+  return {};
 }
 
 }  // namespace linkgate::server

@@ -37,8 +37,8 @@ class Server {
   [[nodiscard]] std::shared_ptr<wiring::Runtime> runtime() const;
 
   /// Builds a runtime for @p settings and swaps it in. On failure the running configuration
-  /// stays and the error is returned (listen addresses and TLS need a restart to change).
-  std::string reload(const config::Settings& settings);
+  /// stays and every problem is returned (listen addresses and TLS need a restart to change).
+  config::Diagnostics reload(const config::Settings& settings);
 
  private:
   std::shared_ptr<wiring::SharedState> shared_;

@@ -27,18 +27,51 @@ std::string load_server_secret(const std::string& file) {
   return *secret;
 }
 
+/// The plugin's object, or nullptr with the reason added to @p diagnostics under the plugin's
+/// entry (`delivery[1]`) and line.
 template <class T>
 std::shared_ptr<T> make_plugin_object(const ResolvedPlugin& plugin,
                                       const std::shared_ptr<SharedState>& shared,
-                                      std::unique_ptr<T> sdk::PluginInstance::*member) {
+                                      std::unique_ptr<T> sdk::PluginInstance::*member,
+                                      config::Diagnostics& diagnostics) {
   auto services = std::make_shared<host::PluginServices>(shared->services, plugin.use.name);
   sdk::PluginContext context{plugin.config, *services};
   auto made = plugin_host::create_instance(plugin.library, context);
   if (auto* error = std::get_if<std::string>(&made)) {
-    throw std::runtime_error(plugin.use.path.substr(0, plugin.use.path.rfind('.')) + ": " + *error);
+    diagnostics.add(plugin.use.path.substr(0, plugin.use.path.rfind('.')), *error, plugin.use.line);
+    return nullptr;
   }
   auto& instance = std::get<sdk::PluginInstance>(made);
   return plugin_host::adopt(std::move(instance.*member), plugin.library, services);
+}
+
+/// Runs @p open; what it throws becomes a problem of the setting at @p path.
+template <class F>
+void checked(config::Diagnostics& diagnostics, const config::Settings& settings,
+             const std::string& path, F&& open) {
+  try {
+    open();
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    if (message.rfind(path + ": ", 0) == 0) message.erase(0, path.size() + 2);
+    // A message that lists several problems (one per line after a heading) becomes one
+    // diagnostic per problem, so each is printed on its own line.
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start < message.size();) {
+      auto end = message.find('\n', start);
+      std::string line = message.substr(start, end == std::string::npos ? end : end - start);
+      line.erase(0, line.find_first_not_of(' '));
+      if (!line.empty()) lines.push_back(line);
+      start = end == std::string::npos ? message.size() : end + 1;
+    }
+    if (lines.size() <= 1) {
+      diagnostics.add(path, lines.empty() ? message : lines.front(), settings.line_of(path));
+      return;
+    }
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      diagnostics.add(path, lines.front() + " " + lines[i], settings.line_of(path));
+    }
+  }
 }
 
 }  // namespace
@@ -85,44 +118,63 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->shared_ = shared;
   auto& log = *shared->services.log;
 
-  shared->use_store(settings.security.store);
+  // Every problem is collected before giving up, so one run of check-config lists them all.
+  config::Diagnostics problems;
+  checked(problems, settings, "security.store",
+          [&] { shared->use_store(settings.security.store); });
   rt->rate_limiter_ = shared->rate_limiter;
   // A reload may name new search paths.
   if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
     shared->plugin_host = std::make_shared<plugin_host::PluginHost>(settings.plugin_search_paths);
   }
-  config::Diagnostics diagnostics;
-  auto plugins = resolve_plugins(settings, *shared->plugin_host, diagnostics);
-  if (!plugins) throw std::runtime_error(diagnostics.to_string());
-
-  rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
-      make_plugin_object(plugins->token, shared, &sdk::PluginInstance::token_strategy),
-      plugins->token.use.name, shared->services.log, plugins->token.use.call_timeout);
-  rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
-      make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store),
-      plugins->users.use.name, shared->services.log, plugins->users.use.call_timeout);
-  for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
-    const auto& p = plugins->delivery[i];
-    auto channel = make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel);
-    rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
-                           std::make_shared<plugin_host::GuardedDeliveryChannel>(
-                               channel, p.use.name, shared->services.log, p.use.call_timeout)});
+  if (auto plugins = resolve_plugins(settings, *shared->plugin_host, problems)) {
+    const auto& log_ptr = shared->services.log;
+    if (auto token = make_plugin_object(plugins->token, shared,
+                                        &sdk::PluginInstance::token_strategy, problems)) {
+      rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
+          token, plugins->token.use.name, log_ptr, plugins->token.use.call_timeout);
+    }
+    if (auto users = make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store,
+                                        problems)) {
+      rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
+          users, plugins->users.use.name, log_ptr, plugins->users.use.call_timeout);
+    }
+    for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
+      const auto& p = plugins->delivery[i];
+      auto channel =
+          make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel, problems);
+      if (!channel) continue;
+      rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
+                             std::make_shared<plugin_host::GuardedDeliveryChannel>(
+                                 channel, p.use.name, log_ptr, p.use.call_timeout)});
+    }
   }
 
-  rt->database_ = sql::Database::open(settings.outbox.store);
-  rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_);
-  rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
-  rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
-                                                            settings.templates.locale_default);
+  checked(problems, settings, "outbox.store", [&] {
+    rt->database_ = sql::Database::open(settings.outbox.store);
+    rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_);
+    rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
+  });
+  checked(problems, settings, "templates.dir", [&] {
+    rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
+                                                              settings.templates.locale_default);
+  });
   rt->redirects_ = std::make_unique<flow::RedirectPolicy>(settings.security.redirect_allowlist);
-  if (!rt->redirects_->invalid_patterns().empty()) {
-    std::string bad;
-    for (const auto& p : rt->redirects_->invalid_patterns()) bad += " " + p;
-    throw std::runtime_error("security.redirect_allowlist: not absolute http(s) URLs:" + bad);
+  for (const auto& bad : rt->redirects_->invalid_patterns()) {
+    problems.add("security.redirect_allowlist", "not an absolute http(s) URL: " + bad,
+                 settings.line_of("security.redirect_allowlist"));
   }
-  rt->keys_ = std::make_unique<session::SigningKeys>(settings.session.keys_dir,
-                                                     settings.session.rotate_every,
-                                                     settings.session.ttl, *shared->services.clock);
+  checked(problems, settings, "session.keys_dir", [&] {
+    rt->keys_ = std::make_unique<session::SigningKeys>(
+        settings.session.keys_dir, settings.session.rotate_every, settings.session.ttl,
+        *shared->services.clock);
+  });
+  checked(problems, settings, "log.audit_file",
+          [&] { rt->audit_ = std::make_unique<audit::AuditLog>(settings.log.audit_file); });
+  checked(problems, settings, "security.secret_file",
+          [&] { rt->server_secret_ = load_server_secret(settings.security.secret_file); });
+  if (!problems.ok()) throw DeploymentError(std::move(problems));
+
   rt->core_services_ = std::make_unique<host::PluginServices>(shared->services, "core");
   rt->sessions_ = std::make_unique<session::SessionTokens>(
       *rt->keys_, settings.server.public_base_url, settings.session.audience, settings.session.ttl,
@@ -137,8 +189,6 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
                                              *shared->services.metrics, *shared->services.clock);
   rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
-  rt->audit_ = std::make_unique<audit::AuditLog>(settings.log.audit_file);
-  rt->server_secret_ = load_server_secret(settings.security.secret_file);
   rt->queue_ = std::make_unique<outbox::OutboxQueue>(*rt->outbox_, rt->worker_.get());
   rt->flow_log_ = std::make_unique<host::SourceLogger>(log, "flow");
   flow::FlowDependencies deps{rt->settings_,

@@ -3,10 +3,12 @@
 // builds a new Runtime and swaps it in; requests in flight finish on the old one.
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "config/diagnostics.h"
 #include "config/settings.h"
 #include "flow/abuse_limits.h"
 #include "flow/flow_store.h"
@@ -43,10 +45,23 @@ struct SharedState {
                                              std::shared_ptr<const sdk::Clock> clock = nullptr);
 };
 
+/// Why a deployment cannot start: every problem found, each with its YAML path and line.
+class DeploymentError : public std::runtime_error {
+ public:
+  explicit DeploymentError(config::Diagnostics diagnostics)
+      : std::runtime_error(diagnostics.to_string()), diagnostics_(std::move(diagnostics)) {}
+  [[nodiscard]] const config::Diagnostics& diagnostics() const { return diagnostics_; }
+
+ private:
+  config::Diagnostics diagnostics_;
+};
+
 class Runtime {
  public:
-  /// Builds everything for @p settings. Throws std::runtime_error listing every problem
-  /// (plugins that cannot be found or configured, keys or stores that cannot be opened).
+  /// Builds everything for @p settings: creates every plugin instance, opens the stores, keys,
+  /// templates and the audit log. Throws DeploymentError listing every problem (plugins that
+  /// cannot be found, configured or created, keys or stores that cannot be opened), not only
+  /// the first. Starts nothing: start() does.
   static std::shared_ptr<Runtime> build(const config::Settings& settings,
                                         std::shared_ptr<SharedState> shared);
   ~Runtime();

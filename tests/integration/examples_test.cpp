@@ -37,6 +37,17 @@ class ExampleServer {
     std::filesystem::create_directory_symlink(std::string(source_dir()) + "/configs",
                                               work_.file("configs"));
     env["LINKGATE_LISTEN"] = "127.0.0.1:0";
+    // check-config first, in the same place and environment: it must find nothing wrong with
+    // what serve then runs.
+    {
+      Poco::Pipe checked;
+      auto check = Poco::Process::launch(
+          LINKGATE_BINARY, {"check-config", "--config", "configs/examples/" + example},
+          work_.path().string(), nullptr, &checked, &checked, env);
+      Poco::PipeInputStream said(checked);
+      std::string text((std::istreambuf_iterator<char>(said)), {});
+      if (check.wait() != 0) throw std::runtime_error(example + " failed check-config:\n" + text);
+    }
     handle_ = std::make_unique<Poco::ProcessHandle>(
         Poco::Process::launch(LINKGATE_BINARY, {"serve", "--config", "configs/examples/" + example},
                               work_.path().string(), nullptr, &out_, &out_, env));

@@ -3,9 +3,14 @@
 # cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DLINKGATE=... -P install_and_build.cmake
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
+# check-config opens what serve opens, relative to where it runs: the templates, and data/ for
+# keys and databases. It runs in WORK_DIR, with the checkout's configs/ linked in.
+file(MAKE_DIRECTORY ${WORK_DIR})
+file(CREATE_LINK ${SOURCE_DIR}/configs ${WORK_DIR}/configs SYMBOLIC)
 
 function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+    WORKING_DIRECTORY ${WORK_DIR})
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
   endif()

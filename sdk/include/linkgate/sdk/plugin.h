@@ -114,6 +114,10 @@ Result<PluginInstance> guarded_create(Factory factory, const PluginContext& cont
 
 /// Exports a plugin. Use once per plugin library, at namespace scope:
 /// @code
+///   constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
+///       {"url", linkgate::sdk::ConfigType::string, nullptr, true, "Where each message goes."}};
+///   linkgate::sdk::Result<linkgate::sdk::PluginInstance> create_webhook_channel(
+///       const linkgate::sdk::PluginContext& context);
 ///   LINKGATE_PLUGIN(delivery_channel, "webhook", "1.0.0", "Posts each message to a URL",
 ///                   kConfigKeys, create_webhook_channel)
 /// @endcode

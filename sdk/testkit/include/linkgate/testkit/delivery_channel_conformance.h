@@ -3,9 +3,12 @@
 /// The conformance suite every delivery channel should pass. Instantiate it once, in one test
 /// file, with a DeliveryChannelCase that makes your channel and reads what reached its sink:
 /// @code
+///   using linkgate::testkit::DeliveryChannelCase;
 ///   using linkgate::testkit::DeliveryChannelConformance;
+///   DeliveryChannelCase webhook_case();  // yours: makes the channel, reads its sink
 ///   INSTANTIATE_TEST_SUITE_P(Webhook, DeliveryChannelConformance,
-///                            ::testing::Values(webhook_case()), linkgate::testkit::case_name);
+///                            ::testing::Values(webhook_case()),
+///                            linkgate::testkit::case_name<DeliveryChannelCase>);
 /// @endcode
 
 #include <gtest/gtest.h>

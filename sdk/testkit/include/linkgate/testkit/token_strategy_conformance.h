@@ -3,9 +3,11 @@
 /// The conformance suite every token strategy should pass. Instantiate it once, in one test
 /// file, with a TokenStrategyCase:
 /// @code
+///   using linkgate::testkit::TokenStrategyCase;
 ///   using linkgate::testkit::TokenStrategyConformance;
-///   INSTANTIATE_TEST_SUITE_P(Mine, TokenStrategyConformance,
-///                            ::testing::Values(my_case()), linkgate::testkit::case_name);
+///   TokenStrategyCase my_case();  // yours: makes the strategy under test
+///   INSTANTIATE_TEST_SUITE_P(Mine, TokenStrategyConformance, ::testing::Values(my_case()),
+///                            linkgate::testkit::case_name<TokenStrategyCase>);
 /// @endcode
 
 #include <gtest/gtest.h>

@@ -2,9 +2,11 @@
 /// @file
 /// The conformance suite every user store should pass. Instantiate it once, in one test file:
 /// @code
+///   using linkgate::testkit::UserStoreCase;
 ///   using linkgate::testkit::UserStoreConformance;
+///   UserStoreCase my_case();  // yours: makes the store under test
 ///   INSTANTIATE_TEST_SUITE_P(Mine, UserStoreConformance, ::testing::Values(my_case()),
-///                            linkgate::testkit::case_name);
+///                            linkgate::testkit::case_name<UserStoreCase>);
 /// @endcode
 
 #include <gtest/gtest.h>
