@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <thread>
@@ -131,6 +132,7 @@ int usage(std::ostream& out) {
          "  serve          serve HTTP (SIGHUP reloads the configuration)\n"
          "  check-config   validate the configuration and every plugin block\n"
          "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
+         "                 (--markdown: each key table as its README carries it)\n"
          "  keys rotate    make a new session signing key now (old keys stay until unneeded)\n"
          "  new-plugin --kind delivery|token|users --name NAME --dir DIR\n"
          "                 write a plugin project that builds against the installed SDK\n"
@@ -167,8 +169,11 @@ int main(int argc, char** argv) {
   }
   if (command == "check-config")
     return linkgate::cli::check_config(config_argument(argc, argv), std::cout, std::cerr);
-  if (command == "plugins")
-    return linkgate::cli::list_plugins(config_argument(argc, argv), std::cout, std::cerr);
+  if (command == "plugins") {
+    const bool markdown = std::any_of(argv + 2, argv + argc,
+                                      [](const char* a) { return std::string(a) == "--markdown"; });
+    return linkgate::cli::list_plugins(config_argument(argc, argv), std::cout, std::cerr, markdown);
+  }
   if (command == "new-plugin") {
     std::string kind, name, dir;
     for (int i = 2; i + 1 < argc; i += 2) {

@@ -8,6 +8,7 @@
 
 #include "host/expiring_keys.h"
 #include "host/host_services.h"
+#include "jwt_config.h"
 #include "jwt_token_strategy.h"
 #include "session/session_tokens.h"
 #include "session/signing_keys.h"
@@ -36,8 +37,7 @@ struct World {
     shared.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*clock);
     shared.http = nullptr;
     host = std::make_unique<host::PluginServices>(shared, "fuzz");
-    plugins::jwt::JwtSettings settings;
-    settings.key_file = dir + "/link.pem";
+    const auto settings = plugins::jwt::settings_with({{"key_file", dir + "/link.pem"}});
     links = std::make_unique<plugins::jwt::JwtTokenStrategy>(settings, *host);
     keys = std::make_unique<session::SigningKeys>(dir + "/keys", std::chrono::hours(24),
                                                   std::chrono::hours(1), *clock);

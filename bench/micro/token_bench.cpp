@@ -3,6 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "jwt_config.h"
 #include "jwt_token_strategy.h"
 #include "plugin_host/guarded_plugins.h"
 #include "session/session_tokens.h"
@@ -21,9 +22,8 @@ struct Fixture {
   std::unique_ptr<plugins::jwt::JwtTokenStrategy> jwt;
   sdk::LinkGrant grant;
   Fixture(bool single_use = true) {
-    plugins::jwt::JwtSettings s;
-    s.key_file = dir.file("link.pem");
-    s.single_use = single_use;
+    const auto s = plugins::jwt::settings_with(
+        {{"key_file", dir.file("link.pem")}, {"single_use", single_use ? "true" : "false"}});
     jwt = std::make_unique<plugins::jwt::JwtTokenStrategy>(s, *services.host);
     auto now = services.clock->now_seconds();
     grant = {"flow-abcdefghijklmnop",

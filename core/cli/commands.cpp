@@ -64,7 +64,26 @@ int rotate_keys(const std::string& file, std::ostream& out, std::ostream& err) {
   }
 }
 
-int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) {
+std::string markdown_key_table(const sdk::ConfigKey* keys, std::size_t count) {
+  std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& k = keys[i];
+    std::string fallback = k.required ? "required"
+                           : k.default_value == nullptr || *k.default_value == '\0'
+                               ? "—"
+                               : "`" + std::string(k.default_value) + "`";
+    if (k.type == sdk::ConfigType::secret && k.default_value != nullptr && *k.default_value)
+      fallback = "***";
+    std::string meaning = k.description;
+    for (auto at = meaning.find('|'); at != std::string::npos; at = meaning.find('|', at + 2))
+      meaning.replace(at, 1, "\\|");
+    out += "| `" + std::string(k.name) + "` | " + sdk::to_string(k.type) + " | " + fallback +
+           " | " + meaning + " |\n";
+  }
+  return out;
+}
+
+int list_plugins(const std::string& file, std::ostream& out, std::ostream& err, bool markdown) {
   config::Diagnostics diagnostics;
   auto settings = config::load_settings_file(file, diagnostics);
   std::vector<std::string> paths;
@@ -83,6 +102,11 @@ int list_plugins(const std::string& file, std::ostream& out, std::ostream& err) 
       continue;
     }
     const auto* d = std::get<plugin_host::PluginLibrary>(found.plugin).descriptor;
+    if (markdown) {
+      out << "### " << sdk::to_string(d->kind) << " " << d->name << "\n\n"
+          << markdown_key_table(d->config_keys, d->config_key_count) << "\n";
+      continue;
+    }
     out << sdk::to_string(d->kind) << "  " << d->name << "  " << d->version << "  " << found.file
         << "\n"
         << "    " << d->summary << "\n"

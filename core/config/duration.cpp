@@ -1,48 +1,14 @@
 #include "config/duration.h"
 
+#include "linkgate/config/plugin_block.h"
+
 #include <charconv>
 #include <limits>
 
 namespace linkgate::config {
 
 std::optional<Duration> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::int64_t total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
-    if (ec != std::errc() || n < 0) return std::nullopt;
-    i = static_cast<std::size_t>(end - text.data());
-    std::int64_t unit_ms = 0;
-    if (text.substr(i, 2) == "ms") {
-      unit_ms = 1;
-      i += 2;
-    } else if (i < text.size()) {
-      switch (text[i]) {
-        case 's':
-          unit_ms = 1000;
-          break;
-        case 'm':
-          unit_ms = 60'000;
-          break;
-        case 'h':
-          unit_ms = 3'600'000;
-          break;
-        case 'd':
-          unit_ms = 86'400'000;
-          break;
-        default:
-          return std::nullopt;
-      }
-      ++i;
-    } else {
-      return std::nullopt;  // a number without a unit is ambiguous
-    }
-    if (n > (std::numeric_limits<std::int64_t>::max() - total) / unit_ms) return std::nullopt;
-    total += n * unit_ms;
-  }
-  return Duration(total);
+  return plugin_block::parse_duration(text);  // one syntax for core keys and plugin keys
 }
 
 std::optional<Rate> parse_rate(std::string_view text) {

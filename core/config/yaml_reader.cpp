@@ -1,5 +1,7 @@
 #include "config/yaml_reader.h"
 
+#include "linkgate/config/plugin_block.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -19,18 +21,11 @@ const char* shape_of(const YAML::Node& node) {
 }
 
 std::optional<std::int64_t> parse_integer(const std::string& text) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return v;
+  return plugin_block::parse_integer(text);
 }
 
 std::optional<bool> parse_boolean(const std::string& text) {
-  std::string t = text;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (t == "true" || t == "yes" || t == "on") return true;
-  if (t == "false" || t == "no" || t == "off") return false;
-  return std::nullopt;
+  return plugin_block::parse_boolean(text);
 }
 
 MapReader::MapReader(YAML::Node node, std::string path, Diagnostics& diagnostics,

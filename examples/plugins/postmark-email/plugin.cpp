@@ -21,9 +21,9 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   postmark::Settings s;
   s.server_token = c.get_string("server_token").value_or("");
   s.from = c.get_string("from").value_or("");
-  s.base_url = c.get_string("base_url").value_or(s.base_url);
-  s.message_stream = c.get_string("message_stream").value_or(s.message_stream);
-  s.timeout = c.get_duration("timeout").value_or(s.timeout);
+  s.base_url = c.get_string("base_url").value();
+  s.message_stream = c.get_string("message_stream").value();
+  s.timeout = c.get_duration("timeout").value();
   if (s.from.find_first_of("\r\n") != std::string::npos)
     return linkgate::sdk::fail(linkgate::sdk::ErrorCode::invalid, "from: CR or LF");
   while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();

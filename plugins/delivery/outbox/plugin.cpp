@@ -16,8 +16,7 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
     const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
   return linkgate::sdk::make_instance(std::make_unique<linkgate::plugins::outbox::OutboxChannel>(
-      c.resolve_path(c.get_string("dir").value_or("data/outbox")),
-      c.get_bool("log_link").value_or(true), context.host));
+      c.resolve_path(c.get_string("dir").value()), c.get_bool("log_link").value(), context.host));
 }
 
 }  // namespace

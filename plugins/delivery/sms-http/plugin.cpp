@@ -32,12 +32,12 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   using linkgate::sdk::ErrorCode;
   using linkgate::sdk::fail;
   const auto& c = context.config;
-  const std::string preset = c.get_string("preset").value_or("");
+  const std::string preset = c.get_string("preset").value();
   sms::GatewaySettings s;
   if (preset == "twilio") {
-    auto sid = c.get_string("account_sid").value_or("");
-    auto token = c.get_string("auth_token").value_or("");
-    auto from = c.get_string("from").value_or("");
+    auto sid = c.get_string("account_sid").value();
+    auto token = c.get_string("auth_token").value();
+    auto from = c.get_string("from").value();
     if (sid.empty() || token.empty() || from.empty()) {
       return fail(ErrorCode::invalid,
                   c.path() + ": preset twilio needs account_sid, auth_token and from");
@@ -46,20 +46,19 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
       return fail(ErrorCode::invalid,
                   c.path() + ": url, body and headers come from the twilio preset");
     }
-    s = sms::twilio_preset(c.get_string("base_url").value_or("https://api.twilio.com"), sid, token,
-                           from);
+    s = sms::twilio_preset(c.get_string("base_url").value(), sid, token, from);
   } else if (preset.empty()) {
-    s.url = c.get_string("url").value_or("");
+    s.url = c.get_string("url").value();
     if (s.url.empty())
       return fail(ErrorCode::invalid, c.path() + ".url: required without a preset");
-    s.method = c.get_string("method").value_or("POST");
+    s.method = c.get_string("method").value();
     if (s.method != "POST" && s.method != "PUT" && s.method != "GET") {
       return fail(ErrorCode::invalid, c.path() + ".method: expected POST, PUT or GET");
     }
     s.headers = c.get_map("headers");
-    s.body = c.get_string("body").value_or("");
-    s.content_type = c.get_string("content_type").value_or("application/json");
-    s.from = c.get_string("from").value_or("");
+    s.body = c.get_string("body").value();
+    s.content_type = c.get_string("content_type").value();
+    s.from = c.get_string("from").value();
   } else {
     return fail(ErrorCode::invalid,
                 c.path() + ".preset: expected twilio or nothing, got \"" + preset + "\"");
@@ -72,7 +71,7 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
     return fail(ErrorCode::invalid, c.path() + ": the gateway URL must be http:// or https://");
   }
-  s.timeout = c.get_duration("timeout").value_or(std::chrono::seconds(10));
+  s.timeout = c.get_duration("timeout").value();
   return linkgate::sdk::make_instance(std::make_unique<sms::SmsGatewayChannel>(s, context.host));
 }
 

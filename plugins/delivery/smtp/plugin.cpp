@@ -32,8 +32,8 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   const auto& c = context.config;
   smtp::SmtpSettings s;
   s.host = c.get_string("host").value_or("");
-  s.port = static_cast<int>(c.get_int("port").value_or(587));
-  const std::string tls = c.get_string("tls").value_or("starttls");
+  s.port = static_cast<int>(c.get_int("port").value());
+  const std::string tls = c.get_string("tls").value();
   if (tls == "starttls") {
     s.tls = smtp::TlsMode::starttls;
   } else if (tls == "implicit") {
@@ -44,19 +44,19 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
     return fail(ErrorCode::invalid,
                 c.path() + ".tls: expected starttls | implicit | none, got \"" + tls + "\"");
   }
-  s.username = c.get_string("username").value_or("");
-  s.password = c.get_string("password").value_or("");
-  s.auth = c.get_string("auth").value_or("login");
+  s.username = c.get_string("username").value();
+  s.password = c.get_string("password").value();
+  s.auth = c.get_string("auth").value();
   auto from = smtp::parse_mailbox(c.get_string("from").value_or(""));
   if (!from)
     return fail(ErrorCode::invalid, c.path() + ".from: expected an address or \"Name <address>\"");
   s.from = *from;
-  s.timeout = c.get_duration("timeout").value_or(std::chrono::seconds(10));
-  s.ca_file = c.get_string("ca_file").value_or("");
+  s.timeout = c.get_duration("timeout").value();
+  s.ca_file = c.get_string("ca_file").value();
   if (!s.ca_file.empty()) s.ca_file = c.resolve_path(s.ca_file);
-  s.verify_certificate = c.get_bool("verify_certificate").value_or(true);
-  s.allow_plaintext = c.get_bool("allow_plaintext").value_or(false);
-  s.helo_name = c.get_string("helo_name").value_or("localhost");
+  s.verify_certificate = c.get_bool("verify_certificate").value();
+  s.allow_plaintext = c.get_bool("allow_plaintext").value();
+  s.helo_name = c.get_string("helo_name").value();
   if (auto problem = smtp::settings_problem(s); !problem.empty()) {
     return fail(ErrorCode::invalid, c.path() + ": " + problem);
   }

@@ -14,12 +14,14 @@
 
 namespace linkgate::plugins::jwt {
 
+/// What the plugin runs with; the values (and their defaults) come from the key table in
+/// jwt_config.cpp, never from here.
 struct JwtSettings {
-  std::string algorithm = "ES256";  // the only one offered; never taken from a token's header
-  std::string key_file;             // PEM private key, generated when missing
-  bool single_use = true;
-  std::string audience = "linkgate:link";
-  std::chrono::seconds leeway{5};
+  std::string algorithm;  // the only one offered is ES256; never taken from a token's header
+  std::string key_file;   // PEM private key, generated when missing
+  bool single_use = false;
+  std::string audience;
+  std::chrono::seconds leeway{0};
 };
 
 class JwtTokenStrategy final : public sdk::TokenStrategy {

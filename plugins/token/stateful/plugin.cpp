@@ -11,7 +11,7 @@ constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
     const linkgate::sdk::PluginContext& context) {
   const auto& c = context.config;
-  std::string store = c.get_string("store").value_or("sqlite:data/tokens.db");
+  std::string store = c.get_string("store").value();
   if (store.rfind("sqlite:", 0) == 0) {
     store = "sqlite:" + c.resolve_path(store.substr(7));
   } else if (store.rfind("postgresql://", 0) != 0 && store.rfind("postgres://", 0) != 0 &&

@@ -19,14 +19,14 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   using linkgate::sdk::fail;
   const auto& c = context.config;
   linkgate::plugins::sql::SqlSettings s;
-  s.connector = c.get_string("connector").value_or("sqlite");
+  s.connector = c.get_string("connector").value();
   if (s.connector != "sqlite" && s.connector != "postgresql") {
     return fail(ErrorCode::invalid, c.path() + ".connector: expected sqlite or postgresql, got \"" +
                                         s.connector + "\"");
   }
-  s.database = c.get_string("database").value_or("data/users.db");
+  s.database = c.get_string("database").value();
   if (s.connector == "sqlite") s.database = c.resolve_path(s.database);
-  s.pool_size = static_cast<int>(c.get_int("pool_size").value_or(8));
+  s.pool_size = static_cast<int>(c.get_int("pool_size").value());
   if (s.pool_size < 1 || s.pool_size > 256)
     return fail(ErrorCode::invalid, c.path() + ".pool_size: must be 1 to 256");
   return linkgate::sdk::make_instance(

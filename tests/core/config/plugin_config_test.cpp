@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "linkgate/testkit/plugin_loader.h"
+#include "linkgate/testkit/test_host.h"
+#include "support/temp_dir.h"
+
 namespace linkgate::config {
 namespace {
 
@@ -75,6 +79,47 @@ TEST(PluginConfig, ResolvesRelativePathsAgainstTheWorkingDirectory) {
   auto c = PluginConfig::validate(use_of("{host: x}"), kKeys, d, process_environment());
   EXPECT_EQ(c.resolve_path("/abs/file"), "/abs/file");
   EXPECT_EQ(c.resolve_path("data/x.db"), (std::filesystem::current_path() / "data/x.db").string());
+}
+
+// The testkit checks a config with this same checker: whatever check-config refuses, a plugin's
+// testkit suite refuses too, with the same words, and whatever it accepts, the testkit accepts.
+TEST(PluginConfig, TheTestkitAndCheckConfigAgreeOnEveryValue) {
+  auto jwt =
+      testkit::LoadedPlugin::load(std::string(LINKGATE_PLUGIN_DIR) + "/linkgate-token-jwt.so");
+  testkit::TestHost host;
+  linkgate::testing::TempDir dir;
+  const std::span<const sdk::ConfigKey> keys(jwt.descriptor().config_keys,
+                                             jwt.descriptor().config_key_count);
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"leeway", "5s"},      {"leeway", "-5s"},
+      {"leeway", "5"},       {"leeway", "1h30m"},
+      {"single_use", "yes"}, {"single_use", "Off"},
+      {"single_use", "2"},   {"audience", "x"},
+      {"no_such_key", "1"},  {"leeway", "99999999999999999d"},
+  };
+  for (const auto& [key, value] : cases) {
+    Diagnostics d;
+    PluginUse use;
+    use.name = "jwt";
+    use.path = "token.config";
+    use.config =
+        YAML::Load("{key_file: " + dir.file("k.pem") + ", " + key + ": \"" + value + "\"}");
+    PluginConfig::validate(use, keys, d, process_environment());
+    std::string testkit_problem;
+    try {
+      jwt.create<sdk::TokenStrategy>({{"key_file", dir.file("k.pem")}, {key, value}}, host);
+    } catch (const std::invalid_argument& e) {
+      testkit_problem = e.what();
+    }
+    EXPECT_EQ(d.ok(), testkit_problem.empty())
+        << key << "=" << value << ": server says \"" << d.to_string() << "\", testkit says \""
+        << testkit_problem << "\"";
+    if (!d.ok()) {
+      const std::string message = d.errors().front().message;
+      EXPECT_NE(testkit_problem.find(message), std::string::npos)
+          << "same words: " << message << " / " << testkit_problem;
+    }
+  }
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "jwt_token_strategy.h"
+#include "jwt_config.h"
 
 #include <Poco/Crypto/ECKey.h>
 #include <Poco/JWT/Signer.h>
@@ -22,9 +23,7 @@ namespace {
 class JwtTest : public ::testing::Test {
  protected:
   JwtSettings settings(const std::string& key = "link.pem") {
-    JwtSettings s;
-    s.key_file = dir.file(key);
-    return s;
+    return settings_with({{"key_file", dir.file(key)}});
   }
   sdk::LinkGrant grant(std::int64_t ttl = 900) {
     auto now = services.clock->now_seconds();

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// LoadedPlugin: loads a built plugin library the way the server does (Boost.DLL, the
-/// `linkgate_plugin` alias, the ABI check) and creates its object from a config block written as
-/// strings, checked against the plugin's declared keys like the server checks a YAML block.
+/// `linkgate_plugin` alias, the ABI and build-signature checks) and creates its object from a
+/// config block written as strings, checked by the server's own checker of plugin blocks.
 /// Header-only; part of the linkgate plugin testkit.
 
 #include <boost/dll/shared_library.hpp>
@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "linkgate/config/plugin_block.h"
 #include "linkgate/sdk/plugin.h"
 
 namespace linkgate::testkit {
@@ -25,43 +26,6 @@ namespace linkgate::testkit {
 using ConfigValues = std::map<std::string, std::string>;
 
 namespace detail {
-
-inline std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::int64_t total = 0;
-  while (!text.empty()) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end == text.data()) return std::nullopt;
-    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
-    std::int64_t unit = 0;
-    if (text.rfind("ms", 0) == 0) {
-      unit = 1, text.remove_prefix(2);
-    } else if (!text.empty()) {
-      switch (text.front()) {
-        case 's':
-          unit = 1000;
-          break;
-        case 'm':
-          unit = 60'000;
-          break;
-        case 'h':
-          unit = 3'600'000;
-          break;
-        case 'd':
-          unit = 86'400'000;
-          break;
-        default:
-          return std::nullopt;
-      }
-      text.remove_prefix(1);
-    } else {
-      return std::nullopt;
-    }
-    total += n * unit;
-  }
-  return std::chrono::milliseconds(total);
-}
 
 inline std::vector<std::string> split(const std::string& s, char by) {
   std::vector<std::string> out;
@@ -75,103 +39,43 @@ inline std::vector<std::string> split(const std::string& s, char by) {
   return out;
 }
 
-/// A ConfigView over ConfigValues, typed by the declared keys.
-class ValuesView final : public sdk::ConfigView {
- public:
-  ValuesView(const sdk::PluginDescriptor& d, ConfigValues values)
-      : d_(d), values_(std::move(values)) {
-    for (const auto& [key, value] : values_) {
-      const sdk::ConfigKey* k = find(key);
-      if (k == nullptr) {
-        throw std::invalid_argument(std::string("unknown key for plugin ") + d.name + ": " + key);
+/// @p values as a block the server would have read, checked by the server's own checker
+/// (linkgate/config/plugin_block.h). Throws std::invalid_argument listing every problem.
+inline plugin_block::TypedBlock checked_block(const sdk::PluginDescriptor& d,
+                                              const ConfigValues& values) {
+  std::map<std::string, plugin_block::Written> written;
+  std::span<const sdk::ConfigKey> keys(d.config_keys, d.config_key_count);
+  for (const auto& [name, text] : values) {
+    plugin_block::Written w;
+    w.shape_name = "scalar";
+    w.scalar = text;
+    for (const auto& k : keys) {
+      if (name != k.name) continue;
+      if (k.type == sdk::ConfigType::string_list) {
+        w.shape = plugin_block::Written::Shape::list;
+        w.shape_name = "list";
+        w.list = split(text, ',');
+      } else if (k.type == sdk::ConfigType::string_map) {
+        w.shape = plugin_block::Written::Shape::map;
+        w.shape_name = "mapping";
+        for (const auto& item : split(text, ',')) {
+          auto eq = item.find('=');
+          if (eq != std::string::npos) w.map[item.substr(0, eq)] = item.substr(eq + 1);
+        }
       }
-      if (!valid(*k, value)) {
-        throw std::invalid_argument(key + ": expected a " + sdk::to_string(k->type) + ", got \"" +
-                                    value + "\"");
-      }
     }
-    for (std::size_t i = 0; i < d.config_key_count; ++i) {
-      const auto& k = d.config_keys[i];
-      if (k.required && !values_.count(k.name)) {
-        throw std::invalid_argument(std::string("required key missing: ") + k.name);
-      }
-    }
+    written[name] = std::move(w);
   }
-  bool is_set(std::string_view key) const override { return values_.count(std::string(key)); }
-  std::optional<std::string> get_string(std::string_view key) const override { return raw(key); }
-  std::optional<std::int64_t> get_int(std::string_view key) const override {
-    auto v = typed(key, sdk::ConfigType::integer);
-    if (!v) return std::nullopt;
-    return std::stoll(*v);
+  std::vector<plugin_block::Problem> problems;
+  auto block = plugin_block::check_block(std::string("test.") + d.name + ".config", d.name, keys,
+                                         written, 0, problems);
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p.path + ": " + p.message;
+    throw std::invalid_argument(text);
   }
-  std::optional<bool> get_bool(std::string_view key) const override {
-    auto v = typed(key, sdk::ConfigType::boolean);
-    if (!v) return std::nullopt;
-    return *v == "true";
-  }
-  std::optional<std::chrono::milliseconds> get_duration(std::string_view key) const override {
-    auto v = typed(key, sdk::ConfigType::duration);
-    if (!v) return std::nullopt;
-    return parse_duration(*v);
-  }
-  std::vector<std::string> get_list(std::string_view key) const override {
-    auto v = typed(key, sdk::ConfigType::string_list);
-    return v ? split(*v, ',') : std::vector<std::string>{};
-  }
-  std::map<std::string, std::string> get_map(std::string_view key) const override {
-    std::map<std::string, std::string> out;
-    auto v = typed(key, sdk::ConfigType::string_map);
-    if (!v) return out;
-    for (const auto& item : split(*v, ',')) {
-      auto eq = item.find('=');
-      if (eq != std::string::npos) out[item.substr(0, eq)] = item.substr(eq + 1);
-    }
-    return out;
-  }
-  std::string path() const override { return std::string("test.") + d_.name + ".config"; }
-  std::string resolve_path(std::string_view path) const override {
-    std::filesystem::path p(path);
-    return p.is_absolute() ? p.string() : (std::filesystem::current_path() / p).string();
-  }
-
- private:
-  const sdk::ConfigKey* find(std::string_view key) const {
-    for (std::size_t i = 0; i < d_.config_key_count; ++i) {
-      if (key == d_.config_keys[i].name) return &d_.config_keys[i];
-    }
-    return nullptr;
-  }
-  static bool valid(const sdk::ConfigKey& k, const std::string& v) {
-    switch (k.type) {
-      case sdk::ConfigType::integer: {
-        std::int64_t n = 0;
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        return ec == std::errc() && end == v.data() + v.size();
-      }
-      case sdk::ConfigType::boolean:
-        return v == "true" || v == "false";
-      case sdk::ConfigType::duration:
-        return parse_duration(v).has_value();
-      default:
-        return true;
-    }
-  }
-  std::optional<std::string> raw(std::string_view key) const {
-    auto it = values_.find(std::string(key));
-    if (it != values_.end()) return it->second;
-    const sdk::ConfigKey* k = find(key);
-    if (k != nullptr && k->default_value != nullptr) return std::string(k->default_value);
-    return std::nullopt;
-  }
-  std::optional<std::string> typed(std::string_view key, sdk::ConfigType type) const {
-    const sdk::ConfigKey* k = find(key);
-    if (k == nullptr || k->type != type) return std::nullopt;
-    return raw(key);
-  }
-
-  const sdk::PluginDescriptor& d_;
-  ConfigValues values_;
-};
+  return block;
+}
 
 }  // namespace detail
 
@@ -215,7 +119,7 @@ class LoadedPlugin {
   /// factory fails (with its message) or makes another kind.
   template <class T>
   std::shared_ptr<T> create(const ConfigValues& values, sdk::HostServices& host) const {
-    detail::ValuesView view(*descriptor_, values);
+    const plugin_block::TypedBlock view = detail::checked_block(*descriptor_, values);
     sdk::PluginContext context{view, host};
     auto made = descriptor_->create(context);
     if (!made.ok()) {
