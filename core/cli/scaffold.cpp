@@ -6,9 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "cli/scaffold/delivery_templates.h"
 #include "cli/scaffold/example_files.h"
-#include "linkgate/sdk/version.h"
 
 namespace linkgate::cli {
 namespace {
@@ -23,7 +21,8 @@ std::string fill(std::string text, const Renames& renames) {
   return text;
 }
 
-// How an example plugin's names become the new plugin's (longest, most specific first).
+// How an example plugin's names become the new plugin's (longest, most specific first). The
+// scaffold test checks that no example name is left in what is written.
 Renames example_renames(const std::string& kind, const std::string& name,
                         const std::string& ident) {
   if (kind == "token") {
@@ -37,6 +36,17 @@ Renames example_renames(const std::string& kind, const std::string& name,
             {"plugin \"hmac\"", "plugin \"" + name + "\""},
             {"hmac-token", name},
             {"hmac_token", ident}};
+  }
+  if (kind == "delivery") {
+    return {{"linkgate-delivery-webhook", "linkgate-delivery-" + name},
+            {"linkgate_add_plugin(delivery webhook ", "linkgate_add_plugin(delivery " + name + " "},
+            {"c.name = \"webhook\"", "c.name = \"" + ident + "\""},
+            {"\"webhook\"", "\"" + name + "\""},
+            {"plugin: webhook", "plugin: " + name},
+            {"# webhook ", "# " + name + " "},
+            {"namespace webhook", "namespace " + ident},
+            {"webhook::", ident + "::"},
+            {"webhook_", ident + "_"}};
   }
   return {{"linkgate-users-csv-directory", "linkgate-users-" + name},
           {"csv-directory", name},
@@ -57,26 +67,14 @@ std::map<std::string, std::string> scaffold_files(const std::string& kind, const
   }
   std::string ident = name;
   std::replace(ident.begin(), ident.end(), '-', '_');
-  if (kind != "delivery") {
-    // Token and users plugins start from the example plugins (hmac-token, csv-directory).
-    const Renames renames = example_renames(kind, name, ident);
-    std::map<std::string, std::string> files;
-    for (const auto& file : scaffold::kExampleFiles) {
-      if (kind == file.kind) files[fill(file.path, renames)] = fill(file.content, renames);
-    }
-    return files;
+  // Every kind starts from an example plugin that CI builds and tests (webhook, hmac-token,
+  // csv-directory), its names replaced by the new plugin's.
+  const Renames renames = example_renames(kind, name, ident);
+  std::map<std::string, std::string> files;
+  for (const auto& file : scaffold::kExampleFiles) {
+    if (kind == file.kind) files[fill(file.path, renames)] = fill(file.content, renames);
   }
-  std::string sdk = LINKGATE_SDK_VERSION;
-  sdk = sdk.substr(0, sdk.rfind('.'));
-  const Renames values{{"@NAME@", name}, {"@IDENT@", ident}, {"@SDK@", sdk}};
-  return {
-      {"CMakeLists.txt", fill(scaffold::kDeliveryCMakeLists, values)},
-      {"plugin.cpp", fill(scaffold::kDeliveryPlugin, values)},
-      {ident + "_channel.h", fill(scaffold::kDeliveryChannelHeader, values)},
-      {ident + "_channel.cpp", fill(scaffold::kDeliveryChannel, values)},
-      {"tests/conformance_test.cpp", fill(scaffold::kDeliveryTest, values)},
-      {"README.md", fill(scaffold::kDeliveryReadme, values)},
-  };
+  return files;
 }
 
 int new_plugin(const std::string& kind, const std::string& name, const std::filesystem::path& dir,

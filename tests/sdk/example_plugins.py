@@ -19,18 +19,30 @@ from sdk_steps import (Receiver, Server, build_and_test, install_sdk, run,  # no
 build, source, work, linkgate, prefix = workspace()
 
 install_sdk(build, prefix)
-examples = ["hmac-token", "postmark-email", "csv-directory"]
+examples = ["hmac-token", "postmark-email", "csv-directory", "webhook"]
 for example in examples:
     build_and_test(os.path.join(source, "examples/plugins", example), os.path.join(work, example),
                    prefix)
 
-# The scaffold for token and users plugins starts from these examples: it must build and pass too.
-for kind in ["token", "users"]:
+# The scaffold starts from these examples (webhook, hmac-token, csv-directory): what it writes
+# must build and pass too, and keep none of the example's names.
+for kind in ["delivery", "token", "users"]:
     scaffolded = os.path.join(work, f"new-{kind}")
     run(linkgate, "new-plugin", "--kind", kind, "--name", f"acme-{kind}", "--dir", scaffolded)
     build_and_test(scaffolded, os.path.join(scaffolded, "build"), prefix)
     if not os.path.exists(os.path.join(scaffolded, "build/plugins", f"linkgate-{kind}-acme-{kind}.so")):
         sys.exit(f"the scaffolded {kind} plugin is not named after --name")
+    example_names = {"delivery": ["webhook"], "token": ["hmac-token", "hmac_token", '"hmac"'],
+                     "users": ["csv-directory", "csv_directory"]}[kind]
+    for folder, _, names in os.walk(scaffolded):
+        if os.path.relpath(folder, scaffolded).startswith("build"):
+            continue
+        for n in names:
+            with open(os.path.join(folder, n)) as f:
+                text = f.read()
+            for example_name in example_names:
+                if example_name in text:
+                    sys.exit(f"the scaffolded {kind} plugin still says {example_name} in {n}")
 
 users = os.path.join(work, "users.csv")
 with open(users, "w") as f:
