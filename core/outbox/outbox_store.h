@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "linkgate/sdk/result.h"
 #include "linkgate/sdk/types.h"
 #include "outbox/outbox_message.h"
 #include "sql/database.h"
@@ -20,28 +21,32 @@ class OutboxStore {
   /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
   explicit OutboxStore(std::shared_ptr<sql::Database> db);
 
+  // Every call after construction reports a database failure as ErrorCode::unavailable.
+
   /// Stores @p message as pending, due now.
-  void enqueue(const OutboxMessage& message, std::int64_t now);
+  sdk::Result<void> enqueue(const OutboxMessage& message, std::int64_t now);
   /// Records that a flow's message was deliberately not sent (the identifier is no user): the
   /// same write as enqueue(), so both paths cost the same.
-  void record_suppressed(const std::string& id, const std::string& flow_id, std::int64_t now);
+  sdk::Result<void> record_suppressed(const std::string& id, const std::string& flow_id,
+                                      std::int64_t now);
 
   /// Claims the next due message (pending and due, or sending with an expired lease) for
-  /// @p lease_seconds, counting one attempt. nullopt when nothing is due.
-  std::optional<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
-  void mark_sent(const std::string& id, std::int64_t now);
-  void mark_retry(const std::string& id, std::int64_t next_attempt_at, const std::string& error);
-  void mark_dead(const std::string& id, const std::string& reason, std::int64_t now);
-  void move_to_channel(const std::string& id, int channel_index, std::int64_t now);
+  /// @p lease_seconds, counting one attempt. ErrorCode::not_found when nothing is due.
+  sdk::Result<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
+  sdk::Result<void> mark_sent(const std::string& id, std::int64_t now);
+  sdk::Result<void> mark_retry(const std::string& id, std::int64_t next_attempt_at,
+                               const std::string& error);
+  sdk::Result<void> mark_dead(const std::string& id, const std::string& reason, std::int64_t now);
+  sdk::Result<void> move_to_channel(const std::string& id, int channel_index, std::int64_t now);
 
   /// Messages not yet delivered (pending or being sent).
-  std::int64_t depth();
+  sdk::Result<std::int64_t> depth();
   /// Count per state (pending, sending, sent, dead, suppressed).
-  std::map<std::string, std::int64_t> counts();
+  sdk::Result<std::map<std::string, std::int64_t>> counts();
   /// The state and last error of one message, for tests and operators.
-  std::optional<std::pair<std::string, std::string>> state_of(const std::string& id);
+  sdk::Result<std::pair<std::string, std::string>> state_of(const std::string& id);
   /// The body columns of one message (to prove erasure): subject+text+html+link+code joined.
-  std::optional<std::string> body_of(const std::string& id);
+  sdk::Result<std::string> body_of(const std::string& id);
 
  private:
   std::shared_ptr<sql::Database> db_;

@@ -73,12 +73,7 @@ void OutboxWorker::run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    int handled = 0;
-    try {
-      handled = drain_once();
-    } catch (const std::exception& e) {
-      log_.write(sdk::LogLevel::error, "outbox", std::string("outbox store failed: ") + e.what());
-    }
+    const int handled = drain_once();
     if (handled == 0) {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, settings_.poll_interval,
@@ -90,18 +85,31 @@ void OutboxWorker::run() {
 
 int OutboxWorker::drain_once() {
   int handled = 0;
-  while (auto message = store_->claim(clock_.now_seconds(), settings_.lease_seconds)) {
-    deliver(std::move(*message));
+  while (true) {
+    auto message = store_->claim(clock_.now_seconds(), settings_.lease_seconds);
+    if (!message.ok()) {
+      if (message.code() != sdk::ErrorCode::not_found) stored(message, "claiming");
+      break;
+    }
+    deliver(std::move(message).value());
     ++handled;
     std::lock_guard lock(mutex_);
     if (stopping_) break;
   }
-  try {
-    metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(store_->depth()),
+  if (auto depth = store_->depth(); depth.ok()) {
+    metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(depth.value()),
                  "Messages waiting to be delivered");
-  } catch (const Poco::Exception&) {
   }
   return handled;
+}
+
+template <class R>
+bool OutboxWorker::stored(const R& result, const char* doing) {
+  if (result.ok()) return true;
+  // The message stays claimed: its lease runs out and it is delivered again (at least once).
+  log_.write(sdk::LogLevel::error, "outbox",
+             std::string("outbox store failed ") + doing + ": " + result.error().message);
+  return false;
 }
 
 void OutboxWorker::deliver(OutboxMessage m) {
@@ -111,7 +119,9 @@ void OutboxWorker::deliver(OutboxMessage m) {
   const std::string who = "flow " + m.flow_id;
   auto route = route_for(routes_, m.kind, m.channel_index);
   if (!route) {
-    store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)), now);
+    stored(store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)),
+                             now),
+           "recording the outcome");
     metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
                  "Delivery attempts by channel and outcome");
     log_.write(
@@ -120,7 +130,8 @@ void OutboxWorker::deliver(OutboxMessage m) {
     return;
   }
   if (now >= m.expires_at) {
-    store_->mark_dead(m.id, "the link expired before it could be delivered", now);
+    stored(store_->mark_dead(m.id, "the link expired before it could be delivered", now),
+           "recording the outcome");
     log_.write(sdk::LogLevel::warning, "outbox",
                "message " + m.id + " for " + who + " expired before delivery");
     return;
@@ -130,7 +141,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
                        m.html, m.link, m.code,      m.locale,  m.attempts};
   auto result = guarded_send(*r.channel, message);
   if (result.ok()) {
-    store_->mark_sent(m.id, clock_.now_seconds());
+    stored(store_->mark_sent(m.id, clock_.now_seconds()), "recording the outcome");
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");
     log_.write(sdk::LogLevel::info, "outbox",
@@ -144,14 +155,15 @@ void OutboxWorker::deliver(OutboxMessage m) {
   if (permanent) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
     if (auto next = route_for(routes_, m.kind, *route + 1)) {
-      store_->move_to_channel(m.id, *next, clock_.now_seconds());
+      stored(store_->move_to_channel(m.id, *next, clock_.now_seconds()), "recording the outcome");
       log_.write(sdk::LogLevel::warning, "outbox",
                  "message " + m.id + " for " + who + ": " + r.plugin + " failed permanently (" +
                      error + "); trying " + routes_[static_cast<std::size_t>(*next)].plugin);
       notify();
       return;
     }
-    store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
+    stored(store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds()),
+           "recording the outcome");
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead: " + r.plugin +
                    " failed permanently: " + error);
@@ -159,7 +171,8 @@ void OutboxWorker::deliver(OutboxMessage m) {
   }
   if (m.attempts >= settings_.max_attempts) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
-    store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds());
+    stored(store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds()),
+           "recording the outcome");
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead after " + std::to_string(m.attempts) +
                    " attempts: " + error);
@@ -172,7 +185,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
           .count();
   const std::int64_t next = (now_ms + std::max<std::int64_t>(delay.count(), 1000) + 999) / 1000;
-  store_->mark_retry(m.id, next, r.plugin + ": " + error);
+  stored(store_->mark_retry(m.id, next, r.plugin + ": " + error), "recording the outcome");
   metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
   log_.write(sdk::LogLevel::warning, "outbox",
              "message " + m.id + " for " + who + ": " + r.plugin + " failed (" + error +

@@ -38,6 +38,9 @@ class OutboxWorker {
   void notify();
   /// Delivers what is due, on the calling thread; returns how many messages were handled.
   int drain_once();
+  /// True when @p result succeeded; otherwise logs what the store failed at.
+  template <class R>
+  bool stored(const R& result, const char* doing);
 
  private:
   void run();

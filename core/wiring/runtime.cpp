@@ -227,12 +227,8 @@ std::vector<std::pair<std::string, std::string>> Runtime::readiness() {
   add("token:" + tokens_->plugin(), tokens_->ready());
   add("users:" + users_->plugin(), users_->ready());
   for (const auto& r : routes_) add("delivery:" + r.plugin, r.channel->ready());
-  try {
-    outbox_->depth();
-    out.emplace_back("outbox", "");
-  } catch (const std::exception& e) {
-    out.emplace_back("outbox", e.what());
-  }
+  auto depth = outbox_->depth();
+  out.emplace_back("outbox", depth.ok() ? "" : depth.error().message);
   return out;
 }
 

@@ -79,16 +79,16 @@ TEST(Delivery, AMailServerThatIsDownDelaysTheMailButLosesNothing) {
       server.client().post_json("/v1/magic-links", "{\"identifier\":\"patient@example.com\"}");
   EXPECT_EQ(started.status, 202) << "the request does not wait for, or fail with, the mail server";
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(server.runtime().outbox().depth(), 1) << "queued, not dropped";
+  EXPECT_EQ(server.runtime().outbox().depth().value(), 1) << "queued, not dropped";
 
   SmtpServer smtp(mail_dir, {}, port);  // the mail server comes back
   auto mail = smtp.message(1, 15);
   EXPECT_EQ(mail->getValue<std::string>("to"), "patient@example.com");
   EXPECT_FALSE(link_in(text_part(mail)).empty());
-  for (int i = 0; i < 100 && server.runtime().outbox().depth() > 0; ++i) {
+  for (int i = 0; i < 100 && server.runtime().outbox().depth().value() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(server.runtime().outbox().depth(), 0);
+  EXPECT_EQ(server.runtime().outbox().depth().value(), 0);
   EXPECT_EQ(smtp.count(), 1u) << "delivered once";
 }
 
@@ -244,7 +244,7 @@ TEST_F(RefusingGateway, AClientErrorIsDeadNotRetried) {
       server->client().post_json("/v1/magic-links", "{\"identifier\":\"+15552227777\"}").status,
       202);
   EXPECT_EQ(server->wait_for_outbox("dead", 1), 1);
-  auto counts = server->runtime().outbox().counts();
+  auto counts = server->runtime().outbox().counts().value();
   EXPECT_EQ(counts["pending"], 0) << "not queued for retry";
 }
 

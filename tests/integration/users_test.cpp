@@ -54,9 +54,9 @@ TEST(Users, AFixedYamlListSignsInItsUsersAndIsReReadOnReload) {
       202);
   // Not on the list: the outbox records the flow as suppressed (no message to send), and
   // once every message there is delivered, none was bob's.
-  EXPECT_EQ(server.runtime().outbox().counts()["suppressed"], 1);
+  EXPECT_EQ(server.runtime().outbox().counts().value()["suppressed"], 1);
   EXPECT_EQ(server.wait_for_outbox("sent", 1), 1);
-  EXPECT_EQ(server.runtime().outbox().depth(), 0);
+  EXPECT_EQ(server.runtime().outbox().depth().value(), 0);
   EXPECT_EQ(server.messages_for("bob@example.com"), 0u) << "not on the list: nothing is sent";
 
   std::ofstream(file)

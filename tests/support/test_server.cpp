@@ -73,7 +73,7 @@ TestServer::~TestServer() {
 std::int64_t TestServer::wait_for_outbox(const std::string& state, std::int64_t count) {
   std::int64_t seen = 0;
   for (int i = 0; i < 500; ++i) {
-    seen = runtime().outbox().counts()[state];
+    seen = runtime().outbox().counts().value()[state];
     if (seen >= count) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -31,19 +31,46 @@ class OutboxStoreTest : public ::testing::TestWithParam<const char*> {
   OutboxStore store{linkgate::testing::open_test_database(GetParam(), dir)};
 };
 
+TEST_P(OutboxStoreTest, ADatabaseFailureIsAValueNotAThrow) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  OutboxStore broken(db);
+  ASSERT_TRUE(broken.enqueue(message("m1"), 100).ok());
+  {
+    auto lease = db->session();
+    *lease << "DROP TABLE lg_outbox", Poco::Data::Keywords::now;
+  }
+  EXPECT_EQ(broken.enqueue(message("m2"), 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.record_suppressed("m3", "f", 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.claim(100, 60).code(), sdk::ErrorCode::unavailable)
+      << "not not_found: a store that is down is not an empty queue";
+  EXPECT_EQ(broken.mark_sent("m1", 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.mark_retry("m1", 100, "x").code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.mark_dead("m1", "x", 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.move_to_channel("m1", 1, 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.depth().code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.counts().code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.state_of("m1").code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.body_of("m1").code(), sdk::ErrorCode::unavailable);
+}
+
+TEST_P(OutboxStoreTest, NothingDueIsNotFound) {
+  EXPECT_EQ(store.claim(100, 60).code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(store.state_of("missing").code(), sdk::ErrorCode::not_found);
+}
+
 TEST_P(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
-  store.enqueue(message("m1"), 100);
+  ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   auto m = store.claim(100, 60);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->id, "m1");
   EXPECT_EQ(m->attempts, 1);
   EXPECT_EQ(m->link, "https://x/verify?token=SECRET");
   EXPECT_FALSE(store.claim(100, 60)) << "leased to the first claimer";
-  EXPECT_EQ(store.depth(), 1);
+  EXPECT_EQ(store.depth().value(), 1);
 }
 
 TEST_P(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
-  store.enqueue(message("m1"), 100);
+  ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   ASSERT_TRUE(store.claim(100, 60));
   EXPECT_FALSE(store.claim(159, 60));
   auto again = store.claim(160, 60);
@@ -52,39 +79,40 @@ TEST_P(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
 }
 
 TEST_P(OutboxStoreTest, SentMessagesLoseTheirBody) {
-  store.enqueue(message("m1"), 100);
+  ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   ASSERT_TRUE(store.claim(100, 60));
-  store.mark_sent("m1", 101);
+  ASSERT_TRUE(store.mark_sent("m1", 101).ok());
   EXPECT_EQ(store.state_of("m1")->first, "sent");
-  EXPECT_EQ(store.body_of("m1"), "");
-  EXPECT_EQ(store.depth(), 0);
+  EXPECT_EQ(store.body_of("m1").value(), "");
+  EXPECT_EQ(store.depth().value(), 0);
 }
 
 TEST_P(OutboxStoreTest, DeadMessagesLoseTheirBodyAndKeepTheReason) {
-  store.enqueue(message("m1"), 100);
+  ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   ASSERT_TRUE(store.claim(100, 60));
-  store.mark_dead("m1", "smtp: 550 no such user", 101);
+  ASSERT_TRUE(store.mark_dead("m1", "smtp: 550 no such user", 101).ok());
   EXPECT_EQ(store.state_of("m1")->first, "dead");
   EXPECT_EQ(store.state_of("m1")->second, "smtp: 550 no such user");
-  EXPECT_EQ(store.body_of("m1"), "");
+  EXPECT_EQ(store.body_of("m1").value(), "");
 }
 
 TEST_P(OutboxStoreTest, RetryWaitsUntilItsTime) {
-  store.enqueue(message("m1"), 100);
+  ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   ASSERT_TRUE(store.claim(100, 60));
-  store.mark_retry("m1", 130, "timeout");
+  ASSERT_TRUE(store.mark_retry("m1", 130, "timeout").ok());
   EXPECT_FALSE(store.claim(129, 60));
   EXPECT_TRUE(store.claim(130, 60));
 }
 
 TEST_P(OutboxStoreTest, SuppressedRecordsAreNeverClaimed) {
-  store.record_suppressed("s1", "flow", 100);
+  ASSERT_TRUE(store.record_suppressed("s1", "flow", 100).ok());
   EXPECT_FALSE(store.claim(1'000'000, 60));
-  EXPECT_EQ(store.counts()["suppressed"], 1);
+  EXPECT_EQ(store.counts().value()["suppressed"], 1);
 }
 
 TEST_P(OutboxStoreTest, ConcurrentClaimersNeverShareAMessage) {
-  for (int i = 0; i < 40; ++i) store.enqueue(message("m" + std::to_string(i)), 100);
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(store.enqueue(message("m" + std::to_string(i)), 100).ok());
   std::mutex mutex;
   std::multiset<std::string> claimed;
   std::vector<std::thread> threads;

@@ -61,12 +61,12 @@ TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel}});
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   EXPECT_EQ(w.drain_once(), 1);
   ASSERT_EQ(channel->seen.size(), 1u);
   EXPECT_EQ(channel->seen[0].link, "L");
   EXPECT_EQ(store->state_of(m.id)->first, "sent");
-  EXPECT_EQ(store->body_of(m.id), "");
+  EXPECT_EQ(store->body_of(m.id).value(), "");
   EXPECT_EQ(
       metrics.value("linkgate_deliveries_total", {{"channel", "scripted"}, {"outcome", "sent"}}),
       1);
@@ -77,7 +77,7 @@ TEST_F(OutboxWorkerTest, RetriesTransientFailuresWithBackoffThenDelivers) {
   channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable};
   auto w = worker({{sdk::AddressKind::email, "scripted", channel}}, 5);
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
   EXPECT_EQ(store->state_of(m.id)->first, "pending");
   EXPECT_EQ(w.drain_once(), 0) << "not due before its backoff";
@@ -96,7 +96,7 @@ TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttemptsAndLogsIt) {
                      sdk::ErrorCode::retryable};
   auto w = worker({{sdk::AddressKind::email, "scripted", channel}}, 3);
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   for (int i = 0; i < 5; ++i) {
     w.drain_once();
     clock.advance(std::chrono::seconds(120));
@@ -117,7 +117,7 @@ TEST_F(OutboxWorkerTest, PermanentFailureFallsBackToTheNextChannelOfTheKind) {
                    {sdk::AddressKind::phone, "phone", phone},
                    {sdk::AddressKind::email, "second", second}});
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
   w.drain_once();
   EXPECT_EQ(first->seen.size(), 1u);
@@ -131,7 +131,7 @@ TEST_F(OutboxWorkerTest, PermanentFailureWithNoFallbackIsDead) {
   channel->script = {sdk::ErrorCode::permanent};
   auto w = worker({{sdk::AddressKind::email, "only", channel}});
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
   EXPECT_EQ(store->state_of(m.id)->first, "dead");
   EXPECT_NE(log_text.str().find("failed permanently"), std::string::npos);
@@ -142,7 +142,7 @@ TEST_F(OutboxWorkerTest, AThrowingChannelIsRetriedNotFatal) {
   channel->throw_instead = true;
   auto w = worker({{sdk::AddressKind::email, "thrower", channel}});
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   EXPECT_NO_THROW(w.drain_once());
   EXPECT_EQ(store->state_of(m.id)->first, "pending");
 }
@@ -151,7 +151,7 @@ TEST_F(OutboxWorkerTest, ExpiredLinksAreNotSent) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "c", channel}});
   auto m = message();
-  store->enqueue(m, clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   clock.advance(std::chrono::seconds(901));
   w.drain_once();
   EXPECT_TRUE(channel->seen.empty());
@@ -165,12 +165,12 @@ TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   s.poll_interval = std::chrono::milliseconds(10);
   OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel}}, s, log, metrics, clock);
   w.start();
-  for (int i = 0; i < 5; ++i) store->enqueue(message(), clock.now_seconds());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
   w.notify();
-  for (int i = 0; i < 500 && store->depth() > 0; ++i)
+  for (int i = 0; i < 500 && store->depth().value() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   w.stop();
-  EXPECT_EQ(store->depth(), 0);
+  EXPECT_EQ(store->depth().value(), 0);
   EXPECT_EQ(channel->seen.size(), 5u);
 }
 
