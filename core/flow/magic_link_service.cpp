@@ -113,10 +113,9 @@ std::optional<Problem> MagicLinkService::admitted(
 
 Outcome<Started> MagicLinkService::start(const StartRequest& request) {
   auto parsed = identity::parse_identifier(request.identifier);
-  if (!parsed.identifier) {
-    return problem(Failure::invalid_request, "identifier: " + parsed.problem);
-  }
-  const sdk::Identifier identifier = *parsed.identifier;
+  if (!parsed.ok())
+    return problem(Failure::invalid_request, "identifier: " + parsed.error().message);
+  const sdk::Identifier identifier = parsed.value();
   const std::string key = d_.hashes.identifier(identifier);
   audit::AuditEvent event{"", key, request.client, "", "", ""};
   auto started = start_admitted(request, identifier, key);

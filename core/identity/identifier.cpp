@@ -56,15 +56,18 @@ std::string check_domain(std::string_view domain) {
 
 }  // namespace
 
-ParsedIdentifier parse_identifier(std::string_view input) {
-  if (input.size() > 320) return {std::nullopt, "too long"};
+sdk::Result<sdk::Identifier> parse_identifier(std::string_view input) {
+  const auto refused = [](std::string why) {
+    return sdk::fail(sdk::ErrorCode::invalid, std::move(why));
+  };
+  if (input.size() > 320) return refused("too long");
   for (unsigned char c : input) {
-    if (c < 0x20 || c == 0x7f) return {std::nullopt, "contains a control character"};
-    if (c >= 0x80) return {std::nullopt, "only ASCII addresses are accepted"};
+    if (c < 0x20 || c == 0x7f) return refused("contains a control character");
+    if (c >= 0x80) return refused("only ASCII addresses are accepted");
   }
   auto first = input.find_first_not_of(' ');
   auto last = input.find_last_not_of(' ');
-  if (first == std::string_view::npos) return {std::nullopt, "empty"};
+  if (first == std::string_view::npos) return refused("empty");
   std::string_view text = input.substr(first, last - first + 1);
 
   if (text.front() == '+') {
@@ -73,23 +76,21 @@ ParsedIdentifier parse_identifier(std::string_view input) {
       if (std::isdigit(static_cast<unsigned char>(c))) {
         digits.push_back(c);
       } else if (std::string_view(" .-()").find(c) == std::string_view::npos) {
-        return {std::nullopt, "not an E.164 phone number (+ and digits)"};
+        return refused("not an E.164 phone number (+ and digits)");
       }
     }
     if (digits.size() < 8 || digits.size() > 16 || digits[1] == '0') {
-      return {std::nullopt, "not an E.164 phone number (+, country code, 7 to 15 digits)"};
+      return refused("not an E.164 phone number (+, country code, 7 to 15 digits)");
     }
-    return {sdk::Identifier{sdk::AddressKind::phone, digits}, ""};
+    return sdk::Identifier{sdk::AddressKind::phone, digits};
   }
 
   auto at = text.rfind('@');
-  if (at == std::string_view::npos)
-    return {std::nullopt, "neither an e-mail address nor a +phone number"};
+  if (at == std::string_view::npos) return refused("neither an e-mail address nor a +phone number");
   if (auto problem = check_local_part(text.substr(0, at)); !problem.empty())
-    return {std::nullopt, problem};
-  if (auto problem = check_domain(text.substr(at + 1)); !problem.empty())
-    return {std::nullopt, problem};
-  return {sdk::Identifier{sdk::AddressKind::email, lower(text)}, ""};
+    return refused(problem);
+  if (auto problem = check_domain(text.substr(at + 1)); !problem.empty()) return refused(problem);
+  return sdk::Identifier{sdk::AddressKind::email, lower(text)};
 }
 
 std::string mask(const sdk::Identifier& identifier) {

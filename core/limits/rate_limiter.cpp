@@ -55,7 +55,7 @@ std::int64_t retry_after_seconds(const RateDecision& decision) {
   return std::max<std::int64_t>(1, (decision.retry_after_ms + 999) / 1000);
 }
 
-RateDecision MemoryRateLimiter::hit(const std::string& key, const config::Rate& rate) {
+sdk::Result<RateDecision> MemoryRateLimiter::hit(const std::string& key, const config::Rate& rate) {
   const std::int64_t now = now_ms(clock_);
   const std::int64_t w = std::max<std::int64_t>(1, rate.window.count());
   const std::int64_t index = now / w;
@@ -73,17 +73,18 @@ RateDecision MemoryRateLimiter::hit(const std::string& key, const config::Rate& 
   return decision;
 }
 
-RateDecision MemoryRateLimiter::cooldown(const std::string& key, config::Duration cooldown) {
-  if (cooldown.count() <= 0) return {true, 0};
+sdk::Result<RateDecision> MemoryRateLimiter::cooldown(const std::string& key,
+                                                      config::Duration cooldown) {
+  if (cooldown.count() <= 0) return RateDecision{true, 0};
   const std::int64_t now = now_ms(clock_);
   std::lock_guard lock(mutex_);
   if (++calls_since_sweep_ >= 4096) sweep_locked(now);
   auto [it, inserted] = cooldowns_.try_emplace(key, now + cooldown.count());
   if (inserted || it->second <= now) {
     it->second = now + cooldown.count();
-    return {true, 0};
+    return RateDecision{true, 0};
   }
-  return {false, it->second - now};
+  return RateDecision{false, it->second - now};
 }
 
 void MemoryRateLimiter::sweep_locked(std::int64_t now) {
@@ -92,30 +93,37 @@ void MemoryRateLimiter::sweep_locked(std::int64_t now) {
   std::erase_if(cooldowns_, [now](const auto& entry) { return entry.second <= now; });
 }
 
-RateDecision RedisRateLimiter::hit(const std::string& key, const config::Rate& rate) {
+sdk::Result<RateDecision> RedisRateLimiter::hit(const std::string& key,
+                                                const config::Rate& rate) try {
   const std::int64_t w = std::max<std::int64_t>(1, rate.window.count());
   Poco::Redis::Array eval;
   eval << "EVAL" << kHitScript << "1"
        << "lg:rate:" + key << std::to_string(w) << std::to_string(now_ms(clock_))
        << std::to_string(rate.count);
   auto reply = redis::RedisClient::integers(redis_->run(eval));
-  if (reply.size() != 4) throw std::runtime_error("redis: unexpected rate-limit reply");
-  if (reply[0] == 1) return {true, 0};
+  if (reply.size() != 4) return sdk::fail(sdk::ErrorCode::unavailable, "redis: unexpected reply");
+  if (reply[0] == 1) return RateDecision{true, 0};
   return sliding_window(reply[1], reply[2], reply[3], w, rate.count);
+} catch (const std::exception& e) {
+  return sdk::fail(sdk::ErrorCode::unavailable, e.what());
 }
 
-RateDecision RedisRateLimiter::cooldown(const std::string& key, config::Duration cooldown) {
-  if (cooldown.count() <= 0) return {true, 0};
+sdk::Result<RateDecision> RedisRateLimiter::cooldown(const std::string& key,
+                                                     config::Duration cooldown) try {
+  if (cooldown.count() <= 0) return RateDecision{true, 0};
   Poco::Redis::Array set;
   set << "SET"
       << "lg:cooldown:" + key << "1"
       << "NX"
       << "PX" << std::to_string(cooldown.count());
-  if (redis_->run(set)->isSimpleString()) return {true, 0};
+  if (redis_->run(set)->isSimpleString()) return RateDecision{true, 0};
   Poco::Redis::Array ttl;
   ttl << "PTTL"
       << "lg:cooldown:" + key;
-  return {false, std::max<std::int64_t>(1, redis::RedisClient::integer(redis_->run(ttl)))};
+  return RateDecision{false,
+                      std::max<std::int64_t>(1, redis::RedisClient::integer(redis_->run(ttl)))};
+} catch (const std::exception& e) {
+  return sdk::fail(sdk::ErrorCode::unavailable, e.what());
 }
 
 }  // namespace linkgate::limits

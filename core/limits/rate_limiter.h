@@ -36,18 +36,18 @@ class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
   /// Counts one event under @p key unless that would exceed @p rate; refused events are not
-  /// counted. Thread-safe. Throws std::runtime_error when the store is unreachable.
-  virtual RateDecision hit(const std::string& key, const config::Rate& rate) = 0;
+  /// counted. Thread-safe. ErrorCode::unavailable when the store is unreachable.
+  virtual sdk::Result<RateDecision> hit(const std::string& key, const config::Rate& rate) = 0;
   /// Allows the first call per @p key, then refuses until @p cooldown has passed since it.
-  virtual RateDecision cooldown(const std::string& key, config::Duration cooldown) = 0;
+  virtual sdk::Result<RateDecision> cooldown(const std::string& key, config::Duration cooldown) = 0;
 };
 
 /// One process's limits. Keys idle for longer than their window are swept as the map grows.
 class MemoryRateLimiter final : public RateLimiter {
  public:
   explicit MemoryRateLimiter(const sdk::Clock& clock) : clock_(clock) {}
-  RateDecision hit(const std::string& key, const config::Rate& rate) override;
-  RateDecision cooldown(const std::string& key, config::Duration cooldown) override;
+  sdk::Result<RateDecision> hit(const std::string& key, const config::Rate& rate) override;
+  sdk::Result<RateDecision> cooldown(const std::string& key, config::Duration cooldown) override;
 
  private:
   struct Window {
@@ -70,8 +70,8 @@ class RedisRateLimiter final : public RateLimiter {
  public:
   RedisRateLimiter(std::shared_ptr<redis::RedisClient> redis, const sdk::Clock& clock)
       : redis_(std::move(redis)), clock_(clock) {}
-  RateDecision hit(const std::string& key, const config::Rate& rate) override;
-  RateDecision cooldown(const std::string& key, config::Duration cooldown) override;
+  sdk::Result<RateDecision> hit(const std::string& key, const config::Rate& rate) override;
+  sdk::Result<RateDecision> cooldown(const std::string& key, config::Duration cooldown) override;
 
  private:
   std::shared_ptr<redis::RedisClient> redis_;

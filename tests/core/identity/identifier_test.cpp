@@ -7,20 +7,20 @@ namespace {
 
 std::string normalised(const std::string& input) {
   auto p = parse_identifier(input);
-  return p.identifier ? p.identifier->value : "INVALID: " + p.problem;
+  return p.ok() ? p->value : "INVALID: " + p.error().message;
 }
 
 TEST(Identifier, NormalisesEmail) {
   EXPECT_EQ(normalised("Alice@Example.COM"), "alice@example.com");
   EXPECT_EQ(normalised("  bob.smith+tag@mail.example.org "), "bob.smith+tag@mail.example.org");
-  EXPECT_EQ(parse_identifier("a@b.co").identifier->kind, sdk::AddressKind::email);
+  EXPECT_EQ(parse_identifier("a@b.co")->kind, sdk::AddressKind::email);
 }
 
 TEST(Identifier, NormalisesPhone) {
   EXPECT_EQ(normalised("+15551234567"), "+15551234567");
   EXPECT_EQ(normalised("+1 (555) 123-4567"), "+15551234567");
   EXPECT_EQ(normalised("+49 30 1234.5678"), "+493012345678");
-  EXPECT_EQ(parse_identifier("+15551234567").identifier->kind, sdk::AddressKind::phone);
+  EXPECT_EQ(parse_identifier("+15551234567")->kind, sdk::AddressKind::phone);
 }
 
 TEST(Identifier, RefusesHostileAndMalformedInput) {
@@ -48,21 +48,21 @@ TEST(Identifier, RefusesHostileAndMalformedInput) {
                           "+1 555 abc 4567",
                           "++15551234567",
                           "+1/555/1234567"}) {
-    EXPECT_FALSE(parse_identifier(bad).identifier) << bad;
+    EXPECT_FALSE(parse_identifier(bad).ok()) << bad;
   }
 }
 
 TEST(Identifier, RefusesControlCharactersIncludingCrLf) {
-  EXPECT_FALSE(parse_identifier("alice@example.com\r\nBcc: eve@evil.com").identifier);
-  EXPECT_FALSE(parse_identifier(std::string("alice@example.com\0x", 19)).identifier);
-  EXPECT_FALSE(parse_identifier("alice@example.com\t").identifier);
-  EXPECT_FALSE(parse_identifier("al\x7f@example.com").identifier);
+  EXPECT_FALSE(parse_identifier("alice@example.com\r\nBcc: eve@evil.com").ok());
+  EXPECT_FALSE(parse_identifier(std::string("alice@example.com\0x", 19)).ok());
+  EXPECT_FALSE(parse_identifier("alice@example.com\t").ok());
+  EXPECT_FALSE(parse_identifier("al\x7f@example.com").ok());
 }
 
 TEST(Identifier, RefusesNonAsciiAndOverlongInput) {
-  EXPECT_FALSE(parse_identifier("alice@exämple.com").identifier);
-  EXPECT_FALSE(parse_identifier(std::string(65, 'a') + "@example.com").identifier);
-  EXPECT_FALSE(parse_identifier("a@" + std::string(400, 'b') + ".com").identifier);
+  EXPECT_FALSE(parse_identifier("alice@exämple.com").ok());
+  EXPECT_FALSE(parse_identifier(std::string(65, 'a') + "@example.com").ok());
+  EXPECT_FALSE(parse_identifier("a@" + std::string(400, 'b') + ".com").ok());
 }
 
 TEST(Identifier, MasksForDisplay) {

@@ -80,32 +80,32 @@ TEST_P(RateLimiterTest, RefusesOverTheLimitAndRecoversAfterRetryAfter) {
   auto limiter = make();
   const std::string k = key("id");
   const Rate rate{5, Duration(15 * 60'000)};
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(limiter->hit(k, rate).allowed) << i;
-  auto refused = limiter->hit(k, rate);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(limiter->hit(k, rate)->allowed) << i;
+  auto refused = limiter->hit(k, rate).value();
   ASSERT_FALSE(refused.allowed);
   EXPECT_GT(refused.retry_after_ms, 0);
   EXPECT_LE(refused.retry_after_ms, 2 * 15 * 60'000);
   // Refusals are not counted: the wait does not grow while someone keeps knocking.
-  auto again = limiter->hit(k, rate);
+  auto again = limiter->hit(k, rate).value();
   EXPECT_LE(again.retry_after_ms, refused.retry_after_ms);
   clock_.advance(std::chrono::seconds(retry_after_seconds(refused)));
-  EXPECT_TRUE(limiter->hit(k, rate).allowed);
+  EXPECT_TRUE(limiter->hit(k, rate)->allowed);
   // Another key is untouched.
-  EXPECT_TRUE(limiter->hit(key("other"), rate).allowed);
+  EXPECT_TRUE(limiter->hit(key("other"), rate)->allowed);
 }
 
 TEST_P(RateLimiterTest, CooldownAllowsOneThenTellsTheRemainingTime) {
   auto limiter = make();
   const std::string k = key("cool");
-  EXPECT_TRUE(limiter->cooldown(k, Duration(30'000)).allowed);
-  auto refused = limiter->cooldown(k, Duration(30'000));
+  EXPECT_TRUE(limiter->cooldown(k, Duration(30'000))->allowed);
+  auto refused = limiter->cooldown(k, Duration(30'000)).value();
   ASSERT_FALSE(refused.allowed);
   EXPECT_GT(refused.retry_after_ms, 0);
   EXPECT_LE(refused.retry_after_ms, 30'000);
-  EXPECT_TRUE(limiter->cooldown(k, Duration(0)).allowed);  // 0s turns it off
+  EXPECT_TRUE(limiter->cooldown(k, Duration(0))->allowed);  // 0s turns it off
   if (GetParam() == "memory") {
     clock_.advance(std::chrono::seconds(30));
-    EXPECT_TRUE(limiter->cooldown(k, Duration(30'000)).allowed);
+    EXPECT_TRUE(limiter->cooldown(k, Duration(30'000))->allowed);
   }
 }
 
@@ -117,7 +117,7 @@ TEST_P(RateLimiterTest, ConcurrentHitsNeverExceedTheLimit) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) allowed += limiter->hit(k, rate).allowed ? 1 : 0;
+      for (int i = 0; i < 10; ++i) allowed += limiter->hit(k, rate)->allowed ? 1 : 0;
     });
   }
   for (auto& t : threads) t.join();
@@ -126,10 +126,11 @@ TEST_P(RateLimiterTest, ConcurrentHitsNeverExceedTheLimit) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, RateLimiterTest, ::testing::Values("memory", "redis"));
 
-TEST(RedisRateLimiter, AnUnreachableRedisThrows) {
+TEST(RedisRateLimiter, AnUnreachableRedisIsUnavailable) {
   host::ManualClock clock;
   RedisRateLimiter limiter(std::make_shared<redis::RedisClient>("redis://127.0.0.1:1"), clock);
-  EXPECT_THROW(limiter.hit("k", Rate{1, Duration(1000)}), std::runtime_error);
+  EXPECT_EQ(limiter.hit("k", Rate{1, Duration(1000)}).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(limiter.cooldown("k", Duration(1000)).code(), sdk::ErrorCode::unavailable);
 }
 
 }  // namespace
