@@ -28,14 +28,16 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
   std::map<std::string, plugin_block::Written> written;
   if (has_block) {
     for (auto it = block.begin(); it != block.end(); ++it) {
-      const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
+      // Copies: yaml-cpp's iterator hands out a temporary pair.
+      const YAML::Node key_node = it->first;
+      const YAML::Node node = it->second;
+      const std::string name = key_node.IsScalar() ? key_node.Scalar() : "?";
       const std::string at = use.path + "." + name;
-      const YAML::Node& node = it->second;
       const bool declared = std::any_of(keys.begin(), keys.end(),
                                         [&](const sdk::ConfigKey& k) { return name == k.name; });
       if (node.IsNull() && declared) continue;  // `key:` with nothing is the same as no key
       plugin_block::Written w;
-      w.line = line_of(it->first);
+      w.line = line_of(key_node);
       w.shape_name = shape_of(node);
       if (node.IsScalar()) {
         w.shape = plugin_block::Written::Shape::scalar;
@@ -56,12 +58,14 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
       } else if (node.IsMap()) {
         w.shape = plugin_block::Written::Shape::map;
         for (auto entry = node.begin(); entry != node.end(); ++entry) {
-          const std::string key = entry->first.Scalar();
+          const YAML::Node entry_key = entry->first;
+          const YAML::Node entry_value = entry->second;
+          const std::string key = entry_key.Scalar();
           const std::string item = at + "." + key;
-          if (!entry->second.IsScalar()) {
-            diagnostics.add(item, std::string("expected a string, got ") + shape_of(entry->second),
-                            line_of(entry->second));
-          } else if (auto value = expanded(entry->second, item)) {
+          if (!entry_value.IsScalar()) {
+            diagnostics.add(item, std::string("expected a string, got ") + shape_of(entry_value),
+                            line_of(entry_value));
+          } else if (auto value = expanded(entry_value, item)) {
             w.map[key] = *value;
           }
         }

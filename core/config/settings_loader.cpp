@@ -18,10 +18,12 @@ void record_lines(const YAML::Node& node, const std::string& path,
   if (depth > kDeepestRecordedKey) return;
   if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string key = it->first.Scalar();
+      const YAML::Node key_node = it->first;  // copies: the iterator hands out a temporary
+      const YAML::Node value = it->second;
+      const std::string key = key_node.Scalar();
       const std::string child = path.empty() ? key : path + "." + key;
-      lines.emplace(child, line_of(it->first));
-      record_lines(it->second, child, lines, depth + 1);
+      lines.emplace(child, line_of(key_node));
+      record_lines(value, child, lines, depth + 1);
     }
   } else if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) {

@@ -35,17 +35,7 @@ sdk::Result<JwtSettings> read_settings(const sdk::ConfigView& c) {
 }
 
 JwtSettings settings_with(const std::map<std::string, std::string>& written) {
-  std::map<std::string, plugin_block::Written> block;
-  for (const auto& [key, value] : written) {
-    plugin_block::Written w;
-    w.scalar = value;
-    w.shape_name = "scalar";
-    block[key] = w;
-  }
-  std::vector<plugin_block::Problem> problems;
-  auto view = plugin_block::check_block("jwt.config", "jwt", kConfigKeys, block, 0, problems);
-  if (!problems.empty()) throw std::invalid_argument(problems.front().message);
-  auto settings = read_settings(view);
+  auto settings = read_settings(plugin_block::checked_scalars("jwt", kConfigKeys, written));
   if (!settings.ok()) throw std::invalid_argument(settings.error().message);
   return settings.value();
 }

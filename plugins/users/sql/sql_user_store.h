@@ -9,10 +9,12 @@
 
 namespace linkgate::plugins::sql {
 
+/// What the store runs with; the values and their defaults come from the key table in
+/// sql_config.cpp.
 struct SqlSettings {
-  std::string connector = "sqlite";  // sqlite | postgresql
-  std::string database;  // SQLite: a file path; PostgreSQL: a URL or "host=... dbname=..."
-  int pool_size = 8;
+  std::string connector;  // sqlite | postgresql
+  std::string database;   // SQLite: a file path; PostgreSQL: a URL or "host=... dbname=..."
+  int pool_size = 0;
 };
 
 class SqlUserStore final : public sdk::UserStore {

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -257,6 +258,27 @@ inline TypedBlock check_block(std::string path, std::string_view plugin,
     block.values_[key.name] = std::move(value);
   }
   return block;
+}
+
+/// The block of plugin @p plugin in which only @p written (key -> scalar text) is set, checked
+/// against @p keys like a file; for a plugin's own tests, which build their settings through the
+/// key table rather than repeating its defaults. Throws std::invalid_argument naming the first
+/// problem.
+inline TypedBlock checked_scalars(std::string_view plugin, std::span<const sdk::ConfigKey> keys,
+                                  const std::map<std::string, std::string>& written) {
+  std::map<std::string, Written> block;
+  for (const auto& [key, text] : written) {
+    Written w;
+    w.scalar = text;
+    w.shape_name = "scalar";
+    block[key] = std::move(w);
+  }
+  std::vector<Problem> problems;
+  auto checked = check_block(std::string(plugin) + ".config", plugin, keys, block, 0, problems);
+  if (!problems.empty()) {
+    throw std::invalid_argument(problems.front().path + ": " + problems.front().message);
+  }
+  return checked;
 }
 
 }  // namespace linkgate::plugin_block

@@ -1,4 +1,5 @@
 #include "sql_user_store.h"
+#include "sql_config.h"
 
 #include <gtest/gtest.h>
 
@@ -15,14 +16,13 @@ namespace {
 class SqlUserStoreTest : public ::testing::TestWithParam<const char*> {
  protected:
   SqlSettings settings() {
-    SqlSettings s;
-    s.connector = GetParam();
-    if (s.connector == "postgresql") {
-      if (pg_url.empty()) pg_url = linkgate::testing::PostgresServer::shared().fresh_database();
-      s.database = pg_url;
-    } else {
-      s.database = dir.file("users.db");
+    const std::string connector = GetParam();
+    if (connector == "postgresql" && pg_url.empty()) {
+      pg_url = linkgate::testing::PostgresServer::shared().fresh_database();
     }
+    SqlSettings s =
+        settings_with({{"connector", connector},
+                       {"database", connector == "postgresql" ? pg_url : dir.file("users.db")}});
     return s;
   }
   std::string pg_url;
@@ -88,8 +88,7 @@ TEST_P(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
 
 TEST(SqlUserStore, UnopenableDatabaseIsAClearError) {
   linkgate::testing::TestServices services;
-  SqlSettings s;
-  s.database = "/proc/linkgate-cannot-create/users.db";
+  SqlSettings s = settings_with({{"database", "/proc/linkgate-cannot-create/users.db"}});
   try {
     SqlUserStore store(s, *services.host);
     FAIL() << "should have thrown";
