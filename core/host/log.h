@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "linkgate/sdk/host_services.h"
-#include "util/json_escape.h"
 
 namespace linkgate::host {
 
@@ -39,7 +38,5 @@ class SourceLogger final : public sdk::Logger {
   Log& log_;
   std::string source_;
 };
-
-using util::json_escape;
 
 }  // namespace linkgate::host

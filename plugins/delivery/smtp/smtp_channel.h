@@ -14,19 +14,21 @@ namespace linkgate::plugins::smtp {
 
 enum class TlsMode { starttls, implicit, none };
 
+/// What the channel runs with; the values and their defaults come from the key table in
+/// smtp_config.cpp.
 struct SmtpSettings {
   std::string host;
-  int port = 587;
+  int port = 0;
   TlsMode tls = TlsMode::starttls;
   std::string username;
   std::string password;
-  std::string auth = "login";  // login | plain
+  std::string auth;  // login | plain
   Mailbox from;
-  std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds timeout{0};
   std::string ca_file;  // private CA; empty = the system's CAs
-  bool verify_certificate = true;
+  bool verify_certificate = false;
   bool allow_plaintext = false;  // tls: none (or AUTH without TLS) to a host that is not loopback
-  std::string helo_name = "localhost";
+  std::string helo_name;
 };
 
 /// Why @p settings are unsafe or unusable, or "" when they are fine.

@@ -196,14 +196,15 @@ inline TypedBlock check_block(std::string path, std::string_view plugin,
   block.path_ = path;
   std::string known;
   for (const auto& k : keys) known += (known.empty() ? "" : ", ") + std::string(k.name);
-  for (const auto& [name, value] : written) {
+  for (const auto& entry : written) {
+    const std::string& name = entry.first;
     const bool declared = std::any_of(keys.begin(), keys.end(),
                                       [&](const sdk::ConfigKey& k) { return name == k.name; });
     if (!declared) {
       problems.push_back({path + "." + name,
                           "unknown key for plugin " + std::string(plugin) +
                               " (known: " + (known.empty() ? "none" : known) + ")",
-                          value.line});
+                          entry.second.line});
     }
   }
   for (const auto& key : keys) {

@@ -1,4 +1,5 @@
 #include "smtp_channel.h"
+#include "smtp_config.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/MailMessage.h>
@@ -78,8 +79,13 @@ TEST(MailComposer, BuildsMultipartAlternative) {
 }
 
 TEST(SmtpSettings, PlaintextOnlyToLoopbackUnlessAllowed) {
-  SmtpSettings s;
-  s.host = "smtp.example.com";
+  SmtpSettings s = settings_with({{"host", "smtp.example.com"}, {"from", "a@example.com"}});
+  EXPECT_EQ(settings_problem(s), "") << "the defaults: STARTTLS, port 587";
+  EXPECT_EQ(s.port, 587);
+  EXPECT_THROW(
+      settings_with({{"host", "smtp.example.com"}, {"from", "a@example.com"}, {"tls", "none"}}),
+      std::invalid_argument)
+      << "refused where the server refuses it";
   s.tls = TlsMode::none;
   EXPECT_NE(settings_problem(s), "");
   s.allow_plaintext = true;
@@ -105,13 +111,12 @@ TEST(SmtpFailures, FiveHundredsArePermanentTheRestRetryable) {
 class SmtpServerTest : public ::testing::Test {
  protected:
   SmtpSettings settings(const linkgate::testing::SmtpServer& server, TlsMode tls) {
-    SmtpSettings s;
-    s.host = "127.0.0.1";
-    s.port = server.port();
+    SmtpSettings s = settings_with({{"host", "127.0.0.1"},
+                                    {"port", std::to_string(server.port())},
+                                    {"from", "Acme Sign-in <no-reply@acme.example>"},
+                                    {"timeout", "5s"},
+                                    {"ca_file", server.ca_file()}});
     s.tls = tls;
-    s.from = {"Acme Sign-in", "no-reply@acme.example"};
-    s.timeout = std::chrono::seconds(5);
-    s.ca_file = server.ca_file();
     return s;
   }
 

@@ -1,0 +1,71 @@
+#include "smtp_config.h"
+
+#include <stdexcept>
+
+#include "linkgate/config/plugin_block.h"
+
+namespace linkgate::plugins::smtp {
+
+using sdk::ConfigType;
+
+const std::array<sdk::ConfigKey, 12> kConfigKeys{{
+    {"host", ConfigType::string, nullptr, true, "The SMTP server."},
+    {"port", ConfigType::integer, "587", false, "587 for STARTTLS, 465 for implicit TLS."},
+    {"tls", ConfigType::string, "starttls", false,
+     "starttls | implicit | none (none: loopback only)."},
+    {"username", ConfigType::string, "", false, "AUTH user name; empty = no AUTH."},
+    {"password", ConfigType::secret, "", false, "AUTH password."},
+    {"auth", ConfigType::string, "login", false, "AUTH mechanism: login | plain."},
+    {"from", ConfigType::string, nullptr, true, "Sender, e.g. \"Example <no-reply@example.com>\"."},
+    {"timeout", ConfigType::duration, "10s", false, "Connect, send and receive timeout, each."},
+    {"ca_file", ConfigType::string, "", false,
+     "PEM CA bundle for a private CA; empty = system CAs."},
+    {"verify_certificate", ConfigType::boolean, "true", false,
+     "Check the server certificate and host name."},
+    {"allow_plaintext", ConfigType::boolean, "false", false,
+     "Allow tls: none to a host that is not loopback (mail and passwords in the clear)."},
+    {"helo_name", ConfigType::string, "localhost", false, "The name sent in EHLO."},
+}};
+
+sdk::Result<SmtpSettings> read_settings(const sdk::ConfigView& c) {
+  SmtpSettings s;
+  s.host = c.get_string("host").value_or("");
+  s.port = static_cast<int>(c.get_int("port").value());
+  const std::string tls = c.get_string("tls").value();
+  if (tls == "starttls") {
+    s.tls = TlsMode::starttls;
+  } else if (tls == "implicit") {
+    s.tls = TlsMode::implicit;
+  } else if (tls == "none") {
+    s.tls = TlsMode::none;
+  } else {
+    return sdk::fail(sdk::ErrorCode::invalid,
+                     c.path() + ".tls: expected starttls | implicit | none, got \"" + tls + "\"");
+  }
+  s.username = c.get_string("username").value();
+  s.password = c.get_string("password").value();
+  s.auth = c.get_string("auth").value();
+  auto from = parse_mailbox(c.get_string("from").value_or(""));
+  if (!from)
+    return sdk::fail(sdk::ErrorCode::invalid,
+                     c.path() + ".from: expected an address or \"Name <address>\"");
+  s.from = *from;
+  s.timeout = c.get_duration("timeout").value();
+  s.ca_file = c.get_string("ca_file").value();
+  if (!s.ca_file.empty()) s.ca_file = c.resolve_path(s.ca_file);
+  s.verify_certificate = c.get_bool("verify_certificate").value();
+  s.allow_plaintext = c.get_bool("allow_plaintext").value();
+  s.helo_name = c.get_string("helo_name").value();
+  if (auto problem = settings_problem(s); !problem.empty()) {
+    return sdk::fail(sdk::ErrorCode::invalid, c.path() + ": " + problem);
+  }
+  return s;
+}
+
+SmtpSettings settings_with(const std::map<std::string, std::string>& written) {
+  auto settings = read_settings(plugin_block::checked_scalars("smtp", kConfigKeys, written));
+  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
+  return settings.value();
+}
+
+}  // namespace linkgate::plugins::smtp
