@@ -11,8 +11,11 @@ def main():
     readme = (source / "README.md").read_text()
     layout = re.search(r"## Layout\n+```\n(.*?)```", readme, re.S).group(1)
     missing = []
+    # Folders the checkout ignores (build/, build-fuzz/, data/) are not part of the layout.
+    ignored = {line.strip().strip("/") for line in (source / ".gitignore").read_text().splitlines()
+               if line.strip().startswith("/")}
     for folder in sorted(p for p in source.iterdir() if p.is_dir()):
-        if folder.name.startswith(".") or folder.name == "build":
+        if folder.name.startswith(".") or folder.name in ignored:
             continue
         if not re.search(rf"(^|\s){re.escape(folder.name)}/", layout, re.M):
             missing.append(folder.name + "/")

@@ -13,11 +13,11 @@
 namespace postmark {
 
 struct Settings {
-  std::string base_url = "https://api.postmarkapp.com";
+  std::string base_url;  // the values and their defaults come from the key table in plugin.cpp
   std::string server_token;
   std::string from;
-  std::string message_stream = "outbound";
-  std::chrono::milliseconds timeout{10'000};
+  std::string message_stream;
+  std::chrono::milliseconds timeout{0};
 };
 
 class PostmarkChannel final : public linkgate::sdk::DeliveryChannel {

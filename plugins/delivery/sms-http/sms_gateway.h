@@ -10,14 +10,16 @@
 
 namespace linkgate::plugins::sms {
 
+/// What the channel sends with; the values and their defaults come from the key table in
+/// sms_config.cpp (or from twilio_preset()).
 struct GatewaySettings {
   std::string url;  // may use {{to}}, URL-encoded
-  std::string method = "POST";
+  std::string method;
   std::map<std::string, std::string> headers;  // sent as given (secrets via ${ENV})
   std::string body;  // mustache: {{to}} {{from}} {{text}} {{link}} {{code}}
-  std::string content_type = "application/json";
+  std::string content_type;
   std::string from;
-  std::chrono::milliseconds timeout{10000};
+  std::chrono::milliseconds timeout{0};
 };
 
 /// The Twilio Messages API as a gateway: form POST to

@@ -1,4 +1,5 @@
 #include "sms_gateway.h"
+#include "sms_config.h"
 
 #include <Poco/JSON/Parser.h>
 
@@ -33,9 +34,8 @@ sdk::Message sms(const std::string& to = "+15551234567") {
 }
 
 TEST(SmsRequest, GenericJsonBodyEscapesValues) {
-  GatewaySettings s;
-  s.url = "https://gw.example/send/{{to}}";
-  s.body = R"({"to": "{{to}}", "text": "{{text}}"})";
+  GatewaySettings s = settings_with({{"url", "https://gw.example/send/{{to}}"}});
+  EXPECT_EQ(s.body, R"({"to": "{{to}}", "text": "{{text}}"})") << "the declared default";
   s.headers["Authorization"] = "Bearer k";
   auto r = build_request(s, sms());
   EXPECT_EQ(r.url, "https://gw.example/send/%2B15551234567");
@@ -88,9 +88,13 @@ class GatewayTest : public ::testing::Test {
 
 TEST_F(GatewayTest, TwilioShapedGatewayReceivesTheMessage) {
   auto gateway = start({"--twilio-sid", "AC42", "--twilio-token", "secret"});
-  SmsGatewayChannel channel(twilio_preset("http://127.0.0.1:" + std::to_string(gateway.port()),
-                                          "AC42", "secret", "+15550001111"),
-                            *services.host);
+  SmsGatewayChannel channel(
+      settings_with({{"preset", "twilio"},
+                     {"base_url", "http://127.0.0.1:" + std::to_string(gateway.port())},
+                     {"account_sid", "AC42"},
+                     {"auth_token", "secret"},
+                     {"from", "+15550001111"}}),
+      *services.host);
   auto r = channel.send(sms());
   ASSERT_TRUE(r.ok()) << r.error().message;
   auto form = request()->getObject("form");
@@ -101,9 +105,13 @@ TEST_F(GatewayTest, TwilioShapedGatewayReceivesTheMessage) {
 
 TEST_F(GatewayTest, WrongCredentialsArePermanentAndSaySo) {
   auto gateway = start({"--twilio-sid", "AC42", "--twilio-token", "secret"});
-  SmsGatewayChannel channel(twilio_preset("http://127.0.0.1:" + std::to_string(gateway.port()),
-                                          "AC42", "wrong", "+15550001111"),
-                            *services.host);
+  SmsGatewayChannel channel(
+      settings_with({{"preset", "twilio"},
+                     {"base_url", "http://127.0.0.1:" + std::to_string(gateway.port())},
+                     {"account_sid", "AC42"},
+                     {"auth_token", "wrong"},
+                     {"from", "+15550001111"}}),
+      *services.host);
   auto r = channel.send(sms());
   EXPECT_EQ(r.code(), sdk::ErrorCode::permanent);
   EXPECT_NE(r.error().message.find("HTTP 401"), std::string::npos) << r.error().message;
@@ -112,9 +120,8 @@ TEST_F(GatewayTest, WrongCredentialsArePermanentAndSaySo) {
 
 TEST_F(GatewayTest, ServerErrorsAreRetryable) {
   auto gateway = start({"--fail-first", "1", "--fail-status", "503"});
-  GatewaySettings s;
-  s.url = "http://127.0.0.1:" + std::to_string(gateway.port()) + "/send";
-  s.body = R"({"to": "{{to}}", "text": "{{text}}"})";
+  GatewaySettings s =
+      settings_with({{"url", "http://127.0.0.1:" + std::to_string(gateway.port()) + "/send"}});
   SmsGatewayChannel channel(s, *services.host);
   EXPECT_EQ(channel.send(sms()).code(), sdk::ErrorCode::retryable);
   EXPECT_TRUE(channel.send(sms()).ok());
@@ -125,16 +132,15 @@ TEST_F(GatewayTest, ServerErrorsAreRetryable) {
 }
 
 TEST_F(GatewayTest, AnUnreachableGatewayIsRetryable) {
-  GatewaySettings s;
-  s.url = "http://127.0.0.1:" + std::to_string(linkgate::testing::free_port()) + "/send";
-  s.timeout = std::chrono::seconds(2);
+  GatewaySettings s = settings_with(
+      {{"url", "http://127.0.0.1:" + std::to_string(linkgate::testing::free_port()) + "/send"},
+       {"timeout", "2s"}});
   SmsGatewayChannel channel(s, *services.host);
   EXPECT_EQ(channel.send(sms()).code(), sdk::ErrorCode::retryable);
 }
 
 TEST_F(GatewayTest, RefusesRecipientsThatAreNotPhoneNumbers) {
-  GatewaySettings s;
-  s.url = "http://127.0.0.1:1/send";
+  GatewaySettings s = settings_with({{"url", "http://127.0.0.1:1/send"}});
   SmsGatewayChannel channel(s, *services.host);
   EXPECT_EQ(channel.send(sms("alice@example.com")).code(), sdk::ErrorCode::invalid);
   EXPECT_EQ(channel.send(sms("+1555\r\n1234")).code(), sdk::ErrorCode::invalid);
