@@ -2,8 +2,6 @@
 
 #include <kainjow/mustache.hpp>
 
-#include <stdexcept>
-
 #include "linkgate/config/plugin_block.h"
 
 namespace linkgate::plugins::sms {
@@ -76,9 +74,7 @@ sdk::Result<GatewaySettings> read_settings(const sdk::ConfigView& c) {
 }
 
 GatewaySettings settings_with(const std::map<std::string, std::string>& written) {
-  auto settings = read_settings(plugin_block::checked_scalars("sms-http", kConfigKeys, written));
-  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
-  return settings.value();
+  return plugin_block::settings_from("sms-http", kConfigKeys, written, read_settings);
 }
 
 }  // namespace linkgate::plugins::sms

@@ -1,7 +1,5 @@
 #include "smtp_config.h"
 
-#include <stdexcept>
-
 #include "linkgate/config/plugin_block.h"
 
 namespace linkgate::plugins::smtp {
@@ -63,9 +61,7 @@ sdk::Result<SmtpSettings> read_settings(const sdk::ConfigView& c) {
 }
 
 SmtpSettings settings_with(const std::map<std::string, std::string>& written) {
-  auto settings = read_settings(plugin_block::checked_scalars("smtp", kConfigKeys, written));
-  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
-  return settings.value();
+  return plugin_block::settings_from("smtp", kConfigKeys, written, read_settings);
 }
 
 }  // namespace linkgate::plugins::smtp

@@ -1,7 +1,5 @@
 #include "jwt_config.h"
 
-#include <stdexcept>
-
 #include "linkgate/config/plugin_block.h"
 
 namespace linkgate::plugins::jwt {
@@ -35,9 +33,7 @@ sdk::Result<JwtSettings> read_settings(const sdk::ConfigView& c) {
 }
 
 JwtSettings settings_with(const std::map<std::string, std::string>& written) {
-  auto settings = read_settings(plugin_block::checked_scalars("jwt", kConfigKeys, written));
-  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
-  return settings.value();
+  return plugin_block::settings_from("jwt", kConfigKeys, written, read_settings);
 }
 
 }  // namespace linkgate::plugins::jwt

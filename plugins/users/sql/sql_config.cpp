@@ -1,7 +1,5 @@
 #include "sql_config.h"
 
-#include <stdexcept>
-
 #include "linkgate/config/plugin_block.h"
 
 namespace linkgate::plugins::sql {
@@ -34,9 +32,7 @@ sdk::Result<SqlSettings> read_settings(const sdk::ConfigView& c) {
 }
 
 SqlSettings settings_with(const std::map<std::string, std::string>& written) {
-  auto settings = read_settings(plugin_block::checked_scalars("sql", kConfigKeys, written));
-  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
-  return settings.value();
+  return plugin_block::settings_from("sql", kConfigKeys, written, read_settings);
 }
 
 }  // namespace linkgate::plugins::sql

@@ -261,25 +261,65 @@ inline TypedBlock check_block(std::string path, std::string_view plugin,
   return block;
 }
 
-/// The block of plugin @p plugin in which only @p written (key -> scalar text) is set, checked
-/// against @p keys like a file; for a plugin's own tests, which build their settings through the
-/// key table rather than repeating its defaults. Throws std::invalid_argument naming the first
-/// problem.
-inline TypedBlock checked_scalars(std::string_view plugin, std::span<const sdk::ConfigKey> keys,
-                                  const std::map<std::string, std::string>& written) {
+namespace detail {
+inline std::vector<std::string> split(const std::string& text, char by) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; !text.empty() && start <= text.size();) {
+    const auto end = text.find(by, start);
+    out.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace detail
+
+/// The block at @p path in which only @p written is set, each value as a test writes it (lists
+/// as `a,b,c`, maps as `k1=v1,k2=v2`), checked against @p keys like a file; every problem goes
+/// to @p problems. What the testkit's LoadedPlugin and a plugin's own tests build a config from.
+inline TypedBlock check_text(std::string path, std::string_view plugin,
+                             std::span<const sdk::ConfigKey> keys,
+                             const std::map<std::string, std::string>& written,
+                             std::vector<Problem>& problems) {
   std::map<std::string, Written> block;
-  for (const auto& [key, text] : written) {
+  for (const auto& [name, text] : written) {
     Written w;
     w.scalar = text;
     w.shape_name = "scalar";
-    block[key] = std::move(w);
+    for (const auto& k : keys) {
+      if (name != k.name) continue;
+      if (k.type == sdk::ConfigType::string_list) {
+        w.shape = Written::Shape::list;
+        w.shape_name = "list";
+        w.list = detail::split(text, ',');
+      } else if (k.type == sdk::ConfigType::string_map) {
+        w.shape = Written::Shape::map;
+        w.shape_name = "mapping";
+        for (const auto& item : detail::split(text, ',')) {
+          const auto eq = item.find('=');
+          if (eq != std::string::npos) w.map[item.substr(0, eq)] = item.substr(eq + 1);
+        }
+      }
+    }
+    block[name] = std::move(w);
   }
+  return check_block(std::move(path), plugin, keys, block, 0, problems);
+}
+
+/// A plugin's settings for its own tests, built through its key table rather than by repeating
+/// its defaults: @p read (the plugin's `read_settings`) applied to check_text(). Throws
+/// std::invalid_argument naming the first problem when the server would refuse @p written.
+template <class Read>
+auto settings_from(std::string_view plugin, std::span<const sdk::ConfigKey> keys,
+                   const std::map<std::string, std::string>& written, Read&& read) {
   std::vector<Problem> problems;
-  auto checked = check_block(std::string(plugin) + ".config", plugin, keys, block, 0, problems);
+  auto block = check_text(std::string(plugin) + ".config", plugin, keys, written, problems);
   if (!problems.empty()) {
     throw std::invalid_argument(problems.front().path + ": " + problems.front().message);
   }
-  return checked;
+  auto settings = read(block);
+  if (!settings.ok()) throw std::invalid_argument(settings.error().message);
+  return std::move(settings).value();
 }
 
 }  // namespace linkgate::plugin_block

@@ -27,48 +27,13 @@ using ConfigValues = std::map<std::string, std::string>;
 
 namespace detail {
 
-inline std::vector<std::string> split(const std::string& s, char by) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    auto end = s.find(by, start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
 /// @p values as a block the server would have read, checked by the server's own checker
 /// (linkgate/config/plugin_block.h). Throws std::invalid_argument listing every problem.
 inline plugin_block::TypedBlock checked_block(const sdk::PluginDescriptor& d,
                                               const ConfigValues& values) {
-  std::map<std::string, plugin_block::Written> written;
-  std::span<const sdk::ConfigKey> keys(d.config_keys, d.config_key_count);
-  for (const auto& [name, text] : values) {
-    plugin_block::Written w;
-    w.shape_name = "scalar";
-    w.scalar = text;
-    for (const auto& k : keys) {
-      if (name != k.name) continue;
-      if (k.type == sdk::ConfigType::string_list) {
-        w.shape = plugin_block::Written::Shape::list;
-        w.shape_name = "list";
-        w.list = split(text, ',');
-      } else if (k.type == sdk::ConfigType::string_map) {
-        w.shape = plugin_block::Written::Shape::map;
-        w.shape_name = "mapping";
-        for (const auto& item : split(text, ',')) {
-          auto eq = item.find('=');
-          if (eq != std::string::npos) w.map[item.substr(0, eq)] = item.substr(eq + 1);
-        }
-      }
-    }
-    written[name] = std::move(w);
-  }
   std::vector<plugin_block::Problem> problems;
-  auto block = plugin_block::check_block(std::string("test.") + d.name + ".config", d.name, keys,
-                                         written, 0, problems);
+  auto block = plugin_block::check_text(std::string("test.") + d.name + ".config", d.name,
+                                        {d.config_keys, d.config_key_count}, values, problems);
   if (!problems.empty()) {
     std::string text;
     for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p.path + ": " + p.message;
