@@ -88,6 +88,16 @@ class ServeApplication final : public Poco::Util::ServerApplication {
                     settings->server.listen.front().host + ":" + std::to_string(port));
     }
     log.write(linkgate::sdk::LogLevel::info, "core",
+              std::to_string(server->workers()) + " workers; open file limit " +
+                  std::to_string(server->open_file_limit()) + " (server.max_connections " +
+                  std::to_string(settings->server.max_connections) + ")");
+    if (server->open_file_limit() <
+        static_cast<std::uint64_t>(settings->server.max_connections) + 64) {
+      log.write(linkgate::sdk::LogLevel::warning, "core",
+                "the open file limit is below server.max_connections: connections beyond it are "
+                "shed when descriptors run out (raise LimitNOFILE / ulimit -Hn)");
+    }
+    log.write(linkgate::sdk::LogLevel::info, "core",
               "sign in at " + settings->server.public_base_url + "/");
 
     std::atomic<bool> stopping{false};

@@ -51,10 +51,15 @@ struct Settings {
     std::string public_base_url;
     std::string tls_cert_file;
     std::string tls_key_file;
-    int threads = 16;
+    int threads = 0;  // workers; 0: auto (server::worker_count)
     std::int64_t max_body_bytes = 16384;
+    std::int64_t max_header_bytes = 65536;
+    std::int64_t max_connections = 10'000;
+    std::int64_t max_connections_per_client = 256;
+    Duration header_timeout{10'000};
     Duration request_timeout{10'000};
     Duration keep_alive_timeout{5'000};
+    Duration shutdown_timeout{10'000};
     std::vector<std::string> trusted_proxies;
     [[nodiscard]] bool https() const { return !tls_cert_file.empty(); }
   } server;

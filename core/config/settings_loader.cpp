@@ -114,10 +114,20 @@ void read_server(MapReader r, Settings::Server& s) {
     r.diagnostics().add(tls.path(), "cert_file and key_file go together", tls.line());
   }
   tls.finish();
-  s.threads = static_cast<int>(r.integer("threads", s.threads, 1, 1024));
+  if (r.has("threads") && r.string("threads", "") == "auto") {
+    s.threads = 0;
+  } else {
+    s.threads = static_cast<int>(r.integer("threads", s.threads, 1, 1024));
+  }
   s.max_body_bytes = r.integer("max_body_bytes", s.max_body_bytes, 256, 64LL << 20);
+  s.max_header_bytes = r.integer("max_header_bytes", s.max_header_bytes, 1024, 1LL << 20);
+  s.max_connections = r.integer("max_connections", s.max_connections, 1, 1'000'000);
+  s.max_connections_per_client =
+      r.integer("max_connections_per_client", s.max_connections_per_client, 1, 1'000'000);
+  s.header_timeout = r.duration("header_timeout", s.header_timeout);
   s.request_timeout = r.duration("request_timeout", s.request_timeout);
   s.keep_alive_timeout = r.duration("keep_alive_timeout", s.keep_alive_timeout);
+  s.shutdown_timeout = r.duration("shutdown_timeout", s.shutdown_timeout);
   s.trusted_proxies = r.strings("trusted_proxies", {});
   r.finish();
 }

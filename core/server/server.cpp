@@ -1,66 +1,20 @@
 #include "server/server.h"
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <openssl/ssl.h>
 
-#include <chrono>
+#include <algorithm>
+#include <csignal>
 #include <stdexcept>
+#include <thread>
 
 #include "http/routes.h"
-#include "server/http_bridge.h"
 
 namespace linkgate::server {
 namespace {
-
-class RequestHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  RequestHandler(std::shared_ptr<wiring::Runtime> runtime, ConnectionDeadlines& deadlines)
-      : runtime_(std::move(runtime)), deadlines_(deadlines) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    deadlines_.request_started();
-    const auto started = std::chrono::steady_clock::now();
-    const auto max_body = static_cast<std::size_t>(runtime_->settings().server.max_body_bytes);
-    http::Response answer;
-    std::string path;
-    try {
-      auto complete = read_request(request, max_body);
-      if (complete) {
-        path = complete->path();
-        answer = http::dispatch(*complete, *runtime_);
-      } else {
-        path = request.getURI().substr(0, request.getURI().find('?'));
-        answer = body_too_large(max_body);
-      }
-      write_response(answer, request.getMethod() == "HEAD", response);
-    } catch (...) {
-      // Nothing may escape into Poco's worker thread; the client may also have gone away.
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string route = http::route_label(path);
-    auto& metrics = runtime_->metrics();
-    metrics.add("linkgate_http_requests_total",
-                {{"route", route}, {"status", std::to_string(answer.status)}}, 1,
-                "HTTP requests by route and status");
-    metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
-                    "HTTP request latency");
-    deadlines_.request_finished();
-  }
-
- private:
-  std::shared_ptr<wiring::Runtime> runtime_;
-  ConnectionDeadlines& deadlines_;
-};
 
 Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
   Poco::Net::initializeSSL();
@@ -75,90 +29,115 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   context->preferServerCiphers();
   context->setInvalidCertificateHandler(new Poco::Net::RejectCertificateHandler(true));
+  // Non-blocking writes: a write that would block is retried later from wherever the output
+  // buffer then starts, and may complete in parts.
+  SSL_CTX_set_mode(context->sslContext(),
+                   SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   return context;
 }
 
 }  // namespace
 
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  HandlerFactory(const Server& server, ConnectionDeadlines& deadlines)
-      : server_(server), deadlines_(deadlines) {}
-  /// Tells every connection to finish the request it is on and take no more.
-  void stop_connections() { serverStopped(this, false); }
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    // Each request keeps the runtime it started with alive, so a reload never pulls plugins
-    // out from under it.
-    return new RequestHandler(server_.runtime(), deadlines_);
-  }
+std::size_t worker_count(int configured) {
+  if (configured > 0) return static_cast<std::size_t>(configured);
+  const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
+  return std::max<std::size_t>(16, 8 * cores);
+}
 
- private:
-  const Server& server_;
-  ConnectionDeadlines& deadlines_;
-};
+FrontEndOptions front_end_options(const config::Settings& settings) {
+  const auto& s = settings.server;
+  FrontEndOptions options;
+  options.limits.max_body_bytes = static_cast<std::size_t>(s.max_body_bytes);
+  options.limits.max_head_bytes = static_cast<std::size_t>(s.max_header_bytes);
+  options.timeouts.idle = s.keep_alive_timeout;
+  options.timeouts.head = s.header_timeout;
+  options.timeouts.body = s.request_timeout;
+  options.timeouts.send = s.request_timeout;
+  options.max_connections = static_cast<std::size_t>(s.max_connections);
+  options.max_connections_per_client = static_cast<std::size_t>(s.max_connections_per_client);
+  return options;
+}
 
 Server::Server(const config::Settings& settings, std::shared_ptr<wiring::SharedState> shared)
     : shared_(std::move(shared)) {
   runtime_ = wiring::Runtime::build(settings, shared_);
-  pool_ = std::make_unique<Poco::ThreadPool>(2, settings.server.threads, 60);
-  deadlines_ = std::make_unique<ConnectionDeadlines>(settings.server.request_timeout,
-                                                     settings.server.keep_alive_timeout);
-  handler_factory_ = new HandlerFactory(*this, *deadlines_);
-  handlers_ = handler_factory_;
   scheme_ = settings.server.https() ? "https" : "http";
+  shutdown_timeout_ = settings.server.shutdown_timeout;
   Poco::Net::Context::Ptr tls;
   try {
     if (settings.server.https()) tls = server_tls_context(settings);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("server.tls: " + e.displayText());
   }
+  std::vector<Poco::Net::ServerSocket> listeners;
   for (const auto& address : settings.server.listen) {
-    auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
-    params->setMaxThreads(settings.server.threads);
-    params->setMaxQueued(256);
-    params->setTimeout(Poco::Timespan(settings.server.request_timeout.count() * 1000));
-    params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(settings.server.keep_alive_timeout.count() * 1000));
-    params->setMaxKeepAliveRequests(1000);
-    params->setServerName("linkgate");
-    params->setSoftwareVersion("linkgate");
     try {
-      Poco::Net::SocketAddress where(address.host, address.port);
-      std::unique_ptr<Poco::Net::ServerSocket> socket;
-      if (tls) {
-        socket = std::make_unique<Poco::Net::SecureServerSocket>(where, 64, tls);
-      } else {
-        socket = std::make_unique<Poco::Net::ServerSocket>(where, 64);
-      }
-      ports_.push_back(socket->address().port());
-      servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
-          new ConnectionDeadlines::Factory(*deadlines_, params, handlers_), *pool_, *socket,
-          params));
+      Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address.host, address.port), 1024);
+      ports_.push_back(socket.address().port());
+      listeners.push_back(socket);
     } catch (const Poco::Exception& e) {
       throw std::runtime_error("server.listen: cannot listen on " + address.host + ":" +
                                std::to_string(address.port) + ": " + e.displayText());
     }
   }
+  front_end_ = std::make_unique<FrontEnd>(
+      front_end_options(settings), std::move(listeners), tls, worker_count(settings.server.threads),
+      [this](http::Request&& request) { return answer(std::move(request)); });
 }
 
 Server::~Server() {
   stop();
 }
 
+http::Response Server::answer(http::Request&& request) {
+  // Each request keeps the runtime it started with alive, so a reload never pulls plugins out
+  // from under it.
+  const auto runtime = this->runtime();
+  const auto started = std::chrono::steady_clock::now();
+  const std::string route = http::route_label(request.path());
+  auto& metrics = runtime->metrics();
+  if (route == "/metrics") {
+    const auto c = front_end_->stats();
+    metrics.set("linkgate_connections_open", {}, static_cast<double>(c.open),
+                "Client connections open now");
+    const std::pair<const char*, std::uint64_t> refused[] = {
+        {"max_connections", c.refused_max_connections},
+        {"max_connections_per_client", c.refused_per_client},
+        {"no_file_descriptor", c.refused_no_descriptor}};
+    for (const auto& [reason, count] : refused) {
+      metrics.set("linkgate_connections_refused_total", {{"reason", reason}},
+                  static_cast<double>(count), "Connections closed at accept, by reason");
+    }
+    metrics.set("linkgate_connections_timed_out_total", {}, static_cast<double>(c.timed_out),
+                "Connections closed because a deadline passed");
+    metrics.set("linkgate_tls_handshakes_failed_total", {},
+                static_cast<double>(c.tls_handshakes_failed), "TLS handshakes that failed");
+  }
+  http::Response response = http::dispatch(request, *runtime);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics.add("linkgate_http_requests_total",
+              {{"route", route}, {"status", std::to_string(response.status)}}, 1,
+              "HTTP requests by route and status");
+  metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
+                  "HTTP request latency");
+  return response;
+}
+
 void Server::start() {
+  if (started_) return;
+  // A client that resets a TLS connection must not end the process through a write.
+  std::signal(SIGPIPE, SIG_IGN);
+  open_file_limit_ = raise_open_file_limit();
   runtime()->start();
-  for (auto& s : servers_) s->start();
+  front_end_->start();
   started_ = true;
 }
 
 void Server::stop() {
   if (!started_) return;
   started_ = false;
-  for (auto& s : servers_) s->stop();
-  handler_factory_->stop_connections();  // connections finish the request they are on
-  deadlines_->close_idle();              // and idle keep-alive connections end now
-  pool_->joinAll();
+  front_end_->stop(shutdown_timeout_);
   runtime()->outbox_worker().stop();
 }
 
@@ -183,12 +162,12 @@ config::Diagnostics Server::reload(const config::Settings& settings) {
     return unexpected;
   }
   if (started_) next->start();
-  std::shared_ptr<wiring::Runtime> previous;
   {
     std::lock_guard lock(mutex_);
-    previous = runtime_;
     runtime_ = next;
   }
+  front_end_->set_options(front_end_options(settings));
+  shutdown_timeout_ = settings.server.shutdown_timeout;
   // The previous runtime is destroyed when its last in-flight request finishes.
   return {};
 }

@@ -1,32 +1,30 @@
 #pragma once
-// The HTTP server: Poco TCPServers running HTTP connections under deadlines (one per listen
-// address), sharing one thread pool and one request handler factory, serving whatever Runtime
-// is current.
+// The HTTP server: the event-driven front end on every listen address, a worker pool answering
+// complete requests through the routes, and whichever Runtime is current.
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/ThreadPool.h>
-
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "server/connection_deadlines.h"
+#include "server/front_end.h"
 #include "wiring/runtime.h"
 
 namespace linkgate::server {
 
-class HandlerFactory;
-
 class Server {
  public:
-  /// Builds the runtime and binds every listen address. Throws std::runtime_error on failure.
+  /// Builds the runtime and binds every listen address. Throws wiring::DeploymentError or
+  /// std::runtime_error on failure.
   Server(const config::Settings& settings, std::shared_ptr<wiring::SharedState> shared);
   ~Server();
 
+  /// Raises the open-file limit, then starts the outbox workers and the front end.
   void start();
-  /// Stops accepting, lets requests in flight finish, stops the outbox workers.
+  /// Stops accepting, closes idle connections, lets requests being answered finish (up to
+  /// server.shutdown_timeout), then stops the outbox workers.
   void stop();
 
   /// The ports actually bound (useful with port 0).
@@ -37,21 +35,35 @@ class Server {
   [[nodiscard]] std::shared_ptr<wiring::Runtime> runtime() const;
 
   /// Builds a runtime for @p settings and swaps it in. On failure the running configuration
-  /// stays and every problem is returned (listen addresses and TLS need a restart to change).
+  /// stays and every problem is returned. Connection limits and timeouts apply to connections
+  /// accepted from then on; listen addresses, TLS and the worker count need a restart.
   config::Diagnostics reload(const config::Settings& settings);
 
+  [[nodiscard]] FrontEndStats connections() const { return front_end_->stats(); }
+  [[nodiscard]] std::size_t workers() const { return front_end_->workers(); }
+  /// The soft RLIMIT_NOFILE after start() raised it.
+  [[nodiscard]] std::uint64_t open_file_limit() const { return open_file_limit_; }
+
  private:
+  http::Response answer(http::Request&& request);
+
   std::shared_ptr<wiring::SharedState> shared_;
   mutable std::mutex mutex_;
   std::shared_ptr<wiring::Runtime> runtime_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<ConnectionDeadlines> deadlines_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
-  HandlerFactory* handler_factory_ = nullptr;  // handlers_, as what it is
-  std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
+  std::unique_ptr<FrontEnd> front_end_;
   std::vector<std::uint16_t> ports_;
   std::string scheme_;
+  std::chrono::milliseconds shutdown_timeout_{10'000};
+  std::uint64_t open_file_limit_ = 0;
   bool started_ = false;
 };
+
+/// The worker count for server.threads: the configured figure, or with 0 ("auto") eight per
+/// core, at least 16 — see docs/performance.md for why a worker waiting on a database or a
+/// plugin should not hold up the rest.
+std::size_t worker_count(int configured);
+
+/// The front end's limits and timeouts from @p settings.
+FrontEndOptions front_end_options(const config::Settings& settings);
 
 }  // namespace linkgate::server

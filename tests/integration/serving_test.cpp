@@ -126,12 +126,13 @@ std::chrono::milliseconds drip(const std::string& base_url, const std::string& h
                                                                start);
 }
 
-TEST(Deadlines, ASlowClientCannotHoldAThreadForEver) {
+TEST(Deadlines, ASlowClientIsCutOffAtItsDeadline) {
   TestConfig config;
-  config.server_extra = "  request_timeout: 1s\n  keep_alive_timeout: 1s\n  threads: 2\n";
+  config.server_extra =
+      "  header_timeout: 1s\n  request_timeout: 1s\n  keep_alive_timeout: 1s\n  threads: 2\n";
   TestServer server(config);
-  // More dripping clients than worker threads: without deadlines they would hold every thread
-  // as long as they like, each byte arriving within the socket timeout.
+  // A head or a body sent a byte at a time, each byte well within any per-read timeout: the
+  // deadline covers the whole head (header_timeout) and the whole body (request_timeout).
   std::vector<std::thread> clients;
   std::vector<std::chrono::milliseconds> held(4);
   for (std::size_t i = 0; i < held.size(); ++i) {
@@ -262,6 +263,80 @@ TEST(Http, ABodyTheRouteDoesNotReadIsNeverTakenForTheNextRequest) {
                                              {{"route", "other"}, {"status", "404"}}),
             1)
       << "only the one honest request for /nothing-here reached the routes as a 404";
+}
+
+TEST(Http, FramingAProxyCouldReadDifferentlyIsRefusedAndTheConnectionClosed) {
+  TestServer server;
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::pair<std::string, std::string> probes[] = {
+      {"POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "HTTP/1.1 400 Bad Request\r\n"},
+      {"POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: "
+       "36\r\n\r\n",
+       "HTTP/1.1 400 Bad Request\r\n"},
+      {"POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "HTTP/1.1 411 Length Required\r\n"},
+      {"POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n Content-Length: 36\r\n\r\n",
+       "HTTP/1.1 400 Bad Request\r\n"},
+      {"POST /v1/magic-links HTTP/1.1\nHost: x\nContent-Length: 0\n\n",
+       "HTTP/1.1 400 Bad Request\r\n"},
+      {"POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nContent-Length : 36\r\n\r\n",
+       "HTTP/1.1 400 Bad Request\r\n"},
+      {"GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 Bad Request\r\n"},
+  };
+  for (const auto& [probe, status_line] : probes) {
+    const auto answer = exchange_raw(server.base_url(), probe + smuggled, 2000ms);
+    EXPECT_EQ(answer.rfind(status_line, 0), 0u) << probe << "\n" << answer;
+    EXPECT_EQ(count_of("\n" + answer, "\nHTTP/1.1 "), 1u) << probe << "\n" << answer;
+    EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos) << probe;
+  }
+  EXPECT_EQ(server.runtime().metrics().value("linkgate_http_requests_total",
+                                             {{"route", "other"}, {"status", "404"}}),
+            0)
+      << "no smuggled request reached the routes";
+}
+
+TEST(Http, PipelinedRequestsAreAnsweredInOrderAndHeadHasNoBody) {
+  TestServer server;
+  const std::string pipelined =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /nothing-here HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+      "GET /never HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto answer = exchange_raw(server.base_url(), pipelined, 2000ms);
+  const auto ok = answer.find("HTTP/1.1 200 OK\r\n");
+  const auto missing = answer.find("HTTP/1.1 404 Not Found\r\n");
+  const auto head = answer.find("HTTP/1.1 200 OK\r\n", missing);
+  const auto refused = answer.find("HTTP/1.1 405 Method Not Allowed\r\n");
+  ASSERT_NE(refused, std::string::npos) << answer;
+  EXPECT_TRUE(ok < missing && missing < head && head < refused) << answer;
+  EXPECT_EQ(count_of(answer, "HTTP/1.1 "), 4u) << "nothing after Connection: close\n" << answer;
+  // HEAD: the length of what GET would send, and no body before the next status line.
+  const auto head_block = answer.substr(head, refused - head);
+  EXPECT_NE(head_block.find("Content-Length: "), std::string::npos);
+  EXPECT_EQ(head_block.substr(head_block.size() - 4), "\r\n\r\n") << head_block;
+}
+
+TEST(Http, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  TestServer server;
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_of(server.base_url())));
+  const std::string body = "{\"identifier\":\"continue@example.com\"}";
+  const std::string head =
+      "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  char buffer[4096];
+  socket.setReceiveTimeout(Poco::Timespan(5, 0));
+  const int n = socket.receiveBytes(buffer, sizeof buffer);
+  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(std::max(n, 0))),
+            "HTTP/1.1 100 Continue\r\n\r\n");
+  socket.sendBytes(body.data(), static_cast<int>(body.size()));
+  const int m = socket.receiveBytes(buffer, sizeof buffer);
+  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(std::max(m, 0))).rfind("HTTP/1.1 202", 0),
+            0u);
 }
 
 }  // namespace

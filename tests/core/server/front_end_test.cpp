@@ -1,0 +1,243 @@
+// The front end over real sockets with a handler of the test's own: keep-alive, pipelining,
+// 100-continue, a graceful stop, idle connections that hold no worker, and running out of file
+// descriptors.
+#include "server/front_end.h"
+
+#include <sys/resource.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "support/raw_connection.h"
+
+namespace linkgate::server {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawConnection;
+
+struct Served {
+  std::unique_ptr<FrontEnd> front_end;
+  int port = 0;
+  Served(std::size_t workers, FrontEnd::Handler handler, FrontEndOptions options = {}) {
+    Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0), 1024);
+    port = listener.address().port();
+    front_end = std::make_unique<FrontEnd>(options, std::vector<Poco::Net::ServerSocket>{listener},
+                                           nullptr, workers, std::move(handler));
+    front_end->start();
+  }
+};
+
+http::Response echo(http::Request&& request) {
+  http::Response r;
+  r.body = request.method + " " + request.target + " " + request.body;
+  return r;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(FrontEnd, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
+  Served served(4, echo);
+  RawConnection c("127.0.0.1", served.port);
+  std::string pipelined;
+  for (int i = 0; i < 20; ++i) {
+    pipelined += "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  }
+  ASSERT_TRUE(c.send(pipelined));
+  std::string answers;
+  for (int tries = 0; tries < 20 && count_of(answers, "HTTP/1.1 200") < 20; ++tries) {
+    answers += c.receive(300ms);
+  }
+  ASSERT_EQ(count_of(answers, "HTTP/1.1 200 OK"), 20u) << answers;
+  std::size_t at = 0;
+  for (int i = 0; i < 20; ++i) {
+    const auto next = answers.find("GET /" + std::to_string(i) + " ", at);
+    ASSERT_NE(next, std::string::npos) << i;
+    at = next;
+  }
+  EXPECT_FALSE(c.closed()) << "keep-alive";
+}
+
+TEST(FrontEnd, ExpectContinueGetsTheInterimAnswerThenTheRealOne) {
+  Served served(1, echo);
+  RawConnection c("127.0.0.1", served.port);
+  ASSERT_TRUE(
+      c.send("POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+             "Content-Length: 5\r\n\r\n"));
+  EXPECT_EQ(c.receive(500ms), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(c.send("hello"));
+  const auto answer = c.receive(500ms);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("POST /x hello"), std::string::npos);
+}
+
+TEST(FrontEnd, IdleAndHalfSentConnectionsHoldNoWorker) {
+  std::atomic<int> answered{0};
+  Served served(1, [&](http::Request&& r) {
+    ++answered;
+    return echo(std::move(r));
+  });
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < 100; ++i) {
+    idle.emplace_back("127.0.0.1", served.port);
+    if (i % 2) idle.back().send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
+  }
+  RawConnection c("127.0.0.1", served.port);
+  ASSERT_TRUE(c.send("GET /me HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(c.receive(500ms).find("GET /me"), std::string::npos)
+      << "one worker, 100 connections ahead of this one, and it is answered at once";
+  EXPECT_EQ(answered.load(), 1);
+}
+
+TEST(FrontEnd, AGracefulStopFinishesTheAnswerInFlightAndClosesIdleConnections) {
+  std::atomic<bool> inside{false};
+  Served served(2, [&](http::Request&& r) {
+    inside = true;
+    std::this_thread::sleep_for(600ms);
+    return echo(std::move(r));
+  });
+  RawConnection idle("127.0.0.1", served.port);
+  RawConnection busy("127.0.0.1", served.port);
+  ASSERT_TRUE(busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n"));
+  while (!inside) std::this_thread::sleep_for(5ms);
+  const auto started = std::chrono::steady_clock::now();
+  std::thread stopper([&] { served.front_end->stop(5s); });
+  EXPECT_TRUE(idle.closed_within(300ms)) << "idle connections end at once";
+  const auto answer = busy.receive(3s);
+  stopper.join();
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(answer.find("GET /slow"), std::string::npos);
+  EXPECT_LT(took, 5s) << "stop ended when the last answer went, not at the grace's end";
+  EXPECT_THROW(RawConnection("127.0.0.1", served.port), std::runtime_error)
+      << "no longer listening";
+}
+
+TEST(FrontEnd, AStopClosesWhatIsStillUnansweredWhenTheGraceEnds) {
+  Served served(1, [](http::Request&& r) {
+    std::this_thread::sleep_for(1500ms);
+    return echo(std::move(r));
+  });
+  RawConnection busy("127.0.0.1", served.port);
+  ASSERT_TRUE(busy.send("GET /stuck HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::this_thread::sleep_for(100ms);
+  std::thread stopper([&] { served.front_end->stop(200ms); });
+  EXPECT_TRUE(busy.closed_within(1000ms)) << "closed at the grace, before the handler returned";
+  EXPECT_EQ(busy.receive(10ms), "");
+  stopper.join();
+}
+
+// Lowers this process's soft limit on open files for the life of the object.
+class OpenFileLimit {
+ public:
+  explicit OpenFileLimit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = soft;
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+  }
+  ~OpenFileLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++n;
+  }
+  return n;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+TEST(FrontEnd, RunningOutOfFileDescriptorsShedsConnectionsWithoutSpinning) {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0), 1024);
+  const int port = listener.address().port();
+  FrontEnd front_end({}, {listener}, nullptr, 2, echo);
+  // The clients connect first (the kernel completes their handshakes into the backlog); then
+  // descriptors run short, and only then does the front end start accepting.
+  std::vector<RawConnection> clients;
+  for (int i = 0; i < 120; ++i) clients.emplace_back("127.0.0.1", port);
+  {
+    OpenFileLimit limit(open_descriptors() + 20);
+    front_end.start();
+    std::this_thread::sleep_for(300ms);
+    const double before = cpu_seconds();
+    std::this_thread::sleep_for(1s);
+    const double used = cpu_seconds() - before;
+    EXPECT_LT(used, 0.5) << "the accept loop spins while descriptors are exhausted";
+    const auto stats = front_end.stats();
+    EXPECT_GT(stats.refused_no_descriptor, 50u);
+    EXPECT_GT(stats.open, 5u);
+    EXPECT_LT(stats.open, 40u)
+        << "the soft limit bounds the highest descriptor number, not a count";
+  }
+  std::size_t served = 0;
+  std::size_t shed = 0;
+  for (auto& c : clients) {
+    if (!c.send("GET /after HTTP/1.1\r\nHost: h\r\n\r\n")) {
+      ++shed;
+      continue;
+    }
+    const auto answer = c.receive(200ms);
+    if (answer.find("HTTP/1.1 200") != std::string::npos) {
+      ++served;
+    } else {
+      ++shed;
+    }
+  }
+  EXPECT_EQ(served + shed, clients.size());
+  EXPECT_EQ(served, front_end.stats().open) << "every connection accepted is served";
+  clients.clear();
+  RawConnection fresh("127.0.0.1", port);
+  ASSERT_TRUE(fresh.send("GET /fresh HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(fresh.receive(2s).find("GET /fresh"), std::string::npos)
+      << "with descriptors back, the server serves again";
+  front_end.stop(1s);
+}
+
+TEST(FrontEnd, MaxConnectionsIsACeilingAndMaxPerClientCountsByAddress) {
+  FrontEndOptions options;
+  options.max_connections = 30;
+  options.max_connections_per_client = 10;
+  Served served(2, echo, options);
+  std::vector<RawConnection> from_one;
+  for (int i = 0; i < 11; ++i) from_one.emplace_back("127.0.9.1", served.port);
+  EXPECT_TRUE(from_one.back().closed_within(500ms)) << "the 11th from one address";
+  from_one.pop_back();
+  ASSERT_TRUE(from_one.front().send("GET /a HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(from_one.front().receive(1s).find("GET /a"), std::string::npos);
+  std::vector<RawConnection> others;
+  for (int i = 0; i < 20; ++i) others.emplace_back(testing::loopback(9, 2 + i % 3), served.port);
+  RawConnection over("127.0.9.9", served.port);
+  EXPECT_TRUE(over.closed_within(500ms)) << "the 31st connection in all";
+  const auto stats = served.front_end->stats();
+  EXPECT_EQ(stats.refused_per_client, 1u);
+  EXPECT_EQ(stats.refused_max_connections, 1u);
+  EXPECT_EQ(stats.open, 30u);
+}
+
+TEST(FrontEnd, TheOpenFileLimitIsRaisedToTheHardLimit) {
+  rlimit hard{};
+  ::getrlimit(RLIMIT_NOFILE, &hard);
+  OpenFileLimit lowered(256);
+  EXPECT_EQ(raise_open_file_limit(), hard.rlim_max);
+}
+
+}  // namespace
+}  // namespace linkgate::server
