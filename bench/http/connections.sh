@@ -13,41 +13,12 @@ DURATION=${DURATION:-8s}
 CONNECTIONS=${CONNECTIONS:-"50 1000"}
 WORKERS=${WORKERS:-auto}   # server.threads (auto: the default; an older build's default is 16)
 IDLE=${IDLE:-5000}         # idle connections held while the server's RSS is read (0: skip)
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+. bench/http/serve.sh
+bench_need_wrk
 ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
-
-serve() {  # $1: build folder
-  rm -rf "$work/data" && mkdir -p "$work/data"
-  threads=""
-  [ "$WORKERS" = auto ] || threads=", threads: $WORKERS"
-  cat >"$work/linkgate.yaml" <<YAML
-server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$threads }
-plugins: { search_paths: [$1/plugins] }
-token: { plugin: jwt, config: { key_file: $work/data/keys/link.pem } }
-delivery:
-  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }
-users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
-session: { signing_keys: { dir: $work/data/keys } }
-security:
-  secret_file: $work/data/keys/server.secret
-  rate_limits: { per_identifier: 1000000/1m, per_client: 100000000/1m, resend_cooldown: 0s }
-outbox: { store: "sqlite:$work/data/outbox.db" }
-templates: { dir: configs/templates }
-log: { level: warning, format: json }
-YAML
-  "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
-  server=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { cat "$work/server.log"; exit 1; }
-}
 
 # "<requests/s> <p50> <p99> <errors>" from a wrk --latency report.
 summary() {
@@ -88,8 +59,10 @@ print(f"{label}  {n} idle connections: RSS {before:.1f} -> {during:.1f} MiB "
 PY
 }
 
-measure() {  # $1: label, $2: build folder
-  serve "$2"
+measure() {  # $1: label, $2: build folder, $3: more server keys
+  threads="${3:-}"
+  [ "$WORKERS" = auto ] || threads="$threads, threads: $WORKERS"
+  bench_serve "$2" "$threads"
   idle_memory "$1"
   for c in $CONNECTIONS; do
     wrk -t2 -c"$c" -d"$DURATION" --latency "http://127.0.0.1:$port/healthz" >"$work/health.txt" 2>&1 || true
@@ -102,6 +75,7 @@ measure() {  # $1: label, $2: build folder
   server=""
 }
 
-measure "after " build
+# wrk's connections all come from 127.0.0.1: lift the per-address limit (256 by default).
+measure "after " build ", max_connections_per_client: 100000"
 [ -n "${BEFORE:-}" ] && measure "before" "$BEFORE"
 true

@@ -275,8 +275,10 @@ void FrontEnd::serve(int fd, int ready) {
       c.io_wants_write = io.status == Io::Status::want_write;
       return settle(fd);
     }
-    c.io_wants_write = false;
   }
+  // Asked again below if TLS still needs the socket writable; left set, a socket that is always
+  // writable would wake the loop for nothing.
+  c.io_wants_write = false;
   read_from(c);
   write_to(c);
   settle(fd);

@@ -41,7 +41,7 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
 std::size_t worker_count(int configured) {
   if (configured > 0) return static_cast<std::size_t>(configured);
   const std::size_t cores = std::max(1U, std::thread::hardware_concurrency());
-  return std::max<std::size_t>(16, 8 * cores);
+  return std::max<std::size_t>(64, 16 * cores);
 }
 
 FrontEndOptions front_end_options(const config::Settings& settings) {

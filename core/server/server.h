@@ -58,9 +58,9 @@ class Server {
   bool started_ = false;
 };
 
-/// The worker count for server.threads: the configured figure, or with 0 ("auto") eight per
-/// core, at least 16 — see docs/performance.md for why a worker waiting on a database or a
-/// plugin should not hold up the rest.
+/// The worker count for server.threads: the configured figure, or with 0 ("auto") 16 per core,
+/// at least 64 — a worker waiting on the database or a plugin holds its thread, and cheap
+/// requests must still find a free one (bench/http/workers.sh; docs/performance.md).
 std::size_t worker_count(int configured);
 
 /// The front end's limits and timeouts from @p settings.

@@ -1,0 +1,45 @@
+# Sourced by the HTTP benchmarks: a throwaway deployment of the embedded default (SQLite users
+# with sign-up, ES256 JWT links, the outbox channel writing files) with rate limits lifted, since
+# all load comes from one address.
+#
+#   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
+# starts <build folder>/linkgate on a free port with its data in $work/data (wiped first), and
+# sets $server (its pid) and $port. Needs $work.
+bench_serve() {
+  rm -rf "$work/data" && mkdir -p "$work/data"
+  cat >"$work/linkgate.yaml" <<YAML
+server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$2 }
+plugins: { search_paths: [$1/plugins] }
+token: { plugin: jwt, config: { key_file: $work/data/keys/link.pem } }
+delivery:
+  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }
+users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
+session: { signing_keys: { dir: $work/data/keys } }
+security:
+  secret_file: $work/data/keys/server.secret
+  rate_limits: { per_identifier: 1000000/1m, per_client: 100000000/1m, resend_cooldown: 0s }
+outbox: { store: "sqlite:$work/data/outbox.db" }
+templates: { dir: configs/templates }
+log: { level: info, format: json }
+YAML
+  "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
+  server=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  cat "$work/server.log" >&2
+  return 1
+}
+
+# "<requests/s> p50 <p50> p99 <p99>" from a wrk --latency report.
+bench_wrk_summary() {
+  awk '/Requests\/sec/{rps=$2} /^ +50%/{p50=$2} /^ +99%/{p99=$2}
+       END{printf "%7.0f/s p50 %8s p99 %8s", rps, p50, p99}' "$1"
+}
+
+bench_need_wrk() {
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+}
