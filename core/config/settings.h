@@ -113,6 +113,7 @@ struct Settings {
     int workers = 2;
     Duration poll_interval{500};
     Duration lease{60'000};  // a message claimed by a process that died is retried after this
+    Duration retention{86'400'000};  // sent, dead and suppressed rows are purged after this
   } outbox;
 
   struct Templates {

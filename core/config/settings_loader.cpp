@@ -267,6 +267,10 @@ void read_rest(MapReader& root, Settings& s) {
     if (s.outbox.lease.count() < 1000) {
       root.diagnostics().add("outbox.lease", "must be at least 1s", r.line_of_key("lease"));
     }
+    s.outbox.retention = r.duration("retention", s.outbox.retention);
+    if (s.outbox.retention.count() < 1000) {
+      root.diagnostics().add("outbox.retention", "must be at least 1s", r.line_of_key("retention"));
+    }
     r.finish();
   }
   {

@@ -34,7 +34,13 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
         " created_at BIGINT NOT NULL,"
         " updated_at BIGINT NOT NULL)"),
         now;
+    // One index per question the worker asks, so no claim, purge or count ever reads the
+    // history: what is due, whose lease ran out, what is old enough to purge.
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_outbox_due ON lg_outbox (state, next_attempt_at)"),
+        now;
+    s << db_->sql("CREATE INDEX IF NOT EXISTS lg_outbox_lease ON lg_outbox (state, lease_until)"),
+        now;
+    s << db_->sql("CREATE INDEX IF NOT EXISTS lg_outbox_done ON lg_outbox (state, updated_at)"),
         now;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("outbox store: " + e.displayText());
@@ -73,46 +79,98 @@ sdk::Result<void> OutboxStore::record_suppressed(const std::string& id, const st
   });
 }
 
-sdk::Result<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
-                                              std::int64_t lease_seconds) {
-  return sql::attempt("outbox", [&]() -> sdk::Result<OutboxMessage> {
+std::string OutboxStore::claim_statement() const {
+  // Two indexed lookups, each in index order and limited — due pending messages, then messages
+  // whose lease ran out — so a claim reads the rows it takes, not the backlog or the history.
+  static const std::string kSet =
+      " SET state = 'sending', claim = ?, lease_until = ?, attempts = attempts + 1,"
+      " updated_at = ?";
+  static const std::string kStillDue =
+      " AND ((lg_outbox.state = 'pending' AND lg_outbox.next_attempt_at <= ?)"
+      " OR (lg_outbox.state = 'sending' AND lg_outbox.lease_until <= ?))";
+  static const std::string kColumns =
+      " RETURNING lg_outbox.id, lg_outbox.flow_id, lg_outbox.kind, lg_outbox.recipient,"
+      " lg_outbox.locale, lg_outbox.subject, lg_outbox.text, lg_outbox.html, lg_outbox.link,"
+      " lg_outbox.code, lg_outbox.attempts, lg_outbox.channel_index, lg_outbox.expires_at";
+  if (db_->dialect() == sql::Dialect::postgresql) {
+    // SKIP LOCKED in CTEs (it is not allowed under UNION), each evaluated once; the outer test
+    // is re-checked after each row is locked, so two servers never claim the same message.
+    return db_->sql(
+        "WITH due AS (SELECT id FROM lg_outbox WHERE state = 'pending' AND next_attempt_at <= ?"
+        "   ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED),"
+        " lapsed AS (SELECT id FROM lg_outbox WHERE state = 'sending' AND lease_until <= ?"
+        "   ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED)"
+        " UPDATE lg_outbox" +
+        kSet +
+        " FROM (SELECT id FROM due UNION ALL SELECT id FROM lapsed) AS picked"
+        " WHERE lg_outbox.id = picked.id" +
+        kStillDue + kColumns);
+  }
+  // SQLite runs the whole statement under its one writer lock, so the rows picked are still due
+  // when they are updated; repeating the test here would tempt the planner to search the due
+  // index again instead of fetching the picked rows by key.
+  return db_->sql("UPDATE lg_outbox" + kSet +
+                  " WHERE id IN (SELECT id FROM (SELECT id FROM lg_outbox WHERE state = 'pending'"
+                  "     AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)"
+                  "   UNION ALL SELECT id FROM (SELECT id FROM lg_outbox WHERE state = 'sending'"
+                  "     AND lease_until <= ? ORDER BY lease_until LIMIT ?))" +
+                  kColumns);
+}
+
+sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t now_seconds,
+                                                                 std::int64_t lease_seconds,
+                                                                 int max) {
+  return sql::attempt("outbox", [&]() -> sdk::Result<std::vector<OutboxMessage>> {
     auto lease = db_->session();
     auto& s = *lease;
     std::string claim = util::base64url_encode(util::random_bytes(12));
     std::int64_t lease_until = now_seconds + lease_seconds;
+    std::vector<std::string> ids, flow_ids, recipients, locales, subjects, texts, htmls, links,
+        codes;
+    std::vector<int> kinds, attempts, channels;
+    std::vector<std::int64_t> expiries;
+    const bool postgres = db_->dialect() == sql::Dialect::postgresql;
     Poco::Data::Statement update(s);
-    // The outer state test is re-checked by the database after it locks the row, so two workers
-    // (or two servers) can never claim the same message at once. `id = (...)`, not `id IN (...)`:
-    // PostgreSQL may run an IN-subquery once per row, and with SKIP LOCKED each run picks another
-    // message, so one claim would take them all.
-    update << db_->sql(
-        "UPDATE lg_outbox SET state = 'sending', claim = ?, lease_until = ?, attempts = "
-        "attempts + 1,"
-        " updated_at = ?"
-        " WHERE id = (SELECT id FROM lg_outbox"
-        "   WHERE (state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
-        "lease_until <= ?)"
-        "   ORDER BY next_attempt_at LIMIT 1" +
-        std::string(db_->dialect() == sql::Dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : "") +
-        ")"
-        " AND ((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND "
-        "lease_until <= ?))"),
-        useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(now_seconds),
-        use(now_seconds), use(now_seconds);
-    if (update.execute() != 1) return sdk::fail(sdk::ErrorCode::not_found, "nothing due");
-    OutboxMessage m;
-    int kind = 0;
-    Poco::Data::Statement select(s);
-    select << db_->sql(
-        "SELECT id, flow_id, kind, recipient, locale, subject, text, html, link, code, attempts,"
-        " channel_index, expires_at FROM lg_outbox WHERE claim = ?"),
-        useRef(claim), into(m.id), into(m.flow_id), into(kind), into(m.recipient), into(m.locale),
-        into(m.subject), into(m.text), into(m.html), into(m.link), into(m.code), into(m.attempts),
-        into(m.channel_index), into(m.expires_at), limit(1);
-    if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "nothing due");
-    m.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
-    return m;
+    update << claim_statement(), into(ids), into(flow_ids), into(kinds), into(recipients),
+        into(locales), into(subjects), into(texts), into(htmls), into(links), into(codes),
+        into(attempts), into(channels), into(expiries);
+    // The placeholders come in a different order in the two forms.
+    if (postgres) {
+      update, use(now_seconds), use(max), use(now_seconds), use(max), useRef(claim),
+          use(lease_until), use(now_seconds);
+    } else {
+      update, useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(max),
+          use(now_seconds), use(max);
+    }
+    if (postgres) update, use(now_seconds), use(now_seconds);
+    update.execute();
+    std::vector<OutboxMessage> out(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      auto& m = out[i];
+      m.id = ids[i];
+      m.flow_id = flow_ids[i];
+      m.kind = kinds[i] == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+      m.recipient = recipients[i];
+      m.locale = locales[i];
+      m.subject = subjects[i];
+      m.text = texts[i];
+      m.html = htmls[i];
+      m.link = links[i];
+      m.code = codes[i];
+      m.attempts = attempts[i];
+      m.channel_index = channels[i];
+      m.expires_at = expiries[i];
+    }
+    return out;
   });
+}
+
+sdk::Result<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
+                                              std::int64_t lease_seconds) {
+  auto batch = claim_batch(now_seconds, lease_seconds, 1);
+  if (!batch.ok()) return batch.error();
+  if (batch->empty()) return sdk::fail(sdk::ErrorCode::not_found, "nothing due");
+  return std::move(batch->front());
 }
 
 sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
@@ -167,6 +225,36 @@ sdk::Result<void> OutboxStore::move_to_channel(const std::string& id, int channe
         " updated_at = ? WHERE id = ?"),
         use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
   });
+}
+
+sdk::Result<std::map<std::string, std::int64_t>> OutboxStore::purge(std::int64_t before,
+                                                                    int max_rows) {
+  return sql::attempt("outbox", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    std::map<std::string, std::int64_t> purged;
+    for (std::string state : {"sent", "dead", "suppressed"}) {
+      Poco::Data::Statement del(s);
+      del << purge_statement(), useRef(state), use(before), use(max_rows);
+      purged[state] = static_cast<std::int64_t>(del.execute());
+    }
+    return purged;
+  });
+}
+
+std::string OutboxStore::purge_statement() const {
+  return db_->sql(
+      "DELETE FROM lg_outbox WHERE id IN (SELECT id FROM lg_outbox"
+      " WHERE state = ? AND updated_at < ? LIMIT ?)");
+}
+
+std::vector<std::pair<std::string, std::string>> OutboxStore::statements() const {
+  return {
+      {"claim", claim_statement()},
+      {"mark", db_->sql("UPDATE lg_outbox SET state = 'sent', updated_at = ? WHERE id = ?")},
+      {"depth", db_->sql("SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')")},
+      {"purge", purge_statement()},
+  };
 }
 
 sdk::Result<std::int64_t> OutboxStore::depth() {

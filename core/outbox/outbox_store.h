@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "linkgate/sdk/result.h"
 #include "linkgate/sdk/types.h"
@@ -30,14 +32,27 @@ class OutboxStore {
   sdk::Result<void> record_suppressed(const std::string& id, const std::string& flow_id,
                                       std::int64_t now);
 
-  /// Claims the next due message (pending and due, or sending with an expired lease) for
-  /// @p lease_seconds, counting one attempt. ErrorCode::not_found when nothing is due.
+  /// Claims up to @p max due messages (pending and due, oldest first, then sending with an
+  /// expired lease) for @p lease_seconds, counting one attempt each, in one statement. Empty when
+  /// nothing is due.
+  sdk::Result<std::vector<OutboxMessage>> claim_batch(std::int64_t now, std::int64_t lease_seconds,
+                                                      int max);
+  /// claim_batch() of one. ErrorCode::not_found when nothing is due.
   sdk::Result<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
   sdk::Result<void> mark_sent(const std::string& id, std::int64_t now);
   sdk::Result<void> mark_retry(const std::string& id, std::int64_t next_attempt_at,
                                const std::string& error);
   sdk::Result<void> mark_dead(const std::string& id, const std::string& reason, std::int64_t now);
   sdk::Result<void> move_to_channel(const std::string& id, int channel_index, std::int64_t now);
+
+  /// Deletes up to @p max_rows of each finished state (sent, dead, suppressed) last changed
+  /// before @p before; returns how many of each went. Their bodies were erased already: this
+  /// keeps the table — and every claim — the size of what is in flight, not of the history.
+  sdk::Result<std::map<std::string, std::int64_t>> purge(std::int64_t before, int max_rows);
+
+  /// Every statement the worker and the request path run, as this database would get it, by
+  /// name — for checking that each one's plan uses an index.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
   /// Messages not yet delivered (pending or being sent).
   sdk::Result<std::int64_t> depth();
@@ -49,6 +64,9 @@ class OutboxStore {
   sdk::Result<std::string> body_of(const std::string& id);
 
  private:
+  [[nodiscard]] std::string claim_statement() const;
+  [[nodiscard]] std::string purge_statement() const;
+
   std::shared_ptr<sql::Database> db_;
 };
 

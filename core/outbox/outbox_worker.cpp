@@ -85,22 +85,51 @@ void OutboxWorker::run() {
 
 int OutboxWorker::drain_once() {
   int handled = 0;
-  while (true) {
-    auto message = store_->claim(clock_.now_seconds(), settings_.lease_seconds);
-    if (!message.ok()) {
-      if (message.code() != sdk::ErrorCode::not_found) stored(message, "claiming");
-      break;
+  bool more = true;
+  while (more) {
+    auto batch =
+        store_->claim_batch(clock_.now_seconds(), settings_.lease_seconds, settings_.claim_batch);
+    if (!stored(batch, "claiming") || batch->empty()) break;
+    more = static_cast<int>(batch->size()) == settings_.claim_batch;
+    for (auto& message : batch.value()) {
+      // Once stopping, what is left of the batch stays claimed and is sent again when its lease
+      // runs out (by this server after a restart, or by another).
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return handled;
+      }
+      deliver(std::move(message));
+      ++handled;
     }
-    deliver(std::move(message).value());
-    ++handled;
-    std::lock_guard lock(mutex_);
-    if (stopping_) break;
   }
+  purge_once();
   if (auto depth = store_->depth(); depth.ok()) {
     metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(depth.value()),
                  "Messages waiting to be delivered");
   }
   return handled;
+}
+
+void OutboxWorker::purge_once() {
+  const std::int64_t now = clock_.now_seconds();
+  std::int64_t due = next_purge_.load();
+  if (now < due || !next_purge_.compare_exchange_strong(due, now + settings_.purge_every.count())) {
+    return;  // not yet, or another worker is on it
+  }
+  constexpr int kRowsPerStatement = 5000;  // short transactions: claims go on meanwhile
+  for (bool more = true; more;) {
+    auto purged = store_->purge(now - settings_.retention_seconds, kRowsPerStatement);
+    if (!stored(purged, "purging")) return;
+    more = false;
+    for (const auto& [state, count] : purged.value()) {
+      if (count == 0) continue;
+      metrics_.add("linkgate_outbox_purged_total", {{"state", state}}, static_cast<double>(count),
+                   "Finished outbox messages deleted after outbox.retention");
+      more = more || count == kRowsPerStatement;
+    }
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+  }
 }
 
 template <class R>

@@ -22,7 +22,10 @@ struct WorkerSettings {
   int max_attempts = 8;
   config::BackoffRange backoff{std::chrono::seconds(2), std::chrono::minutes(10)};
   std::chrono::milliseconds poll_interval{500};
-  std::int64_t lease_seconds = 60;  // longer than any channel's timeout
+  std::int64_t lease_seconds = 60;          // longer than any channel's timeout
+  std::int64_t retention_seconds = 86'400;  // finished rows older than this are purged
+  int claim_batch = 8;                      // messages claimed by one statement
+  std::chrono::seconds purge_every{60};
 };
 
 class OutboxWorker {
@@ -38,6 +41,8 @@ class OutboxWorker {
   void notify();
   /// Delivers what is due, on the calling thread; returns how many messages were handled.
   int drain_once();
+  /// Deletes finished messages older than the retention, in bounded batches, and counts them.
+  void purge_once();
   /// True when @p result succeeded; otherwise logs what the store failed at.
   template <class R>
   bool stored(const R& result, const char* doing);
@@ -57,6 +62,7 @@ class OutboxWorker {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::uint64_t pending_wakes_ = 0;
+  std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
 };
 
 }  // namespace linkgate::outbox

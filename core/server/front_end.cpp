@@ -210,16 +210,17 @@ void FrontEnd::accept_from(Poco::Net::ServerSocket& listener) {
       }
       return;  // EAGAIN: nothing more waiting
     }
+    // Counted before the close, so whoever sees the connection end also sees it counted.
     if (connections_.size() >= options.max_connections) {
-      ::close(fd);
       ++refused_max_;
+      ::close(fd);
       continue;
     }
     std::string peer = host_of(address, length);
     auto& from_peer = per_client_[peer];
     if (from_peer >= options.max_connections_per_client) {
-      ::close(fd);
       ++refused_per_client_;
+      ::close(fd);
       continue;
     }
     std::unique_ptr<Connection> c;

@@ -185,6 +185,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   worker_settings.backoff = settings.outbox.backoff;
   worker_settings.poll_interval = settings.outbox.poll_interval;
   worker_settings.lease_seconds = std::max<std::int64_t>(1, settings.outbox.lease.count() / 1000);
+  worker_settings.retention_seconds =
+      std::max<std::int64_t>(1, settings.outbox.retention.count() / 1000);
   rt->worker_ =
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
                                              *shared->services.metrics, *shared->services.clock);

@@ -174,5 +174,30 @@ TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   EXPECT_EQ(channel->seen.size(), 5u);
 }
 
+TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings settings;
+  settings.retention_seconds = 3600;
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel}}, settings, log, metrics,
+                 clock);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  ASSERT_TRUE(store->record_suppressed("s1", "f", clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 20) << "in batches of 8: 8, 8, 4";
+  EXPECT_EQ(store->counts().value()["sent"], 20);
+  clock.advance(std::chrono::seconds(3599));
+  auto fresh = message();
+  ASSERT_TRUE(store->enqueue(fresh, clock.now_seconds()).ok());
+  w.drain_once();
+  EXPECT_EQ(store->counts().value()["sent"], 21) << "not yet past the retention";
+  clock.advance(std::chrono::seconds(62));
+  w.drain_once();
+  auto counts = store->counts().value();
+  EXPECT_EQ(counts["sent"], 1) << "the message sent an hour later stays";
+  EXPECT_EQ(counts.count("suppressed"), 0u);
+  EXPECT_EQ(metrics.value("linkgate_outbox_purged_total", {{"state", "sent"}}), 20);
+  EXPECT_EQ(metrics.value("linkgate_outbox_purged_total", {{"state", "suppressed"}}), 1);
+  EXPECT_EQ(store->state_of(fresh.id)->first, "sent");
+}
+
 }  // namespace
 }  // namespace linkgate::outbox
