@@ -3,9 +3,11 @@
 // does not: the code's keyed hash, its attempt count, and whether the flow is still pending.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "linkgate/sdk/types.h"
+#include "outbox/outbox_message.h"
 
 namespace linkgate::flow {
 
@@ -26,6 +28,15 @@ struct Flow {
   std::string device;         // "Firefox on Linux": shown on the confirm page
   bool deliverable = true;    // false for identifiers that are not users (nothing is sent)
   std::string short_key_mac;  // keyed hash of the core's short SMS link key, or empty
+};
+
+/// What a new flow sends, stored with the flow in one transaction: the message to deliver, or
+/// (with none) the record that nothing is sent — both cost the same write. An empty id records
+/// nothing (for tests of the flow table alone).
+struct FlowMessage {
+  std::string id;
+  std::optional<outbox::OutboxMessage> message;
+  std::int64_t now = 0;
 };
 
 }  // namespace linkgate::flow

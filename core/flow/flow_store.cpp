@@ -1,7 +1,5 @@
 #include "flow/flow_store.h"
 
-#include <Poco/Data/Transaction.h>
-
 #include <stdexcept>
 
 #include "sql/store_result.h"
@@ -34,7 +32,9 @@ const char* to_string(FlowState state) {
   return "dead";
 }
 
-SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db) : db_(std::move(db)) {
+SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
+                                     std::shared_ptr<outbox::OutboxStore> outbox)
+    : db_(std::move(db)), outbox_(std::move(outbox)) {
   try {
     auto lease = db_->session();
     auto& s = *lease;
@@ -71,30 +71,37 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db) : db_(st
   }
 }
 
-sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede) {
+sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
+                                            const FlowMessage& message) {
+  if (!message.id.empty() && !outbox_) {
+    return sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in");
+  }
   return sql::attempt("flows", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    Poco::Data::Transaction tx(s);
-    if (supersede) {
+    db_->write([&](Poco::Data::Session& s) {
+      if (supersede) {
+        s << db_->sql(
+            "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = "
+            "'pending'"),
+            useRef(f.identifier_key), now;
+      }
+      int kind = static_cast<int>(f.identifier.kind);
+      std::string state = to_string(f.state);
+      int deliverable = f.deliverable ? 1 : 0;
       s << db_->sql(
-          "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = "
-          "'pending'"),
-          useRef(f.identifier_key), now;
-    }
-    int kind = static_cast<int>(f.identifier.kind);
-    std::string state = to_string(f.state);
-    int deliverable = f.deliverable ? 1 : 0;
-    s << db_->sql(
-        "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject, "
-        "redirect_uri,"
-        " code_mac, attempts, state, created_at, expires_at, device, deliverable, short_key_mac)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-        useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
-        useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts),
-        use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device), use(deliverable),
-        useRef(f.short_key_mac), now;
-    tx.commit();
+          "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
+          " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
+          " short_key_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
+          useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts),
+          use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device),
+          use(deliverable), useRef(f.short_key_mac), now;
+      if (message.id.empty()) return;
+      if (message.message) {
+        outbox_->insert(s, *message.message, message.now);
+      } else {
+        outbox_->insert_suppressed(s, message.id, f.id, message.now);
+      }
+    });
   });
 }
 
@@ -136,49 +143,55 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
 
 sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
   return sql::attempt("flows", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    Poco::Data::Statement update(s);
-    update << db_->sql(
-        "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
-        "expires_at > ?"),
-        useRef(id), use(now_seconds);
-    return update.execute() == 1;
+    bool changed = false;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement update(s);
+      update << db_->sql(
+          "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
+          "expires_at > ?"),
+          useRef(id), use(now_seconds);
+      changed = update.execute() == 1;
+    });
+    return changed;
   });
 }
 
 sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max_attempts,
                                                   std::int64_t now_seconds) {
   return sql::attempt("flows", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    Poco::Data::Statement update(s);
-    update << db_->sql(
-        "UPDATE lg_flows SET attempts = attempts + 1"
-        " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
-        useRef(id), use(max_attempts), use(now_seconds);
-    return update.execute() == 1;
+    bool changed = false;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement update(s);
+      update << db_->sql(
+          "UPDATE lg_flows SET attempts = attempts + 1"
+          " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
+          useRef(id), use(max_attempts), use(now_seconds);
+      changed = update.execute() == 1;
+    });
+    return changed;
   });
 }
 
 sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
   return sql::attempt("flows", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
-        useRef(id), now;
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
+          useRef(id), now;
+    });
   });
 }
 
 sdk::Result<std::size_t> SqlFlowRepository::sweep(std::int64_t now_seconds,
                                                   std::int64_t grace_seconds) {
   return sql::attempt("flows", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    std::int64_t before = now_seconds - grace_seconds;
-    Poco::Data::Statement del(s);
-    del << db_->sql("DELETE FROM lg_flows WHERE expires_at < ?"), use(before);
-    return static_cast<std::size_t>(del.execute());
+    std::size_t swept = 0;
+    db_->write([&](Poco::Data::Session& s) {
+      std::int64_t before = now_seconds - grace_seconds;
+      Poco::Data::Statement del(s);
+      del << db_->sql("DELETE FROM lg_flows WHERE expires_at < ?"), use(before);
+      swept = static_cast<std::size_t>(del.execute());
+    });
+    return swept;
   });
 }
 

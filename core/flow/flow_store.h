@@ -5,16 +5,20 @@
 #include <string>
 
 #include "flow/ports.h"
+#include "outbox/outbox_store.h"
 #include "sql/database.h"
 
 namespace linkgate::flow {
 
 class SqlFlowRepository final : public FlowRepository {
  public:
-  /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
-  explicit SqlFlowRepository(std::shared_ptr<sql::Database> db);
+  /// Creates the table if missing. @p outbox (on the same database) stores each new flow's
+  /// message in the flow's transaction; without it only messages with an empty id are
+  /// accepted. Throws std::runtime_error when the database is unusable.
+  explicit SqlFlowRepository(std::shared_ptr<sql::Database> db,
+                             std::shared_ptr<outbox::OutboxStore> outbox = nullptr);
 
-  sdk::Result<void> create(const Flow& flow, bool supersede) override;
+  sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override;
   sdk::Result<Flow> get(const std::string& id) override;
   sdk::Result<Flow> find_by_short_key(const std::string& mac) override;
   sdk::Result<bool> complete(const std::string& id, std::int64_t now) override;
@@ -26,6 +30,7 @@ class SqlFlowRepository final : public FlowRepository {
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
   std::shared_ptr<sql::Database> db_;
+  std::shared_ptr<outbox::OutboxStore> outbox_;
 };
 
 }  // namespace linkgate::flow

@@ -185,25 +185,23 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
     rendered = d_.messaging.templates.render(address.kind, values, locales);
   }
 
-  if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous);
-      !created.ok()) {
-    return store_problem(created.error(), "flows", Failure::unavailable);
-  }
-  const std::string message_id = new_id(12);
-  sdk::Result<void> queued;
+  // The flow and its message (or the record that none is sent: the same write either way, so
+  // a stranger's start costs what a user's does) are stored in one transaction.
+  FlowMessage outgoing{new_id(12), std::nullopt, now};
   if (deliver || notify) {
     // A stranger's notice carries no link and no code; everyone else gets the sign-in message.
     const int channel = *outbox::route_for(d_.messaging.routes, address.kind);
-    queued = d_.records.outbox.enqueue(
-        notify ? outbox_message(message_id, flow, address,
+    outgoing.message =
+        notify ? outbox_message(outgoing.id, flow, address,
                                 d_.messaging.templates.render_unknown(values, locales), channel, "",
                                 "")
-               : outbox_message(message_id, flow, address, rendered, channel, values.link, code),
-        now);
-  } else {
-    queued = d_.records.outbox.record_suppressed(message_id, flow.id, now);
+               : outbox_message(outgoing.id, flow, address, rendered, channel, values.link, code);
   }
-  if (!queued.ok()) return store_problem(queued.error(), "outbox", Failure::unavailable);
+  if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
+      !created.ok()) {
+    return store_problem(created.error(), "flows", Failure::unavailable);
+  }
+  if (outgoing.message) d_.records.outbox.wake();
 
   if (++starts_since_sweep_ % kStartsPerSweep == 0) {
     if (auto swept = d_.records.flows.sweep(now, kSweepGraceSeconds); !swept.ok()) {

@@ -21,8 +21,10 @@ namespace linkgate::flow {
 class FlowRepository {
  public:
   virtual ~FlowRepository() = default;
-  /// Stores @p flow; with @p supersede, first ends the identifier's other pending flows.
-  virtual sdk::Result<void> create(const Flow& flow, bool supersede) = 0;
+  /// Stores @p flow and @p message in one transaction — a start is stored whole or not at all;
+  /// with @p supersede, first ends the identifier's other pending flows.
+  virtual sdk::Result<void> create(const Flow& flow, bool supersede,
+                                   const FlowMessage& message) = 0;
   /// The flow with @p id; not_found when there is none.
   virtual sdk::Result<Flow> get(const std::string& id) = 0;
   /// The flow whose short SMS link key hashes to @p mac; not_found when there is none.

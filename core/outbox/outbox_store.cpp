@@ -47,35 +47,38 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
   }
 }
 
+void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
+                         std::int64_t now_seconds) const {
+  int kind = static_cast<int>(m.kind);
+  s << db_->sql(
+      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
+      " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
+      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)"),
+      useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale),
+      useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code),
+      useRef(m.channel_index), use(now_seconds), useRef(m.expires_at), use(now_seconds),
+      use(now_seconds), now;
+}
+
+void OutboxStore::insert_suppressed(Poco::Data::Session& s, const std::string& id,
+                                    const std::string& flow_id, std::int64_t now_seconds) const {
+  s << db_->sql(
+      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
+      " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
+      " updated_at) VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)"),
+      useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds),
+      use(now_seconds), now;
+}
+
 sdk::Result<void> OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
-  return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    int kind = static_cast<int>(m.kind);
-    s << db_->sql(
-        "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
-        "code,"
-        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)"),
-        useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale),
-        useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code),
-        useRef(m.channel_index), use(now_seconds), useRef(m.expires_at), use(now_seconds),
-        use(now_seconds), now;
-  });
+  return sql::attempt(
+      "outbox", [&] { db_->write([&](Poco::Data::Session& s) { insert(s, m, now_seconds); }); });
 }
 
 sdk::Result<void> OutboxStore::record_suppressed(const std::string& id, const std::string& flow_id,
                                                  std::int64_t now_seconds) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    s << db_->sql(
-        "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link, "
-        "code,"
-        " state, attempts, channel_index, next_attempt_at, expires_at, created_at, updated_at)"
-        " VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)"),
-        useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds),
-        use(now_seconds), now;
+    db_->write([&](Poco::Data::Session& s) { insert_suppressed(s, id, flow_id, now_seconds); });
   });
 }
 
@@ -121,8 +124,6 @@ sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t no
                                                                  std::int64_t lease_seconds,
                                                                  int max) {
   return sql::attempt("outbox", [&]() -> sdk::Result<std::vector<OutboxMessage>> {
-    auto lease = db_->session();
-    auto& s = *lease;
     std::string claim = util::base64url_encode(util::random_bytes(12));
     std::int64_t lease_until = now_seconds + lease_seconds;
     std::vector<std::string> ids, flow_ids, recipients, locales, subjects, texts, htmls, links,
@@ -130,20 +131,22 @@ sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t no
     std::vector<int> kinds, attempts, channels;
     std::vector<std::int64_t> expiries;
     const bool postgres = db_->dialect() == sql::Dialect::postgresql;
-    Poco::Data::Statement update(s);
-    update << claim_statement(), into(ids), into(flow_ids), into(kinds), into(recipients),
-        into(locales), into(subjects), into(texts), into(htmls), into(links), into(codes),
-        into(attempts), into(channels), into(expiries);
-    // The placeholders come in a different order in the two forms.
-    if (postgres) {
-      update, use(now_seconds), use(max), use(now_seconds), use(max), useRef(claim),
-          use(lease_until), use(now_seconds);
-    } else {
-      update, useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(max),
-          use(now_seconds), use(max);
-    }
-    if (postgres) update, use(now_seconds), use(now_seconds);
-    update.execute();
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement update(s);
+      update << claim_statement(), into(ids), into(flow_ids), into(kinds), into(recipients),
+          into(locales), into(subjects), into(texts), into(htmls), into(links), into(codes),
+          into(attempts), into(channels), into(expiries);
+      // The placeholders come in a different order in the two forms.
+      if (postgres) {
+        update, use(now_seconds), use(max), use(now_seconds), use(max), useRef(claim),
+            use(lease_until), use(now_seconds);
+      } else {
+        update, useRef(claim), use(lease_until), use(now_seconds), use(now_seconds), use(max),
+            use(now_seconds), use(max);
+      }
+      if (postgres) update, use(now_seconds), use(now_seconds);
+      update.execute();
+    });
     std::vector<OutboxMessage> out(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       auto& m = out[i];
@@ -175,69 +178,71 @@ sdk::Result<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
 
 sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    s << db_->sql(
-        "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', code "
-        "= "
-        "'',"
-        " last_error = '', claim = '', updated_at = ? WHERE id = ?"),
-        use(now_seconds), useRef(id), now;
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql(
+          "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', "
+          "code "
+          "= "
+          "'',"
+          " last_error = '', claim = '', updated_at = ? WHERE id = ?"),
+          use(now_seconds), useRef(id), now;
+    });
   });
 }
 
 sdk::Result<void> OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at,
                                           const std::string& error) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    std::string e = error.substr(0, 500);
-    s << db_->sql(
-        "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
-        " updated_at = ? WHERE id = ?"),
-        use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
+    db_->write([&](Poco::Data::Session& s) {
+      std::string e = error.substr(0, 500);
+      s << db_->sql(
+          "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
+          " updated_at = ? WHERE id = ?"),
+          use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
+    });
   });
 }
 
 sdk::Result<void> OutboxStore::mark_dead(const std::string& id, const std::string& reason,
                                          std::int64_t now_seconds) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    std::string e = reason.substr(0, 500);
-    s << db_->sql(
-        "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', code "
-        "= "
-        "'',"
-        " last_error = ?, claim = '', updated_at = ? WHERE id = ?"),
-        use(e), use(now_seconds), useRef(id), now;
+    db_->write([&](Poco::Data::Session& s) {
+      std::string e = reason.substr(0, 500);
+      s << db_->sql(
+          "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', "
+          "code "
+          "= "
+          "'',"
+          " last_error = ?, claim = '', updated_at = ? WHERE id = ?"),
+          use(e), use(now_seconds), useRef(id), now;
+    });
   });
 }
 
 sdk::Result<void> OutboxStore::move_to_channel(const std::string& id, int channel_index,
                                                std::int64_t now_seconds) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
-    s << db_->sql(
-        "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = "
-        "'',"
-        " updated_at = ? WHERE id = ?"),
-        use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql(
+          "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = "
+          "'',"
+          " updated_at = ? WHERE id = ?"),
+          use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
+    });
   });
 }
 
 sdk::Result<std::map<std::string, std::int64_t>> OutboxStore::purge(std::int64_t before,
                                                                     int max_rows) {
   return sql::attempt("outbox", [&] {
-    auto lease = db_->session();
-    auto& s = *lease;
     std::map<std::string, std::int64_t> purged;
-    for (std::string state : {"sent", "dead", "suppressed"}) {
-      Poco::Data::Statement del(s);
-      del << purge_statement(), useRef(state), use(before), use(max_rows);
-      purged[state] = static_cast<std::int64_t>(del.execute());
-    }
+    db_->write([&](Poco::Data::Session& s) {
+      for (std::string state : {"sent", "dead", "suppressed"}) {
+        Poco::Data::Statement del(s);
+        del << purge_statement(), useRef(state), use(before), use(max_rows);
+        purged[state] = static_cast<std::int64_t>(del.execute());
+      }
+    });
     return purged;
   });
 }

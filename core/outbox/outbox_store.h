@@ -25,6 +25,13 @@ class OutboxStore {
 
   // Every call after construction reports a database failure as ErrorCode::unavailable.
 
+  /// Inside a Database::write() of the caller's: stores @p message as pending, due now (the
+  /// flow store writes a flow and its message in one transaction). Throws Poco::Exception.
+  void insert(Poco::Data::Session& session, const OutboxMessage& message, std::int64_t now) const;
+  /// Inside a Database::write(): the record that a flow's message is deliberately not sent.
+  void insert_suppressed(Poco::Data::Session& session, const std::string& id,
+                         const std::string& flow_id, std::int64_t now) const;
+
   /// Stores @p message as pending, due now.
   sdk::Result<void> enqueue(const OutboxMessage& message, std::int64_t now);
   /// Records that a flow's message was deliberately not sent (the identifier is no user): the

@@ -113,8 +113,14 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
   try {
     auto pool = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, pool_size, 60);
     std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, std::move(pool), pool_size));
-    auto s = db->session();
-    *s << "PRAGMA journal_mode=WAL", now;
+    {
+      auto s = db->session();
+      *s << "PRAGMA journal_mode=WAL", now;
+    }
+    Poco::Data::Session writer("SQLite", path);
+    writer.setConnectionTimeout(10);
+    writer << "PRAGMA synchronous=NORMAL", now;
+    db->writer_ = std::make_unique<GroupCommit>(std::move(writer));
     return db;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("database " + url + ": " + e.displayText());
@@ -141,6 +147,24 @@ Lease Database::session(std::chrono::milliseconds wait) {
     return Lease(*this, std::move(s));
   } catch (...) {
     release();
+    throw;
+  }
+}
+
+void Database::write(const GroupCommit::Work& work) {
+  if (writer_) return writer_->run(work);
+  auto lease = session();
+  auto& s = *lease;
+  s << "BEGIN", now;
+  try {
+    work(s);
+    s << "COMMIT", now;
+  } catch (...) {
+    try {
+      s << "ROLLBACK", now;
+    } catch (...) {
+      // The connection is gone; so is the transaction.
+    }
     throw;
   }
 }

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include "sql/group_commit.h"
+
 namespace linkgate::sql {
 
 class Database;
@@ -60,6 +62,14 @@ class Database {
   /// Borrows a connection, waiting up to @p wait for one to be free (then throws
   /// std::runtime_error). SQLite connections also wait up to 10 s for a concurrent writer.
   Lease session(std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+  /// Runs @p work as (part of) a write transaction and returns once it is committed; what
+  /// @p work throws is rethrown and its changes undone. SQLite: one writer connection commits
+  /// the work of all concurrent callers together (GroupCommit). PostgreSQL: a pooled connection
+  /// runs it in a transaction of its own. @p work must not begin or end transactions.
+  void write(const GroupCommit::Work& work);
+  /// The SQLite writer, for tests and metrics; null on PostgreSQL.
+  [[nodiscard]] const GroupCommit* group_commit() const { return writer_.get(); }
   [[nodiscard]] const std::string& url() const { return url_; }
 
  private:
@@ -71,6 +81,7 @@ class Database {
   std::string url_;
   Dialect dialect_;
   std::unique_ptr<Poco::Data::SessionPool> pool_;
+  std::unique_ptr<GroupCommit> writer_;  // SQLite only
   std::mutex mutex_;
   std::condition_variable freed_;
   int free_;

@@ -152,8 +152,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
 
   checked(problems, settings, "outbox.store", [&] {
     rt->database_ = sql::Database::open(settings.outbox.store);
-    rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_);
     rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
+    rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_, rt->outbox_);
   });
   checked(problems, settings, "templates.dir", [&] {
     rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
@@ -191,7 +191,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
                                              *shared->services.metrics, *shared->services.clock);
   rt->limits_ = std::make_unique<flow::AbuseLimits>(rt->settings_.security, *rt->rate_limiter_);
-  rt->queue_ = std::make_unique<outbox::OutboxQueue>(*rt->outbox_, rt->worker_.get());
+  rt->queue_ = std::make_unique<outbox::OutboxQueue>(rt->worker_.get());
   rt->flow_log_ = std::make_unique<host::SourceLogger>(log, "flow");
   flow::FlowDependencies deps{rt->settings_,
                               {*rt->tokens_, *rt->users_},

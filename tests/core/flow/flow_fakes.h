@@ -22,13 +22,34 @@ inline sdk::Error down(const char* what) {
   return sdk::fail(sdk::ErrorCode::unavailable, std::string(what) + " is down");
 }
 
+/// The outbox table and the worker's wake-up: MemoryFlows writes a start's message here, in
+/// the same step as the flow, as the SQL store does in one transaction.
+class MemoryQueue final : public outbox::MessageQueue {
+ public:
+  bool is_down = false;
+  std::vector<outbox::OutboxMessage> queued;
+  std::vector<std::string> suppressed;  // flow ids
+  int wakes = 0;
+
+  void wake() noexcept override { ++wakes; }
+};
+
 class MemoryFlows final : public FlowRepository {
  public:
   bool is_down = false;
+  MemoryQueue* outbox = nullptr;  // where a start's message goes
 
-  sdk::Result<void> create(const Flow& flow, bool supersede) override {
+  sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override {
     std::lock_guard lock(mutex_);
     if (is_down) return down("flows");
+    if (!message.id.empty()) {
+      if (outbox == nullptr || outbox->is_down) return down("outbox");
+      if (message.message) {
+        outbox->queued.push_back(*message.message);
+      } else {
+        outbox->suppressed.push_back(flow.id);
+      }
+    }
     if (supersede) {
       for (auto& [id, f] : flows_) {
         if (f.identifier_key == flow.identifier_key && f.state == FlowState::pending)
@@ -104,25 +125,6 @@ class MemoryFlows final : public FlowRepository {
  private:
   std::mutex mutex_;
   std::map<std::string, Flow> flows_;
-};
-
-class MemoryQueue final : public outbox::MessageQueue {
- public:
-  bool is_down = false;
-  std::vector<outbox::OutboxMessage> queued;
-  std::vector<std::string> suppressed;  // flow ids
-
-  sdk::Result<void> enqueue(const outbox::OutboxMessage& message, std::int64_t) override {
-    if (is_down) return down("outbox");
-    queued.push_back(message);
-    return sdk::success();
-  }
-  sdk::Result<void> record_suppressed(const std::string&, const std::string& flow_id,
-                                      std::int64_t) override {
-    if (is_down) return down("outbox");
-    suppressed.push_back(flow_id);
-    return sdk::success();
-  }
 };
 
 /// Tokens `tok.<flow id>.<n>` that stand for their grant; redeemed once.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "outbox/outbox_store.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
@@ -30,7 +31,7 @@ class SqlFlowRepositoryTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(SqlFlowRepositoryTest, StoresAndReadsAFlow) {
-  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true, {}).ok());
   auto f = store.get("f1");
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->identifier.value, "a@example.com");
@@ -40,34 +41,34 @@ TEST_P(SqlFlowRepositoryTest, StoresAndReadsAFlow) {
 }
 
 TEST_P(SqlFlowRepositoryTest, CompletesExactlyOnce) {
-  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true, {}).ok());
   EXPECT_TRUE(store.complete("f1", 1500).value());
   EXPECT_FALSE(store.complete("f1", 1500).value());
   EXPECT_EQ(store.get("f1")->state, FlowState::completed);
 }
 
 TEST_P(SqlFlowRepositoryTest, DoesNotCompleteAnExpiredFlow) {
-  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 2000), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 2000), true, {}).ok());
   EXPECT_FALSE(store.complete("f1", 2000).value());
 }
 
 TEST_P(SqlFlowRepositoryTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
-  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), true).ok());
-  ASSERT_TRUE(store.create(make_flow("other", "b@example.com"), true).ok());
-  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("other", "b@example.com"), true, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), true, {}).ok());
   EXPECT_EQ(store.get("old")->state, FlowState::superseded);
   EXPECT_EQ(store.get("other")->state, FlowState::pending);
   EXPECT_EQ(store.get("new")->state, FlowState::pending);
 }
 
 TEST_P(SqlFlowRepositoryTest, WithoutSupersedeEarlierFlowsStay) {
-  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), false).ok());
-  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), false).ok());
+  ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), false, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), false, {}).ok());
   EXPECT_EQ(store.get("old")->state, FlowState::pending);
 }
 
 TEST_P(SqlFlowRepositoryTest, ParallelAttemptsNeverExceedTheLimit) {
-  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com"), true, {}).ok());
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 16; ++i) {
@@ -81,8 +82,8 @@ TEST_P(SqlFlowRepositoryTest, ParallelAttemptsNeverExceedTheLimit) {
 }
 
 TEST_P(SqlFlowRepositoryTest, SweepsLongExpiredFlows) {
-  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 100), true).ok());
-  ASSERT_TRUE(store.create(make_flow("f2", "b@example.com", 5000), true).ok());
+  ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 100), true, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("f2", "b@example.com", 5000), true, {}).ok());
   EXPECT_EQ(store.sweep(1000, 60).value(), 1u);
   EXPECT_EQ(store.get("f1").code(), sdk::ErrorCode::not_found);
   EXPECT_TRUE(store.get("f2").ok());
@@ -91,18 +92,46 @@ TEST_P(SqlFlowRepositoryTest, SweepsLongExpiredFlows) {
 TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
   auto db = linkgate::testing::open_test_database(GetParam(), dir);
   SqlFlowRepository broken(db);
-  ASSERT_TRUE(broken.create(make_flow("f1", "a@example.com"), true).ok());
+  ASSERT_TRUE(broken.create(make_flow("f1", "a@example.com"), true, {}).ok());
   {
     auto lease = db->session();
     *lease << "DROP TABLE lg_flows", Poco::Data::Keywords::now;
   }
   EXPECT_EQ(broken.get("f1").code(), sdk::ErrorCode::unavailable);
-  EXPECT_EQ(broken.create(make_flow("f2", "b@example.com"), true).code(),
+  EXPECT_EQ(broken.create(make_flow("f2", "b@example.com"), true, {}).code(),
             sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.complete("f1", 1500).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.take_attempt("f1", 5, 1500).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.kill("f1").code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.sweep(1000, 60).code(), sdk::ErrorCode::unavailable);
+}
+
+TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  auto outbox = std::make_shared<outbox::OutboxStore>(db);
+  SqlFlowRepository flows(db, outbox);
+  outbox::OutboxMessage message;
+  message.id = "m1";
+  message.flow_id = "f1";
+  message.recipient = "a@example.com";
+  message.link = "https://x/verify?token=SECRET";
+  message.code = "123456";
+  message.expires_at = 2000;
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {"m1", message, 1000}).ok());
+  EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
+  EXPECT_EQ(outbox->state_of("m1")->first, "pending");
+
+  ASSERT_TRUE(
+      flows.create(make_flow("f2", "b@example.com"), true, {"m2", std::nullopt, 1000}).ok());
+  EXPECT_EQ(outbox->state_of("m2")->first, "suppressed") << "a stranger's start writes as much";
+
+  // The message cannot be stored (its id is taken): the new flow is not stored either, and the
+  // flow it would have superseded is still pending.
+  message.flow_id = "f3";
+  EXPECT_EQ(flows.create(make_flow("f3", "a@example.com"), true, {"m1", message, 1000}).code(),
+            sdk::ErrorCode::unavailable);
+  EXPECT_EQ(flows.get("f3").code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),

@@ -35,6 +35,7 @@ class MagicLinkServiceTest : public ::testing::Test {
         limiter(host.clock()),
         limits(settings.security, limiter),
         service(dependencies(limits)) {
+    flows.outbox = &queue;
     routes.push_back({sdk::AddressKind::email, "mail", nullptr});
     users.users["usr_alice"] = {"usr_alice", "alice@example.com", "+15551234567", ""};
   }
@@ -83,8 +84,8 @@ class MagicLinkServiceTest : public ::testing::Test {
   outbox::DeliveryRoutes routes;
   limits::MemoryRateLimiter limiter;
   AbuseLimits limits;
-  fakes::MemoryFlows flows;
   fakes::MemoryQueue queue;
+  fakes::MemoryFlows flows;
   fakes::MemoryTokens tokens;
   fakes::MemoryUsers users;
   fakes::CountingSessions sessions;

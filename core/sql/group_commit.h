@@ -1,0 +1,60 @@
+#pragma once
+// Group commit for SQLite: one writer thread owns one connection and runs the writes of every
+// concurrent caller in one transaction, each in its own savepoint, then commits them together.
+// SQLite allows one writer at a time; instead of each request taking the lock, waiting, retrying
+// and syncing on its own, a batch of requests shares one lock and one commit. A call returns
+// only after the commit that holds its rows, so durability is what it was.
+
+#include <Poco/Data/Session.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace linkgate::sql {
+
+class GroupCommit {
+ public:
+  using Work = std::function<void(Poco::Data::Session&)>;
+
+  /// Takes @p session (a connection of its own, used by nothing else) and starts the writer.
+  explicit GroupCommit(Poco::Data::Session session);
+  /// Finishes what is queued, then stops the writer.
+  ~GroupCommit();
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  /// Runs @p work in the writer's transaction and returns once it is committed. What @p work
+  /// throws is rethrown here, and only its own changes are undone; when the commit fails, every
+  /// call in the batch throws. Thread-safe; @p work must not start or end transactions itself.
+  void run(const Work& work);
+
+  /// How many transactions and calls so far (for tests and metrics).
+  [[nodiscard]] std::size_t transactions() const;
+  [[nodiscard]] std::size_t calls() const;
+
+ private:
+  struct Call {
+    const Work* work = nullptr;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  void write();
+  void commit(std::vector<Call*>& batch);
+
+  Poco::Data::Session session_;
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::condition_variable finished_;
+  std::vector<Call*> waiting_;
+  bool stopping_ = false;
+  std::size_t transactions_ = 0;
+  std::size_t calls_ = 0;
+  std::thread writer_;
+};
+
+}  // namespace linkgate::sql

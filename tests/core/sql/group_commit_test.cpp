@@ -1,0 +1,121 @@
+// Group commit on SQLite: concurrent writes share one transaction and one commit, each call
+// returns only after the commit that holds its rows, and a call that fails is undone alone.
+#include "sql/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "sql/database.h"
+#include "support/temp_dir.h"
+
+namespace linkgate::sql {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+
+struct Table {
+  testing::TempDir dir;
+  std::shared_ptr<Database> db = Database::open("sqlite:" + dir.file("g.db"));
+  Table() {
+    auto lease = db->session();
+    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
+  }
+  void insert(int n) {
+    db->write([n](Poco::Data::Session& s) {
+      int value = n;
+      s << "INSERT INTO t (n) VALUES (?)", use(value), now;
+    });
+  }
+  // Read on a connection of its own, as any other request would.
+  int count() {
+    auto lease = db->session();
+    int n = 0;
+    *lease << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(n), now;
+    return n;
+  }
+};
+
+// Holds the writer inside one call until @p release, so the calls made meanwhile queue up and
+// must go out together in the next transaction.
+std::thread hold_the_writer(Table& table, std::atomic<bool>& inside, std::atomic<bool>& release) {
+  return std::thread([&] {
+    table.db->write([&](Poco::Data::Session&) {
+      inside = true;
+      while (!release) std::this_thread::sleep_for(1ms);
+    });
+  });
+}
+
+TEST(GroupCommit, CallsMadeWhileTheWriterIsBusyShareOneTransaction) {
+  Table table;
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  const auto before = table.db->group_commit()->transactions();
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 40; ++i) writers.emplace_back([&table, i] { table.insert(i); });
+  std::this_thread::sleep_for(200ms);  // every writer is queued behind the held call
+  EXPECT_EQ(table.count(), 0) << "nothing is visible before its commit";
+  release = true;
+  holder.join();
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(table.count(), 40) << "each call returned after the commit holding its row";
+  EXPECT_LE(table.db->group_commit()->transactions() - before, 3u)
+      << "40 calls, one transaction for the held call and about one for the rest";
+}
+
+TEST(GroupCommit, AFailingCallIsUndoneAloneAndItsErrorIsItsOwn) {
+  Table table;
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  std::vector<std::thread> writers;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 10; ++i) writers.emplace_back([&table, i] { table.insert(i); });
+  writers.emplace_back([&] {
+    try {
+      table.db->write([](Poco::Data::Session& s) {
+        s << "INSERT INTO t (n) VALUES (1000)", now;
+        throw std::runtime_error("the handler changed its mind");
+      });
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()) == "the handler changed its mind") ++failed;
+    }
+  });
+  writers.emplace_back([&] {
+    try {
+      table.insert(3);  // a duplicate key, whoever comes second
+    } catch (const Poco::Exception&) {
+      ++failed;
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  release = true;
+  holder.join();
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failed.load(), 2);
+  EXPECT_EQ(table.count(), 10) << "the other ten committed; row 1000 was undone";
+}
+
+TEST(GroupCommit, AWriteSurvivesTheDatabaseBeingReopened) {
+  testing::TempDir dir;
+  {
+    auto db = Database::open("sqlite:" + dir.file("d.db"));
+    auto lease = db->session();
+    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
+    db->write([](Poco::Data::Session& s) { s << "INSERT INTO t (n) VALUES (7)", now; });
+  }
+  auto db = Database::open("sqlite:" + dir.file("d.db"));
+  auto lease = db->session();
+  int n = 0;
+  *lease << "SELECT n FROM t", Poco::Data::Keywords::into(n), now;
+  EXPECT_EQ(n, 7);
+}
+
+}  // namespace
+}  // namespace linkgate::sql
