@@ -7,6 +7,7 @@
 #   bench/http/connections.sh                                   # after scripts/build
 #   git worktree add /tmp/lg-before <commit> && (cd /tmp/lg-before && scripts/build)
 #   BEFORE=/tmp/lg-before/build bench/http/connections.sh       # before and after, one run
+# (BEFORE_KEYS adds server keys to the older build's config, when it knows them.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-8s}
@@ -77,5 +78,5 @@ measure() {  # $1: label, $2: build folder, $3: more server keys
 
 # wrk's connections all come from 127.0.0.1: lift the per-address limit (256 by default).
 measure "after " build ", max_connections_per_client: 100000"
-[ -n "${BEFORE:-}" ] && measure "before" "$BEFORE"
+[ -n "${BEFORE:-}" ] && measure "before" "$BEFORE" "${BEFORE_KEYS:-}"
 true

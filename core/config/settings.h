@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config/address_range.h"
 #include "config/duration.h"
 #include "linkgate/sdk/plugin.h"
 #include "linkgate/sdk/types.h"
@@ -60,7 +61,9 @@ struct Settings {
     Duration request_timeout{10'000};
     Duration keep_alive_timeout{5'000};
     Duration shutdown_timeout{10'000};
-    std::vector<std::string> trusted_proxies;
+    std::vector<std::string> trusted_proxies;          // as written
+    std::vector<AddressRange> trusted_proxy_ranges;    // the same, parsed
+    std::string forwarded_header = "x-forwarded-for";  // x-forwarded-for | forwarded
     [[nodiscard]] bool https() const { return !tls_cert_file.empty(); }
   } server;
 

@@ -129,6 +129,21 @@ void read_server(MapReader r, Settings::Server& s) {
   s.keep_alive_timeout = r.duration("keep_alive_timeout", s.keep_alive_timeout);
   s.shutdown_timeout = r.duration("shutdown_timeout", s.shutdown_timeout);
   s.trusted_proxies = r.strings("trusted_proxies", {});
+  for (const auto& text : s.trusted_proxies) {
+    if (auto range = parse_address_range(text)) {
+      s.trusted_proxy_ranges.push_back(*range);
+    } else {
+      r.diagnostics().add(r.path_of("trusted_proxies"),
+                          "expected an IP address or a CIDR range, got \"" + text + "\"",
+                          r.line_of_key("trusted_proxies"));
+    }
+  }
+  s.forwarded_header = r.string("forwarded_header", s.forwarded_header);
+  if (s.forwarded_header != "x-forwarded-for" && s.forwarded_header != "forwarded") {
+    r.diagnostics().add(r.path_of("forwarded_header"),
+                        "expected x-forwarded-for or forwarded, got \"" + s.forwarded_header + "\"",
+                        r.line_of_key("forwarded_header"));
+  }
   r.finish();
 }
 

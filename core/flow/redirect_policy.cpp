@@ -65,21 +65,31 @@ std::optional<ParsedUrl> parse_redirect_url(std::string_view url) {
     std::string_view tail = rest.substr(authority_end);
     auto query = tail.find_first_of("?#");
     out.path = std::string(tail.substr(0, query));
-    if (out.path.rfind("//", 0) == 0) return std::nullopt;
-    // Dot segments would let a browser climb out of an allowed path prefix.
+    // An empty segment (`//`) turns a path into a host for some parsers.
+    if (out.path.find("//") != std::string::npos) return std::nullopt;
+    // Dot segments would let a browser (or a server behind the redirect) climb out of an allowed
+    // path prefix — also written `..;` or `.;x`, which some servers read as `..` and `.`.
     std::string lowered = lower(out.path);
-    if (lowered.find("%2e") != std::string::npos || lowered.find("%2f") != std::string::npos) {
+    if (lowered.find("%2e") != std::string::npos || lowered.find("%2f") != std::string::npos ||
+        lowered.find("%5c") != std::string::npos || lowered.find("%3b") != std::string::npos) {
       return std::nullopt;
     }
-    std::string segments = out.path + "/";
-    if (segments.find("/./") != std::string::npos || segments.find("/../") != std::string::npos) {
-      return std::nullopt;
+    for (std::size_t at = 0; at != std::string::npos;) {
+      const auto next = out.path.find('/', at + 1);
+      std::string segment =
+          out.path.substr(at + 1, next == std::string::npos ? next : next - at - 1);
+      segment = segment.substr(0, segment.find(';'));
+      if (segment == "." || segment == "..") return std::nullopt;
+      at = next;
     }
   }
   return out;
 }
 
-bool glob_match(std::string_view pattern, std::string_view text) {
+namespace {
+
+// `*` inside a pattern stands for characters within one path segment, never a '/'.
+bool segment_glob(std::string_view pattern, std::string_view text) {
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
     if (p < pattern.size() && pattern[p] == '*') {
@@ -88,7 +98,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
     } else if (p < pattern.size() && pattern[p] == text[t]) {
       ++p;
       ++t;
-    } else if (star != std::string_view::npos) {
+    } else if (star != std::string_view::npos && text[mark] != '/') {
       p = star + 1;
       t = ++mark;
     } else {
@@ -97,6 +107,23 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   }
   while (p < pattern.size() && pattern[p] == '*') ++p;
   return p == pattern.size();
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  if (pattern.empty() || pattern.back() != '*') return segment_glob(pattern, text);
+  // A trailing `*` stands for whole segments below what comes before it: `/cb*` admits `/cb`
+  // and `/cb/x`, never `/cbevil`; `/cb/*` admits everything under `/cb/`.
+  const std::string_view prefix = pattern.substr(0, pattern.size() - 1);
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    const std::string_view head = text.substr(0, cut);
+    const std::string_view rest = text.substr(cut);
+    const bool whole_segments =
+        rest.empty() || rest.front() == '/' || (!prefix.empty() && prefix.back() == '/');
+    if (whole_segments && segment_glob(prefix, head)) return true;
+  }
+  return false;
 }
 
 RedirectPolicy::RedirectPolicy(const std::vector<std::string>& patterns) {

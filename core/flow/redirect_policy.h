@@ -41,7 +41,9 @@ class RedirectPolicy {
   std::vector<std::string> invalid_;
 };
 
-/// Glob match where `*` matches any run of characters (including '/').
+/// Path pattern match: a `*` inside the pattern matches characters within one segment (never a
+/// '/'); a trailing `*` matches whole segments below the prefix before it (`/cb*`: `/cb`,
+/// `/cb/x`, not `/cbevil`; `/cb/*`: anything under `/cb/`).
 bool glob_match(std::string_view pattern, std::string_view text);
 
 }  // namespace linkgate::flow

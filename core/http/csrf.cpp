@@ -32,13 +32,37 @@ std::string origin_of(const std::string& url) {
 
 }  // namespace
 
+std::string csrf_cookie_name(bool secure_cookies) {
+  return secure_cookies ? std::string("__Host-") + kCsrfCookie : std::string(kCsrfCookie);
+}
+
+namespace {
+
+std::string cookie_signature(const std::string& secret, const std::string& nonce) {
+  return util::base64url_encode(util::hmac_sha256(secret, "csrf-cookie:" + nonce).substr(0, 16));
+}
+
+}  // namespace
+
+std::string new_csrf_cookie(const std::string& secret) {
+  const std::string nonce = util::base64url_encode(util::random_bytes(18));
+  return nonce + "." + cookie_signature(secret, nonce);
+}
+
+bool csrf_cookie_valid(const std::string& secret, const std::string& cookie) {
+  const auto dot = cookie.find('.');
+  if (dot != 24 || cookie.size() > 64) return false;
+  return util::constant_time_equal(cookie_signature(secret, cookie.substr(0, dot)),
+                                   cookie.substr(dot + 1));
+}
+
 std::string csrf_token(const std::string& secret, const std::string& cookie) {
   return util::base64url_encode(util::hmac_sha256(secret, "csrf:" + cookie));
 }
 
 bool csrf_token_matches(const std::string& secret, const std::string& cookie,
                         const std::string& token) {
-  if (cookie.size() < 16 || token.empty()) return false;
+  if (token.empty() || !csrf_cookie_valid(secret, cookie)) return false;
   return util::constant_time_equal(csrf_token(secret, cookie), token);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "http/client_address.h"
 #include "http/csrf.h"
 #include "http/json_text.h"
 #include "util/base64url.h"
@@ -44,16 +45,10 @@ Exchange::Exchange(const Request& request, Response& response, const config::Set
       path_(request.path()) {}
 
 std::string Exchange::client_address() const {
-  const std::string& peer = request_.peer;
-  const auto& trusted = settings_.server.trusted_proxies;
-  if (std::find(trusted.begin(), trusted.end(), peer) == trusted.end()) return peer;
-  std::string forwarded = header("X-Forwarded-For");
-  if (forwarded.empty()) return peer;
-  auto comma = forwarded.rfind(',');
-  std::string last = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
-  last.erase(0, last.find_first_not_of(' '));
-  last.erase(last.find_last_not_of(' ') + 1);
-  return last.empty() ? peer : last;
+  return http::client_address(request_, settings_.server.trusted_proxy_ranges,
+                              settings_.server.forwarded_header == "forwarded"
+                                  ? ForwardedHeader::forwarded
+                                  : ForwardedHeader::x_forwarded_for);
 }
 
 bool Exchange::is_form() const {
@@ -87,7 +82,8 @@ std::optional<Fields> Exchange::read_fields(bool form_allowed) {
     send_error(invalid_request(fields.error().message));
     return std::nullopt;
   }
-  if (form && !csrf_token_matches(secret_, cookie(kCsrfCookie), fields.value()[kCsrfField])) {
+  if (form && !csrf_token_matches(secret_, cookie(csrf_cookie_name(secure_cookies())),
+                                  fields.value()[kCsrfField])) {
     send_error({403, "forbidden",
                 "This form is out of date or was not sent by this site. Reload the page and try "
                 "again."});
@@ -148,10 +144,19 @@ void Exchange::set_cookie(const std::string& name, const std::string& value,
                           std::int64_t max_age_seconds) {
   std::string cookie = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
                        std::to_string(max_age_seconds);
-  const auto& s = settings_.session;
-  if (!s.cookie_domain.empty()) cookie += "; Domain=" + s.cookie_domain;
-  if (s.cookie_secure == "always" || (s.cookie_secure == "auto" && https())) cookie += "; Secure";
+  // A __Host- cookie must be Secure, for Path=/ and without Domain: that is what keeps other
+  // hosts of the domain from setting it.
+  const bool host_only = name.rfind("__Host-", 0) == 0;
+  if (!settings_.session.cookie_domain.empty() && !host_only) {
+    cookie += "; Domain=" + settings_.session.cookie_domain;
+  }
+  if (secure_cookies()) cookie += "; Secure";
   response_.add("Set-Cookie", cookie);
+}
+
+bool Exchange::secure_cookies() const {
+  const auto& s = settings_.session;
+  return s.cookie_secure == "always" || (s.cookie_secure == "auto" && https());
 }
 
 void Exchange::clear_cookie(const std::string& name) {
@@ -165,10 +170,11 @@ void Exchange::sensitive() {
 
 std::string Exchange::csrf() {
   if (!csrf_.empty()) return csrf_;
-  std::string browser = cookie(kCsrfCookie);
-  if (browser.size() < 16 || browser.size() > 64) {
-    browser = util::base64url_encode(util::random_bytes(18));
-    set_cookie(kCsrfCookie, browser, 86'400);
+  const std::string name = csrf_cookie_name(secure_cookies());
+  std::string browser = cookie(name);
+  if (!csrf_cookie_valid(secret_, browser)) {
+    browser = new_csrf_cookie(secret_);
+    set_cookie(name, browser, 86'400);
   }
   csrf_ = csrf_token(secret_, browser);
   return csrf_;

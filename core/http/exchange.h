@@ -25,7 +25,8 @@ class Exchange {
   [[nodiscard]] std::string query(const std::string& name) const { return request_.query(name); }
   [[nodiscard]] std::string header(const std::string& name) const { return request_.header(name); }
   [[nodiscard]] std::string cookie(const std::string& name) const { return request_.cookie(name); }
-  /// The client address: the peer, or X-Forwarded-For's last hop when the peer is a trusted proxy.
+  /// The client address: the peer, or the first untrusted hop of the forwarding header when the
+  /// peer is a trusted proxy (http/client_address.h).
   [[nodiscard]] std::string client_address() const;
   [[nodiscard]] bool is_form() const;
   /// A browser: a form post, or an Accept header that prefers text/html.
@@ -45,12 +46,15 @@ class Exchange {
   void send_error(const ApiError& error);
 
   void set_cookie(const std::string& name, const std::string& value, std::int64_t max_age_seconds);
+  /// Whether cookies are sent with `Secure` (session.cookie_secure, or auto under https).
+  [[nodiscard]] bool secure_cookies() const;
   void clear_cookie(const std::string& name);
   /// Marks the response as carrying a token in the URL / auth state: no-store, no-referrer.
   void sensitive();
   /// A fresh CSP nonce for an HTML response (sets the header).
   std::string nonce();
-  /// The CSRF token for this browser's forms; sets the `lg_csrf` cookie when it has none.
+  /// The CSRF token for this browser's forms; sets a new signed CSRF cookie when the browser has
+  /// none this server issued.
   std::string csrf();
   /// What a built-in page needs: branding, a nonce, the CSRF token.
   PageContext page();

@@ -100,6 +100,9 @@ void SigningKeys::load_locked() {
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.rfind("session-", 0) != 0 || it->path().extension() != ".pem") continue;
+    if (auto problem = util::private_file_problem(it->path().string()); !problem.empty()) {
+      throw std::runtime_error(problem);
+    }
     auto pem = util::read_file(it->path().string());
     if (!pem) throw std::runtime_error("cannot read signing key " + it->path().string());
     auto key = std::make_shared<SigningKey>();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -64,8 +65,23 @@ std::optional<std::string> read_file(const std::string& path) {
   return out.str();
 }
 
+std::string private_file_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";  // missing: nothing to expose
+  const unsigned mode = st.st_mode & 0777;
+  if ((mode & 077) == 0) return "";
+  char octal[8];
+  std::snprintf(octal, sizeof octal, "%04o", mode);
+  return path + " is readable or writable by group or others (mode " + octal +
+         "): a key or secret must be private to its owner — run chmod 600 " + path;
+}
+
 std::optional<std::string> create_or_read_secret(const std::string& path,
                                                  const std::string& content, std::string& error) {
+  if (auto problem = private_file_problem(path); !problem.empty()) {
+    error = problem;
+    return std::nullopt;
+  }
   if (auto existing = read_file(path)) return existing;
   if (auto e = ensure_parent(path); !e.empty()) {
     error = e;

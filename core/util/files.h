@@ -10,10 +10,15 @@ namespace linkgate::util {
 std::string write_file_atomically(const std::string& path, const std::string& content,
                                   unsigned mode = 0600);
 /// Creates @p path with @p content only if it does not exist yet (O_EXCL), mode 0600; when two
-/// processes race, one writes and both then read the same content. Returns the file's content
-/// or nullopt with @p error set.
+/// processes race, one writes and both then read the same content. An existing file that group
+/// or others may read or write is refused (private_file_problem). Returns the file's content or
+/// nullopt with @p error set.
 std::optional<std::string> create_or_read_secret(const std::string& path,
                                                  const std::string& content, std::string& error);
+/// "" when @p path is private to its owner; otherwise why not ("... is readable by group or
+/// others (mode 0644): chmod 600 ..."). A key or secret anyone else on the machine can read is
+/// refused rather than used.
+std::string private_file_problem(const std::string& path);
 /// Reads a whole file; nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "support/json_fields.h"
+#include "support/raw_connection.h"
 #include "support/redis_server.h"
 #include "support/test_server.h"
 
@@ -81,6 +83,47 @@ TEST(RateLimits, PerClientAddressTrustsForwardedForOnlyFromTrustedProxies) {
     EXPECT_EQ(start("p9@example.com", "198.51.100.1"), 429) << "trusted=" << trusted;
     // A client behind a trusted proxy has its own budget; an untrusted peer cannot forge one.
     EXPECT_EQ(start("q@example.com", "10.9.9.9, 198.51.100.2"), trusted ? 202 : 429);
+  }
+}
+
+// A start sent through a proxy at 127.0.0.1 that appends its own X-Forwarded-For line (as
+// many do) after whatever lines the client sent; returns the status.
+int start_through_proxy(const TestServer& server, const std::string& who,
+                        const std::vector<std::string>& client_lines,
+                        const std::string& proxy_line) {
+  const std::string body = start_body(who);
+  std::string head =
+      "POST /v1/magic-links HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Content-Type: application/json\r\n";
+  for (const auto& line : client_lines) head += "X-Forwarded-For: " + line + "\r\n";
+  head += "X-Forwarded-For: " + proxy_line + "\r\n";
+  const std::string base = server.base_url();
+  RawConnection c("127.0.0.1", std::stoi(base.substr(base.rfind(':') + 1)));
+  c.send(head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto answer = c.receive(std::chrono::milliseconds(2000));
+  return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0;
+}
+
+TEST(RateLimits, ASpoofedForwardedForLineBuysNoFreshBudget) {
+  TestConfig config;
+  config.rate_limits = "{ per_client: 60/1m, per_identifier: 1000/1m, resend_cooldown: 0s }";
+  config.server_extra = "  trusted_proxies: [127.0.0.0/8]\n";
+  TestServer server(config);
+  int accepted = 0;
+  int limited = 0;
+  for (int i = 0; i < 75; ++i) {
+    const int status = start_through_proxy(
+        server, "spoof" + std::to_string(i) + "@example.com",
+        {"6.6.6." + std::to_string(i), i % 2 ? "<script>" : "10.0.0." + std::to_string(i)},
+        "203.0.113.9");
+    accepted += status == 202;
+    limited += status == 429;
+  }
+  EXPECT_EQ(accepted, 60) << "the proxy's own line names the client: one budget";
+  EXPECT_EQ(limited, 15);
+  for (const auto& line : audit_lines(server)) {
+    if (!line->has("client")) continue;
+    EXPECT_EQ(line->getValue<std::string>("client"), "203.0.113.9");
   }
 }
 
@@ -232,6 +275,60 @@ TEST(Csrf, FormsNeedTheirPagesTokenAndOtherSitesCannotPost) {
   // The CSRF cookie itself is HttpOnly and SameSite.
   EXPECT_NE(others_page.header("set-cookie").find("lg_csrf="), std::string::npos);
   EXPECT_NE(others_page.header("set-cookie").find("HttpOnly; SameSite=Lax"), std::string::npos);
+}
+
+TEST(Csrf, APlantedCookieIsReplacedAndItsValueGetsNoToken) {
+  TestServer server;
+  // A sibling domain planted `lg_csrf` with a value it chose, hoping the page hands out the
+  // matching form token.
+  HttpClient victim = server.client();
+  const std::string planted = "attacker-chosen-value-0123456789";
+  victim.cookies["lg_csrf"] = planted;
+  victim.use_cookies = true;
+  auto page = victim.get("/", {{"Accept", "text/html"}});
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.header("set-cookie").find("lg_csrf="), std::string::npos)
+      << "the planted value is replaced by one this server signed";
+  EXPECT_NE(victim.cookies["lg_csrf"], planted);
+  // The attacker's forged post carries the planted cookie and the token the page showed.
+  HttpClient attacker = server.client();
+  attacker.cookies["lg_csrf"] = planted;
+  const std::string form = "identifier=" + url_encode("planted@example.com");
+  EXPECT_EQ(attacker.post_form("/v1/magic-links", form + "&csrf=" + csrf_of(page.body)).status,
+            403);
+  EXPECT_EQ(server.messages_for("planted@example.com"), 0u);
+  // The real browser, with the cookie it was given, still signs in by form.
+  EXPECT_EQ(victim.post_form("/v1/magic-links", form + "&csrf=" + csrf_of(page.body)).status, 202);
+}
+
+TEST(Keys, ASecretOrKeyOthersCanReadIsRefusedAtStart) {
+  TempDir keys;
+  TestConfig config;
+  config.keys_dir = keys.path().string();
+  { TestServer first(config); }  // makes the server secret, the link key and a session key
+  std::vector<std::string> files = {keys.file("server.secret"), keys.file("link.pem")};
+  for (const auto& entry : std::filesystem::directory_iterator(keys.path())) {
+    if (entry.path().filename().string().rfind("session-", 0) == 0) {
+      files.push_back(entry.path().string());
+    }
+  }
+  ASSERT_EQ(files.size(), 3u);
+  for (const auto& file : files) {
+    for (auto mode : {std::filesystem::perms::group_read, std::filesystem::perms::others_read}) {
+      std::filesystem::permissions(file, mode, std::filesystem::perm_options::add);
+      std::string refusal;
+      try {
+        TestServer refused(config);
+      } catch (const std::exception& e) {
+        refusal = e.what();
+      }
+      EXPECT_NE(refusal.find(file), std::string::npos) << file << ": " << refusal;
+      EXPECT_NE(refusal.find("chmod 600"), std::string::npos) << refusal;
+      std::filesystem::permissions(file, mode, std::filesystem::perm_options::remove);
+    }
+  }
+  TestServer fine(config);  // private again: it starts
+  EXPECT_EQ(fine.client().get("/healthz").status, 200);
 }
 
 TEST(Csrf, TheSignOutButtonCarriesItsTokenAndAForgedOneEndsNothing) {

@@ -95,6 +95,28 @@ TEST(Tls, TheHostsHttpsClientRefusesAnUntrustedCertificateWithoutAnyPluginsHelp)
                                                          "trusts its CA";
 }
 
+TEST(Tls, TheCsrfCookieIsAHostCookieUnderHttps) {
+  TempDir certs;
+  auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/test_certificates.py",
+                              {certs.path().string()});
+  ASSERT_EQ(rc, 0) << out;
+  TestConfig config;
+  config.server_extra = "  tls: { cert_file: " + certs.file("cert.pem") +
+                        ", key_file: " + certs.file("key.pem") + " }\n";
+  config.session_extra = "  cookie: { domain: example.com }\n";
+  TestServer server(config);
+  HttpClient c = server.client();
+  c.ca_file = certs.file("ca.pem");
+  const auto cookie = c.get("/", {{"Accept", "text/html"}}).header("set-cookie");
+  const auto start = cookie.find("__Host-lg_csrf=");
+  ASSERT_NE(start, std::string::npos) << cookie;
+  const std::string line = cookie.substr(start, cookie.find('\n', start) - start);
+  EXPECT_NE(line.find("; Secure"), std::string::npos) << line;
+  EXPECT_NE(line.find("; Path=/"), std::string::npos) << line;
+  EXPECT_EQ(line.find("Domain="), std::string::npos)
+      << "a __Host- cookie names no domain: " << line;
+}
+
 TEST(Tls, PlainHttpSendsNoHsts) {
   TestServer server;
   EXPECT_EQ(server.client().get("/healthz").header("strict-transport-security"), "");

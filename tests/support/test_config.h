@@ -46,6 +46,7 @@ struct TestConfig {
   std::string audit_file = "@DIR@/audit.log";
   std::string server_extra;    // more lines inside `server:`, each indented by two spaces
   std::string security_extra;  // more lines inside `security:`, likewise
+  std::string session_extra;   // more lines inside `session:`, likewise
   std::string extra;
 
   [[nodiscard]] std::string yaml(const TempDir& dir) const {
@@ -88,6 +89,7 @@ struct TestConfig {
     }
     line("session:");
     line("  signing_keys: { dir: " + keys + " }");
+    y += session_extra;
     line("otp: " + otp);
     line("verify: " + verify);
     line("security:");

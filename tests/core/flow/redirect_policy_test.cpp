@@ -56,11 +56,28 @@ TEST(RedirectPolicy, ListsPatternsThatAreNotUrls) {
 }
 
 TEST(Glob, MatchesStars) {
+  EXPECT_TRUE(glob_match("/cb*", "/cb"));
+  EXPECT_TRUE(glob_match("/cb*", "/cb/done"));
+  EXPECT_FALSE(glob_match("/cb*", "/cbevil"));
+  EXPECT_FALSE(glob_match("/a/*/c", "/a/b/x/c")) << "an inner * stays within a segment";
   EXPECT_TRUE(glob_match("/*", "/a/b"));
   EXPECT_TRUE(glob_match("/a/*/c", "/a/b/c"));
   EXPECT_FALSE(glob_match("/a/*/c", "/a/b/d"));
   EXPECT_TRUE(glob_match("/exact", "/exact"));
   EXPECT_FALSE(glob_match("/exact", "/exact2"));
+}
+
+TEST(RedirectPolicy, APrefixPatternAdmitsWholeSegmentsAndNoTricks) {
+  RedirectPolicy p({"https://app.example.com/cb*"});
+  EXPECT_TRUE(p.allows("https://app.example.com/cb"));
+  EXPECT_TRUE(p.allows("https://app.example.com/cb/done?x=1"));
+  for (const char* bad : {"https://app.example.com/cbevil", "https://app.example.com/cb//evil.com",
+                          "https://app.example.com/cb/..;/x", "https://app.example.com/cb/.;/x",
+                          "https://app.example.com/cb/%2e%2e/x", "https://app.example.com/cb%2fx",
+                          "https://app.example.com/cb%5c..%5cx", "https://app.example.com/cb%3b/x",
+                          "https://app.example.com/cb/x//y"}) {
+    EXPECT_FALSE(p.allows(bad)) << bad;
+  }
 }
 
 }  // namespace

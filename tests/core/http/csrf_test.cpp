@@ -6,7 +6,7 @@ namespace linkgate::http {
 namespace {
 
 const std::string kSecret(32, 's');
-const std::string kCookie = "Zm9vYmFyYmF6cXV4cXV1eA";
+const std::string kCookie = new_csrf_cookie(kSecret);
 
 TEST(Csrf, TheTokenIsBoundToTheCookieAndTheSecret) {
   const std::string token = csrf_token(kSecret, kCookie);
@@ -16,6 +16,23 @@ TEST(Csrf, TheTokenIsBoundToTheCookieAndTheSecret) {
   EXPECT_FALSE(csrf_token_matches(kSecret, kCookie, token.substr(1)));
   EXPECT_FALSE(csrf_token_matches(kSecret, kCookie, ""));
   EXPECT_FALSE(csrf_token_matches(kSecret, "", csrf_token(kSecret, "")));
+}
+
+TEST(Csrf, OnlyCookiesThisServerIssuedGetATokenThatMatches) {
+  EXPECT_TRUE(csrf_cookie_valid(kSecret, kCookie));
+  EXPECT_NE(new_csrf_cookie(kSecret), kCookie) << "random";
+  // A sibling domain plants a value of its choosing and computes nothing: no token matches it,
+  // not even one the server would derive for it.
+  const std::string planted = "attacker-chosen-value-0123456789";
+  EXPECT_FALSE(csrf_cookie_valid(kSecret, planted));
+  EXPECT_FALSE(csrf_token_matches(kSecret, planted, csrf_token(kSecret, planted)));
+  std::string tampered = kCookie;
+  tampered[3] = tampered[3] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(csrf_cookie_valid(kSecret, tampered));
+  EXPECT_FALSE(csrf_cookie_valid(std::string(32, 't'), kCookie)) << "another server's secret";
+  EXPECT_FALSE(csrf_cookie_valid(kSecret, kCookie.substr(0, 24)));
+  EXPECT_EQ(csrf_cookie_name(true), "__Host-lg_csrf");
+  EXPECT_EQ(csrf_cookie_name(false), "lg_csrf");
 }
 
 TEST(Csrf, OnlyThisServersOriginMayPost) {

@@ -89,9 +89,10 @@ TEST(GroupCommit, AFailingCallIsUndoneAloneAndItsErrorIsItsOwn) {
   });
   writers.emplace_back([&] {
     try {
-      table.insert(3);  // a duplicate key, whoever comes second
+      table.db->write(
+          [](Poco::Data::Session& s) { s << "INSERT INTO no_such_table (n) VALUES (1)", now; });
     } catch (const Poco::Exception&) {
-      ++failed;
+      ++failed;  // the database's own error, to this caller only
     }
   });
   std::this_thread::sleep_for(200ms);
