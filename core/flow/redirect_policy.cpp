@@ -74,13 +74,13 @@ std::optional<ParsedUrl> parse_redirect_url(std::string_view url) {
         lowered.find("%5c") != std::string::npos || lowered.find("%3b") != std::string::npos) {
       return std::nullopt;
     }
-    for (std::size_t at = 0; at != std::string::npos;) {
+    for (std::size_t at = 0; at < out.path.size();) {
       const auto next = out.path.find('/', at + 1);
       std::string segment =
           out.path.substr(at + 1, next == std::string::npos ? next : next - at - 1);
       segment = segment.substr(0, segment.find(';'));
       if (segment == "." || segment == "..") return std::nullopt;
-      at = next;
+      at = next == std::string::npos ? out.path.size() : next;
     }
   }
   return out;

@@ -291,6 +291,9 @@ void FrontEnd::read_from(Connection& c) {
     const auto io = c.transport->read(read_buffer_.data(), read_buffer_.size());
     if (io.status == Io::Status::done) {
       c.http.on_bytes(std::string_view(read_buffer_.data(), io.bytes), now);
+      // What arrives after the last answer is dropped, so nothing else bounds it: one read per
+      // wake-up, or a client sending faster than the loop reads would hold the loop.
+      if (c.http.phase() == HttpConnection::Phase::lingering) break;
       continue;
     }
     if (io.status == Io::Status::want_write) c.io_wants_write = true;

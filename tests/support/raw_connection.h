@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,7 +44,10 @@ class RawConnection {
   ~RawConnection() {
     if (fd_ >= 0) ::close(fd_);
   }
-  RawConnection(RawConnection&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  RawConnection(RawConnection&& other) noexcept
+      : fd_(other.fd_), closed_(other.closed_), send_error_(other.send_error_) {
+    other.fd_ = -1;
+  }
   RawConnection& operator=(RawConnection&& other) noexcept {
     std::swap(fd_, other.fd_);
     return *this;
@@ -51,14 +55,26 @@ class RawConnection {
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
-  /// False when the server has closed or reset the connection.
+  /// False when the server has closed or reset the connection, or a send timeout passed
+  /// (then send_error() is EAGAIN).
   bool send(std::string_view bytes) {
     while (!bytes.empty()) {
       const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
+      if (n <= 0) {
+        send_error_ = errno;
+        return false;
+      }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
+  }
+  [[nodiscard]] int send_error() const { return send_error_; }
+
+  /// How long one send may wait for the server to take bytes.
+  void set_send_timeout(std::chrono::milliseconds wait) {
+    timeval tv{static_cast<time_t>(wait.count() / 1000),
+               static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
 
   /// Everything the server sends until it closes the connection or is silent for @p quiet.
@@ -88,6 +104,7 @@ class RawConnection {
  private:
   int fd_ = -1;
   bool closed_ = false;
+  int send_error_ = 0;
 };
 
 /// 127.0.@p block.@p host, for spreading connections over many source addresses.

@@ -71,6 +71,7 @@ TEST(RedirectPolicy, APrefixPatternAdmitsWholeSegmentsAndNoTricks) {
   RedirectPolicy p({"https://app.example.com/cb*"});
   EXPECT_TRUE(p.allows("https://app.example.com/cb"));
   EXPECT_TRUE(p.allows("https://app.example.com/cb/done?x=1"));
+  EXPECT_FALSE(p.allows("https://app.example.com?cb=1")) << "no path at all (a fuzzer's find)";
   for (const char* bad : {"https://app.example.com/cbevil", "https://app.example.com/cb//evil.com",
                           "https://app.example.com/cb/..;/x", "https://app.example.com/cb/.;/x",
                           "https://app.example.com/cb/%2e%2e/x", "https://app.example.com/cb%2fx",

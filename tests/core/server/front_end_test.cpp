@@ -135,6 +135,34 @@ TEST(FrontEnd, AStopClosesWhatIsStillUnansweredWhenTheGraceEnds) {
   stopper.join();
 }
 
+TEST(FrontEnd, AClientThatKeepsSendingAfterItsLastAnswerIsCutAtItsDeadline) {
+  Served served(2, echo);
+  RawConnection flood("127.0.0.1", served.port);
+  ASSERT_TRUE(flood.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 999999999\r\n\r\n"));
+  std::atomic<bool> stop{false};
+  std::atomic<bool> cut{false};
+  flood.set_send_timeout(200ms);
+  std::thread sender([&] {
+    const std::string chunk(64 * 1024, 'x');
+    while (!stop) {
+      if (flood.send(chunk)) continue;
+      if (flood.send_error() == EAGAIN || flood.send_error() == EWOULDBLOCK) continue;  // slow
+      cut = true;  // reset or closed by the server
+      return;
+    }
+  });
+  // While the flood goes on, another client is served at once.
+  std::this_thread::sleep_for(200ms);
+  RawConnection other("127.0.0.1", served.port);
+  ASSERT_TRUE(other.send("GET /other HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(other.receive(500ms).find("GET /other"), std::string::npos);
+  // The flood's connection ends when its lingering time (1 s after the 413) is up.
+  for (int i = 0; i < 100 && !cut; ++i) std::this_thread::sleep_for(50ms);
+  stop = true;
+  sender.join();
+  EXPECT_TRUE(cut.load()) << "the server still reads a client it has answered for good";
+}
+
 // Lowers this process's soft limit on open files for the life of the object.
 class OpenFileLimit {
  public:
