@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "util/json_escape.h"
+#include "util/redact.h"
 #include "util/utf8.h"
 
 #include <chrono>
@@ -55,6 +56,9 @@ std::string timestamp() {
 void Log::write(sdk::LogLevel level, std::string_view source, std::string_view message) noexcept {
   if (!enabled(level)) return;
   try {
+    // Whatever a plugin or a remote server said, no address reaches the log.
+    const std::string redacted = util::redact_addresses(message);
+    message = redacted;
     std::string line;
     if (json_) {
       Poco::JSON::Object fields(Poco::JSON_PRESERVE_KEY_ORDER);

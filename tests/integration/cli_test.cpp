@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/http_client.h"
+#include "support/smtp_server.h"
 #include "support/test_config.h"
 #include "support/test_server.h"
 
@@ -222,6 +223,30 @@ TEST(Cli, LogLinesCarryNoAddressTokenOrCode) {
        {"stranger", "4155550199", "@example.com", "***", "eyJhbGciOiJFUzI1NiJ9", "123456"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in:\n" << log;
   }
+}
+
+TEST(Cli, AMailServersRefusalQuotingTheAddressIsLoggedWithoutIt) {
+  TempDir dir;
+  TempDir mail_dir;
+  SmtpServer smtp(mail_dir, {"--reject-first", "100", "--reject-code", "550"});
+  TestConfig config;
+  config.log_level = "debug";
+  config.delivery = "  - plugin: smtp\n    for: email\n    config: { host: 127.0.0.1, port: " +
+                    std::to_string(smtp.port()) +
+                    ", tls: none, from: \"Acme <no-reply@acme.example>\", timeout: 3s }\n";
+  ServingBinary server(config.write(dir));
+  ASSERT_FALSE(server.port.empty());
+  HttpClient client("http://127.0.0.1:" + server.port);
+  ASSERT_EQ(
+      client.post_json("/v1/magic-links", "{\"identifier\":\"quoted.person@example.com\"}").status,
+      202);
+  const std::string& log = server.output;
+  for (std::string line; log.find("is dead") == std::string::npos && server.next_line(line);) {
+  }
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_NE(log.find("550"), std::string::npos) << "the refusal is logged:\n" << log;
+  EXPECT_EQ(log.find("quoted.person"), std::string::npos) << log;
+  EXPECT_NE(log.find("[address]"), std::string::npos) << "the server's words, address taken out";
 }
 
 TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {

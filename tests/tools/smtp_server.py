@@ -31,7 +31,10 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.reject_left > 0:
             self.reject_left -= 1
-            return f"{self.reject_code} try again later" if self.reject_code < 500 else f"{self.reject_code} no such user"
+            # Like real servers, the refusal quotes the recipient.
+            rcpt = envelope.rcpt_tos[0] if envelope.rcpt_tos else ""
+            return (f"{self.reject_code} 4.2.0 <{rcpt}>: try again later" if self.reject_code < 500
+                    else f"{self.reject_code} 5.1.1 <{rcpt}>: no such user")
         self.count += 1
         base = os.path.join(self.maildir, f"{self.count:04d}")
         with open(base + ".tmp", "wb") as f:

@@ -199,5 +199,29 @@ TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
   EXPECT_EQ(store->state_of(fresh.id)->first, "sent");
 }
 
+// A channel's failure text quotes the recipient, as mail servers and gateways do.
+class QuotingChannel final : public sdk::DeliveryChannel {
+ public:
+  sdk::Result<void> send(const sdk::Message& m) override {
+    return sdk::fail(
+        sdk::ErrorCode::permanent,
+        "550 5.1.1 <" + m.to + ">: user unknown; gateway said {\"to\":\"+14155550199\"}");
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+};
+
+TEST_F(OutboxWorkerTest, AFailureThatQuotesTheRecipientIsLoggedWithoutIt) {
+  auto w = worker({{sdk::AddressKind::email, "quoting", std::make_shared<QuotingChannel>()}});
+  auto m = message();
+  m.recipient = "bob.secret@example.com";
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 1);
+  const std::string logged = log_text.str();
+  EXPECT_NE(logged.find("is dead"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("bob.secret"), std::string::npos) << logged;
+  EXPECT_EQ(logged.find("4155550199"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("[address]"), std::string::npos) << logged;
+}
+
 }  // namespace
 }  // namespace linkgate::outbox
