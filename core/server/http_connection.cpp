@@ -59,9 +59,19 @@ void HttpConnection::consume(std::size_t n) {
   }
 }
 
+namespace {
+
+// A buffer that grew for one large request is given back; a small one is kept for the next
+// request instead of being freed and allocated again on every keep-alive round trip.
+void release_if_large(std::string& buffer) {
+  buffer.clear();
+  if (buffer.capacity() > 4096) buffer.shrink_to_fit();
+}
+
+}  // namespace
+
 void HttpConnection::discard_input() {
-  input_.clear();
-  input_.shrink_to_fit();  // an idle connection should cost a socket, not its last request
+  release_if_large(input_);
   input_at_ = 0;
 }
 
@@ -191,8 +201,7 @@ void HttpConnection::on_answer(const http::Response& answer, Clock::time_point n
 void HttpConnection::on_sent(std::size_t n, Clock::time_point now) {
   output_at_ += n;
   if (output_at_ < output_.size()) return;
-  output_.clear();
-  output_.shrink_to_fit();
+  release_if_large(output_);
   output_at_ = 0;
   if (phase_ == Phase::lingering) {
     if (peer_closed_) return enter(Phase::closed, now);

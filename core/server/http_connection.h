@@ -74,8 +74,8 @@ class HttpConnection {
   void finish_after_answer() { keep_alive_ = false; }
 
   [[nodiscard]] Phase phase() const { return phase_; }
-  /// Bytes held for this connection (input and output), for memory accounting.
-  [[nodiscard]] std::size_t buffered() const { return input_.size() + output_.size(); }
+  /// Bytes of memory held for this connection's buffers (their capacity, not just their use).
+  [[nodiscard]] std::size_t buffered() const { return input_.capacity() + output_.capacity(); }
   [[nodiscard]] std::size_t requests_taken() const { return requests_; }
 
  private:

@@ -27,13 +27,13 @@ int port_of(const std::string& base_url) {
 struct TlsServer {
   TempDir certs;
   std::unique_ptr<TestServer> server;
-  TlsServer() {
+  /// @p config with server.tls added (its other parts kept).
+  explicit TlsServer(TestConfig config = {}) {
     auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/test_certificates.py",
                                 {certs.path().string()});
     EXPECT_EQ(rc, 0) << out;
-    TestConfig config;
-    config.server_extra = "  tls: { cert_file: " + certs.file("cert.pem") +
-                          ", key_file: " + certs.file("key.pem") + " }\n";
+    config.server_extra += "  tls: { cert_file: " + certs.file("cert.pem") +
+                           ", key_file: " + certs.file("key.pem") + " }\n";
     server = std::make_unique<TestServer>(config);
   }
   HttpClient client() const {
@@ -96,18 +96,10 @@ TEST(Tls, TheHostsHttpsClientRefusesAnUntrustedCertificateWithoutAnyPluginsHelp)
 }
 
 TEST(Tls, TheCsrfCookieIsAHostCookieUnderHttps) {
-  TempDir certs;
-  auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/test_certificates.py",
-                              {certs.path().string()});
-  ASSERT_EQ(rc, 0) << out;
   TestConfig config;
-  config.server_extra = "  tls: { cert_file: " + certs.file("cert.pem") +
-                        ", key_file: " + certs.file("key.pem") + " }\n";
   config.session_extra = "  cookie: { domain: example.com }\n";
-  TestServer server(config);
-  HttpClient c = server.client();
-  c.ca_file = certs.file("ca.pem");
-  const auto cookie = c.get("/", {{"Accept", "text/html"}}).header("set-cookie");
+  TlsServer tls(config);
+  const auto cookie = tls.client().get("/", {{"Accept", "text/html"}}).header("set-cookie");
   const auto start = cookie.find("__Host-lg_csrf=");
   ASSERT_NE(start, std::string::npos) << cookie;
   const std::string line = cookie.substr(start, cookie.find('\n', start) - start);

@@ -102,6 +102,26 @@ verify:
   EXPECT_NE(text.find("verify.confirm_pages: unknown key (line 8)"), std::string::npos) << text;
 }
 
+TEST(SettingsLoader, TrustedProxiesAreAddressesOrRangesAndTheHeaderIsOneOfTwo) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(server:
+  trusted_proxies: [10.0.0.0/8, "::1", 10.0.0.0/33, proxy.example.com]
+  forwarded_header: x-real-ip
+token: { plugin: jwt }
+delivery: [ { plugin: outbox, for: email } ]
+users: { plugin: sql }
+)",
+                              "t.yaml", d);
+  EXPECT_FALSE(s);
+  const auto text = all_errors(d);
+  EXPECT_NE(text.find("got \"10.0.0.0/33\""), std::string::npos) << text;
+  EXPECT_NE(text.find("got \"proxy.example.com\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("got \"10.0.0.0/8\""), std::string::npos) << text;
+  EXPECT_NE(text.find("server.forwarded_header: expected x-forwarded-for or forwarded"),
+            std::string::npos)
+      << text;
+}
+
 TEST(SettingsLoader, ReportsEveryWrongTypeWithItsLine) {
   Diagnostics d;
   auto s = load_settings_text(R"(server:
