@@ -22,14 +22,15 @@ class SystemClock final : public sdk::Clock {
 /// A clock tests move by hand.
 class ManualClock final : public sdk::Clock {
  public:
-  explicit ManualClock(std::int64_t start_seconds = 1'800'000'000) : seconds_(start_seconds) {}
+  explicit ManualClock(std::int64_t start_seconds = 1'800'000'000) : ms_(start_seconds * 1'000) {}
   std::chrono::system_clock::time_point now() const noexcept override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(seconds_.load()));
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
   }
-  void advance(std::chrono::seconds by) { seconds_ += by.count(); }
+  void advance(std::chrono::milliseconds by) { ms_ += by.count(); }
+  void set_ms(std::int64_t ms_since_epoch) { ms_ = ms_since_epoch; }
 
  private:
-  std::atomic<std::int64_t> seconds_;
+  std::atomic<std::int64_t> ms_;
 };
 
 class OpenSslRandom final : public sdk::Random {

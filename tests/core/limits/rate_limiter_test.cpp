@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -17,45 +19,60 @@ namespace {
 using config::Duration;
 using config::Rate;
 
-TEST(SlidingWindow, AllowsUpToTheLimitInAFreshWindow) {
-  for (std::int64_t n = 0; n < 5; ++n) EXPECT_TRUE(sliding_window(0, n, 0, 60'000, 5).allowed);
-  EXPECT_FALSE(sliding_window(0, 5, 0, 60'000, 5).allowed);
+TEST(SlidingLog, AllowsUpToTheLimitInAWindow) {
+  std::vector<std::int64_t> times;
+  for (std::int64_t n = 0; n < 5; ++n) {
+    EXPECT_TRUE(sliding_log(times.data(), times.size(), 1'000, 60'000, 5).allowed);
+    times.push_back(1'000);
+  }
+  auto refused = sliding_log(times.data(), times.size(), 1'000, 60'000, 5);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_ms, 60'000);
 }
 
-TEST(SlidingWindow, ThePreviousWindowWeighsByItsOverlap) {
-  // 10 last window, a quarter into this one: 7.5 still count, so 2 more fit under 10.
-  EXPECT_TRUE(sliding_window(10, 1, 15'000, 60'000, 10).allowed);
-  EXPECT_FALSE(sliding_window(10, 2, 15'000, 60'000, 10).allowed);
+TEST(SlidingLog, TheEventHoldingTheLimitDecidesTheWait) {
+  // Five events at 0, 10, 20, 30, 40 s; limit 3 per minute: the third newest (20 s) must age out.
+  const std::vector<std::int64_t> times{0, 10'000, 20'000, 30'000, 40'000};
+  auto d = sliding_log(times.data(), times.size(), 45'000, 60'000, 3);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after_ms, 20'000 + 60'000 - 45'000);
+  EXPECT_FALSE(sliding_log(times.data(), times.size(), 0, 60'000, 0).allowed);
 }
 
-TEST(SlidingWindow, RetryAfterIsExactlyWhenOneMoreFits) {
-  // Brute force: for every state, waiting retry_after_ms - 1 is still refused and waiting
-  // retry_after_ms is allowed (moving into the next window when it gets there).
-  const std::int64_t w = 1'000;
-  for (std::int64_t limit : {1, 3, 7}) {
-    for (std::int64_t prev = 0; prev <= limit; ++prev) {
-      for (std::int64_t cur = 0; cur <= limit; ++cur) {
-        for (std::int64_t e = 0; e < w; e += 37) {
-          auto d = sliding_window(prev, cur, e, w, limit);
-          if (d.allowed) continue;
-          ASSERT_GT(d.retry_after_ms, 0);
-          auto at = [&](std::int64_t wait) {
-            const std::int64_t t = e + wait;
-            if (t < w) return sliding_window(prev, cur, t, w, limit).allowed;
-            if (t < 2 * w) return sliding_window(cur, 0, t - w, w, limit).allowed;
-            return sliding_window(0, 0, t % w, w, limit).allowed;
-          };
-          EXPECT_TRUE(at(d.retry_after_ms)) << prev << " " << cur << " " << e << " " << limit;
-          EXPECT_FALSE(at(d.retry_after_ms - 1)) << prev << " " << cur << " " << e << " " << limit;
-        }
+// Any schedule of knocks, against an independent count of what the last window holds: never
+// more than the limit in any span of the window, every refusal's wait at most the window, and a
+// client that waits exactly that long gets in while one that waits a millisecond less does not.
+TEST(MemoryRateLimiter, ExactlyTheLimitInEverySpanAndRetryAfterIsExact) {
+  std::mt19937_64 random(7);
+  for (std::int64_t limit : {1, 3, 10}) {
+    const std::int64_t w = 1'000;
+    host::ManualClock clock{0};
+    MemoryRateLimiter limiter(clock);
+    const config::Rate rate{limit, config::Duration(w)};
+    std::deque<std::int64_t> admitted;
+    std::int64_t now = 0;
+    for (int step = 0; step < 3'000; ++step) {
+      now += static_cast<std::int64_t>(random() % 150);
+      clock.set_ms(now);
+      while (!admitted.empty() && admitted.front() <= now - w) admitted.pop_front();
+      auto d = limiter.hit("k", rate).value();
+      ASSERT_EQ(d.allowed, static_cast<std::int64_t>(admitted.size()) < limit) << now;
+      if (d.allowed) {
+        admitted.push_back(now);
+        continue;
       }
+      ASSERT_GT(d.retry_after_ms, 0);
+      ASSERT_LE(d.retry_after_ms, w);
+      // Counted independently: the wait is exactly until the event holding the limit ages out.
+      const std::int64_t holder = admitted[admitted.size() - static_cast<std::size_t>(limit)];
+      EXPECT_EQ(d.retry_after_ms, holder + w - now);
     }
   }
 }
 
 TEST(SlidingWindow, RetryAfterSecondsIsNeverZero) {
-  EXPECT_EQ(retry_after_seconds({false, 1}), 1);
-  EXPECT_EQ(retry_after_seconds({false, 1'001}), 2);
+  EXPECT_EQ(retry_after_seconds({false, 1, {}}), 1);
+  EXPECT_EQ(retry_after_seconds({false, 1'001, {}}), 2);
 }
 
 struct Store {
@@ -84,11 +101,13 @@ TEST_P(RateLimiterTest, RefusesOverTheLimitAndRecoversAfterRetryAfter) {
   auto refused = limiter->hit(k, rate).value();
   ASSERT_FALSE(refused.allowed);
   EXPECT_GT(refused.retry_after_ms, 0);
-  EXPECT_LE(refused.retry_after_ms, 2 * 15 * 60'000);
+  EXPECT_LE(refused.retry_after_ms, 15 * 60'000);
   // Refusals are not counted: the wait does not grow while someone keeps knocking.
   auto again = limiter->hit(k, rate).value();
   EXPECT_LE(again.retry_after_ms, refused.retry_after_ms);
-  clock_.advance(std::chrono::seconds(retry_after_seconds(refused)));
+  clock_.advance(std::chrono::milliseconds(refused.retry_after_ms - 1));
+  EXPECT_FALSE(limiter->hit(k, rate)->allowed);
+  clock_.advance(std::chrono::milliseconds(1));
   EXPECT_TRUE(limiter->hit(k, rate)->allowed);
   // Another key is untouched.
   EXPECT_TRUE(limiter->hit(key("other"), rate)->allowed);
@@ -122,6 +141,34 @@ TEST_P(RateLimiterTest, ConcurrentHitsNeverExceedTheLimit) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(allowed.load(), 10);
+}
+
+TEST_P(RateLimiterTest, AForgottenEventNoLongerCounts) {
+  auto limiter = make();
+  const std::string k = key("forget");
+  const Rate rate{2, Duration(60'000)};
+  auto first = limiter->hit(k, rate).value();
+  ASSERT_TRUE(first.allowed);
+  ASSERT_FALSE(first.entry.empty());
+  clock_.advance(std::chrono::milliseconds(5));
+  ASSERT_TRUE(limiter->hit(k, rate)->allowed);
+  EXPECT_FALSE(limiter->hit(k, rate)->allowed);
+  ASSERT_TRUE(limiter->forget(k, first.entry).ok());
+  EXPECT_TRUE(limiter->hit(k, rate)->allowed);
+  EXPECT_FALSE(limiter->hit(k, rate)->allowed);
+  EXPECT_TRUE(limiter->forget(k, "no such event").ok());
+}
+
+TEST_P(RateLimiterTest, ALargeLimitCountsEveryEvent) {
+  auto limiter = make();
+  const std::string k = key("large");
+  const Rate rate{300, Duration(1'000)};
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(limiter->hit(k, rate)->allowed) << i;
+  auto refused = limiter->hit(k, rate).value();
+  ASSERT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_ms, 1'000);
+  clock_.advance(std::chrono::milliseconds(1'000));
+  EXPECT_TRUE(limiter->hit(k, rate)->allowed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, RateLimiterTest, ::testing::Values("memory", "redis"));
