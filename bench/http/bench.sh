@@ -30,7 +30,7 @@ users: { plugin: sql, signup: true, config: { database: $work/users.db } }
 session: { signing_keys: { dir: $work/keys } }
 security:
   secret_file: $work/keys/server.secret
-  rate_limits: { per_identifier: 1000000/1m, per_client: 100000000/1m, resend_cooldown: 0s }
+  rate_limits: { per_identifier: 1000000/1s, per_client: 100000000/1s, resend_cooldown: 0s }
 outbox: { store: "sqlite:$work/outbox.db" }
 templates: { dir: configs/templates }
 log: { level: info, format: json }

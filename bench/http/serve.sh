@@ -17,7 +17,7 @@ users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
 session: { signing_keys: { dir: $work/data/keys } }
 security:
   secret_file: $work/data/keys/server.secret
-  rate_limits: { per_identifier: 1000000/1m, per_client: 100000000/1m, resend_cooldown: 0s }
+  rate_limits: { per_identifier: 1000000/1s, per_client: 100000000/1s, resend_cooldown: 0s }
 outbox: { store: "sqlite:$work/data/outbox.db" }
 templates: { dir: configs/templates }
 log: { level: info, format: json }

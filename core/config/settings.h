@@ -104,6 +104,7 @@ struct Settings {
     Rate per_client{60, Duration(60'000)};
     Duration resend_cooldown{30'000};
     Rate sms_budget{500, Duration(3'600'000)};
+    Rate wrong_codes{10, Duration(24 * 3'600'000)};
     bool notify_unknown = false;
     std::string store = "memory";
     std::string secret_file = "data/keys/server.secret";

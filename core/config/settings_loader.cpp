@@ -251,6 +251,7 @@ void read_rest(MapReader& root, Settings& s) {
     s.security.per_client = limits.rate("per_client", s.security.per_client);
     s.security.resend_cooldown = limits.duration("resend_cooldown", s.security.resend_cooldown);
     s.security.sms_budget = limits.rate("sms_budget", s.security.sms_budget);
+    s.security.wrong_codes = limits.rate("wrong_codes", s.security.wrong_codes);
     limits.finish();
     s.security.notify_unknown = r.boolean("notify_unknown", s.security.notify_unknown);
     s.security.store = r.string("store", s.security.store);

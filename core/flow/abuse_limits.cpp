@@ -36,4 +36,18 @@ sdk::Result<std::optional<Refusal>> AbuseLimits::admit_redeem(const std::string&
   return refused(limiter_.hit("redeem-client:" + client, settings_.per_client), "per_client");
 }
 
+sdk::Result<Admission::CodeGuess> AbuseLimits::admit_code(const std::string& identifier_key) {
+  auto decision = limiter_.hit("wrong-codes:" + identifier_key, settings_.wrong_codes);
+  if (!decision.ok()) return decision.error();
+  if (!decision->allowed) {
+    return CodeGuess{Refusal{"wrong_codes", limits::retry_after_seconds(decision.value())}, {}};
+  }
+  return CodeGuess{std::nullopt, std::move(decision->entry)};
+}
+
+void AbuseLimits::code_was_right(const std::string& identifier_key, const std::string& ticket) {
+  // A store that fails here leaves one right code counted as wrong: the safe side.
+  (void)limiter_.forget("wrong-codes:" + identifier_key, ticket);
+}
+
 }  // namespace linkgate::flow

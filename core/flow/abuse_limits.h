@@ -23,6 +23,8 @@ class AbuseLimits final : public Admission {
                                                   const std::string& identifier_key,
                                                   sdk::AddressKind kind) override;
   sdk::Result<std::optional<Refusal>> admit_redeem(const std::string& client) override;
+  sdk::Result<CodeGuess> admit_code(const std::string& identifier_key) override;
+  void code_was_right(const std::string& identifier_key, const std::string& ticket) override;
 
  private:
   std::optional<Refusal> start_refusal(const std::string& client, const std::string& identifier_key,

@@ -26,6 +26,7 @@ bool is_rejection(Failure f) {
     case Failure::used:
     case Failure::superseded:
     case Failure::attempts_exhausted:
+    case Failure::codes_locked:
     case Failure::other_browser:
     case Failure::no_user:
       return true;
@@ -309,6 +310,10 @@ Outcome<SignedIn> MagicLinkService::redeem_code_admitted(const std::string& flow
     if (!again.ok()) return again.problem();
     return Failure::attempts_exhausted;
   }
+  // Wrong codes are also counted per identifier across flows (new flows bring new attempts).
+  auto guess = d_.guards.admission.admit_code(flow->identifier_key);
+  if (!guess.ok()) return problem(Failure::unavailable, guess.error().message);
+  if (guess->refusal) return Failure::codes_locked;
   if (!util::constant_time_equal(d_.hashes.code(flow_id, code), flow->code_mac)) {
     if (flow->attempts + 1 < max_attempts) return Failure::wrong_code;
     if (auto killed = d_.records.flows.kill(flow_id); !killed.ok()) {
@@ -317,6 +322,7 @@ Outcome<SignedIn> MagicLinkService::redeem_code_admitted(const std::string& flow
     }
     return Failure::attempts_exhausted;
   }
+  d_.guards.admission.code_was_right(flow->identifier_key, guess->ticket);
   return finish(flow.value(), nullptr);
 }
 

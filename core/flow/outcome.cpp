@@ -24,6 +24,8 @@ const char* reason_of(Failure failure) {
       return "attempts";
     case Failure::wrong_code:
       return "wrong_code";
+    case Failure::codes_locked:
+      return "wrong_codes_limit";
     case Failure::other_browser:
       return "other_browser";
     case Failure::no_user:

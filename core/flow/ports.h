@@ -59,6 +59,18 @@ class Admission {
                                                           sdk::AddressKind kind) = 0;
   /// Counts a redeem (link or code) by @p client.
   virtual sdk::Result<std::optional<Refusal>> admit_redeem(const std::string& client) = 0;
+
+  /// One code guess for the keyed identifier hash @p identifier_key, counted as wrong before it
+  /// is compared (so parallel guesses cannot exceed the limit): a Refusal when the identifier
+  /// has had security.rate_limits.wrong_codes wrong codes in the window; otherwise the ticket to
+  /// give to code_was_right() if it was. Unavailable when the shared store is down.
+  struct CodeGuess {
+    std::optional<Refusal> refusal;
+    std::string ticket;
+  };
+  virtual sdk::Result<CodeGuess> admit_code(const std::string& identifier_key) = 0;
+  /// The guess admit_code() counted as @p ticket was right: it no longer counts as wrong.
+  virtual void code_was_right(const std::string& identifier_key, const std::string& ticket) = 0;
 };
 
 }  // namespace linkgate::flow

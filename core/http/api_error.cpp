@@ -28,6 +28,9 @@ ApiError to_api_error(const flow::Problem& p) {
       e.can_retry = true;
       return e;
     }
+    case Failure::codes_locked:
+      return {400, "invalid_token",
+              "Too many wrong codes were tried for this address. Use the link in the message."};
     case Failure::other_browser:
       return {400, "invalid_token",
               "Open this link in the browser where you asked for it, or enter the code there."};

@@ -104,6 +104,50 @@ TEST(RateLimits, AClientThatWaitsExactlyRetryAfterGetsIn) {
   }
 }
 
+// Five wrong codes per flow, but a new flow every few minutes: the issue counted ~2,400 guesses a
+// day for one address. Now at most wrong_codes (default 10/24h) per identifier, across flows.
+TEST(RateLimits, WrongCodesAcrossFlowsAreCappedPerIdentifierAndTheLinkStillWorks) {
+  TestConfig config;
+  config.rate_limits = "{ per_identifier: 100/1m, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer server(config);
+  HttpClient c = server.client();
+  const std::string who = "guessed@example.com";
+  std::string flow_id;
+  TestServer::Delivered message;
+  int wrong_answers = 0;
+  for (int flow = 0; flow < 3; ++flow) {  // 4 + 4 + 2 = the default 10
+    flow_id = field(c.post_json("/v1/magic-links", start_body(who)).body, "flow_id");
+    message = server.wait_for_message(who, static_cast<std::size_t>(flow));
+    const std::string wrong = message.code == "000000" ? "111111" : "000000";
+    for (int i = 0; i < (flow < 2 ? 4 : 2); ++i) {
+      auto r = c.post_json("/v1/otp/verify",
+                           "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + wrong + "\"}");
+      wrong_answers += r.status == 400 ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(wrong_answers, 10);
+  auto locked = c.post_json("/v1/otp/verify",
+                            "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + message.code + "\"}");
+  EXPECT_EQ(locked.status, 400) << "the eleventh guess is refused, even the right code";
+  EXPECT_EQ(field(locked.body, "error"), "invalid_token");
+  // The link of the same flow still signs in.
+  auto link = c.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(link.status, 200) << link.body;
+  bool audited = false;
+  for (const auto& line : audit_lines(server)) {
+    if (line->optValue<std::string>("reason", "") == "wrong_codes_limit") audited = true;
+  }
+  EXPECT_TRUE(audited) << "the audit log says codes were refused for the identifier";
+  // Another identifier's codes are untouched.
+  auto other =
+      field(c.post_json("/v1/magic-links", start_body("other@example.com")).body, "flow_id");
+  auto theirs = server.wait_for_message("other@example.com");
+  EXPECT_EQ(c.post_json("/v1/otp/verify",
+                        "{\"flow_id\":\"" + other + "\",\"code\":\"" + theirs.code + "\"}")
+                .status,
+            200);
+}
+
 TEST(RateLimits, PerClientAddressTrustsForwardedForOnlyFromTrustedProxies) {
   for (bool trusted : {false, true}) {
     TestConfig config;

@@ -80,8 +80,19 @@ TEST(SettingsLoader, AppliesContractDefaults) {
   EXPECT_FALSE(s->verify.require_same_browser);
   EXPECT_EQ(s->security.per_identifier, (Rate{5, std::chrono::minutes(15)}));
   EXPECT_EQ(s->security.resend_cooldown, std::chrono::seconds(30));
+  EXPECT_EQ(s->security.wrong_codes, (Rate{10, std::chrono::hours(24)}));
   EXPECT_EQ(s->outbox.attempts, 8);
   EXPECT_EQ(s->outbox.backoff, (BackoffRange{std::chrono::seconds(2), std::chrono::minutes(10)}));
+}
+
+TEST(SettingsLoader, ReadsTheWrongCodesLimit) {
+  TempDir dir;
+  Diagnostics d;
+  TestConfig config;
+  config.rate_limits = "{ wrong_codes: 100/30d }";
+  auto s = load_settings_text(config.yaml(dir), "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->security.wrong_codes, (Rate{100, std::chrono::hours(24 * 30)}));
 }
 
 TEST(SettingsLoader, ReportsUnknownKeyWithPathAndLine) {

@@ -218,6 +218,8 @@ class DownAdmission final : public Admission {
   sdk::Result<std::optional<Refusal>> admit_redeem(const std::string&) override {
     return down("redis");
   }
+  sdk::Result<CodeGuess> admit_code(const std::string&) override { return down("redis"); }
+  void code_was_right(const std::string&, const std::string&) override {}
 };
 
 class RecordingAudit final : public audit::AuditSink {

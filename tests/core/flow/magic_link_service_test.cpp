@@ -474,6 +474,45 @@ TEST_F(MagicLinkServiceTest, WrongCodesAreCountedAndEndTheFlow) {
   EXPECT_EQ(audit.names()[1], "rejected/wrong_code");
 }
 
+// The finding: 5 wrong codes per flow but a new flow every few minutes gave ~2,400
+// guesses a day. Wrong codes now also count per identifier across flows.
+TEST_F(MagicLinkServiceTest, WrongCodesAcrossFlowsLockCodesForTheIdentifierButNotLinks) {
+  settings.security.wrong_codes = {6, config::Duration(24 * 3'600'000)};
+  outbox::OutboxMessage m;
+  for (int flow = 0; flow < 2; ++flow) {  // 4 wrong in the first flow, 2 in the second
+    m = started_message();
+    const std::string wrong = m.code == "000000" ? "111111" : "000000";
+    for (int i = 0; i < (flow == 0 ? 4 : 2); ++i) {
+      EXPECT_EQ(service.redeem_code(m.flow_id, wrong, "192.0.2.1").failure(), Failure::wrong_code);
+    }
+  }
+  // The seventh guess, even the right code, is refused: the identifier is locked for codes.
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::codes_locked);
+  EXPECT_EQ(audit.names().back(), "rejected/wrong_codes_limit");
+  EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "wrong_codes_limit"}}), 1);
+  // A fresh flow's code too — and someone else's codes are not affected.
+  auto fresh = started_message();
+  EXPECT_EQ(service.redeem_code(fresh.flow_id, fresh.code, "192.0.2.1").failure(),
+            Failure::codes_locked);
+  users.users["usr_bob"] = {"usr_bob", "bob@example.com", "", ""};
+  auto bobs = started_message("bob@example.com");
+  EXPECT_TRUE(service.redeem_code(bobs.flow_id, bobs.code, "192.0.2.1").ok());
+  // The link still works.
+  EXPECT_TRUE(service.redeem_link(token_of(fresh), "", "192.0.2.1").ok());
+  // After the window, codes work again.
+  host.test_clock().advance(std::chrono::hours(24));
+  auto later = started_message();
+  EXPECT_TRUE(service.redeem_code(later.flow_id, later.code, "192.0.2.1").ok());
+}
+
+TEST_F(MagicLinkServiceTest, RightCodesDoNotCountAsWrong) {
+  settings.security.wrong_codes = {2, config::Duration(24 * 3'600'000)};
+  for (int i = 0; i < 5; ++i) {
+    auto m = started_message();
+    EXPECT_TRUE(service.redeem_code(m.flow_id, m.code, "192.0.2.1").ok()) << i;
+  }
+}
+
 TEST_F(MagicLinkServiceTest, AttemptsAreRefusedEvenWhenTheFlowWasNotMarkedDead) {
   auto m = started_message();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(flows.take_attempt(m.flow_id, 5, 0).value());
