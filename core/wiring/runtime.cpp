@@ -5,6 +5,7 @@
 
 #include "host/expiring_keys.h"
 #include "host/redis_expiring_keys.h"
+#include "host/sql_expiring_keys.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
@@ -93,11 +94,18 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   return shared;
 }
 
-void SharedState::use_store(const std::string& url) {
-  if (url == store) return;
+void SharedState::use_store(const std::string& url, const std::shared_ptr<sql::Database>& core_db) {
+  const std::string where = url == "memory" && core_db ? "memory+" + core_db->url() : url;
+  if (where == store) return;
   if (url == "memory") {
-    services.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*services.clock);
-    rate_limiter = std::make_shared<limits::MemoryRateLimiter>(*services.clock);
+    if (core_db) {
+      services.expiring_keys = std::make_shared<host::SqlExpiringKeys>(core_db, *services.clock);
+    } else {
+      services.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*services.clock);
+    }
+    if (store.rfind("memory", 0) != 0) {
+      rate_limiter = std::make_shared<limits::MemoryRateLimiter>(*services.clock);
+    }
   } else {
     std::shared_ptr<redis::RedisClient> redis;
     try {
@@ -109,7 +117,7 @@ void SharedState::use_store(const std::string& url) {
     services.expiring_keys = std::make_shared<host::RedisExpiringKeys>(redis);
     rate_limiter = std::make_shared<limits::RedisRateLimiter>(redis, *services.clock);
   }
-  store = url;
+  store = where;
 }
 
 std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
@@ -120,8 +128,13 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
 
   // Every problem is collected before giving up, so one run of check-config lists them all.
   config::Diagnostics problems;
+  checked(problems, settings, "outbox.store", [&] {
+    rt->database_ = sql::Database::open(settings.outbox.store);
+    rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
+    rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_, rt->outbox_);
+  });
   checked(problems, settings, "security.store",
-          [&] { shared->use_store(settings.security.store); });
+          [&] { shared->use_store(settings.security.store, rt->database_); });
   rt->rate_limiter_ = shared->rate_limiter;
   // A reload may name new search paths.
   if (shared->plugin_host->search_paths() != settings.plugin_search_paths) {
@@ -150,11 +163,6 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
     }
   }
 
-  checked(problems, settings, "outbox.store", [&] {
-    rt->database_ = sql::Database::open(settings.outbox.store);
-    rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
-    rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_, rt->outbox_);
-  });
   checked(problems, settings, "templates.dir", [&] {
     rt->templates_ = std::make_unique<flow::MessageTemplates>(settings.templates.dir,
                                                               settings.templates.locale_default);

@@ -33,12 +33,14 @@ struct SharedState {
   host::SharedServices services;
   std::shared_ptr<plugin_host::PluginHost> plugin_host;
   std::shared_ptr<limits::RateLimiter> rate_limiter;
-  std::string store;  // what services.expiring_keys and rate_limiter live in: security.store
+  std::string store;  // where services.expiring_keys and rate_limiter live (see use_store)
 
-  /// Makes the replay cache, revocation list and rate limits live in @p store ("memory" or
-  /// "redis://host:port") unless they already do. Throws std::runtime_error when Redis cannot
-  /// be reached.
-  void use_store(const std::string& store);
+  /// Makes the replay cache, revocation list and rate limits live in @p store unless they
+  /// already do: "redis://host:port" puts all three in Redis; "memory" keeps the rate limits in
+  /// this process and the replay cache and revocation list in @p core_db (the outbox database),
+  /// so they survive a restart — or in memory when there is no @p core_db. Throws
+  /// std::runtime_error when Redis cannot be reached or the database is unusable.
+  void use_store(const std::string& store, const std::shared_ptr<sql::Database>& core_db);
 
   /// The defaults: stderr log per @p settings, system clock, OpenSSL random, memory keys.
   static std::shared_ptr<SharedState> create(const config::Settings& settings,

@@ -258,6 +258,30 @@ TEST(SharedStore, LimitsAndLogoutsHoldAcrossInstancesSharingRedis) {
       << "a logout on one instance ends the session on every instance";
 }
 
+// The finding: with the default store a revoked access token verified again after a
+// restart. Revocations and the JWT replay cache now live in the core's database.
+TEST(SharedStore, ALogoutAndAUsedLinkSurviveARestartWithoutRedis) {
+  TestServer server;  // security.store: memory, the default
+  HttpClient browser = server.client();
+  browser.post_json("/v1/magic-links", start_body("restart@example.com"));
+  auto message = server.wait_for_message("restart@example.com");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  EXPECT_EQ(server.client().get("/v1/session", bearer).status, 200);
+  EXPECT_EQ(server.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
+  EXPECT_EQ(server.client().get("/v1/session", bearer).status, 401);
+
+  server.restart();
+  EXPECT_EQ(server.client().get("/v1/session", bearer).status, 401)
+      << "the revocation outlives the process";
+  auto again =
+      server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(again.status, 400) << "the link stays used";
+  EXPECT_EQ(field(again.body, "error"), "used_token");
+}
+
 TEST(SharedStore, AnUnreachableRedisIsRefusedAtStart) {
   TempDir dir;
   TestConfig config;

@@ -61,8 +61,17 @@ TestServer::TestServer(const TestConfig& config, std::shared_ptr<const sdk::Cloc
   config::Diagnostics diagnostics;
   auto settings = config::load_settings_text(config.yaml(dir_), "test.yaml", diagnostics);
   if (!settings) throw std::runtime_error("test config: " + diagnostics.to_string());
-  auto shared = wiring::SharedState::create(*settings, clock);
-  server_ = std::make_unique<server::Server>(*settings, shared);
+  settings_ = std::make_unique<config::Settings>(*settings);
+  clock_ = std::move(clock);
+  restart();
+}
+
+void TestServer::restart() {
+  if (server_) server_->stop();
+  server_.reset();
+  // Nothing carried over but the data folder: what a new process would find.
+  auto shared = wiring::SharedState::create(*settings_, clock_);
+  server_ = std::make_unique<server::Server>(*settings_, shared);
   server_->start();
 }
 

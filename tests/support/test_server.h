@@ -24,6 +24,9 @@ class TestServer {
   [[nodiscard]] HttpClient client() const { return HttpClient(base_url()); }
   [[nodiscard]] const TempDir& dir() const { return dir_; }
   server::Server& server() { return *server_; }
+  /// Stops the server and starts a new one on the same data folder, sharing nothing in memory
+  /// with the old one (a process restart); it listens on a new port.
+  void restart();
   wiring::Runtime& runtime() { return *server_->runtime(); }
 
   /// The newest message the outbox channel wrote for @p recipient (waits up to 10 s).
@@ -40,6 +43,8 @@ class TestServer {
  private:
   TempDir dir_;
   std::string outbox_dir_;  // where the development channel writes messages
+  std::unique_ptr<config::Settings> settings_;
+  std::shared_ptr<const sdk::Clock> clock_;
   std::unique_ptr<server::Server> server_;
 };
 

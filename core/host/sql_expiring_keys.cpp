@@ -1,0 +1,64 @@
+#include "host/sql_expiring_keys.h"
+
+#include <Poco/Data/Statement.h>
+
+#include "sql/store_result.h"
+
+namespace linkgate::host {
+
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+using Poco::Data::Keywords::useRef;
+
+SqlExpiringKeys::SqlExpiringKeys(std::shared_ptr<sql::Database> db, const sdk::Clock& clock)
+    : db_(std::move(db)), clock_(clock) {
+  try {
+    auto lease = db_->session();
+    *lease << "CREATE TABLE IF NOT EXISTS lg_expiring_keys ("
+              " name TEXT PRIMARY KEY,"
+              " expires_at BIGINT NOT NULL)",
+        now;
+    *lease << "CREATE INDEX IF NOT EXISTS lg_expiring_keys_expiry ON lg_expiring_keys (expires_at)",
+        now;
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("expiring keys: " + e.displayText());
+  }
+}
+
+sdk::Result<bool> SqlExpiringKeys::insert_if_absent(std::string_view key,
+                                                    std::int64_t expires_at) noexcept {
+  return sql::attempt("expiring keys", [&] {
+    const std::string name(key);
+    const std::int64_t now_s = clock_.now_seconds();
+    const bool sweep = ++inserts_since_sweep_ % 1024 == 0;
+    bool inserted = false;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement upsert(s);
+      upsert << db_->sql(
+          "INSERT INTO lg_expiring_keys (name, expires_at) VALUES (?, ?)"
+          " ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at"
+          " WHERE lg_expiring_keys.expires_at <= ?"),
+          useRef(name), use(expires_at), useRef(now_s);
+      inserted = upsert.execute() == 1;
+      if (sweep) {
+        s << db_->sql("DELETE FROM lg_expiring_keys WHERE expires_at <= ?"), useRef(now_s), now;
+      }
+    });
+    return inserted;
+  });
+}
+
+sdk::Result<bool> SqlExpiringKeys::contains(std::string_view key) noexcept {
+  return sql::attempt("expiring keys", [&] {
+    const std::string name(key);
+    const std::int64_t now_s = clock_.now_seconds();
+    int found = 0;
+    auto lease = db_->session();
+    *lease << db_->sql("SELECT COUNT(*) FROM lg_expiring_keys WHERE name = ? AND expires_at > ?"),
+        useRef(name), useRef(now_s), into(found), now;
+    return found > 0;
+  });
+}
+
+}  // namespace linkgate::host
