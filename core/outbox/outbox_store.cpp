@@ -190,6 +190,10 @@ sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now
   });
 }
 
+sdk::Result<bool> OutboxStore::scrub() {
+  return sql::attempt("outbox", [&] { return db_->truncate_log(); });
+}
+
 sdk::Result<void> OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at,
                                           const std::string& error) {
   return sql::attempt("outbox", [&] {

@@ -61,6 +61,10 @@ class OutboxStore {
   /// name — for checking that each one's plan uses an index.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
+  /// Takes the bodies erased so far off the disk's files (Database::truncate_log): false when a
+  /// reader was in the way and it should be tried again.
+  sdk::Result<bool> scrub();
+
   /// Messages not yet delivered (pending or being sent).
   sdk::Result<std::int64_t> depth();
   /// Count per state (pending, sending, sent, dead, suppressed).

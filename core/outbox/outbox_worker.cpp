@@ -102,7 +102,9 @@ int OutboxWorker::drain_once() {
       ++handled;
     }
   }
+  if (handled > 0) erased_since_scrub_ = true;
   purge_once();
+  scrub_once();
   if (auto depth = store_->depth(); depth.ok()) {
     metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(depth.value()),
                  "Messages waiting to be delivered");
@@ -126,10 +128,25 @@ void OutboxWorker::purge_once() {
       metrics_.add("linkgate_outbox_purged_total", {{"state", state}}, static_cast<double>(count),
                    "Finished outbox messages deleted after outbox.retention");
       more = more || count == kRowsPerStatement;
+      erased_since_scrub_ = true;
     }
     std::lock_guard lock(mutex_);
     if (stopping_) return;
   }
+}
+
+void OutboxWorker::scrub_once() {
+  if (!erased_since_scrub_.load()) return;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t due = next_scrub_.load();
+  if (now < due || !next_scrub_.compare_exchange_strong(due, now + settings_.scrub_every.count())) {
+    return;
+  }
+  erased_since_scrub_ = false;
+  auto done = store_->scrub();
+  if (!stored(done, "scrubbing erased messages") || !done.value()) erased_since_scrub_ = true;
 }
 
 template <class R>

@@ -26,6 +26,7 @@ struct WorkerSettings {
   std::int64_t retention_seconds = 86'400;  // finished rows older than this are purged
   int claim_batch = 8;                      // messages claimed by one statement
   std::chrono::seconds purge_every{60};
+  std::chrono::milliseconds scrub_every{1000};  // at most this often after bodies were erased
 };
 
 class OutboxWorker {
@@ -43,6 +44,9 @@ class OutboxWorker {
   int drain_once();
   /// Deletes finished messages older than the retention, in bounded batches, and counts them.
   void purge_once();
+  /// When bodies were erased since the last time, and scrub_every has passed: has the store take
+  /// them off the disk's files (OutboxStore::scrub). Kept pending when a reader was in the way.
+  void scrub_once();
   /// True when @p result succeeded; otherwise logs what the store failed at.
   template <class R>
   bool stored(const R& result, const char* doing);
@@ -63,6 +67,8 @@ class OutboxWorker {
   bool stopping_ = false;
   std::uint64_t pending_wakes_ = 0;
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
+  std::atomic<bool> erased_since_scrub_{false};
+  std::atomic<std::int64_t> next_scrub_{0};  // steady milliseconds; one worker scrubs at a time
 };
 
 }  // namespace linkgate::outbox

@@ -120,6 +120,7 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
     Poco::Data::Session writer("SQLite", path);
     writer.setConnectionTimeout(10);
     writer << "PRAGMA synchronous=NORMAL", now;
+    writer << "PRAGMA secure_delete=ON", now;
     db->writer_ = std::make_unique<GroupCommit>(std::move(writer));
     return db;
   } catch (const Poco::Exception& e) {
@@ -143,6 +144,9 @@ Lease Database::session(std::chrono::milliseconds wait) {
       // committed row survives the process dying (SIGKILL) — what the outbox promises — though
       // not the machine losing power in the moment after.
       s << "PRAGMA synchronous=NORMAL", Poco::Data::Keywords::now;
+      // Per connection too: what a row gives up (an erased message body) is overwritten with
+      // zeros in the page, and freed pages are zeroed, instead of lingering as free space.
+      s << "PRAGMA secure_delete=ON", Poco::Data::Keywords::now;
     }
     return Lease(*this, std::move(s));
   } catch (...) {
@@ -167,6 +171,15 @@ void Database::write(const GroupCommit::Work& work) {
     }
     throw;
   }
+}
+
+bool Database::truncate_log() {
+  if (dialect_ != Dialect::sqlite) return true;
+  int busy = 0, log_frames = 0, checkpointed = 0;
+  auto lease = session();
+  *lease << "PRAGMA wal_checkpoint(TRUNCATE)", Poco::Data::Keywords::into(busy),
+      Poco::Data::Keywords::into(log_frames), Poco::Data::Keywords::into(checkpointed), now;
+  return busy == 0;
 }
 
 void Database::release() {

@@ -68,6 +68,13 @@ class Database {
   /// the work of all concurrent callers together (GroupCommit). PostgreSQL: a pooled connection
   /// runs it in a transaction of its own. @p work must not begin or end transactions.
   void write(const GroupCommit::Work& work);
+  /// Takes erased data off the disk's files. SQLite keeps page images of every change in its
+  /// write-ahead log until a checkpoint, and even then the log file keeps its old frames: this
+  /// checkpoints every page into the database file (where secure_delete has zeroed what rows
+  /// gave up) and truncates the log to nothing. False when a reader kept it from finishing; try
+  /// again later. PostgreSQL: nothing linkgate can do from here (its WAL and dead tuples are the
+  /// server's, see docs/security.md); true. Throws Poco::Exception when the database fails.
+  bool truncate_log();
   /// The SQLite writer, for tests and metrics; null on PostgreSQL.
   [[nodiscard]] const GroupCommit* group_commit() const { return writer_.get(); }
   [[nodiscard]] const std::string& url() const { return url_; }
