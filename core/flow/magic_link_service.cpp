@@ -186,23 +186,25 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
     rendered = d_.messaging.templates.render(address.kind, values, locales);
   }
 
-  // The flow and its message (or the record that none is sent: the same write either way, so
-  // a stranger's start costs what a user's does) are stored in one transaction.
+  // The flow and its message are stored in one transaction. A stranger's sign-in message is
+  // stored too, whole, and discarded unsent by the outbox worker: the same write, the same
+  // wake-up and the same work afterwards, so a stranger's start costs what a user's does.
   FlowMessage outgoing{new_id(12), std::nullopt, now};
-  if (deliver || notify) {
-    // A stranger's notice carries no link and no code; everyone else gets the sign-in message.
-    const int channel = *outbox::route_for(d_.messaging.routes, address.kind);
+  const int channel = *outbox::route_for(d_.messaging.routes, address.kind);
+  if (notify) {
+    // A stranger's notice carries no link and no code.
     outgoing.message =
-        notify ? outbox_message(outgoing.id, flow, address,
-                                d_.messaging.templates.render_unknown(values, locales), channel, "",
-                                "")
-               : outbox_message(outgoing.id, flow, address, rendered, channel, values.link, code);
+        outbox_message(outgoing.id, flow, address,
+                       d_.messaging.templates.render_unknown(values, locales), channel, "", "");
+  } else {
+    outgoing.message = outbox_message(outgoing.id, flow, address, rendered,
+                                      deliver ? channel : outbox::kDiscard, values.link, code);
   }
   if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
       !created.ok()) {
     return store_problem(created.error(), "flows", Failure::unavailable);
   }
-  if (outgoing.message) d_.records.outbox.wake();
+  d_.records.outbox.wake();
 
   if (++starts_since_sweep_ % kStartsPerSweep == 0) {
     if (auto swept = d_.records.flows.sweep(now, kSweepGraceSeconds); !swept.ok()) {

@@ -8,6 +8,11 @@
 
 namespace linkgate::outbox {
 
+/// The channel_index of a message stored only to be discarded: a stranger's sign-in message is
+/// rendered, stored, claimed and erased like a user's — so the two cost the same, in the request
+/// and after it — but never handed to a channel; it ends as "suppressed".
+inline constexpr int kDiscard = -1;
+
 struct OutboxMessage {
   std::string id;
   std::string flow_id;

@@ -176,16 +176,29 @@ sdk::Result<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,
   return std::move(batch->front());
 }
 
+namespace {
+
+// The body goes in the statement that records the end: nothing to erase later.
+constexpr const char* kFinishErasingBody =
+    "UPDATE lg_outbox SET state = ?, subject = '', text = '', html = '', link = '', code = '',"
+    " last_error = '', claim = '', updated_at = ? WHERE id = ?";
+
+}  // namespace
+
 sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
   return sql::attempt("outbox", [&] {
     db_->write([&](Poco::Data::Session& s) {
-      s << db_->sql(
-          "UPDATE lg_outbox SET state = 'sent', subject = '', text = '', html = '', link = '', "
-          "code "
-          "= "
-          "'',"
-          " last_error = '', claim = '', updated_at = ? WHERE id = ?"),
-          use(now_seconds), useRef(id), now;
+      std::string state = "sent";
+      s << db_->sql(kFinishErasingBody), use(state), use(now_seconds), useRef(id), now;
+    });
+  });
+}
+
+sdk::Result<void> OutboxStore::mark_suppressed(const std::string& id, std::int64_t now_seconds) {
+  return sql::attempt("outbox", [&] {
+    db_->write([&](Poco::Data::Session& s) {
+      std::string state = "suppressed";
+      s << db_->sql(kFinishErasingBody), use(state), use(now_seconds), useRef(id), now;
     });
   });
 }

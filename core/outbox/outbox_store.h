@@ -47,6 +47,8 @@ class OutboxStore {
   /// claim_batch() of one. ErrorCode::not_found when nothing is due.
   sdk::Result<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
   sdk::Result<void> mark_sent(const std::string& id, std::int64_t now);
+  /// A kDiscard message's end: erased like a sent one, in the state "suppressed".
+  sdk::Result<void> mark_suppressed(const std::string& id, std::int64_t now);
   sdk::Result<void> mark_retry(const std::string& id, std::int64_t next_attempt_at,
                                const std::string& error);
   sdk::Result<void> mark_dead(const std::string& id, const std::string& reason, std::int64_t now);

@@ -163,6 +163,12 @@ void OutboxWorker::deliver(OutboxMessage m) {
   // Log lines name the message and its flow, never the address: the audit log ties a flow to
   // the identifier's keyed hash.
   const std::string who = "flow " + m.flow_id;
+  if (m.channel_index == kDiscard) {
+    stored(store_->mark_suppressed(m.id, now), "recording the outcome");
+    metrics_.add("linkgate_messages_suppressed_total", {}, 1,
+                 "Sign-in messages for unknown identifiers, stored like any and never sent");
+    return;
+  }
   auto route = route_for(routes_, m.kind, m.channel_index);
   if (!route) {
     stored(store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)),

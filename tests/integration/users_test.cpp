@@ -52,9 +52,9 @@ TEST(Users, AFixedYamlListSignsInItsUsersAndIsReReadOnReload) {
   EXPECT_EQ(
       server.client().post_json("/v1/magic-links", "{\"identifier\":\"bob@example.com\"}").status,
       202);
-  // Not on the list: the outbox records the flow as suppressed (no message to send), and
+  // Not on the list: bob's message is stored like any and discarded unsent (suppressed), and
   // once every message there is delivered, none was bob's.
-  EXPECT_EQ(server.runtime().outbox().counts().value()["suppressed"], 1);
+  EXPECT_EQ(server.wait_for_outbox("suppressed", 1), 1);
   EXPECT_EQ(server.wait_for_outbox("sent", 1), 1);
   EXPECT_EQ(server.runtime().outbox().depth().value(), 0);
   EXPECT_EQ(server.messages_for("bob@example.com"), 0u) << "not on the list: nothing is sent";

@@ -28,7 +28,8 @@ class MemoryQueue final : public outbox::MessageQueue {
  public:
   bool is_down = false;
   std::vector<outbox::OutboxMessage> queued;
-  std::vector<std::string> suppressed;  // flow ids
+  std::vector<std::string> suppressed;           // flow ids
+  std::vector<outbox::OutboxMessage> discarded;  // stored like the rest, never to be sent
   int wakes = 0;
 
   void wake() noexcept override { ++wakes; }
@@ -44,10 +45,11 @@ class MemoryFlows final : public FlowRepository {
     if (is_down) return down("flows");
     if (!message.id.empty()) {
       if (outbox == nullptr || outbox->is_down) return down("outbox");
-      if (message.message) {
+      if (message.message && message.message->channel_index != outbox::kDiscard) {
         outbox->queued.push_back(*message.message);
       } else {
         outbox->suppressed.push_back(flow.id);
+        if (message.message) outbox->discarded.push_back(*message.message);
       }
     }
     if (supersede) {

@@ -132,6 +132,14 @@ TEST_F(MagicLinkServiceTest, StartForAStrangerAnswersAlikeAndSendsNothing) {
   EXPECT_EQ(queue.queued.size(), 1u);
   EXPECT_EQ(queue.suppressed, std::vector<std::string>{stranger->flow_id});
   EXPECT_FALSE(flows.at(stranger->flow_id).deliverable);
+  // Stored whole, like the user's, to be discarded unsent: the same write and the same work.
+  ASSERT_EQ(queue.discarded.size(), 1u);
+  EXPECT_EQ(queue.discarded[0].channel_index, outbox::kDiscard);
+  EXPECT_FALSE(queue.discarded[0].link.empty());
+  EXPECT_FALSE(queue.discarded[0].code.empty());
+  EXPECT_NEAR(static_cast<double>(queue.discarded[0].html.size()),
+              static_cast<double>(queue.queued[0].html.size()), 16);
+  EXPECT_EQ(queue.wakes, 2);
   EXPECT_EQ(audit.names(), (std::vector<std::string>{"link_issued", "link_issued"}));
 }
 
