@@ -64,6 +64,12 @@ struct Settings {
     std::vector<std::string> trusted_proxies;          // as written
     std::vector<AddressRange> trusted_proxy_ranges;    // the same, parsed
     std::string forwarded_header = "x-forwarded-for";  // x-forwarded-for | forwarded
+    /// Where /metrics and /readyz are served, and what they require.
+    struct Admin {
+      std::vector<ListenAddress> listen;  // empty: on the public listeners
+      std::string token;                  // a bearer token to require; empty: none
+      std::string token_file;             // or a private file holding it
+    } admin;
     [[nodiscard]] bool https() const { return !tls_cert_file.empty(); }
   } server;
 

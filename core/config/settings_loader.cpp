@@ -114,6 +114,24 @@ void read_server(MapReader r, Settings::Server& s) {
     r.diagnostics().add(tls.path(), "cert_file and key_file go together", tls.line());
   }
   tls.finish();
+  auto admin = r.map("admin");
+  for (const auto& text : admin.strings("listen", {})) {
+    if (auto address = parse_listen(text)) {
+      s.admin.listen.push_back(*address);
+    } else {
+      r.diagnostics().add(admin.path_of("listen"), "expected host:port, got \"" + text + "\"",
+                          admin.line_of_key("listen"));
+    }
+  }
+  s.admin.token = admin.string("token", "");
+  s.admin.token_file = admin.string("token_file", "");
+  if (!s.admin.token.empty() && !s.admin.token_file.empty()) {
+    r.diagnostics().add(admin.path(), "token and token_file: give one", admin.line());
+  } else if (!s.admin.token.empty() && s.admin.token.size() < 16) {
+    r.diagnostics().add(admin.path_of("token"), "too short: use at least 16 characters",
+                        admin.line_of_key("token"));
+  }
+  admin.finish();
   if (r.has("threads") && r.string("threads", "") == "auto") {
     s.threads = 0;
   } else {

@@ -18,6 +18,7 @@ struct Request {
   HeaderList headers;  ///< as received, in order (a name may repeat)
   std::string body;    ///< complete; never more than server.max_body_bytes
   std::string peer;    ///< the address the connection came from, without the port
+  bool admin = false;  ///< came in on a server.admin listener
 
   /// The target up to `?`.
   [[nodiscard]] std::string path() const;

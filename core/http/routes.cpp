@@ -9,6 +9,7 @@
 #include "host/log.h"
 #include "http/json_text.h"
 #include "http/pages.h"
+#include "util/crypto.h"
 
 namespace linkgate::http {
 namespace {
@@ -287,7 +288,34 @@ const std::map<std::string, std::map<std::string, Handler>>& route_table() {
   return table;
 }
 
-void answer(Exchange& ex, wiring::Runtime& rt) {
+bool is_admin_route(const std::string& path) {
+  return path == "/metrics" || path == "/readyz";
+}
+
+/// server.admin: with admin listeners, /metrics and /readyz are served there and nowhere else,
+/// and those listeners serve nothing else but /healthz; with a token, both require it as a
+/// bearer token. True when the request may go on.
+bool admitted_by_admin_rules(Exchange& ex, const Request& request, wiring::Runtime& rt) {
+  const bool separate = !rt.settings().server.admin.listen.empty();
+  const bool admin_route = is_admin_route(request.path());
+  if ((separate && admin_route && !request.admin) ||
+      (request.admin && !admin_route && request.path() != "/healthz")) {
+    ex.send_error({404, "not_found", "There is nothing here."});
+    return false;
+  }
+  const std::string& token = rt.admin_token();
+  if (!admin_route || token.empty()) return true;
+  const std::string auth = request.header("Authorization");
+  const bool bearer =
+      auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0);
+  if (bearer && util::constant_time_equal(std::string_view(auth).substr(7), token)) return true;
+  ex.response().set("WWW-Authenticate", "Bearer realm=\"linkgate-admin\"");
+  ex.send_error({401, "unauthorized", "This needs the admin bearer token."});
+  return false;
+}
+
+void answer(Exchange& ex, const Request& request, wiring::Runtime& rt) {
+  if (!admitted_by_admin_rules(ex, request, rt)) return;
   const auto& table = route_table();
   auto route = table.find(ex.path());
   if (route == table.end()) {
@@ -322,7 +350,7 @@ std::string route_label(const std::string& path) {
 Response dispatch(const Request& request, wiring::Runtime& rt) {
   Response response;
   Exchange ex(request, response, rt.settings(), rt.server_secret());
-  answer(ex, rt);
+  answer(ex, request, rt);
   return response;
 }
 

@@ -36,6 +36,22 @@ Poco::Net::Context::Ptr server_tls_context(const config::Settings& settings) {
   return context;
 }
 
+std::vector<Poco::Net::ServerSocket> bind_all(const std::vector<config::ListenAddress>& addresses,
+                                              const char* key, std::vector<std::uint16_t>& ports) {
+  std::vector<Poco::Net::ServerSocket> listeners;
+  for (const auto& address : addresses) {
+    try {
+      Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address.host, address.port), 1024);
+      ports.push_back(socket.address().port());
+      listeners.push_back(socket);
+    } catch (const Poco::Exception& e) {
+      throw std::runtime_error(std::string(key) + ": cannot listen on " + address.host + ":" +
+                               std::to_string(address.port) + ": " + e.displayText());
+    }
+  }
+  return listeners;
+}
+
 }  // namespace
 
 std::size_t worker_count(int configured) {
@@ -69,20 +85,21 @@ Server::Server(const config::Settings& settings, std::shared_ptr<wiring::SharedS
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("server.tls: " + e.displayText());
   }
-  std::vector<Poco::Net::ServerSocket> listeners;
-  for (const auto& address : settings.server.listen) {
-    try {
-      Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(address.host, address.port), 1024);
-      ports_.push_back(socket.address().port());
-      listeners.push_back(socket);
-    } catch (const Poco::Exception& e) {
-      throw std::runtime_error("server.listen: cannot listen on " + address.host + ":" +
-                               std::to_string(address.port) + ": " + e.displayText());
-    }
-  }
   front_end_ = std::make_unique<FrontEnd>(
-      front_end_options(settings), std::move(listeners), tls, worker_count(settings.server.threads),
+      front_end_options(settings), bind_all(settings.server.listen, "server.listen", ports_), tls,
+      worker_count(settings.server.threads),
       [this](http::Request&& request) { return answer(std::move(request)); });
+  if (!settings.server.admin.listen.empty()) {
+    // Scrapes and probes get a loop and workers of their own: a flood on the public side does
+    // not hide it from monitoring.
+    admin_front_end_ = std::make_unique<FrontEnd>(
+        front_end_options(settings),
+        bind_all(settings.server.admin.listen, "server.admin.listen", admin_ports_), nullptr, 2,
+        [this](http::Request&& request) {
+          request.admin = true;
+          return answer(std::move(request));
+        });
+  }
 }
 
 Server::~Server() {
@@ -131,6 +148,7 @@ void Server::start() {
   open_file_limit_ = raise_open_file_limit();
   runtime()->start();
   front_end_->start();
+  if (admin_front_end_) admin_front_end_->start();
   started_ = true;
 }
 
@@ -138,6 +156,7 @@ void Server::stop() {
   if (!started_) return;
   started_ = false;
   front_end_->stop(shutdown_timeout_);
+  if (admin_front_end_) admin_front_end_->stop(shutdown_timeout_);
   runtime()->outbox_worker().stop();
 }
 
@@ -167,6 +186,7 @@ config::Diagnostics Server::reload(const config::Settings& settings) {
     runtime_ = next;
   }
   front_end_->set_options(front_end_options(settings));
+  if (admin_front_end_) admin_front_end_->set_options(front_end_options(settings));
   shutdown_timeout_ = settings.server.shutdown_timeout;
   // The previous runtime is destroyed when its last in-flight request finishes.
   return {};

@@ -29,6 +29,8 @@ class Server {
 
   /// The ports actually bound (useful with port 0).
   [[nodiscard]] std::vector<std::uint16_t> ports() const { return ports_; }
+  /// The server.admin listeners' ports; empty when there are none.
+  [[nodiscard]] std::vector<std::uint16_t> admin_ports() const { return admin_ports_; }
   [[nodiscard]] std::string base_url() const;
 
   /// The runtime requests are served with now.
@@ -51,7 +53,9 @@ class Server {
   mutable std::mutex mutex_;
   std::shared_ptr<wiring::Runtime> runtime_;
   std::unique_ptr<FrontEnd> front_end_;
+  std::unique_ptr<FrontEnd> admin_front_end_;  // server.admin.listen: plain HTTP, its own loop
   std::vector<std::uint16_t> ports_;
+  std::vector<std::uint16_t> admin_ports_;
   std::string scheme_;
   std::chrono::milliseconds shutdown_timeout_{10'000};
   std::uint64_t open_file_limit_ = 0;

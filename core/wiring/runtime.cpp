@@ -28,6 +28,18 @@ std::string load_server_secret(const std::string& file) {
   return *secret;
 }
 
+std::string load_admin_token(const std::string& file) {
+  auto text = util::read_file(file);
+  if (!text) throw std::runtime_error("cannot read " + file);
+  if (auto problem = util::private_file_problem(file); !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
+  std::string token = text->substr(0, text->find_first_of("\r\n"));
+  if (token.size() < 16)
+    throw std::runtime_error(file + ": the token needs at least 16 characters");
+  return token;
+}
+
 /// The plugin's object, or nullptr with the reason added to @p diagnostics under the plugin's
 /// entry (`delivery[1]`) and line.
 template <class T>
@@ -181,6 +193,11 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
           [&] { rt->audit_ = std::make_unique<audit::AuditLog>(settings.log.audit_file); });
   checked(problems, settings, "security.secret_file",
           [&] { rt->server_secret_ = load_server_secret(settings.security.secret_file); });
+  rt->admin_token_ = settings.server.admin.token;
+  if (!settings.server.admin.token_file.empty()) {
+    checked(problems, settings, "server.admin.token_file",
+            [&] { rt->admin_token_ = load_admin_token(settings.server.admin.token_file); });
+  }
   if (!problems.ok()) throw DeploymentError(std::move(problems));
 
   rt->core_services_ = std::make_unique<host::PluginServices>(shared->services, "core");

@@ -86,6 +86,8 @@ class Runtime {
   audit::AuditLog& audit() { return *audit_; }
   /// The deployment's secret (security.secret_file): keys codes, identifier hashes, CSRF tokens.
   const std::string& server_secret() const { return server_secret_; }
+  /// server.admin's bearer token (from token or token_file); empty when none is required.
+  const std::string& admin_token() const { return admin_token_; }
   /// Now, in milliseconds, by the runtime's clock.
   std::int64_t now_ms() const;
 
@@ -114,6 +116,7 @@ class Runtime {
   std::unique_ptr<host::SourceLogger> flow_log_;
   std::unique_ptr<outbox::OutboxQueue> queue_;
   std::string server_secret_;
+  std::string admin_token_;
   std::unique_ptr<session::SessionTokens> sessions_;
   std::unique_ptr<flow::MagicLinkService> flow_;
   std::unique_ptr<outbox::OutboxWorker> worker_;

@@ -548,3 +548,85 @@ TEST(NotifyUnknown, AStrangersAddressIsToldAndGetsNoLinkOrCode) {
 
 }  // namespace
 }  // namespace linkgate::testing
+
+namespace linkgate::testing {
+namespace {
+
+// /metrics names routes, counts and failures; /readyz names what is down. Both can be moved off
+// the public listener, or put behind a bearer token (server.admin).
+TEST(Admin, AnAdminListenerServesMetricsAndReadinessAndThePublicOneDoesNot) {
+  TestConfig config;
+  config.server_extra = "  admin: { listen: [\"127.0.0.1:0\"] }\n";
+  TestServer server(config);
+  ASSERT_EQ(server.server().admin_ports().size(), 1u);
+  HttpClient admin("http://127.0.0.1:" + std::to_string(server.server().admin_ports()[0]));
+  HttpClient public_side = server.client();
+  EXPECT_EQ(public_side.get("/metrics").status, 404);
+  EXPECT_EQ(public_side.get("/readyz").status, 404);
+  EXPECT_EQ(public_side.get("/healthz").status, 200);
+  auto metrics = admin.get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("linkgate_http_requests_total"), std::string::npos);
+  EXPECT_EQ(admin.get("/readyz").status, 200);
+  EXPECT_EQ(admin.get("/healthz").status, 200);
+  // The admin side serves nothing else.
+  EXPECT_EQ(admin.get("/").status, 404);
+  EXPECT_EQ(admin.get("/.well-known/jwks.json").status, 404);
+  EXPECT_EQ(admin.post_json("/v1/magic-links", start_body("a@example.com")).status, 404);
+  EXPECT_EQ(public_side.post_json("/v1/magic-links", start_body("a@example.com")).status, 202);
+}
+
+TEST(Admin, ABearerTokenGuardsMetricsAndReadiness) {
+  TempDir secrets;
+  const std::string token_file = secrets.file("admin.token");
+  const std::string token = "s3cret-admin-token-0123456789";
+  std::ofstream(token_file) << token << "\n";
+  std::filesystem::permissions(
+      token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
+  TestConfig config;
+  config.server_extra = "  admin: { token_file: " + token_file + " }\n";
+  {
+    TestServer server(config);
+    HttpClient c = server.client();
+    for (const char* path : {"/metrics", "/readyz"}) {
+      auto none = c.get(path);
+      EXPECT_EQ(none.status, 401) << path;
+      EXPECT_EQ(none.header("www-authenticate"), "Bearer realm=\"linkgate-admin\"");
+      EXPECT_EQ(field(none.body, "error"), "unauthorized");
+      EXPECT_EQ(c.get(path, {{"Authorization", "Bearer " + token + "x"}}).status, 401) << path;
+      EXPECT_EQ(c.get(path, {{"Authorization", "Bearer " + token.substr(1)}}).status, 401);
+      EXPECT_EQ(c.get(path, {{"Authorization", "Basic " + token}}).status, 401) << path;
+      EXPECT_EQ(c.get(path, {{"Authorization", "Bearer " + token}}).status, 200) << path;
+    }
+    EXPECT_EQ(c.get("/healthz").status, 200) << "liveness needs no token";
+    EXPECT_EQ(c.post_json("/v1/magic-links", start_body("b@example.com")).status, 202);
+  }
+  // A token file others may read is refused, like every secret.
+  std::filesystem::permissions(token_file, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  std::string refusal;
+  try {
+    TestServer refused(config);
+  } catch (const std::exception& e) {
+    refusal = e.what();
+  }
+  EXPECT_NE(refusal.find("chmod 600"), std::string::npos) << refusal;
+}
+
+TEST(Admin, ATokenInTheConfigAndASeparateListenerTogether) {
+  TestConfig config;
+  config.server_extra =
+      "  admin: { listen: [\"127.0.0.1:0\"], token: \"a-token-of-twenty-chars\" }\n";
+  TestServer server(config);
+  HttpClient admin("http://127.0.0.1:" + std::to_string(server.server().admin_ports()[0]));
+  EXPECT_EQ(admin.get("/metrics").status, 401);
+  EXPECT_EQ(admin.get("/metrics", {{"Authorization", "Bearer a-token-of-twenty-chars"}}).status,
+            200);
+  EXPECT_EQ(
+      server.client().get("/metrics", {{"Authorization", "Bearer a-token-of-twenty-chars"}}).status,
+      404);
+}
+
+}  // namespace
+}  // namespace linkgate::testing

@@ -133,6 +133,34 @@ users: { plugin: sql }
       << text;
 }
 
+TEST(SettingsLoader, TheAdminBlockIsCheckedKeyByKey) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(server:
+  admin: { listen: [nowhere], token: short, token_file: x, tokn: y }
+token: { plugin: jwt }
+delivery: [ { plugin: outbox, for: email } ]
+users: { plugin: sql }
+)",
+                              "t.yaml", d);
+  EXPECT_FALSE(s);
+  const auto text = all_errors(d);
+  EXPECT_NE(text.find("server.admin.listen: expected host:port, got \"nowhere\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("token and token_file: give one"), std::string::npos) << text;
+  EXPECT_NE(text.find("server.admin.tokn: unknown key"), std::string::npos) << text;
+
+  Diagnostics short_token;
+  EXPECT_FALSE(load_settings_text(R"(server: { admin: { token: short } }
+token: { plugin: jwt }
+delivery: [ { plugin: outbox, for: email } ]
+users: { plugin: sql }
+)",
+                                  "t.yaml", short_token));
+  EXPECT_NE(all_errors(short_token).find("server.admin.token: too short"), std::string::npos)
+      << all_errors(short_token);
+}
+
 TEST(SettingsLoader, ReportsEveryWrongTypeWithItsLine) {
   Diagnostics d;
   auto s = load_settings_text(R"(server:
