@@ -273,11 +273,12 @@ void read_rest(MapReader& root, Settings& s) {
     limits.finish();
     s.security.notify_unknown = r.boolean("notify_unknown", s.security.notify_unknown);
     s.security.store = r.string("store", s.security.store);
-    if (s.security.store != "memory" && s.security.store.rfind("redis://", 0) != 0) {
-      root.diagnostics().add(
-          "security.store",
-          "expected memory or redis://host:port, got \"" + s.security.store + "\"",
-          r.line_of_key("store"));
+    if (s.security.store != "memory" && s.security.store.rfind("redis://", 0) != 0 &&
+        s.security.store.rfind("rediss://", 0) != 0) {
+      root.diagnostics().add("security.store",
+                             "expected memory, redis://host:port or rediss://host:port, got \"" +
+                                 s.security.store.substr(0, s.security.store.find("://")) + "...\"",
+                             r.line_of_key("store"));
     }
     s.security.secret_file = r.string("secret_file", s.security.secret_file);
     r.finish();

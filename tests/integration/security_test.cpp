@@ -282,6 +282,49 @@ TEST(SharedStore, ALogoutAndAUsedLinkSurviveARestartWithoutRedis) {
   EXPECT_EQ(field(again.body, "error"), "used_token");
 }
 
+// Production Redis takes TLS and a password: the limits, revocations and stateful tokens work
+// through rediss://user:password@host with the deployment's CA.
+TEST(SharedStore, ARedisBehindTlsAndAnAclPasswordCarriesLimitsLogoutsAndTokens) {
+  TempDir shared_keys;
+  TestConfig config;
+  const std::string url = RedisServer::secured().url();
+  config.security_store = "\"" + url + "\"";
+  config.token_plugin = "stateful";
+  config.token_config = "{ store: \"" + url + "\" }";
+  config.keys_dir = shared_keys.path().string();
+  config.rate_limits = "{ per_identifier: 2/15m, per_client: 1000/1m, resend_cooldown: 0s }";
+  TestServer a(config), b(config);
+  EXPECT_EQ(a.client().post_json("/v1/magic-links", start_body("t@example.com")).status, 202);
+  EXPECT_EQ(b.client().post_json("/v1/magic-links", start_body("t@example.com")).status, 202);
+  EXPECT_EQ(a.client().post_json("/v1/magic-links", start_body("t@example.com")).status, 429);
+
+  HttpClient browser = a.client();
+  browser.post_json("/v1/magic-links", start_body("u@example.com"));
+  auto message = a.wait_for_message("u@example.com");
+  // The stateful token lives in the TLS Redis (the flow in this instance's own database).
+  auto in = a.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  EXPECT_EQ(a.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
+  EXPECT_EQ(b.client().get("/v1/session", bearer).status, 401);
+}
+
+TEST(SharedStore, AWrongRedisPasswordStopsTheStartWithoutShowingIt) {
+  TestConfig config;
+  std::string url = RedisServer::secured().url();
+  url.replace(url.find("p%40ss"), 6, "WRONG1");
+  config.security_store = "\"" + url + "\"";
+  std::string refusal;
+  try {
+    TestServer refused(config);
+  } catch (const std::exception& e) {
+    refusal = e.what();
+  }
+  EXPECT_NE(refusal.find("authentication refused"), std::string::npos) << refusal;
+  EXPECT_EQ(refusal.find("WRONG1"), std::string::npos) << refusal;
+}
+
 TEST(SharedStore, AnUnreachableRedisIsRefusedAtStart) {
   TempDir dir;
   TestConfig config;

@@ -9,13 +9,22 @@ namespace linkgate::testing {
 
 class RedisServer {
  public:
+  /// Plain, no password.
   static RedisServer& shared();
+  /// TLS only (a private CA, see ca_file()), the default user off and one ACL user,
+  /// `linkgate` with password kPassword — as a production Redis would be.
+  static RedisServer& secured();
   ~RedisServer();
-  [[nodiscard]] std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  static constexpr const char* kPassword = "p@ss word:/%";
+  /// Plain: redis://127.0.0.1:PORT. Secured: rediss://linkgate:<password>@localhost:PORT
+  /// ?ca_file=... (the password percent-encoded).
+  [[nodiscard]] std::string url() const;
   [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] std::string ca_file() const { return dir_ + "/certs/ca.pem"; }
 
  private:
-  RedisServer();
+  explicit RedisServer(bool secured);
+  bool secured_ = false;
   std::string dir_;
   int port_ = 0;
   int pid_ = 0;

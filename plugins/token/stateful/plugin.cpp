@@ -5,7 +5,7 @@ namespace {
 constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
     {"store", linkgate::sdk::ConfigType::string, "sqlite:data/tokens.db", false,
      "Where token hashes live: sqlite:PATH, postgresql://user:pass@host:port/db or "
-     "redis://host:port."},
+     "redis://[user:password@]host:port or rediss://... (TLS)."},
 };
 
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
@@ -15,10 +15,11 @@ linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(
   if (store.rfind("sqlite:", 0) == 0) {
     store = "sqlite:" + c.resolve_path(store.substr(7));
   } else if (store.rfind("postgresql://", 0) != 0 && store.rfind("postgres://", 0) != 0 &&
-             store.rfind("redis://", 0) != 0) {
+             store.rfind("redis://", 0) != 0 && store.rfind("rediss://", 0) != 0) {
     return linkgate::sdk::fail(
         linkgate::sdk::ErrorCode::invalid,
-        c.path() + ".store: expected sqlite:PATH, postgresql://... or redis://host:port");
+        c.path() +
+            ".store: expected sqlite:PATH, postgresql://..., redis://host:port or rediss://...");
   }
   return linkgate::sdk::make_instance(
       std::make_unique<linkgate::plugins::stateful::StatefulTokenStrategy>(store, context.host));

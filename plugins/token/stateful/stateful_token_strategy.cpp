@@ -35,8 +35,8 @@ bool well_formed(std::string_view token) {
 }
 
 StatefulTokenStrategy::StatefulTokenStrategy(const std::string& store_url, sdk::HostServices& host)
-    : records_(store_url.rfind("redis://", 0) == 0 ? make_redis_records(store_url)
-                                                   : make_sql_records(store_url)),
+    : records_(store_url.rfind("redis", 0) == 0 ? make_redis_records(store_url)
+                                                : make_sql_records(store_url)),
       host_(host) {}
 
 sdk::Result<sdk::IssuedToken> StatefulTokenStrategy::issue(const sdk::LinkGrant& grant) {
