@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "host/request_scope.h"
 #include "util/utf8.h"
 
 namespace linkgate::audit {
@@ -44,7 +45,7 @@ std::string AuditLog::format(const AuditEvent& e, std::int64_t now_ms) {
   for (const auto& [name, value] :
        {std::pair{"identifier_hash", &e.identifier_hash}, std::pair{"client", &e.client},
         std::pair{"flow_id", &e.flow_id}, std::pair{"reason", &e.reason},
-        std::pair{"subject", &e.subject}}) {
+        std::pair{"subject", &e.subject}, std::pair{"request_id", &e.request_id}}) {
     if (!value->empty()) line.set(name, util::valid_utf8(*value));
   }
   std::ostringstream out;
@@ -55,7 +56,14 @@ std::string AuditLog::format(const AuditEvent& e, std::int64_t now_ms) {
 void AuditLog::record(const AuditEvent& event, std::int64_t now_ms) noexcept {
   if (file_ == nullptr) return;
   try {
-    const std::string line = format(event, now_ms) + "\n";
+    std::string line;
+    if (event.request_id.empty() && !host::RequestScope::current().empty()) {
+      AuditEvent named = event;
+      named.request_id = host::RequestScope::current();
+      line = format(named, now_ms) + "\n";
+    } else {
+      line = format(event, now_ms) + "\n";
+    }
     std::lock_guard lock(mutex_);
     std::fwrite(line.data(), 1, line.size(), file_);
     std::fflush(file_);

@@ -16,8 +16,9 @@ struct AuditEvent {
   std::string identifier_hash;
   std::string client;
   std::string flow_id;
-  std::string reason;   // why it was rejected or limited
-  std::string subject;  // the user id, when known
+  std::string reason;      // why it was rejected or limited
+  std::string subject;     // the user id, when known
+  std::string request_id;  // the request it happened in; record() fills in the current one
 };
 
 /// Where security events go. Thread-safe; never fails the request that reports.

@@ -142,6 +142,7 @@ struct Settings {
     std::string level = "info";   // debug | info | warning | error
     std::string format = "json";  // json | text
     std::string audit_file;
+    bool access = true;  // one line per request: method, path, status, duration, request id
   } log;
 };
 

@@ -337,6 +337,7 @@ void read_rest(MapReader& root, Settings& s) {
     s.log.level = one_of(r, "level", s.log.level, {"debug", "info", "warning", "error"});
     s.log.format = one_of(r, "format", s.log.format, {"json", "text"});
     s.log.audit_file = r.string("audit_file", s.log.audit_file);
+    s.log.access = r.boolean("access", s.log.access);
     r.finish();
   }
 }

@@ -118,7 +118,7 @@ Outcome<Started> MagicLinkService::start(const StartRequest& request) {
     return problem(Failure::invalid_request, "identifier: " + parsed.error().message);
   const sdk::Identifier identifier = parsed.value();
   const std::string key = d_.hashes.identifier(identifier);
-  audit::AuditEvent event{"", key, request.client, "", "", ""};
+  audit::AuditEvent event{"", key, request.client, "", "", "", ""};
   auto started = start_admitted(request, identifier, key);
   if (started.ok()) event.flow_id = started->flow_id;
   return reported(std::move(started), event, "link_issued");
@@ -254,7 +254,7 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
 Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
                                                 const std::string& flow_cookie,
                                                 const std::string& client) {
-  audit::AuditEvent event{"", "", client, "", "", ""};
+  audit::AuditEvent event{"", "", client, "", "", "", ""};
   if (auto refused = admitted(d_.guards.admission.admit_redeem(client))) {
     return reported<SignedIn>(*refused, event, "link_redeemed");
   }
@@ -288,7 +288,7 @@ Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& toke
 
 Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code,
                                                 const std::string& client) {
-  audit::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", ""};
+  audit::AuditEvent event{"", "", client, flow_id.substr(0, 64), "", "", ""};
   if (auto refused = admitted(d_.guards.admission.admit_redeem(client))) {
     return reported<SignedIn>(*refused, event, "code_redeemed");
   }

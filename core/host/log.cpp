@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "host/request_scope.h"
 #include "util/json_escape.h"
 #include "util/redact.h"
 #include "util/utf8.h"
@@ -59,12 +60,14 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
     // Whatever a plugin or a remote server said, no address reaches the log.
     const std::string redacted = util::redact_addresses(message);
     message = redacted;
+    const std::string& request = RequestScope::current();
     std::string line;
     if (json_) {
       Poco::JSON::Object fields(Poco::JSON_PRESERVE_KEY_ORDER);
       fields.set("time", timestamp());
       fields.set("level", level_name(level));
       fields.set("source", util::valid_utf8(source));
+      if (!request.empty()) fields.set("request_id", request);
       fields.set("message", util::valid_utf8(message));
       std::ostringstream text;
       fields.stringify(text);
@@ -72,6 +75,7 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
     } else {
       // Text mode escapes control characters too, so a message cannot forge a log line.
       line = timestamp() + " " + level_name(level) + " [" + std::string(source) + "] " +
+             (request.empty() ? "" : "(" + request + ") ") +
              util::json_escape(util::valid_utf8(message)) + "\n";
     }
     std::lock_guard lock(mutex_);

@@ -210,7 +210,7 @@ void logout(Exchange& ex, wiring::Runtime& rt) {
       return;
     }
     rt.metrics().add("linkgate_sessions_revoked_total", {}, 1, "Sessions ended by logout");
-    rt.audit().record({"session_revoked", "", ex.client_address(), "", "", claims->sub},
+    rt.audit().record({"session_revoked", "", ex.client_address(), "", "", claims->sub, ""},
                       rt.now_ms());
   }
   ex.clear_cookie(rt.settings().session.cookie_name);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "host/log.h"
+#include "host/request_scope.h"
 #include "linkgate/sdk/result.h"
 
 namespace linkgate::plugin_host {
@@ -33,7 +34,9 @@ class CallRunner {
   R run(const char* method, std::function<R()> call) {
     if (timeout_.count() <= 0) return call();
     auto slot = std::make_shared<Slot<R>>();
-    const bool queued = submit([slot, call = std::move(call)] {
+    // The plugin's log lines on its own thread still name the request they serve.
+    const bool queued = submit([slot, call = std::move(call), id = host::RequestScope::current()] {
+      host::RequestScope scope(id);
       R result = call();
       std::lock_guard lock(slot->mutex);
       slot->value.emplace(std::move(result));

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "host/request_scope.h"
+#include "http/request_id.h"
 #include "http/routes.h"
 
 namespace linkgate::server {
@@ -112,6 +114,9 @@ http::Response Server::answer(http::Request&& request) {
   const auto runtime = this->runtime();
   const auto started = std::chrono::steady_clock::now();
   const std::string route = http::route_label(request.path());
+  const auto& settings = runtime->settings();
+  const std::string id = http::request_id(request, settings.server.trusted_proxy_ranges);
+  host::RequestScope scope(id);
   auto& metrics = runtime->metrics();
   if (route == "/metrics") {
     const auto c = front_end_->stats();
@@ -131,8 +136,17 @@ http::Response Server::answer(http::Request&& request) {
                 static_cast<double>(c.tls_handshakes_failed), "TLS handshakes that failed");
   }
   http::Response response = http::dispatch(request, *runtime);
+  response.set("X-Request-Id", id);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (settings.log.access && runtime->log().enabled(sdk::LogLevel::info)) {
+    // The path only: a query string may carry a link token. The id is added by the log.
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f ms", seconds * 1000);
+    runtime->log().write(sdk::LogLevel::info, "access",
+                         request.method + " " + request.path().substr(0, 200) + " " +
+                             std::to_string(response.status) + " " + took);
+  }
   metrics.add("linkgate_http_requests_total",
               {{"route", route}, {"status", std::to_string(response.status)}}, 1,
               "HTTP requests by route and status");

@@ -225,6 +225,34 @@ TEST(Cli, LogLinesCarryNoAddressTokenOrCode) {
   }
 }
 
+// One access line per request, with the id the answer carried; never the query string, where
+// a link token travels.
+TEST(Cli, EachRequestGetsAnAccessLineUnderItsRequestId) {
+  TempDir dir;
+  TestConfig config;
+  config.log_level = "info";
+  ServingBinary server(config.write(dir));
+  ASSERT_FALSE(server.port.empty());
+  HttpClient client("http://127.0.0.1:" + server.port);
+  auto page = client.get("/v1/magic-links/verify?token=SECRETTOKENVALUE1234567890");
+  const std::string id = page.header("x-request-id");
+  ASSERT_EQ(id.size(), 22u);
+  auto health = client.get("/healthz");
+  EXPECT_NE(health.header("x-request-id"), id);
+  const std::string& log = server.output;
+  const std::string wanted =
+      "[access] (" + id + ") GET /v1/magic-links/verify " + std::to_string(page.status) + " ";
+  for (std::string line;
+       log.find(health.header("x-request-id")) == std::string::npos && server.next_line(line);) {
+  }
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_NE(log.find(wanted), std::string::npos) << wanted << " in:\n" << log;
+  EXPECT_NE(log.find("(" + health.header("x-request-id") + ") GET /healthz 200 "),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("SECRETTOKENVALUE"), std::string::npos) << log;
+}
+
 TEST(Cli, AMailServersRefusalQuotingTheAddressIsLoggedWithoutIt) {
   TempDir dir;
   TempDir mail_dir;

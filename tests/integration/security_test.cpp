@@ -387,6 +387,24 @@ TEST(AuditLog, OneLinePerSecurityEventAndNoSecrets) {
 namespace linkgate::testing {
 namespace {
 
+TEST(RequestIds, EveryAnswerCarriesOneAndTheAuditLogNamesIt) {
+  TestConfig config;
+  config.server_extra = "  trusted_proxies: [127.0.0.1]\n";
+  TestServer server(config);
+  auto made = server.client().post_json("/v1/magic-links", start_body("ids@example.com"));
+  ASSERT_EQ(made.status, 202);
+  const std::string id = made.header("x-request-id");
+  EXPECT_EQ(id.size(), 22u);
+  EXPECT_EQ(audit_lines(server).back()->getValue<std::string>("request_id"), id);
+  // From a trusted proxy, its id is kept, in the answer and in the audit log.
+  auto proxied = server.client().post_json("/v1/magic-links", start_body("ids@example.com"),
+                                           {{"X-Request-Id", "edge-7f3a:1"}});
+  EXPECT_EQ(proxied.header("x-request-id"), "edge-7f3a:1");
+  EXPECT_EQ(audit_lines(server).back()->getValue<std::string>("request_id"), "edge-7f3a:1");
+  // Errors carry one too.
+  EXPECT_EQ(server.client().get("/nowhere").header("x-request-id").size(), 22u);
+}
+
 TEST(Csrf, FormsNeedTheirPagesTokenAndOtherSitesCannotPost) {
   TestServer server;
   HttpClient browser = server.client();

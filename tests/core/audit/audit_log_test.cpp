@@ -9,17 +9,37 @@
 #include <thread>
 #include <vector>
 
+#include "host/request_scope.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::audit {
 namespace {
 
+TEST(AuditLog, AnEventNamesTheRequestItHappenedIn) {
+  auto line = [](const AuditEvent& e) { return AuditLog::format(e, 0); };
+  EXPECT_EQ(line({"link_issued", "", "", "", "", "", ""}).find("request_id"), std::string::npos);
+  testing::TempDir dir;
+  {
+    AuditLog log(dir.file("audit.log"));
+    host::RequestScope scope("req-9");
+    log.record({"link_issued", "", "203.0.113.7", "", "", "", ""}, 0);
+  }
+  std::ifstream in(dir.file("audit.log"));
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(
+      Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>(
+          "request_id"),
+      "req-9")
+      << text;
+}
+
 TEST(AuditLog, OneJsonLinePerEventWithOnlyTheFieldsGiven) {
   testing::TempDir dir;
   {
     AuditLog log(dir.file("audit.log"));
-    log.record({"link_issued", "ab12", "203.0.113.7", "flow-1", "", ""}, 1'800'000'000'123);
-    log.record({"rejected", "ab12", "203.0.113.7", "flow-1", "used", ""}, 1'800'000'001'000);
+    log.record({"link_issued", "ab12", "203.0.113.7", "flow-1", "", "", ""}, 1'800'000'000'123);
+    log.record({"rejected", "ab12", "203.0.113.7", "flow-1", "used", "", ""}, 1'800'000'001'000);
   }
   std::ifstream in(dir.file("audit.log"));
   std::string line;
@@ -39,14 +59,14 @@ TEST(AuditLog, OneJsonLinePerEventWithOnlyTheFieldsGiven) {
 }
 
 TEST(AuditLog, HostileValuesStayInsideTheirJsonString) {
-  auto line = AuditLog::format({"rejected", "", "1.2.3.4\"\n,\"admin\":true", "", "", ""}, 0);
+  auto line = AuditLog::format({"rejected", "", "1.2.3.4\"\n,\"admin\":true", "", "", "", ""}, 0);
   auto o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
   EXPECT_FALSE(o->has("admin"));
   EXPECT_EQ(line.find('\n'), std::string::npos);
 }
 
 TEST(AuditLog, BytesThatAreNotUtf8StillMakeValidJson) {
-  auto line = AuditLog::format({"rejected", "", "\xff\xfe<script>\x01", "", "", ""}, 0);
+  auto line = AuditLog::format({"rejected", "", "\xff\xfe<script>\x01", "", "", "", ""}, 0);
   EXPECT_EQ(line.find('\xff'), std::string::npos) << line;
   EXPECT_NE(line.find("\\u0001"), std::string::npos) << line;
   auto o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
@@ -61,7 +81,7 @@ TEST(AuditLog, ConcurrentWritersNeverInterleaveLines) {
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&log, t] {
         for (int i = 0; i < 200; ++i)
-          log.record({"link_issued", std::string(100, 'a' + t), "", "", "", ""}, 0);
+          log.record({"link_issued", std::string(100, 'a' + t), "", "", "", "", ""}, 0);
       });
     }
     for (auto& t : threads) t.join();

@@ -31,6 +31,44 @@ TEST(CallRunner, ReturnsWhatTheCallReturns) {
   EXPECT_EQ(r.value(), 42);
 }
 
+// A plugin's log lines, written on the plugin's own thread, still name the request they serve.
+TEST(CallRunner, ThePluginsThreadWorksUnderTheCallersRequestId) {
+  Logged l;
+  CallRunner runner("p", 1s, l.log);
+  host::RequestScope scope("req-42");
+  auto r = runner.run<sdk::Result<std::string>>("m", [&l] {
+    l.log.write(sdk::LogLevel::info, "plugin:p", "sending");
+    return sdk::Result<std::string>(host::RequestScope::current());
+  });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), "req-42");
+  EXPECT_NE(l.text.str().find("[plugin:p] (req-42) sending"), std::string::npos) << l.text.str();
+}
+
+TEST(RequestScope, NestsAndEndsWithItsScope) {
+  EXPECT_EQ(host::RequestScope::current(), "");
+  {
+    host::RequestScope outer("a");
+    {
+      host::RequestScope inner("b");
+      EXPECT_EQ(host::RequestScope::current(), "b");
+    }
+    EXPECT_EQ(host::RequestScope::current(), "a");
+  }
+  EXPECT_EQ(host::RequestScope::current(), "");
+  std::ostringstream json;
+  host::Log log(sdk::LogLevel::info, true, json);
+  {
+    host::RequestScope scope("r1");
+    log.write(sdk::LogLevel::info, "core", "in a request");
+  }
+  log.write(sdk::LogLevel::info, "core", "outside");
+  EXPECT_NE(json.str().find("\"request_id\":\"r1\",\"message\":\"in a request\""),
+            std::string::npos)
+      << json.str();
+  EXPECT_EQ(json.str().find("\"request_id\":\"r1\",\"message\":\"outside\""), std::string::npos);
+}
+
 TEST(CallRunner, AStuckCallIsAbandonedAtItsTimeoutAndNamed) {
   Logged l;
   CallRunner runner("slowpoke", 100ms, l.log);
