@@ -1,10 +1,9 @@
 #include "session/session_tokens.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/JWT/JWTException.h>
-#include <Poco/JWT/Token.h>
-
 #include "util/base64url.h"
+#include "util/es256.h"
+#include "util/json_escape.h"
 
 namespace linkgate::session {
 namespace {
@@ -32,19 +31,16 @@ sdk::Result<IssuedSession> SessionTokens::issue(const sdk::User& user) try {
   auto key = keys_.current();
   const std::int64_t now = services_.clock().now_seconds();
   const std::int64_t exp = now + ttl_seconds();
-  Poco::JWT::Token token;
-  token.setType("JWT");
-  token.header().set("kid", key->kid);
-  auto& p = token.payload();
-  p.set("iss", issuer_);
-  p.set("sub", user.id);
-  p.set("aud", audience_);
-  p.set("iat", now);
-  p.set("exp", exp);
-  p.set("jti", util::base64url_encode(services_.random().bytes(16)));
-  if (!user.email.empty()) p.set("email", user.email);
-  if (!user.phone.empty()) p.set("phone_number", user.phone);
-  return IssuedSession{key->signer->sign(token, "ES256"), exp};
+  const std::string header =
+      R"({"alg":"ES256","typ":"JWT","kid":")" + util::json_escape(key->kid) + "\"}";
+  std::string p = R"({"iss":")" + util::json_escape(issuer_) + R"(","sub":")" +
+                  util::json_escape(user.id) + R"(","aud":")" + util::json_escape(audience_) +
+                  R"(","iat":)" + std::to_string(now) + R"(,"exp":)" + std::to_string(exp) +
+                  R"(,"jti":")" + jti_.next() + "\"";
+  if (!user.email.empty()) p += R"(,"email":")" + util::json_escape(user.email) + "\"";
+  if (!user.phone.empty()) p += R"(,"phone_number":")" + util::json_escape(user.phone) + "\"";
+  p += '}';
+  return IssuedSession{util::es256_jws(*key->es256, header, p), exp};
 } catch (const std::exception& e) {
   // Signing can fail only when a key file went bad under us, or out of memory.
   return sdk::fail(sdk::ErrorCode::unavailable, std::string("signing: ") + e.what());
@@ -68,17 +64,24 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   auto key = keys_.find(kid);
   if (!key) return sdk::fail(sdk::ErrorCode::invalid, "unknown key id");
   auto last_dot = token.rfind('.');
+  if (last_dot == dot) return sdk::fail(sdk::ErrorCode::invalid, "not a JWT");
   auto signature = util::base64url_decode(std::string_view(token).substr(last_dot + 1));
   if (!signature || signature->size() != 64)
     return sdk::fail(sdk::ErrorCode::invalid, "bad signature size");
-  Poco::JWT::Token parsed;
+  if (!key->es256->verify(std::string_view(token).substr(0, last_dot), *signature)) {
+    return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+  }
+  auto payload_json =
+      util::base64url_decode(std::string_view(token).substr(dot + 1, last_dot - dot - 1));
+  if (!payload_json) return sdk::fail(sdk::ErrorCode::invalid, "bad payload");
+  Poco::JSON::Object::Ptr payload;
   try {
-    if (!key->signer->tryVerify(token, parsed))
-      return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+    payload = Poco::JSON::Parser().parse(*payload_json).extract<Poco::JSON::Object::Ptr>();
   } catch (const Poco::Exception&) {
     return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
   }
-  const auto& p = parsed.payload();
+  if (!payload) return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
+  const auto& p = *payload;
   SessionClaims c;
   c.sub = text_claim(p, "sub");
   c.jti = text_claim(p, "jti");

@@ -7,6 +7,7 @@
 #include "linkgate/sdk/host_services.h"
 #include "linkgate/sdk/types.h"
 #include "session/signing_keys.h"
+#include "util/unique_ids.h"
 
 namespace linkgate::session {
 
@@ -46,6 +47,7 @@ class SessionTokens final : public SessionIssuer {
   std::string audience_;
   std::chrono::milliseconds ttl_;
   sdk::HostServices& services_;
+  util::UniqueIds jti_;  // unique, not secret: a session is revoked by its jti
 };
 
 }  // namespace linkgate::session

@@ -112,10 +112,7 @@ void SigningKeys::load_locked() {
       auto jwk = public_jwk_from_pem(*pem);
       key->kid = jwk.thumbprint;
       key->public_jwk = jwk.json;
-      std::istringstream stream(*pem);
-      Poco::SharedPtr<Poco::Crypto::ECKey> ec_key(new Poco::Crypto::ECKey(nullptr, &stream));
-      key->signer = std::make_shared<Poco::JWT::Signer>(ec_key);
-      key->signer->setAlgorithms({"ES256"});
+      key->es256 = util::Es256Key::from_private_pem(*pem);
     } catch (const std::exception& e) {
       throw std::runtime_error("signing key " + key->file + ": " + e.what());
     }

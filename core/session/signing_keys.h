@@ -4,7 +4,7 @@
 // has expired.
 
 #include <Poco/Crypto/ECKey.h>
-#include <Poco/JWT/Signer.h>
+#include <optional>
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "linkgate/sdk/host_services.h"
+#include "util/es256.h"
 
 namespace linkgate::session {
 
@@ -22,8 +23,8 @@ struct SigningKey {
   std::string kid;  // RFC 7638 JWK thumbprint
   std::string file;
   std::int64_t created_at = 0;
-  std::string public_jwk;                     // {"kty":"EC",...} as JSON
-  std::shared_ptr<Poco::JWT::Signer> signer;  // pinned to ES256
+  std::string public_jwk;               // {"kty":"EC",...} as JSON
+  std::optional<util::Es256Key> es256;  // signs and verifies (ES256 only), set up once
 };
 
 class SigningKeys {

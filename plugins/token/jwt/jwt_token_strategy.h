@@ -4,13 +4,16 @@
 // itself expires, so a replay is refused on every instance.
 
 #include <Poco/Crypto/ECKey.h>
-#include <Poco/JWT/Signer.h>
+#include <Poco/SharedPtr.h>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
+#include "util/es256.h"
+#include "util/unique_ids.h"
 
 namespace linkgate::plugins::jwt {
 
@@ -47,9 +50,12 @@ class JwtTokenStrategy final : public sdk::TokenStrategy {
 
   JwtSettings settings_;
   sdk::HostServices& host_;
-  Poco::SharedPtr<Poco::Crypto::ECKey> key_;
-  std::unique_ptr<Poco::JWT::Signer> signer_;
+  Poco::SharedPtr<Poco::Crypto::ECKey> key_;  // loaded and checked; names the key (kid)
+  std::optional<util::Es256Key> es256_;       // signs and verifies: the same key, set up once
   std::string key_id_;
+  std::string header_json_;
+  util::UniqueIds
+      jti_;  // unique, not secret: the token is signed  // the same for every token: written once
   static constexpr std::size_t signature_bytes_ = 64;  // R || S, 32 bytes each
 };
 

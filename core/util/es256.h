@@ -1,0 +1,38 @@
+#pragma once
+// ES256 (ECDSA over P-256 with SHA-256) straight through OpenSSL's EVP, with the key parsed and
+// the signing context set up once: what JWT signing and verification cost is then the ECDSA
+// operation itself, not Poco's per-call engine set-up, JSON round trips and stream base64.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace linkgate::util {
+
+class Es256Key {
+ public:
+  /// Parses a PEM private key on P-256 (as `openssl ecparam -genkey` or Poco's ECKey write it).
+  /// Throws std::runtime_error naming what is wrong, never the key.
+  static Es256Key from_private_pem(const std::string& pem);
+
+  /// The signature of @p data as JWS wants it: r and s, 32 bytes each, big-endian (64 bytes).
+  /// Thread-safe. Throws std::runtime_error if OpenSSL fails.
+  [[nodiscard]] std::string sign(std::string_view data) const;
+  /// True when @p signature (64 bytes r||s) is this key's signature of @p data. Thread-safe;
+  /// never throws.
+  [[nodiscard]] bool verify(std::string_view data, std::string_view signature) const noexcept;
+  /// The public key as PEM (SubjectPublicKeyInfo).
+  [[nodiscard]] std::string public_pem() const;
+
+ private:
+  struct Impl;
+  explicit Es256Key(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// `base64url(header).base64url(payload).base64url(signature)` with @p key (ES256 compact JWS).
+/// @p header_json and @p payload_json are used as given.
+std::string es256_jws(const Es256Key& key, std::string_view header_json,
+                      std::string_view payload_json);
+
+}  // namespace linkgate::util
