@@ -1,5 +1,6 @@
 #include "host/metrics.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -24,44 +25,51 @@ std::string render_labels(const Labels& labels) {
   return out + "}";
 }
 
-MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const char* type,
-                                                 const std::string& help) {
+MetricsRegistry::Series& MetricsRegistry::series(const std::string& name, const std::string& labels,
+                                                 const char* type, const std::string& help) {
+  {
+    std::shared_lock lock(mutex_);
+    auto f = families_.find(name);
+    if (f != families_.end()) {
+      auto s = f->second.series.find(labels);
+      if (s != f->second.series.end()) return *s->second;  // series are never removed
+    }
+  }
+  std::unique_lock lock(mutex_);
   auto& f = families_[name];
   if (f.type.empty()) f.type = type;
   if (f.help.empty()) f.help = help;
-  return f;
+  auto& s = f.series[labels];
+  if (!s) s = std::make_unique<Series>();
+  return *s;
 }
 
 void MetricsRegistry::add(const std::string& name, const Labels& labels, double delta,
                           const std::string& help) {
-  std::lock_guard lock(mutex_);
-  family(name, "counter", help).values[render_labels(labels)] += delta;
+  series(name, render_labels(labels), "counter", help).value.fetch_add(delta);
 }
 
 void MetricsRegistry::set(const std::string& name, const Labels& labels, double value,
                           const std::string& help) {
-  std::lock_guard lock(mutex_);
-  family(name, "gauge", help).values[render_labels(labels)] = value;
+  series(name, render_labels(labels), "gauge", help).value.store(value);
 }
 
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double seconds,
                               const std::string& help) {
-  std::string key = render_labels(labels);
-  std::lock_guard lock(mutex_);
-  auto& h = family(name, "histogram", help).histograms[key];
+  auto& h = series(name, render_labels(labels), "histogram", help);
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
+    if (seconds <= kBuckets[i]) h.buckets[i].fetch_add(1);
   }
-  ++h.count;
-  h.sum += seconds;
+  h.sum.fetch_add(seconds);
+  h.count.fetch_add(1);
 }
 
 double MetricsRegistry::value(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   auto f = families_.find(name);
   if (f == families_.end()) return 0;
-  auto v = f->second.values.find(render_labels(labels));
-  return v == f->second.values.end() ? 0 : v->second;
+  auto s = f->second.series.find(render_labels(labels));
+  return s == f->second.series.end() ? 0 : s->second->value.load();
 }
 
 namespace {
@@ -74,20 +82,27 @@ std::string with_le(const std::string& labels, const std::string& le) {
 
 std::string MetricsRegistry::render() const {
   std::ostringstream out;
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(mutex_);
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) out << "# HELP " << name << " " << f.help << "\n";
     out << "# TYPE " << name << " " << f.type << "\n";
-    for (const auto& [labels, v] : f.values) out << name << labels << " " << v << "\n";
-    for (const auto& [labels, h] : f.histograms) {
+    for (const auto& [labels, s] : f.series) {
+      if (f.type != "histogram") {
+        out << name << labels << " " << s->value.load() << "\n";
+        continue;
+      }
+      // Read while requests add to it: the count first, and no bucket above it, so what is
+      // shown is always a valid histogram (cumulative buckets, +Inf = count).
+      const std::uint64_t count = s->count.load();
       for (std::size_t i = 0; i < kBuckets.size(); ++i) {
         std::ostringstream le;
         le << kBuckets[i];
-        out << name << "_bucket" << with_le(labels, le.str()) << " " << h.buckets[i] << "\n";
+        out << name << "_bucket" << with_le(labels, le.str()) << " "
+            << std::min(count, s->buckets[i].load()) << "\n";
       }
-      out << name << "_bucket" << with_le(labels, "+Inf") << " " << h.count << "\n";
-      out << name << "_sum" << labels << " " << h.sum << "\n";
-      out << name << "_count" << labels << " " << h.count << "\n";
+      out << name << "_bucket" << with_le(labels, "+Inf") << " " << count << "\n";
+      out << name << "_sum" << labels << " " << s->sum.load() << "\n";
+      out << name << "_count" << labels << " " << count << "\n";
     }
   }
   return out.str();

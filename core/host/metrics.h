@@ -1,9 +1,16 @@
 #pragma once
 // Counters and latency histograms, rendered in the Prometheus text format for /metrics.
+//
+// Every request touches a few series, so no request takes the registry's lock exclusively once
+// its series exist: they are found under a shared lock and updated with atomics; only a series
+// seen for the first time takes the lock alone.
 
 #include <array>
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,20 +40,22 @@ class MetricsRegistry {
  private:
   static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5};
-  struct Histogram {
-    std::array<std::uint64_t, kBuckets.size()> buckets{};
-    std::uint64_t count = 0;
-    double sum = 0;
+  struct Series {
+    std::atomic<double> value{0};                                       // counter or gauge
+    std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets{};  // cumulative
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<double> sum{0};
   };
   struct Family {
     std::string type;  // counter | gauge | histogram
     std::string help;
-    std::map<std::string, double> values;         // rendered labels -> value
-    std::map<std::string, Histogram> histograms;  // rendered labels -> histogram
+    std::map<std::string, std::unique_ptr<Series>> series;  // rendered labels -> series
   };
-  Family& family(const std::string& name, const char* type, const std::string& help);
+  /// The series @p name{@p labels}, made (with its family) the first time.
+  Series& series(const std::string& name, const std::string& labels, const char* type,
+                 const std::string& help);
 
-  mutable std::mutex mutex_;
+  mutable std::shared_mutex mutex_;
   std::map<std::string, Family> families_;
 };
 

@@ -424,6 +424,30 @@ TEST(Flow, OperationsEndpoints) {
   EXPECT_NE(metrics.body.find("linkgate_http_request_seconds_bucket"), std::string::npos);
 }
 
+// The whole exposition after a busy flow, read by Prometheus's own client parser: every family
+// typed, no sample twice, every histogram cumulative with +Inf equal to its count.
+TEST(Flow, TheMetricsExpositionParsesWithPrometheusOwnParser) {
+  TestServer server;
+  HttpClient c = server.client();
+  c.post_json("/v1/magic-links", start_body("p@example.com"));
+  auto message = server.wait_for_message("p@example.com");
+  c.get("/v1/magic-links/verify?token=" + message.token);
+  c.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  c.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");  // used
+  c.post_json("/v1/otp/verify", "{\"flow_id\":\"nope\",\"code\":\"123456\"}");
+  c.get("/nope");
+  c.get("/readyz");
+  const std::string file = server.dir().file("metrics.txt");
+  std::ofstream(file) << c.get("/metrics").body;
+  auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/check_metrics.py", {file});
+  EXPECT_EQ(rc, 0) << out;
+  // And it fails on a broken one.
+  std::ofstream(file)
+      << "# TYPE x histogram\nx_bucket{le=\"1\"} 3\nx_bucket{le=\"+Inf\"} 2\nx_count 2\n";
+  EXPECT_NE(run_python(std::string(source_dir()) + "/tests/tools/check_metrics.py", {file}).first,
+            0);
+}
+
 TEST(Flow, AThrowingUserStoreFailsTheRequestNotTheServer) {
   TestConfig config;
   config.users_plugin = "throwing";
