@@ -120,6 +120,10 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
     Poco::Data::Session writer("SQLite", path);
     writer.setConnectionTimeout(10);
     writer << "PRAGMA synchronous=NORMAL", now;
+    // What a row gives up (an erased message body) is overwritten with zeros in its page, and
+    // freed pages are zeroed, instead of lingering as free space. Set on the writer only: every
+    // write that erases goes through it (write()), and a PRAGMA per pooled lease would cost
+    // every read.
     writer << "PRAGMA secure_delete=ON", now;
     db->writer_ = std::make_unique<GroupCommit>(std::move(writer));
     return db;
@@ -144,9 +148,6 @@ Lease Database::session(std::chrono::milliseconds wait) {
       // committed row survives the process dying (SIGKILL) — what the outbox promises — though
       // not the machine losing power in the moment after.
       s << "PRAGMA synchronous=NORMAL", Poco::Data::Keywords::now;
-      // Per connection too: what a row gives up (an erased message body) is overwritten with
-      // zeros in the page, and freed pages are zeroed, instead of lingering as free space.
-      s << "PRAGMA secure_delete=ON", Poco::Data::Keywords::now;
     }
     return Lease(*this, std::move(s));
   } catch (...) {
