@@ -73,7 +73,7 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
 
 sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
                                             const FlowMessage& message) {
-  if (!message.id.empty() && !outbox_) {
+  if (message.message && !outbox_) {
     return sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in");
   }
   return sql::attempt("flows", [&] {
@@ -95,12 +95,7 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
           useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts),
           use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device),
           use(deliverable), useRef(f.short_key_mac), now;
-      if (message.id.empty()) return;
-      if (message.message) {
-        outbox_->insert(s, *message.message, message.now);
-      } else {
-        outbox_->insert_suppressed(s, message.id, f.id, message.now);
-      }
+      if (message.message) outbox_->insert(s, *message.message, message.now);
     });
   });
 }

@@ -13,7 +13,7 @@ namespace linkgate::flow {
 class SqlFlowRepository final : public FlowRepository {
  public:
   /// Creates the table if missing. @p outbox (on the same database) stores each new flow's
-  /// message in the flow's transaction; without it only messages with an empty id are
+  /// message in the flow's transaction; without it only starts without a message are
   /// accepted. Throws std::runtime_error when the database is unusable.
   explicit SqlFlowRepository(std::shared_ptr<sql::Database> db,
                              std::shared_ptr<outbox::OutboxStore> outbox = nullptr);

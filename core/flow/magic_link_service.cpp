@@ -189,17 +189,15 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   // The flow and its message are stored in one transaction. A stranger's sign-in message is
   // stored too, whole, and discarded unsent by the outbox worker: the same write, the same
   // wake-up and the same work afterwards, so a stranger's start costs what a user's does.
-  FlowMessage outgoing{new_id(12), std::nullopt, now};
   const int channel = *outbox::route_for(d_.messaging.routes, address.kind);
-  if (notify) {
-    // A stranger's notice carries no link and no code.
-    outgoing.message =
-        outbox_message(outgoing.id, flow, address,
-                       d_.messaging.templates.render_unknown(values, locales), channel, "", "");
-  } else {
-    outgoing.message = outbox_message(outgoing.id, flow, address, rendered,
-                                      deliver ? channel : outbox::kDiscard, values.link, code);
-  }
+  FlowMessage outgoing{
+      // A stranger's notice carries no link and no code.
+      notify
+          ? outbox_message(new_id(12), flow, address,
+                           d_.messaging.templates.render_unknown(values, locales), channel, "", "")
+          : outbox_message(new_id(12), flow, address, rendered,
+                           deliver ? channel : outbox::kDiscard, values.link, code),
+      now};
   if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
       !created.ok()) {
     return store_problem(created.error(), "flows", Failure::unavailable);

@@ -60,26 +60,9 @@ void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
       use(now_seconds), now;
 }
 
-void OutboxStore::insert_suppressed(Poco::Data::Session& s, const std::string& id,
-                                    const std::string& flow_id, std::int64_t now_seconds) const {
-  s << db_->sql(
-      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
-      " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
-      " updated_at) VALUES (?, ?, 0, '', '', '', '', '', '', '', 'suppressed', 0, 0, ?, ?, ?, ?)"),
-      useRef(id), useRef(flow_id), use(now_seconds), use(now_seconds), use(now_seconds),
-      use(now_seconds), now;
-}
-
 sdk::Result<void> OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
   return sql::attempt(
       "outbox", [&] { db_->write([&](Poco::Data::Session& s) { insert(s, m, now_seconds); }); });
-}
-
-sdk::Result<void> OutboxStore::record_suppressed(const std::string& id, const std::string& flow_id,
-                                                 std::int64_t now_seconds) {
-  return sql::attempt("outbox", [&] {
-    db_->write([&](Poco::Data::Session& s) { insert_suppressed(s, id, flow_id, now_seconds); });
-  });
 }
 
 std::string OutboxStore::claim_statement() const {

@@ -28,17 +28,8 @@ class OutboxStore {
   /// Inside a Database::write() of the caller's: stores @p message as pending, due now (the
   /// flow store writes a flow and its message in one transaction). Throws Poco::Exception.
   void insert(Poco::Data::Session& session, const OutboxMessage& message, std::int64_t now) const;
-  /// Inside a Database::write(): the record that a flow's message is deliberately not sent.
-  void insert_suppressed(Poco::Data::Session& session, const std::string& id,
-                         const std::string& flow_id, std::int64_t now) const;
-
   /// Stores @p message as pending, due now.
   sdk::Result<void> enqueue(const OutboxMessage& message, std::int64_t now);
-  /// Records that a flow's message was deliberately not sent (the identifier is no user): the
-  /// same write as enqueue(), so both paths cost the same.
-  sdk::Result<void> record_suppressed(const std::string& id, const std::string& flow_id,
-                                      std::int64_t now);
-
   /// Claims up to @p max due messages (pending and due, oldest first, then sending with an
   /// expired lease) for @p lease_seconds, counting one attempt each, in one statement. Empty when
   /// nothing is due.

@@ -148,6 +148,41 @@ TEST(RateLimits, WrongCodesAcrossFlowsAreCappedPerIdentifierAndTheLinkStillWorks
             200);
 }
 
+// At the attacker's pace: 40 wrong guesses at once. The flow lets 20 through (max_attempts);
+// each of those is counted against the identifier's cap of 10 before it is compared, so exactly
+// 10 are judged and exactly 10 refused unjudged, however they interleave.
+TEST(RateLimits, FortyParallelGuessesGetExactlyTheWrongCodesCapJudged) {
+  TestConfig config;
+  config.otp = "{ length: 6, max_attempts: 20 }";
+  TestServer server(config);
+  const std::string flow_id =
+      field(server.client().post_json("/v1/magic-links", start_body("burst@example.com")).body,
+            "flow_id");
+  auto message = server.wait_for_message("burst@example.com");
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&, i] {
+      char guess[16];
+      std::snprintf(guess, sizeof guess, "%06d", 900000 + i);
+      if (message.code == guess) std::snprintf(guess, sizeof guess, "%06d", 800000 + i);
+      auto r = server.client().post_json(
+          "/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" + guess + "\"}");
+      refused += r.status == 400 ? 1 : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refused.load(), 40);
+  int judged = 0, locked = 0;
+  for (const auto& line : audit_lines(server)) {
+    const std::string reason = line->optValue<std::string>("reason", "");
+    judged += reason == "wrong_code" ? 1 : 0;
+    locked += reason == "wrong_codes_limit" ? 1 : 0;
+  }
+  EXPECT_EQ(locked, 10);
+  EXPECT_LE(judged, 10);  // the last judged ones may be reported as the flow's end instead
+}
+
 TEST(RateLimits, PerClientAddressTrustsForwardedForOnlyFromTrustedProxies) {
   for (bool trusted : {false, true}) {
     TestConfig config;
@@ -635,6 +670,33 @@ TEST(Admin, AnAdminListenerServesMetricsAndReadinessAndThePublicOneDoesNot) {
   EXPECT_EQ(admin.get("/.well-known/jwks.json").status, 404);
   EXPECT_EQ(admin.post_json("/v1/magic-links", start_body("a@example.com")).status, 404);
   EXPECT_EQ(public_side.post_json("/v1/magic-links", start_body("a@example.com")).status, 202);
+}
+
+// The admin side has its own loop, workers and connection count: with the public side full
+// (max_connections held by idle sockets), monitoring still gets its answers.
+TEST(Admin, MonitoringStillAnswersWhenThePublicSideIsFull) {
+  TestConfig config;
+  config.server_extra = "  max_connections: 200\n  admin: { listen: [\"127.0.0.1:0\"] }\n";
+  TestServer server(config);
+  const int port = server.server().ports()[0];
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 200; ++i) {
+    idle.push_back(std::make_unique<RawConnection>("127.0.1." + std::to_string(1 + i % 200), port));
+  }
+  for (int i = 0; i < 100 && server.server().connections().open < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(server.server().connections().open, 200u);
+  int public_status = 0;
+  try {
+    public_status = server.client().get("/healthz").status;
+  } catch (const std::exception&) {
+    public_status = -1;  // closed at accept
+  }
+  EXPECT_NE(public_status, 200) << "the public side is full";
+  HttpClient admin("http://127.0.0.1:" + std::to_string(server.server().admin_ports()[0]));
+  EXPECT_EQ(admin.get("/metrics").status, 200);
+  EXPECT_EQ(admin.get("/readyz").status, 200);
 }
 
 TEST(Admin, ABearerTokenGuardsMetricsAndReadiness) {

@@ -43,13 +43,13 @@ class MemoryFlows final : public FlowRepository {
   sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override {
     std::lock_guard lock(mutex_);
     if (is_down) return down("flows");
-    if (!message.id.empty()) {
+    if (message.message) {
       if (outbox == nullptr || outbox->is_down) return down("outbox");
-      if (message.message && message.message->channel_index != outbox::kDiscard) {
+      if (message.message->channel_index != outbox::kDiscard) {
         outbox->queued.push_back(*message.message);
       } else {
         outbox->suppressed.push_back(flow.id);
-        if (message.message) outbox->discarded.push_back(*message.message);
+        outbox->discarded.push_back(*message.message);
       }
     }
     if (supersede) {

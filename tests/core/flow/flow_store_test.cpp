@@ -117,18 +117,21 @@ TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither)
   message.link = "https://x/verify?token=SECRET";
   message.code = "123456";
   message.expires_at = 2000;
-  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {"m1", message, 1000}).ok());
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {message, 1000}).ok());
   EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
   EXPECT_EQ(outbox->state_of("m1")->first, "pending");
 
-  ASSERT_TRUE(
-      flows.create(make_flow("f2", "b@example.com"), true, {"m2", std::nullopt, 1000}).ok());
-  EXPECT_EQ(outbox->state_of("m2")->first, "suppressed") << "a stranger's start writes as much";
+  outbox::OutboxMessage discard = message;
+  discard.id = "m2";
+  discard.flow_id = "f2";
+  discard.channel_index = outbox::kDiscard;
+  ASSERT_TRUE(flows.create(make_flow("f2", "b@example.com"), true, {discard, 1000}).ok());
+  EXPECT_EQ(outbox->state_of("m2")->first, "pending") << "a stranger's start writes as much";
 
   // The message cannot be stored (its id is taken): the new flow is not stored either, and the
   // flow it would have superseded is still pending.
   message.flow_id = "f3";
-  EXPECT_EQ(flows.create(make_flow("f3", "a@example.com"), true, {"m1", message, 1000}).code(),
+  EXPECT_EQ(flows.create(make_flow("f3", "a@example.com"), true, {message, 1000}).code(),
             sdk::ErrorCode::unavailable);
   EXPECT_EQ(flows.get("f3").code(), sdk::ErrorCode::not_found);
   EXPECT_EQ(flows.get("f1")->state, FlowState::pending);

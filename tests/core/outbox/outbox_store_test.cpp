@@ -41,7 +41,7 @@ TEST_P(OutboxStoreTest, ADatabaseFailureIsAValueNotAThrow) {
     *lease << "DROP TABLE lg_outbox", Poco::Data::Keywords::now;
   }
   EXPECT_EQ(broken.enqueue(message("m2"), 100).code(), sdk::ErrorCode::unavailable);
-  EXPECT_EQ(broken.record_suppressed("m3", "f", 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.mark_suppressed("m3", 100).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.claim(100, 60).code(), sdk::ErrorCode::unavailable)
       << "not not_found: a store that is down is not an empty queue";
   EXPECT_EQ(broken.mark_sent("m1", 100).code(), sdk::ErrorCode::unavailable);
@@ -105,8 +105,11 @@ TEST_P(OutboxStoreTest, RetryWaitsUntilItsTime) {
   EXPECT_TRUE(store.claim(130, 60));
 }
 
-TEST_P(OutboxStoreTest, SuppressedRecordsAreNeverClaimed) {
-  ASSERT_TRUE(store.record_suppressed("s1", "flow", 100).ok());
+TEST_P(OutboxStoreTest, ASuppressedMessageIsErasedAndNeverClaimedAgain) {
+  ASSERT_TRUE(store.enqueue(message("s1"), 100).ok());
+  ASSERT_TRUE(store.claim(100, 60));
+  ASSERT_TRUE(store.mark_suppressed("s1", 100).ok());
+  EXPECT_EQ(store.body_of("s1").value(), "");
   EXPECT_FALSE(store.claim(1'000'000, 60));
   EXPECT_EQ(store.counts().value()["suppressed"], 1);
 }
@@ -178,12 +181,12 @@ TEST_P(OutboxStoreTest, ConcurrentBatchClaimersNeverShareAMessage) {
 }
 
 TEST_P(OutboxStoreTest, PurgeDeletesOnlyFinishedMessagesPastTheRetention) {
-  for (const char* id : {"sent", "dead", "pending", "sending"}) {
+  for (const char* id : {"sent", "dead", "pending", "sending", "suppressed"}) {
     ASSERT_TRUE(store.enqueue(message(id), 100).ok());
   }
-  ASSERT_TRUE(store.record_suppressed("suppressed", "f", 100).ok());
   auto batch = store.claim_batch(100, 60, 10);
-  ASSERT_EQ(batch->size(), 4u);
+  ASSERT_EQ(batch->size(), 5u);
+  ASSERT_TRUE(store.mark_suppressed("suppressed", 110).ok());
   ASSERT_TRUE(store.mark_sent("sent", 110).ok());
   ASSERT_TRUE(store.mark_dead("dead", "x", 110).ok());
   ASSERT_TRUE(store.mark_retry("pending", 120, "x").ok());

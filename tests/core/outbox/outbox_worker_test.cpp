@@ -181,9 +181,15 @@ TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
   OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel}}, settings, log, metrics,
                  clock);
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
-  ASSERT_TRUE(store->record_suppressed("s1", "f", clock.now_seconds()).ok());
-  EXPECT_EQ(w.drain_once(), 20) << "in batches of 8: 8, 8, 4";
+  auto discard = message();
+  discard.channel_index = kDiscard;  // a stranger's: stored like any, never sent
+  ASSERT_TRUE(store->enqueue(discard, clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 21) << "in batches of 8: 8, 8, 5";
   EXPECT_EQ(store->counts().value()["sent"], 20);
+  EXPECT_EQ(store->counts().value()["suppressed"], 1);
+  EXPECT_EQ(channel->seen.size(), 20u) << "the discarded one never reached the channel";
+  EXPECT_EQ(store->body_of(discard.id).value(), "") << "erased like a sent one";
+  EXPECT_EQ(metrics.value("linkgate_messages_suppressed_total", {}), 1);
   clock.advance(std::chrono::seconds(3599));
   auto fresh = message();
   ASSERT_TRUE(store->enqueue(fresh, clock.now_seconds()).ok());
