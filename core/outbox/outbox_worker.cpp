@@ -85,6 +85,7 @@ void OutboxWorker::run() {
 
 int OutboxWorker::drain_once() {
   int handled = 0;
+  bool erased = false;
   bool more = true;
   while (more) {
     auto batch =
@@ -98,11 +99,11 @@ int OutboxWorker::drain_once() {
         std::lock_guard lock(mutex_);
         if (stopping_) return handled;
       }
-      deliver(std::move(message));
+      erased = deliver(std::move(message)) || erased;
       ++handled;
     }
   }
-  if (handled > 0) erased_since_scrub_ = true;
+  if (erased) erased_since_scrub_ = true;
   purge_once();
   scrub_once();
   if (auto depth = store_->depth(); depth.ok()) {
@@ -158,7 +159,7 @@ bool OutboxWorker::stored(const R& result, const char* doing) {
   return false;
 }
 
-void OutboxWorker::deliver(OutboxMessage m) {
+bool OutboxWorker::deliver(OutboxMessage m) {
   const std::int64_t now = clock_.now_seconds();
   // Log lines name the message and its flow, never the address: the audit log ties a flow to
   // the identifier's keyed hash.
@@ -167,7 +168,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
     stored(store_->mark_suppressed(m.id, now), "recording the outcome");
     metrics_.add("linkgate_messages_suppressed_total", {}, 1,
                  "Sign-in messages for unknown identifiers, stored like any and never sent");
-    return;
+    return true;
   }
   auto route = route_for(routes_, m.kind, m.channel_index);
   if (!route) {
@@ -179,14 +180,14 @@ void OutboxWorker::deliver(OutboxMessage m) {
     log_.write(
         sdk::LogLevel::error, "outbox",
         "message " + m.id + " for " + who + " is dead: no channel for " + sdk::to_string(m.kind));
-    return;
+    return true;
   }
   if (now >= m.expires_at) {
     stored(store_->mark_dead(m.id, "the link expired before it could be delivered", now),
            "recording the outcome");
     log_.write(sdk::LogLevel::warning, "outbox",
                "message " + m.id + " for " + who + " expired before delivery");
-    return;
+    return true;
   }
   const auto& r = routes_[static_cast<std::size_t>(*route)];
   sdk::Message message{m.id,   m.kind, m.recipient, m.subject, m.text,
@@ -199,7 +200,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
     log_.write(sdk::LogLevel::info, "outbox",
                "message " + m.id + " for " + who + " delivered by " + r.plugin + " (attempt " +
                    std::to_string(m.attempts) + ")");
-    return;
+    return true;
   }
   const std::string error = result.error().message;
   const bool permanent =
@@ -212,14 +213,14 @@ void OutboxWorker::deliver(OutboxMessage m) {
                  "message " + m.id + " for " + who + ": " + r.plugin + " failed permanently (" +
                      error + "); trying " + routes_[static_cast<std::size_t>(*next)].plugin);
       notify();
-      return;
+      return false;
     }
     stored(store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds()),
            "recording the outcome");
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead: " + r.plugin +
                    " failed permanently: " + error);
-    return;
+    return true;
   }
   if (m.attempts >= settings_.max_attempts) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
@@ -228,7 +229,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead after " + std::to_string(m.attempts) +
                    " attempts: " + error);
-    return;
+    return true;
   }
   auto delay =
       backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
@@ -243,6 +244,7 @@ void OutboxWorker::deliver(OutboxMessage m) {
              "message " + m.id + " for " + who + ": " + r.plugin + " failed (" + error +
                  "); retry " + std::to_string(m.attempts + 1) + " in " +
                  std::to_string(next * 1000 - now_ms) + "ms");
+  return false;
 }
 
 }  // namespace linkgate::outbox

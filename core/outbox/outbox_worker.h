@@ -53,7 +53,9 @@ class OutboxWorker {
 
  private:
   void run();
-  void deliver(OutboxMessage message);
+  /// @return whether the message's body was erased (sent, suppressed or dead), so the disk's
+  /// copies are worth scrubbing; false when it waits for a retry or another channel.
+  bool deliver(OutboxMessage message);
 
   std::shared_ptr<OutboxStore> store_;
   DeliveryRoutes routes_;
