@@ -35,6 +35,7 @@ struct PluginUse {
 
 struct DeliveryUse : PluginUse {
   sdk::AddressKind address_kind = sdk::AddressKind::email;  // `for:`
+  int concurrency = 8;  // `concurrency:`: sends in flight on this channel at most
 };
 
 struct Settings {
@@ -120,7 +121,7 @@ struct Settings {
     std::string store = "sqlite:data/outbox.db";
     int attempts = 8;
     BackoffRange backoff{Duration(2'000), Duration(600'000)};
-    int workers = 2;
+    int workers = 0;  // 0: auto, the delivery entries' concurrency added up (at least 2)
     Duration poll_interval{500};
     Duration lease{60'000};  // a message claimed by a process that died is retried after this
     Duration retention{86'400'000};  // sent, dead and suppressed rows are purged after this

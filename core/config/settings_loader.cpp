@@ -183,6 +183,7 @@ void read_delivery(MapReader& root, Settings& settings) {
     read_plugin_use(entry, sdk::PluginKind::delivery_channel, use);
     std::string for_kind = one_of(entry, "for", "email", {"email", "phone"});
     use.address_kind = for_kind == "phone" ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    use.concurrency = static_cast<int>(entry.integer("concurrency", use.concurrency, 1, 256));
     entry.finish();
     settings.delivery.push_back(std::move(use));
   }
@@ -296,7 +297,11 @@ void read_rest(MapReader& root, Settings& s) {
     s.outbox.attempts = static_cast<int>(retry.integer("attempts", s.outbox.attempts, 1, 100));
     s.outbox.backoff = retry.backoff("backoff", s.outbox.backoff);
     retry.finish();
-    s.outbox.workers = static_cast<int>(r.integer("workers", s.outbox.workers, 1, 64));
+    if (r.has("workers") && r.string("workers", "") == "auto") {
+      s.outbox.workers = 0;
+    } else {
+      s.outbox.workers = static_cast<int>(r.integer("workers", s.outbox.workers, 1, 512));
+    }
     s.outbox.poll_interval = r.duration("poll_interval", s.outbox.poll_interval);
     s.outbox.lease = r.duration("lease", s.outbox.lease);
     if (s.outbox.lease.count() < 1000) {

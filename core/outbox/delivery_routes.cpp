@@ -1,5 +1,7 @@
 #include "outbox/delivery_routes.h"
 
+#include <algorithm>
+
 namespace linkgate::outbox {
 
 std::optional<int> route_for(const DeliveryRoutes& routes, sdk::AddressKind kind, int from) {
@@ -7,6 +9,12 @@ std::optional<int> route_for(const DeliveryRoutes& routes, sdk::AddressKind kind
     if (routes[static_cast<std::size_t>(i)].kind == kind) return i;
   }
   return std::nullopt;
+}
+
+int worker_threads_for(const DeliveryRoutes& routes) {
+  int sum = 0;
+  for (const auto& route : routes) sum += std::max(1, route.concurrency);
+  return std::clamp(sum, 2, 512);
 }
 
 }  // namespace linkgate::outbox

@@ -14,9 +14,18 @@ struct DeliveryRoute {
   sdk::AddressKind kind;
   std::string plugin;  // for logs and metrics
   std::shared_ptr<sdk::DeliveryChannel> channel;
+  int concurrency;  // sends in flight on this channel at most (`concurrency:` of the entry)
 };
 
+/// The delivery entries' `concurrency:` when not written: enough to keep a mail server that
+/// spends 20 ms per message at 400 messages/s, few enough for any relay's connection limit.
+inline constexpr int kDefaultConcurrency = 8;
+
 using DeliveryRoutes = std::vector<DeliveryRoute>;
+
+/// `outbox.workers: auto`: a worker per send the channels allow in flight together (at least 2),
+/// so every channel can reach its `concurrency` at once.
+int worker_threads_for(const DeliveryRoutes& routes);
 
 /// The index of the first route at or after @p from that carries @p kind.
 std::optional<int> route_for(const DeliveryRoutes& routes, sdk::AddressKind kind, int from = 0);

@@ -164,26 +164,60 @@ namespace {
 // The body goes in the statement that records the end: nothing to erase later.
 constexpr const char* kFinishErasingBody =
     "UPDATE lg_outbox SET state = ?, subject = '', text = '', html = '', link = '', code = '',"
-    " last_error = '', claim = '', updated_at = ? WHERE id = ?";
+    " last_error = ?, claim = '', updated_at = ? WHERE id = ?";
+constexpr const char* kRetry =
+    "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
+    " updated_at = ? WHERE id = ?";
+constexpr const char* kMoved =
+    "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, channel_index = ?, claim = '',"
+    " updated_at = ? WHERE id = ?";
+constexpr const char* kReleased =
+    "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, attempts = attempts - 1,"
+    " claim = '', updated_at = ? WHERE id = ?";
+
+const char* state_name(Outcome::Kind kind) {
+  switch (kind) {
+    case Outcome::Kind::sent:
+      return "sent";
+    case Outcome::Kind::suppressed:
+      return "suppressed";
+    default:
+      return "dead";
+  }
+}
 
 }  // namespace
 
-sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
+sdk::Result<void> OutboxStore::record(const std::vector<Outcome>& outcomes,
+                                      std::int64_t now_seconds) {
+  if (outcomes.empty()) return sdk::success();
   return sql::attempt("outbox", [&] {
     db_->write([&](Poco::Data::Session& s) {
-      std::string state = "sent";
-      s << db_->sql(kFinishErasingBody), use(state), use(now_seconds), useRef(id), now;
+      for (const auto& o : outcomes) {
+        std::string error = o.error.substr(0, 500);
+        if (o.erases_body()) {
+          std::string state = state_name(o.kind);
+          s << db_->sql(kFinishErasingBody), use(state), use(error), use(now_seconds), useRef(o.id),
+              now;
+        } else if (o.kind == Outcome::Kind::released) {
+          s << db_->sql(kReleased), useRef(o.due), use(now_seconds), useRef(o.id), now;
+        } else if (o.kind == Outcome::Kind::retry) {
+          s << db_->sql(kRetry), useRef(o.due), use(error), use(now_seconds), useRef(o.id), now;
+        } else {
+          s << db_->sql(kMoved), useRef(o.due), useRef(o.channel_index), use(now_seconds),
+              useRef(o.id), now;
+        }
+      }
     });
   });
 }
 
+sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {
+  return record({{Outcome::Kind::sent, id, "", 0, 0}}, now_seconds);
+}
+
 sdk::Result<void> OutboxStore::mark_suppressed(const std::string& id, std::int64_t now_seconds) {
-  return sql::attempt("outbox", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      std::string state = "suppressed";
-      s << db_->sql(kFinishErasingBody), use(state), use(now_seconds), useRef(id), now;
-    });
-  });
+  return record({{Outcome::Kind::suppressed, id, "", 0, 0}}, now_seconds);
 }
 
 sdk::Result<bool> OutboxStore::scrub() {
@@ -192,44 +226,17 @@ sdk::Result<bool> OutboxStore::scrub() {
 
 sdk::Result<void> OutboxStore::mark_retry(const std::string& id, std::int64_t next_attempt_at,
                                           const std::string& error) {
-  return sql::attempt("outbox", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      std::string e = error.substr(0, 500);
-      s << db_->sql(
-          "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, claim = '',"
-          " updated_at = ? WHERE id = ?"),
-          use(next_attempt_at), use(e), use(next_attempt_at), useRef(id), now;
-    });
-  });
+  return record({{Outcome::Kind::retry, id, error, next_attempt_at, 0}}, next_attempt_at);
 }
 
 sdk::Result<void> OutboxStore::mark_dead(const std::string& id, const std::string& reason,
                                          std::int64_t now_seconds) {
-  return sql::attempt("outbox", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      std::string e = reason.substr(0, 500);
-      s << db_->sql(
-          "UPDATE lg_outbox SET state = 'dead', subject = '', text = '', html = '', link = '', "
-          "code "
-          "= "
-          "'',"
-          " last_error = ?, claim = '', updated_at = ? WHERE id = ?"),
-          use(e), use(now_seconds), useRef(id), now;
-    });
-  });
+  return record({{Outcome::Kind::dead, id, reason, 0, 0}}, now_seconds);
 }
 
 sdk::Result<void> OutboxStore::move_to_channel(const std::string& id, int channel_index,
                                                std::int64_t now_seconds) {
-  return sql::attempt("outbox", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      s << db_->sql(
-          "UPDATE lg_outbox SET state = 'pending', channel_index = ?, next_attempt_at = ?, claim = "
-          "'',"
-          " updated_at = ? WHERE id = ?"),
-          use(channel_index), use(now_seconds), use(now_seconds), useRef(id), now;
-    });
-  });
+  return record({{Outcome::Kind::moved, id, "", now_seconds, channel_index}}, now_seconds);
 }
 
 sdk::Result<std::map<std::string, std::int64_t>> OutboxStore::purge(std::int64_t before,
@@ -256,7 +263,10 @@ std::string OutboxStore::purge_statement() const {
 std::vector<std::pair<std::string, std::string>> OutboxStore::statements() const {
   return {
       {"claim", claim_statement()},
-      {"mark", db_->sql("UPDATE lg_outbox SET state = 'sent', updated_at = ? WHERE id = ?")},
+      {"finish", db_->sql(kFinishErasingBody)},
+      {"retry", db_->sql(kRetry)},
+      {"move", db_->sql(kMoved)},
+      {"release", db_->sql(kReleased)},
       {"depth", db_->sql("SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')")},
       {"purge", purge_statement()},
   };

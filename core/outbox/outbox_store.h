@@ -18,6 +18,30 @@
 
 namespace linkgate::outbox {
 
+/// What became of one claimed message. OutboxStore::record() writes a batch of them in one
+/// transaction.
+struct Outcome {
+  enum class Kind {
+    sent,        // delivered: body erased
+    suppressed,  // a kDiscard message's end: body erased
+    dead,        // given up: body erased, `error` kept
+    retry,       // pending again at `due`, `error` kept
+    moved,       // pending on channel `channel_index`, due at `due`
+    released,    // handed back unsent (stopping, or its lease half gone): pending at `due`, the
+                 // attempt the claim counted taken back
+  };
+  Kind kind = Kind::sent;
+  std::string id;
+  std::string error;
+  std::int64_t due = 0;
+  int channel_index = 0;
+
+  /// Whether this outcome erases the message's body.
+  [[nodiscard]] bool erases_body() const {
+    return kind == Kind::sent || kind == Kind::suppressed || kind == Kind::dead;
+  }
+};
+
 class OutboxStore {
  public:
   /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
@@ -37,6 +61,9 @@ class OutboxStore {
                                                       int max);
   /// claim_batch() of one. ErrorCode::not_found when nothing is due.
   sdk::Result<OutboxMessage> claim(std::int64_t now, std::int64_t lease_seconds);
+  /// Writes every outcome of a claimed batch in one transaction, at @p now.
+  sdk::Result<void> record(const std::vector<Outcome>& outcomes, std::int64_t now);
+  // One outcome each, for tests and tools.
   sdk::Result<void> mark_sent(const std::string& id, std::int64_t now);
   /// A kDiscard message's end: erased like a sent one, in the state "suppressed".
   sdk::Result<void> mark_suppressed(const std::string& id, std::int64_t now);

@@ -35,7 +35,11 @@ OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes ro
       settings_(settings),
       log_(log),
       metrics_(metrics),
-      clock_(clock) {}
+      clock_(clock) {
+  for (const auto& route : routes_) {
+    slots_.push_back(std::make_unique<std::counting_semaphore<>>(std::max(1, route.concurrency)));
+  }
+}
 
 OutboxWorker::~OutboxWorker() {
   stop();
@@ -83,25 +87,39 @@ void OutboxWorker::run() {
   }
 }
 
+bool OutboxWorker::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 int OutboxWorker::drain_once() {
   int handled = 0;
   bool erased = false;
-  bool more = true;
-  while (more) {
-    auto batch =
-        store_->claim_batch(clock_.now_seconds(), settings_.lease_seconds, settings_.claim_batch);
+  for (bool more = true; more && !stopping();) {
+    const std::int64_t claimed_at = clock_.now_seconds();
+    auto batch = store_->claim_batch(claimed_at, settings_.lease_seconds, settings_.claim_batch);
     if (!stored(batch, "claiming") || batch->empty()) break;
     more = static_cast<int>(batch->size()) == settings_.claim_batch;
-    for (auto& message : batch.value()) {
-      // Once stopping, what is left of the batch stays claimed and is sent again when its lease
-      // runs out (by this server after a restart, or by another).
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return handled;
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(batch->size());
+    bool moved = false;
+    for (const auto& message : batch.value()) {
+      // Past half its lease a batch stops: what is left goes back now, while no other sender
+      // can have taken it, instead of being sent late by this one and early by another.
+      if (stopping() || clock_.now_seconds() - claimed_at >= (settings_.lease_seconds + 1) / 2) {
+        outcomes.push_back({Outcome::Kind::released, message.id, "", clock_.now_seconds(), 0});
+        more = false;
+        continue;
       }
-      erased = deliver(std::move(message)) || erased;
+      outcomes.push_back(deliver(message));
       ++handled;
+      erased = erased || outcomes.back().erases_body();
+      moved = moved || outcomes.back().kind == Outcome::Kind::moved;
     }
+    // If this write fails the messages stay claimed: their lease runs out and they are sent
+    // again (at least once).
+    stored(store_->record(outcomes, clock_.now_seconds()), "recording the outcomes");
+    if (moved) notify();
   }
   if (erased) erased_since_scrub_ = true;
   purge_once();
@@ -159,77 +177,76 @@ bool OutboxWorker::stored(const R& result, const char* doing) {
   return false;
 }
 
-bool OutboxWorker::deliver(OutboxMessage m) {
+Outcome OutboxWorker::deliver(const OutboxMessage& m) {
   const std::int64_t now = clock_.now_seconds();
+  if (m.channel_index == kDiscard) {
+    metrics_.add("linkgate_messages_suppressed_total", {}, 1,
+                 "Sign-in messages for unknown identifiers, stored like any and never sent");
+    return {Outcome::Kind::suppressed, m.id, "", 0, 0};
+  }
   // Log lines name the message and its flow, never the address: the audit log ties a flow to
   // the identifier's keyed hash.
   const std::string who = "flow " + m.flow_id;
-  if (m.channel_index == kDiscard) {
-    stored(store_->mark_suppressed(m.id, now), "recording the outcome");
-    metrics_.add("linkgate_messages_suppressed_total", {}, 1,
-                 "Sign-in messages for unknown identifiers, stored like any and never sent");
-    return true;
-  }
   auto route = route_for(routes_, m.kind, m.channel_index);
   if (!route) {
-    stored(store_->mark_dead(m.id, "no delivery channel for " + std::string(sdk::to_string(m.kind)),
-                             now),
-           "recording the outcome");
     metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
                  "Delivery attempts by channel and outcome");
     log_.write(
         sdk::LogLevel::error, "outbox",
         "message " + m.id + " for " + who + " is dead: no channel for " + sdk::to_string(m.kind));
-    return true;
+    return {Outcome::Kind::dead, m.id,
+            std::string("no delivery channel for ") + sdk::to_string(m.kind), 0, 0};
   }
   if (now >= m.expires_at) {
-    stored(store_->mark_dead(m.id, "the link expired before it could be delivered", now),
-           "recording the outcome");
     log_.write(sdk::LogLevel::warning, "outbox",
                "message " + m.id + " for " + who + " expired before delivery");
-    return true;
+    return {Outcome::Kind::dead, m.id, "the link expired before it could be delivered", 0, 0};
   }
-  const auto& r = routes_[static_cast<std::size_t>(*route)];
+  auto& slots = *slots_[static_cast<std::size_t>(*route)];
+  while (!slots.try_acquire_for(std::chrono::milliseconds(100))) {
+    if (stopping()) return {Outcome::Kind::released, m.id, "", clock_.now_seconds(), 0};
+  }
+  Outcome outcome = send_on_route(m, *route);
+  slots.release();
+  return outcome;
+}
+
+Outcome OutboxWorker::send_on_route(const OutboxMessage& m, int route) {
+  const std::string who = "flow " + m.flow_id;
+  const auto& r = routes_[static_cast<std::size_t>(route)];
   sdk::Message message{m.id,   m.kind, m.recipient, m.subject, m.text,
                        m.html, m.link, m.code,      m.locale,  m.attempts};
   auto result = guarded_send(*r.channel, message);
   if (result.ok()) {
-    stored(store_->mark_sent(m.id, clock_.now_seconds()), "recording the outcome");
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");
     log_.write(sdk::LogLevel::info, "outbox",
                "message " + m.id + " for " + who + " delivered by " + r.plugin + " (attempt " +
                    std::to_string(m.attempts) + ")");
-    return true;
+    return {Outcome::Kind::sent, m.id, "", 0, 0};
   }
   const std::string error = result.error().message;
   const bool permanent =
       result.code() == sdk::ErrorCode::permanent || result.code() == sdk::ErrorCode::invalid;
   if (permanent) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
-    if (auto next = route_for(routes_, m.kind, *route + 1)) {
-      stored(store_->move_to_channel(m.id, *next, clock_.now_seconds()), "recording the outcome");
+    if (auto next = route_for(routes_, m.kind, route + 1)) {
       log_.write(sdk::LogLevel::warning, "outbox",
                  "message " + m.id + " for " + who + ": " + r.plugin + " failed permanently (" +
                      error + "); trying " + routes_[static_cast<std::size_t>(*next)].plugin);
-      notify();
-      return false;
+      return {Outcome::Kind::moved, m.id, "", clock_.now_seconds(), *next};
     }
-    stored(store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds()),
-           "recording the outcome");
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead: " + r.plugin +
                    " failed permanently: " + error);
-    return true;
+    return {Outcome::Kind::dead, m.id, r.plugin + ": " + error, 0, 0};
   }
   if (m.attempts >= settings_.max_attempts) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "failed"}}, 1);
-    stored(store_->mark_dead(m.id, r.plugin + ": " + error, clock_.now_seconds()),
-           "recording the outcome");
     log_.write(sdk::LogLevel::error, "outbox",
                "message " + m.id + " for " + who + " is dead after " + std::to_string(m.attempts) +
                    " attempts: " + error);
-    return true;
+    return {Outcome::Kind::dead, m.id, r.plugin + ": " + error, 0, 0};
   }
   auto delay =
       backoff_delay(m.attempts, settings_.backoff.first, settings_.backoff.max, random_unit());
@@ -238,13 +255,12 @@ bool OutboxWorker::deliver(OutboxMessage m) {
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
           .count();
   const std::int64_t next = (now_ms + std::max<std::int64_t>(delay.count(), 1000) + 999) / 1000;
-  stored(store_->mark_retry(m.id, next, r.plugin + ": " + error), "recording the outcome");
   metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "retried"}}, 1);
   log_.write(sdk::LogLevel::warning, "outbox",
              "message " + m.id + " for " + who + ": " + r.plugin + " failed (" + error +
                  "); retry " + std::to_string(m.attempts + 1) + " in " +
                  std::to_string(next * 1000 - now_ms) + "ms");
-  return false;
+  return {Outcome::Kind::retry, m.id, r.plugin + ": " + error, next, 0};
 }
 
 }  // namespace linkgate::outbox

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -18,7 +19,7 @@
 namespace linkgate::outbox {
 
 struct WorkerSettings {
-  int threads = 2;
+  int threads = 2;  // each claims a batch and sends it, one message at a time
   int max_attempts = 8;
   config::BackoffRange backoff{std::chrono::seconds(2), std::chrono::minutes(10)};
   std::chrono::milliseconds poll_interval{500};
@@ -36,11 +37,16 @@ class OutboxWorker {
   ~OutboxWorker();
 
   void start();
-  /// Stops the threads after their current send. Messages not yet sent stay in the store.
+  /// Stops the threads after their current send; the rest of their batches is handed back
+  /// (pending, due now) for the next start or another instance.
   void stop();
   /// Wakes a worker now (a message was just enqueued).
   void notify();
-  /// Delivers what is due, on the calling thread; returns how many messages were handled.
+  /// Delivers what is due, on the calling thread, a claimed batch at a time, each batch's
+  /// outcomes written in one transaction; returns how many messages were handled. A batch whose
+  /// lease is half gone (slow sends) hands its unsent rest back rather than risk a second
+  /// sender taking them over mid-send. Sends on one channel wait while `concurrency` of them are
+  /// in flight.
   int drain_once();
   /// Deletes finished messages older than the retention, in bounded batches, and counts them.
   void purge_once();
@@ -53,9 +59,9 @@ class OutboxWorker {
 
  private:
   void run();
-  /// @return whether the message's body was erased (sent, suppressed or dead), so the disk's
-  /// copies are worth scrubbing; false when it waits for a retry or another channel.
-  bool deliver(OutboxMessage message);
+  Outcome deliver(const OutboxMessage& message);
+  Outcome send_on_route(const OutboxMessage& message, int route);
+  [[nodiscard]] bool stopping();
 
   std::shared_ptr<OutboxStore> store_;
   DeliveryRoutes routes_;
@@ -63,6 +69,8 @@ class OutboxWorker {
   host::Log& log_;
   host::MetricsRegistry& metrics_;
   const sdk::Clock& clock_;
+  // One counter per route: sends in flight on it at most `concurrency`.
+  std::vector<std::unique_ptr<std::counting_semaphore<>>> slots_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -171,7 +171,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       if (!channel) continue;
       rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
                              std::make_shared<plugin_host::GuardedDeliveryChannel>(
-                                 channel, p.use.name, log_ptr, p.use.call_timeout)});
+                                 channel, p.use.name, log_ptr, p.use.call_timeout),
+                             settings.delivery[i].concurrency});
     }
   }
 
@@ -205,7 +206,8 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       *rt->keys_, settings.server.public_base_url, settings.session.audience, settings.session.ttl,
       *rt->core_services_);
   outbox::WorkerSettings worker_settings;
-  worker_settings.threads = settings.outbox.workers;
+  worker_settings.threads = settings.outbox.workers > 0 ? settings.outbox.workers
+                                                        : outbox::worker_threads_for(rt->routes_);
   worker_settings.max_attempts = settings.outbox.attempts;
   worker_settings.backoff = settings.outbox.backoff;
   worker_settings.poll_interval = settings.outbox.poll_interval;

@@ -22,9 +22,9 @@ TEST(DeliveryChoice, ParsesTheChannelField) {
 }
 
 TEST(DeliveryChoice, BothTheTypedKindAndTheAskedChannelMustBeDeliverable) {
-  const outbox::DeliveryRoutes email_only{{AddressKind::email, "mail", nullptr}};
-  const outbox::DeliveryRoutes both{{AddressKind::email, "mail", nullptr},
-                                    {AddressKind::phone, "sms", nullptr}};
+  const outbox::DeliveryRoutes email_only{{AddressKind::email, "mail", nullptr, 1}};
+  const outbox::DeliveryRoutes both{{AddressKind::email, "mail", nullptr, 1},
+                                    {AddressKind::phone, "sms", nullptr, 1}};
   EXPECT_FALSE(check_deliverable(email_only, AddressKind::email, std::nullopt));
   EXPECT_FALSE(check_deliverable(email_only, AddressKind::email, AddressKind::email));
   EXPECT_EQ(check_deliverable(email_only, AddressKind::email, AddressKind::phone),

@@ -36,7 +36,7 @@ class MagicLinkServiceTest : public ::testing::Test {
         limits(settings.security, limiter),
         service(dependencies(limits)) {
     flows.outbox = &queue;
-    routes.push_back({sdk::AddressKind::email, "mail", nullptr});
+    routes.push_back({sdk::AddressKind::email, "mail", nullptr, 1});
     users.users["usr_alice"] = {"usr_alice", "alice@example.com", "+15551234567", ""};
   }
 
@@ -188,7 +188,7 @@ TEST_F(MagicLinkServiceTest, AChannelWithoutARouteIsRefusedForUsersAndStrangersA
 }
 
 TEST_F(MagicLinkServiceTest, AskingForTextsSendsToTheUsersPhoneWithAShortLink) {
-  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr, 1});
   tokens.padding = 300;  // as long as an ES256 JWT: too long for two SMS segments
   auto started = service.start(request("alice@example.com", "sms"));
   ASSERT_TRUE(started.ok());
@@ -204,7 +204,7 @@ TEST_F(MagicLinkServiceTest, AskingForTextsSendsToTheUsersPhoneWithAShortLink) {
 }
 
 TEST_F(MagicLinkServiceTest, TheSmsBudgetIsChargedForTextsAskedByEmailAddress) {
-  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr, 1});
   settings.security.sms_budget = {1, config::Duration(3'600'000)};
   ASSERT_TRUE(service.start(request("alice@example.com", "sms")).ok());
   auto refused = service.start(request("alice@example.com", "sms"));
@@ -314,7 +314,7 @@ TEST_F(MagicLinkServiceTest, PreviewRefusesBadExpiredAndUnavailable) {
 }
 
 TEST_F(MagicLinkServiceTest, PreviewOfAShortLink) {
-  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr, 1});
   tokens.padding = 300;
   auto m = started_message("+15551234567");
   auto seen = service.preview(token_of(m), "");
@@ -421,7 +421,7 @@ TEST_F(MagicLinkServiceTest, ADependencyThatFailsDuringARedeemLeavesTheLinkRedee
 }
 
 TEST_F(MagicLinkServiceTest, AShortLinkSignsInOnce) {
-  routes.push_back({sdk::AddressKind::phone, "sms", nullptr});
+  routes.push_back({sdk::AddressKind::phone, "sms", nullptr, 1});
   tokens.padding = 300;
   auto m = started_message("+15551234567");
   const std::string token = token_of(m);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "host/host_services.h"
 #include "support/temp_dir.h"
@@ -59,7 +61,7 @@ class OutboxWorkerTest : public ::testing::Test {
 
 TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
   auto channel = std::make_shared<ScriptedChannel>();
-  auto w = worker({{sdk::AddressKind::email, "scripted", channel}});
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   EXPECT_EQ(w.drain_once(), 1);
@@ -75,7 +77,7 @@ TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
 TEST_F(OutboxWorkerTest, RetriesTransientFailuresWithBackoffThenDelivers) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable};
-  auto w = worker({{sdk::AddressKind::email, "scripted", channel}}, 5);
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}}, 5);
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
@@ -94,7 +96,7 @@ TEST_F(OutboxWorkerTest, GivesUpAfterMaxAttemptsAndLogsIt) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable,
                      sdk::ErrorCode::retryable};
-  auto w = worker({{sdk::AddressKind::email, "scripted", channel}}, 3);
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}}, 3);
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   for (int i = 0; i < 5; ++i) {
@@ -113,9 +115,9 @@ TEST_F(OutboxWorkerTest, PermanentFailureFallsBackToTheNextChannelOfTheKind) {
   first->script = {sdk::ErrorCode::permanent};
   auto phone = std::make_shared<ScriptedChannel>();
   auto second = std::make_shared<ScriptedChannel>();
-  auto w = worker({{sdk::AddressKind::email, "first", first},
-                   {sdk::AddressKind::phone, "phone", phone},
-                   {sdk::AddressKind::email, "second", second}});
+  auto w = worker({{sdk::AddressKind::email, "first", first, 1},
+                   {sdk::AddressKind::phone, "phone", phone, 1},
+                   {sdk::AddressKind::email, "second", second, 1}});
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
@@ -129,7 +131,7 @@ TEST_F(OutboxWorkerTest, PermanentFailureFallsBackToTheNextChannelOfTheKind) {
 TEST_F(OutboxWorkerTest, PermanentFailureWithNoFallbackIsDead) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->script = {sdk::ErrorCode::permanent};
-  auto w = worker({{sdk::AddressKind::email, "only", channel}});
+  auto w = worker({{sdk::AddressKind::email, "only", channel, 1}});
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   w.drain_once();
@@ -140,7 +142,7 @@ TEST_F(OutboxWorkerTest, PermanentFailureWithNoFallbackIsDead) {
 TEST_F(OutboxWorkerTest, AThrowingChannelIsRetriedNotFatal) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->throw_instead = true;
-  auto w = worker({{sdk::AddressKind::email, "thrower", channel}});
+  auto w = worker({{sdk::AddressKind::email, "thrower", channel, 1}});
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   EXPECT_NO_THROW(w.drain_once());
@@ -149,7 +151,7 @@ TEST_F(OutboxWorkerTest, AThrowingChannelIsRetriedNotFatal) {
 
 TEST_F(OutboxWorkerTest, ExpiredLinksAreNotSent) {
   auto channel = std::make_shared<ScriptedChannel>();
-  auto w = worker({{sdk::AddressKind::email, "c", channel}});
+  auto w = worker({{sdk::AddressKind::email, "c", channel, 1}});
   auto m = message();
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
   clock.advance(std::chrono::seconds(901));
@@ -163,7 +165,7 @@ TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   WorkerSettings s;
   s.threads = 1;  // ScriptedChannel is not thread-safe
   s.poll_interval = std::chrono::milliseconds(10);
-  OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel}}, s, log, metrics, clock);
+  OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel, 1}}, s, log, metrics, clock);
   w.start();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
   w.notify();
@@ -178,7 +180,7 @@ TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
   auto channel = std::make_shared<ScriptedChannel>();
   WorkerSettings settings;
   settings.retention_seconds = 3600;
-  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel}}, settings, log, metrics,
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, settings, log, metrics,
                  clock);
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
   auto discard = message();
@@ -205,6 +207,150 @@ TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
   EXPECT_EQ(store->state_of(fresh.id)->first, "sent");
 }
 
+TEST_F(OutboxWorkerTest, EveryOutcomeOfABatchIsWrittenTogether) {
+  auto first = std::make_shared<ScriptedChannel>();
+  first->script = {sdk::ErrorCode::none, sdk::ErrorCode::retryable, sdk::ErrorCode::permanent};
+  auto fallback = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "first", first, 1},
+                   {sdk::AddressKind::email, "fallback", fallback, 1}});
+  auto sent = message(), retried = message(), moved = message(), expired = message(),
+       discarded = message();
+  expired.expires_at = clock.now_seconds();
+  discarded.channel_index = kDiscard;
+  for (const auto& m : {sent, retried, moved, expired, discarded}) {
+    ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  }
+  EXPECT_EQ(w.drain_once(), 5);
+  EXPECT_EQ(store->state_of(sent.id)->first, "sent");
+  EXPECT_EQ(store->state_of(retried.id)->first, "pending");
+  EXPECT_EQ(store->state_of(retried.id)->second, "first: scripted failure");
+  EXPECT_EQ(store->state_of(expired.id)->first, "dead");
+  EXPECT_EQ(store->state_of(expired.id)->second, "the link expired before it could be delivered");
+  EXPECT_EQ(store->state_of(discarded.id)->first, "suppressed");
+  EXPECT_EQ(store->state_of(moved.id)->first, "pending") << "moved to the fallback, due now";
+  for (const auto& m : {sent, expired, discarded}) EXPECT_EQ(store->body_of(m.id).value(), "");
+  EXPECT_NE(store->body_of(retried.id).value(), "");
+  w.drain_once();
+  ASSERT_EQ(fallback->seen.size(), 1u);
+  EXPECT_EQ(fallback->seen[0].id, moved.id);
+  EXPECT_EQ(store->state_of(moved.id)->first, "sent");
+}
+
+// Each send moves the manual clock on: slow sends, as a slow relay makes them.
+class SlowChannel final : public sdk::DeliveryChannel {
+ public:
+  SlowChannel(host::ManualClock& clock, std::chrono::seconds each) : clock_(clock), each_(each) {}
+  std::vector<std::string> sent;
+  sdk::Result<void> send(const sdk::Message& m) override {
+    clock_.advance(each_);
+    sent.push_back(m.id);
+    return sdk::success();
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+
+ private:
+  host::ManualClock& clock_;
+  std::chrono::seconds each_;
+};
+
+TEST_F(OutboxWorkerTest, ABatchWhoseLeaseIsHalfGoneHandsTheRestBackUntried) {
+  auto channel = std::make_shared<SlowChannel>(clock, std::chrono::seconds(31));
+  WorkerSettings s;
+  s.lease_seconds = 60;
+  s.claim_batch = 3;
+  OutboxWorker w(store, {{sdk::AddressKind::email, "slow", channel, 1}}, s, log, metrics, clock);
+  std::vector<OutboxMessage> batch{message(), message(), message()};
+  for (const auto& m : batch) ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  const std::int64_t claimed_at = clock.now_seconds();
+  EXPECT_EQ(w.drain_once(), 1) << "after one 31 s send, half the 60 s lease is gone";
+  EXPECT_EQ(channel->sent.size(), 1u);
+  EXPECT_EQ(store->state_of(batch[0].id)->first, "sent");
+  // The other two are due again at once, not when the lease would have run out, and the claim
+  // that never sent them did not use up one of their attempts.
+  auto again = store->claim_batch(claimed_at + 31, 60, 10);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 2u);
+  for (const auto& m : again.value()) EXPECT_EQ(m.attempts, 1) << "the first real attempt";
+}
+
+// Blocks its first send until the test lets it go; counts sends in flight.
+class GatedChannel final : public sdk::DeliveryChannel {
+ public:
+  std::atomic<int> in_flight{0}, most_in_flight{0}, sends{0};
+  std::atomic<bool> open{false};
+  std::chrono::milliseconds each{0};
+  sdk::Result<void> send(const sdk::Message&) override {
+    const int now = ++in_flight;
+    for (int seen = most_in_flight;
+         now > seen && !most_in_flight.compare_exchange_weak(seen, now);) {
+    }
+    ++sends;
+    while (!open) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(each);
+    --in_flight;
+    return sdk::success();
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+};
+
+TEST_F(OutboxWorkerTest, SendsOnAChannelNeverExceedItsConcurrencyAndReachIt) {
+  auto slow = std::make_shared<GatedChannel>();
+  slow->each = std::chrono::milliseconds(5);
+  WorkerSettings s;
+  s.threads = 12;
+  s.claim_batch = 2;
+  s.poll_interval = std::chrono::milliseconds(10);
+  OutboxWorker w(store, {{sdk::AddressKind::email, "slow", slow, 3}}, s, log, metrics, clock);
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  w.start();
+  w.notify();
+  // Held shut until as many sends as the channel allows are waiting in it.
+  for (int i = 0; i < 1000 && slow->in_flight < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // room for a fourth, if any
+  EXPECT_EQ(slow->in_flight, 3);
+  slow->open = true;
+  for (int i = 0; i < 1000 && store->depth().value() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  w.stop();
+  EXPECT_EQ(store->depth().value(), 0);
+  EXPECT_EQ(slow->sends, 60);
+  EXPECT_EQ(slow->most_in_flight, 3);
+}
+
+TEST_F(OutboxWorkerTest, StoppingMidBatchHandsTheUnsentRestBack) {
+  auto gated = std::make_shared<GatedChannel>();
+  WorkerSettings s;
+  s.threads = 1;
+  s.claim_batch = 4;
+  OutboxWorker w(store, {{sdk::AddressKind::email, "gated", gated, 1}}, s, log, metrics, clock);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  w.start();
+  w.notify();
+  for (int i = 0; i < 1000 && gated->in_flight == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(gated->in_flight, 1);
+  std::thread stopper([&] { w.stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // stop() is waiting for the send
+  gated->open = true;
+  stopper.join();
+  EXPECT_EQ(gated->sends, 1) << "the send under way finished; no other began";
+  auto counts = store->counts().value();
+  EXPECT_EQ(counts["sent"], 1);
+  EXPECT_EQ(counts["pending"], 3) << "handed back, not left leased for a minute";
+  auto again = store->claim_batch(clock.now_seconds(), 60, 10);
+  ASSERT_EQ(again->size(), 3u);
+  for (const auto& m : again.value()) EXPECT_EQ(m.attempts, 1);
+}
+
+TEST(WorkerThreads, AutoIsEveryChannelsConcurrencyTogetherAndAtLeastTwo) {
+  EXPECT_EQ(worker_threads_for({}), 2);
+  EXPECT_EQ(worker_threads_for({{sdk::AddressKind::email, "a", nullptr, 1}}), 2);
+  EXPECT_EQ(worker_threads_for({{sdk::AddressKind::email, "a", nullptr, 8},
+                                {sdk::AddressKind::phone, "b", nullptr, 4}}),
+            12);
+}
+
 // A channel's failure text quotes the recipient, as mail servers and gateways do.
 class QuotingChannel final : public sdk::DeliveryChannel {
  public:
@@ -217,7 +363,7 @@ class QuotingChannel final : public sdk::DeliveryChannel {
 };
 
 TEST_F(OutboxWorkerTest, AFailureThatQuotesTheRecipientIsLoggedWithoutIt) {
-  auto w = worker({{sdk::AddressKind::email, "quoting", std::make_shared<QuotingChannel>()}});
+  auto w = worker({{sdk::AddressKind::email, "quoting", std::make_shared<QuotingChannel>(), 1}});
   auto m = message();
   m.recipient = "bob.secret@example.com";
   ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
