@@ -16,6 +16,26 @@ FlowState parse_state(const std::string& s) {
   return FlowState::pending;
 }
 
+constexpr const char* kSupersede =
+    "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'";
+constexpr const char* kInsert =
+    "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
+    " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
+    " short_key_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kSelectWhere =
+    "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
+    " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM lg_flows"
+    " WHERE ";
+constexpr const char* kComplete =
+    "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND"
+    " expires_at > ?";
+constexpr const char* kTakeAttempt =
+    "UPDATE lg_flows SET attempts = attempts + 1"
+    " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?";
+constexpr const char* kKill =
+    "UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'";
+constexpr const char* kSweep = "DELETE FROM lg_flows WHERE expires_at < ?";
+
 }  // namespace
 
 const char* to_string(FlowState state) {
@@ -79,22 +99,15 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
   return sql::attempt("flows", [&] {
     db_->write([&](Poco::Data::Session& s) {
       if (supersede) {
-        s << db_->sql(
-            "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = "
-            "'pending'"),
-            useRef(f.identifier_key), now;
+        s << db_->sql(kSupersede), useRef(f.identifier_key), now;
       }
       int kind = static_cast<int>(f.identifier.kind);
       std::string state = to_string(f.state);
       int deliverable = f.deliverable ? 1 : 0;
-      s << db_->sql(
-          "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
-          " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
-          " short_key_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          useRef(f.id), useRef(f.identifier_key), use(kind), useRef(f.identifier.value),
-          useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac), useRef(f.attempts),
-          use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device),
-          use(deliverable), useRef(f.short_key_mac), now;
+      s << db_->sql(kInsert), useRef(f.id), useRef(f.identifier_key), use(kind),
+          useRef(f.identifier.value), useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac),
+          useRef(f.attempts), use(state), useRef(f.created_at), useRef(f.expires_at),
+          useRef(f.device), use(deliverable), useRef(f.short_key_mac), now;
       if (message.message) outbox_->insert(s, *message.message, message.now);
     });
   });
@@ -118,16 +131,10 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
     int kind = 0, deliverable = 0;
     std::string state;
     Poco::Data::Statement select(s);
-    select << db_->sql(
-        "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-        " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM "
-        "lg_flows"
-        " WHERE " +
-        column + " = ?"),
-        useRef(value), into(f.id), into(f.identifier_key), into(kind), into(f.identifier.value),
-        into(f.subject), into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state),
-        into(f.created_at), into(f.expires_at), into(f.device), into(deliverable),
-        into(f.short_key_mac), limit(1);
+    select << db_->sql(kSelectWhere + column + " = ?"), useRef(value), into(f.id),
+        into(f.identifier_key), into(kind), into(f.identifier.value), into(f.subject),
+        into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state), into(f.created_at),
+        into(f.expires_at), into(f.device), into(deliverable), into(f.short_key_mac), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
     f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
     f.state = parse_state(state);
@@ -141,10 +148,7 @@ sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_
     bool changed = false;
     db_->write([&](Poco::Data::Session& s) {
       Poco::Data::Statement update(s);
-      update << db_->sql(
-          "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND "
-          "expires_at > ?"),
-          useRef(id), use(now_seconds);
+      update << db_->sql(kComplete), useRef(id), use(now_seconds);
       changed = update.execute() == 1;
     });
     return changed;
@@ -157,10 +161,7 @@ sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max
     bool changed = false;
     db_->write([&](Poco::Data::Session& s) {
       Poco::Data::Statement update(s);
-      update << db_->sql(
-          "UPDATE lg_flows SET attempts = attempts + 1"
-          " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?"),
-          useRef(id), use(max_attempts), use(now_seconds);
+      update << db_->sql(kTakeAttempt), useRef(id), use(max_attempts), use(now_seconds);
       changed = update.execute() == 1;
     });
     return changed;
@@ -169,10 +170,7 @@ sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max
 
 sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
   return sql::attempt("flows", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      s << db_->sql("UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'"),
-          useRef(id), now;
-    });
+    db_->write([&](Poco::Data::Session& s) { s << db_->sql(kKill), useRef(id), now; });
   });
 }
 
@@ -183,11 +181,22 @@ sdk::Result<std::size_t> SqlFlowRepository::sweep(std::int64_t now_seconds,
     db_->write([&](Poco::Data::Session& s) {
       std::int64_t before = now_seconds - grace_seconds;
       Poco::Data::Statement del(s);
-      del << db_->sql("DELETE FROM lg_flows WHERE expires_at < ?"), use(before);
+      del << db_->sql(kSweep), use(before);
       swept = static_cast<std::size_t>(del.execute());
     });
     return swept;
   });
+}
+
+std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements() const {
+  return {{"supersede", db_->sql(kSupersede)},
+          {"insert", db_->sql(kInsert)},
+          {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
+          {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},
+          {"complete", db_->sql(kComplete)},
+          {"take_attempt", db_->sql(kTakeAttempt)},
+          {"kill", db_->sql(kKill)},
+          {"sweep", db_->sql(kSweep)}};
 }
 
 }  // namespace linkgate::flow

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "flow/ports.h"
 #include "outbox/outbox_store.h"
@@ -26,6 +28,10 @@ class SqlFlowRepository final : public FlowRepository {
                                  std::int64_t now) override;
   sdk::Result<void> kill(const std::string& id) override;
   sdk::Result<std::size_t> sweep(std::int64_t now, std::int64_t grace_seconds) override;
+
+  /// Every statement the repository runs, as this database would get it, by name — for checking
+  /// that each one's plan uses an index.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);

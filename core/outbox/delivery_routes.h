@@ -17,10 +17,6 @@ struct DeliveryRoute {
   int concurrency;  // sends in flight on this channel at most (`concurrency:` of the entry)
 };
 
-/// The delivery entries' `concurrency:` when not written: enough to keep a mail server that
-/// spends 20 ms per message at 400 messages/s, few enough for any relay's connection limit.
-inline constexpr int kDefaultConcurrency = 8;
-
 using DeliveryRoutes = std::vector<DeliveryRoute>;
 
 /// `outbox.workers: auto`: a worker per send the channels allow in flight together (at least 2),

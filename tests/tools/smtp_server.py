@@ -2,10 +2,16 @@
 """A real SMTP server for the tests (aiosmtpd), on loopback.
 
 Prints `PORT <n>` once it listens, then writes every accepted message to
-<maildir>/<n>.eml with its envelope in <maildir>/<n>.json.
+<maildir>/<n>.eml with its envelope in <maildir>/<n>.json (with the number of the connection
+that carried it and the time it was accepted).
 
   smtp_server.py --maildir DIR [--port N] [--tls none|starttls|implicit --cert-dir DIR]
                  [--user U --password P] [--reject-first N --reject-code 451]
+                 [--delay-ms N] [--max-per-connection N]
+
+--delay-ms: spend this long on each message before answering (a busy mail server).
+--max-per-connection: close a connection after it carried this many messages, as some relays
+do, so the client must notice and open another.
 
 --cert-dir: makes a private CA (ca.pem) and a server certificate for 127.0.0.1/localhost
 signed by it (cert.pem, key.pem) there, unless they exist.
@@ -16,6 +22,7 @@ import json
 import os
 import ssl
 import sys
+import time
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -24,11 +31,16 @@ from test_certificates import make_certificates  # noqa: E402
 
 
 class Handler:
-    def __init__(self, maildir, reject_first, reject_code):
+    def __init__(self, maildir, reject_first, reject_code, delay_ms=0, max_per_connection=0):
         self.maildir, self.reject_left, self.reject_code = maildir, reject_first, reject_code
+        self.delay, self.max_per_connection = delay_ms / 1000.0, max_per_connection
         self.count = 0
+        self.connections = {}  # session -> [its number, messages it carried]
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        connection = self.connections.setdefault(session, [len(self.connections) + 1, 0])
         if self.reject_left > 0:
             self.reject_left -= 1
             # Like real servers, the refusal quotes the recipient.
@@ -42,8 +54,13 @@ class Handler:
         with open(base + ".json", "w") as f:
             tls = server.transport.get_extra_info("ssl_object") is not None
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
-                       "tls": tls, "auth": session.authenticated}, f)
+                       "tls": tls, "auth": session.authenticated, "connection": connection[0],
+                       "received_at": time.time()}, f)
         os.rename(base + ".tmp", base + ".eml")
+        connection[1] += 1
+        if self.max_per_connection and connection[1] >= self.max_per_connection:
+            # After the reply is written: transports flush before they close.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 OK"
 
 
@@ -57,6 +74,8 @@ def main():
     p.add_argument("--password")
     p.add_argument("--reject-first", type=int, default=0)
     p.add_argument("--reject-code", type=int, default=451)
+    p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--max-per-connection", type=int, default=0)
     a = p.parse_args()
     os.makedirs(a.maildir, exist_ok=True)
 
@@ -70,7 +89,7 @@ def main():
         ok = isinstance(data, LoginPassword) and data.login.decode() == a.user and data.password.decode() == a.password
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
 
-    handler = Handler(a.maildir, a.reject_first, a.reject_code)
+    handler = Handler(a.maildir, a.reject_first, a.reject_code, a.delay_ms, a.max_per_connection)
 
     def factory():
         return SMTP(handler, hostname="localhost",

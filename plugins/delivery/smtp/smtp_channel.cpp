@@ -1,80 +1,19 @@
 #include "smtp_channel.h"
 
-#include <Poco/Net/DNS.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SMTPClientSession.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SecureStreamSocket.h>
-
-#include <Poco/Base64Encoder.h>
+#include <Poco/Net/SSLManager.h>
 
 #include <regex>
-#include <sstream>
 #include <stdexcept>
+
+#include "smtp_connection.h"
 
 #include "util/crypto.h"
 
 namespace linkgate::plugins::smtp {
-namespace {
-
-// STARTTLS with the configured host name for certificate checks. (Poco's own
-// SecureSMTPClientSession, when built on a socket connected with a timeout, checks the peer's
-// IP address instead, which no real server certificate names.)
-class Session final : public Poco::Net::SMTPClientSession {
- public:
-  explicit Session(const Poco::Net::StreamSocket& socket) : SMTPClientSession(socket) {}
-  /// EHLO; returns the server's reply (its extensions).
-  std::string ehlo(const std::string& name) {
-    std::string response;
-    login(name, response);
-    return response;
-  }
-
-  /// AUTH LOGIN or PLAIN. Poco's own LOGIN silently skips authentication when the server's
-  /// prompt is not literally "Username:" (aiosmtpd says "User Name"), and its base64 wraps
-  /// long credentials across lines; so both are done here.
-  void authenticate(const std::string& mechanism, const std::string& user,
-                    const std::string& password) {
-    std::string response;
-    if (mechanism == "plain") {
-      expect(sendCommand("AUTH PLAIN", base64(std::string(1, '\0') + user + '\0' + password),
-                         response),
-             2, response);
-      return;
-    }
-    expect(sendCommand("AUTH LOGIN", response), 3, response);
-    expect(sendCommand(base64(user), response), 3, response);
-    expect(sendCommand(base64(password), response), 2, response);
-  }
-
-  void start_tls(const std::string& host, Poco::Net::Context::Ptr context) {
-    std::string response;
-    int status = sendCommand("STARTTLS", response);
-    if (!isPositiveCompletion(status)) {
-      throw Poco::Net::SMTPException("the server refused STARTTLS", response, status);
-    }
-    socket() = Poco::Net::SecureStreamSocket::attach(socket(), host, context);
-  }
-
- private:
-  static void expect(int status, int first_digit, const std::string& response) {
-    if (status / 100 != first_digit)
-      throw Poco::Net::SMTPException("authentication failed", response, status);
-  }
-  static std::string base64(const std::string& data) {
-    std::ostringstream out;
-    Poco::Base64Encoder encoder(out);
-    encoder.rdbuf()->setLineLength(0);
-    encoder << data;
-    encoder.close();
-    return out.str();
-  }
-};
-
-}  // namespace
-
 bool is_loopback_host(const std::string& host) {
   if (host == "localhost") return true;
   try {
@@ -127,44 +66,56 @@ SmtpChannel::SmtpChannel(SmtpSettings settings, sdk::HostServices& host)
   }
 }
 
+SmtpChannel::~SmtpChannel() {
+  for (auto& connection : idle_) connection->quit();
+}
+
+std::unique_ptr<SmtpConnection> SmtpChannel::take_idle() {
+  std::vector<std::unique_ptr<SmtpConnection>> stale;
+  std::unique_ptr<SmtpConnection> fresh;
+  {
+    std::lock_guard lock(idle_mutex_);
+    const auto oldest_kept = std::chrono::steady_clock::now() - settings_.keep_alive;
+    while (!idle_.empty() && idle_.front()->last_used() < oldest_kept) {
+      stale.push_back(std::move(idle_.front()));
+      idle_.erase(idle_.begin());
+    }
+    if (!idle_.empty()) {
+      fresh = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  for (auto& connection : stale) connection->quit();  // outside the lock: QUIT waits for a reply
+  return fresh;
+}
+
+void SmtpChannel::give_back(std::unique_ptr<SmtpConnection> connection) {
+  if (settings_.keep_alive.count() > 0 &&
+      connection->messages_sent() < settings_.messages_per_connection) {
+    std::lock_guard lock(idle_mutex_);
+    idle_.push_back(std::move(connection));
+    return;
+  }
+  connection->quit();
+}
+
 sdk::Result<void> SmtpChannel::send(const sdk::Message& message) {
   if (auto problem = header_problem(message); !problem.empty()) {
     return sdk::fail(sdk::ErrorCode::invalid, problem);
   }
   Poco::Net::MailMessage mail;
   compose(message, settings_.from, util::to_hex(host_.random().bytes(16)), mail);
-
-  const Poco::Timespan timeout(
-      std::chrono::duration_cast<std::chrono::microseconds>(settings_.timeout).count());
   try {
-    Poco::Net::SocketAddress address(settings_.host, static_cast<Poco::UInt16>(settings_.port));
-    Poco::Net::StreamSocket socket;
-    if (settings_.tls == TlsMode::implicit) {
-      Poco::Net::SecureStreamSocket secure(context_);
-      secure.setPeerHostName(settings_.host);
-      secure.connect(address, timeout);
-      socket = secure;
-    } else {
-      socket.connect(address, timeout);
+    auto connection = take_idle();
+    if (connection && !connection->reset()) connection.reset();  // closed by the server: a new one
+    if (!connection) {
+      connection = std::make_unique<SmtpConnection>(settings_, context_);
+      host_.metrics().increment("smtp_connections_opened", {});
     }
-    socket.setReceiveTimeout(timeout);
-    socket.setSendTimeout(timeout);
-    Session session(socket);
-    session.setTimeout(timeout);
-    std::string extensions = session.ehlo(settings_.helo_name);
-    if (settings_.tls == TlsMode::starttls) {
-      session.start_tls(settings_.host, context_);
-      extensions = session.ehlo(settings_.helo_name);  // again over TLS, as RFC 3207 requires
-    }
-    if (!settings_.username.empty()) {
-      if (extensions.find("AUTH") == std::string::npos) {
-        return sdk::fail(sdk::ErrorCode::retryable,
-                         "SMTP " + settings_.host + ": the server offers no AUTH");
-      }
-      session.authenticate(settings_.auth, settings_.username, settings_.password);
-    }
-    session.sendMessage(mail);
-    session.close();
+    // A failure below drops the connection (its state is unknown); the outbox retries the
+    // message, on a fresh one.
+    connection->send(mail);
+    give_back(std::move(connection));
     host_.metrics().increment("smtp_messages_sent", {});
     return sdk::success();
   } catch (const Poco::Net::SMTPException& e) {

@@ -6,7 +6,7 @@ namespace linkgate::plugins::smtp {
 
 using sdk::ConfigType;
 
-const std::array<sdk::ConfigKey, 12> kConfigKeys{{
+const std::array<sdk::ConfigKey, 14> kConfigKeys{{
     {"host", ConfigType::string, nullptr, true, "The SMTP server."},
     {"port", ConfigType::integer, "587", false, "587 for STARTTLS, 465 for implicit TLS."},
     {"tls", ConfigType::string, "starttls", false,
@@ -23,6 +23,10 @@ const std::array<sdk::ConfigKey, 12> kConfigKeys{{
     {"allow_plaintext", ConfigType::boolean, "false", false,
      "Allow tls: none to a host that is not loopback (mail and passwords in the clear)."},
     {"helo_name", ConfigType::string, "localhost", false, "The name sent in EHLO."},
+    {"keep_alive", ConfigType::duration, "30s", false,
+     "How long an idle connection is kept for the next message; 0s: a connection per message."},
+    {"messages_per_connection", ConfigType::integer, "100", false,
+     "Messages sent on one connection before it is closed and a new one opened (1-10000)."},
 }};
 
 sdk::Result<SmtpSettings> read_settings(const sdk::ConfigView& c) {
@@ -54,6 +58,13 @@ sdk::Result<SmtpSettings> read_settings(const sdk::ConfigView& c) {
   s.verify_certificate = c.get_bool("verify_certificate").value();
   s.allow_plaintext = c.get_bool("allow_plaintext").value();
   s.helo_name = c.get_string("helo_name").value();
+  s.keep_alive = c.get_duration("keep_alive").value();
+  const auto per_connection = c.get_int("messages_per_connection").value();
+  if (per_connection < 1 || per_connection > 10'000) {
+    return sdk::fail(sdk::ErrorCode::invalid,
+                     c.path() + ".messages_per_connection: expected 1 to 10000");
+  }
+  s.messages_per_connection = static_cast<int>(per_connection);
   if (auto problem = settings_problem(s); !problem.empty()) {
     return sdk::fail(sdk::ErrorCode::invalid, c.path() + ": " + problem);
   }

@@ -12,7 +12,7 @@
 namespace linkgate::plugins::smtp {
 
 /// The keys of the plugin's `config:` block.
-extern const std::array<sdk::ConfigKey, 12> kConfigKeys;
+extern const std::array<sdk::ConfigKey, 14> kConfigKeys;
 
 /// The settings @p config names, defaults applied by the view; ErrorCode::invalid (with the
 /// key's path) for a value the channel cannot work with.

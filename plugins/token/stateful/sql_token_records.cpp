@@ -8,6 +8,20 @@ using namespace Poco::Data::Keywords;
 namespace linkgate::plugins::stateful {
 namespace {
 
+constexpr const char* kInsert =
+    "INSERT INTO lg_link_tokens (hash, flow_id, subject, identifier_kind, identifier,"
+    " redirect_uri, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kFind =
+    "SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, expires_at,"
+    " used_at FROM lg_link_tokens WHERE hash = ?";
+constexpr const char* kConsume =
+    "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?";
+constexpr const char* kRevokeSubject =
+    "UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0";
+constexpr const char* kSweep = "DELETE FROM lg_link_tokens WHERE expires_at < ?";
+
+// Writes go through Database::write(): on SQLite one writer commits the writes of all
+// concurrent requests together, instead of each waiting for the lock on a connection of its own.
 class SqlTokenRecords final : public TokenRecords {
  public:
   explicit SqlTokenRecords(const std::string& url) : db_(linkgate::sql::Database::open(url)) {
@@ -29,14 +43,12 @@ class SqlTokenRecords final : public TokenRecords {
   }
 
   void insert(const std::string& hash, const sdk::LinkGrant& g) override {
-    auto lease = db_->session();
     int kind = static_cast<int>(g.identifier.kind);
-    *lease << db_->sql(
-        "INSERT INTO lg_link_tokens (hash, flow_id, subject, identifier_kind, identifier, "
-        "redirect_uri,"
-        " issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-        useRef(hash), useRef(g.flow_id), useRef(g.subject), use(kind), useRef(g.identifier.value),
-        useRef(g.redirect_uri), useRef(g.issued_at), useRef(g.expires_at), now;
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql(kInsert), useRef(hash), useRef(g.flow_id), useRef(g.subject), use(kind),
+          useRef(g.identifier.value), useRef(g.redirect_uri), useRef(g.issued_at),
+          useRef(g.expires_at), now;
+    });
   }
 
   std::optional<TokenRow> find(const std::string& hash) override {
@@ -45,12 +57,9 @@ class SqlTokenRecords final : public TokenRecords {
     int kind = 0;
     std::int64_t used_at = 0;
     Poco::Data::Statement select(*lease);
-    select << db_->sql(
-        "SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, expires_at,"
-        " used_at FROM lg_link_tokens WHERE hash = ?"),
-        useRef(hash), into(row.grant.flow_id), into(row.grant.subject), into(kind),
-        into(row.grant.identifier.value), into(row.grant.redirect_uri), into(row.grant.issued_at),
-        into(row.grant.expires_at), into(used_at), limit(1);
+    select << db_->sql(kFind), useRef(hash), into(row.grant.flow_id), into(row.grant.subject),
+        into(kind), into(row.grant.identifier.value), into(row.grant.redirect_uri),
+        into(row.grant.issued_at), into(row.grant.expires_at), into(used_at), limit(1);
     if (select.execute() == 0) return std::nullopt;
     row.grant.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
     row.state = used_at == 0    ? TokenRow::State::unused
@@ -60,25 +69,28 @@ class SqlTokenRecords final : public TokenRecords {
   }
 
   bool consume(const std::string& hash, std::int64_t now_s) override {
-    auto lease = db_->session();
-    Poco::Data::Statement update(*lease);
-    update << db_->sql(
-        "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?"),
-        use(now_s), useRef(hash), use(now_s);
-    return update.execute() == 1;
+    bool consumed = false;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement update(s);
+      update << db_->sql(kConsume), use(now_s), useRef(hash), use(now_s);
+      consumed = update.execute() == 1;
+    });
+    return consumed;
   }
 
   void revoke_subject(const std::string& subject) override {
-    auto lease = db_->session();
-    *lease << db_->sql("UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0"),
-        useRef(subject), now;
+    db_->write(
+        [&](Poco::Data::Session& s) { s << db_->sql(kRevokeSubject), useRef(subject), now; });
   }
 
   std::size_t sweep(std::int64_t before) override {
-    auto lease = db_->session();
-    Poco::Data::Statement del(*lease);
-    del << db_->sql("DELETE FROM lg_link_tokens WHERE expires_at < ?"), use(before);
-    return del.execute();
+    std::size_t swept = 0;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement del(s);
+      del << db_->sql(kSweep), use(before);
+      swept = del.execute();
+    });
+    return swept;
   }
 
   void ping() override {
@@ -92,6 +104,14 @@ class SqlTokenRecords final : public TokenRecords {
 };
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> sql_record_statements() {
+  return {{"insert", kInsert},
+          {"find", kFind},
+          {"consume", kConsume},
+          {"revoke_subject", kRevokeSubject},
+          {"sweep", kSweep}};
+}
 
 std::unique_ptr<TokenRecords> make_sql_records(const std::string& url) {
   return std::make_unique<SqlTokenRecords>(url);

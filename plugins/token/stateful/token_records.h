@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "linkgate/sdk/types.h"
 
@@ -32,6 +34,9 @@ class TokenRecords {
 
 /// `sqlite:PATH` or `postgresql://...`.
 std::unique_ptr<TokenRecords> make_sql_records(const std::string& url);
+/// Every statement the SQL records run, by name, with `?` placeholders (sql::Database::sql()
+/// turns them into a dialect's) — for checking that each one's plan uses an index.
+std::vector<std::pair<std::string, std::string>> sql_record_statements();
 /// `redis://host:port` (optionally `/db`).
 std::unique_ptr<TokenRecords> make_redis_records(const std::string& url);
 

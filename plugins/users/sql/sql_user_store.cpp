@@ -21,6 +21,12 @@ constexpr const char* kSchema =
     " locale TEXT NOT NULL DEFAULT '',"
     " created_at BIGINT NOT NULL)";
 
+constexpr const char* kSelectWhere = "SELECT id, email, phone, locale FROM lg_users WHERE ";
+// One statement: concurrent creators of one identifier all end up with the same row.
+constexpr const char* kInsert =
+    "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?)"
+    " ON CONFLICT DO NOTHING";
+
 std::string column_for(sdk::AddressKind kind) {
   return kind == sdk::AddressKind::email ? "email" : "phone";
 }
@@ -55,8 +61,8 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column,
     std::string id, locale;
     Poco::Nullable<std::string> email, phone;
     Poco::Data::Statement select(s);
-    select << db_->sql("SELECT id, email, phone, locale FROM lg_users WHERE " + column + " = ?"),
-        useRef(value), into(id), into(email), into(phone), into(locale), limit(1);
+    select << db_->sql(kSelectWhere + column + " = ?"), useRef(value), into(id), into(email),
+        into(phone), into(locale), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
     return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(),
                      locale};
@@ -77,8 +83,6 @@ sdk::Result<sdk::User> SqlUserStore::get(std::string_view id) {
 
 sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
   try {
-    auto lease = db_->session();
-    auto& s = *lease;
     std::string id = "usr_" + util::base64url_encode(host_.random().bytes(15));
     Poco::Nullable<std::string> email, phone;
     if (identifier.kind == sdk::AddressKind::email) {
@@ -87,17 +91,23 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
       phone = identifier.value;
     }
     std::int64_t created = host_.clock().now_seconds();
-    // One statement: concurrent creators of one identifier all end up with the same row.
-    s << db_->sql(
-        "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?) "
-        "ON CONFLICT DO NOTHING"),
-        use(id), use(email), use(phone), use(created), now;
+    // Through the database's writer: on SQLite, sign-ups arriving together share one commit.
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql(kInsert), use(id), use(email), use(phone), use(created), now;
+    });
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
   } catch (const std::runtime_error& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
   }
   return find(identifier);
+}
+
+std::vector<std::pair<std::string, std::string>> SqlUserStore::statements() const {
+  return {{"find_email", db_->sql(std::string(kSelectWhere) + "email = ?")},
+          {"find_phone", db_->sql(std::string(kSelectWhere) + "phone = ?")},
+          {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
+          {"insert", db_->sql(kInsert)}};
 }
 
 sdk::Result<void> SqlUserStore::ready() {

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "linkgate/sdk/sdk.h"
 #include "sql/database.h"
@@ -27,6 +29,12 @@ class SqlUserStore final : public sdk::UserStore {
   sdk::Result<sdk::User> get(std::string_view id) override;
   sdk::Result<sdk::User> create(const sdk::Identifier& identifier) override;
   sdk::Result<void> ready() override;
+
+  /// Every statement the store runs, as its database would get it, by name — for checking that
+  /// each one's plan uses an index. Thread-safe.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
+  /// The database the store is on (for tests).
+  [[nodiscard]] linkgate::sql::Database& database() const { return *db_; }
 
  private:
   sdk::Result<sdk::User> select_one(const std::string& column, const std::string& value);

@@ -95,6 +95,42 @@ TEST(SettingsLoader, ReadsTheWrongCodesLimit) {
   EXPECT_EQ(s->security.wrong_codes, (Rate{100, std::chrono::hours(24 * 30)}));
 }
 
+TEST(SettingsLoader, EachDeliveryEntryHasItsConcurrencyAndWorkersFollowThem) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(token: { plugin: jwt }
+delivery:
+  - { plugin: smtp, for: email, concurrency: 20 }
+  - { plugin: sms-http, for: phone }
+users: { plugin: sql }
+)",
+                              "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->delivery[0].concurrency, 20);
+  EXPECT_EQ(s->delivery[1].concurrency, 16) << "the default";
+  EXPECT_EQ(s->outbox.workers, 0) << "auto";
+
+  Diagnostics bad;
+  EXPECT_FALSE(load_settings_text(R"(token: { plugin: jwt }
+delivery: [ { plugin: smtp, concurrency: 0 } ]
+users: { plugin: sql }
+outbox: { workers: many }
+)",
+                                  "t.yaml", bad));
+  const auto text = all_errors(bad);
+  EXPECT_NE(text.find("delivery[0].concurrency"), std::string::npos) << text;
+  EXPECT_NE(text.find("outbox.workers"), std::string::npos) << text;
+
+  Diagnostics fixed;
+  auto four = load_settings_text(R"(token: { plugin: jwt }
+delivery: [ { plugin: smtp } ]
+users: { plugin: sql }
+outbox: { workers: 4 }
+)",
+                                 "t.yaml", fixed);
+  ASSERT_TRUE(four) << all_errors(fixed);
+  EXPECT_EQ(four->outbox.workers, 4);
+}
+
 TEST(SettingsLoader, ReportsUnknownKeyWithPathAndLine) {
   Diagnostics d;
   auto s = load_settings_text(R"(server:

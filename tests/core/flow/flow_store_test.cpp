@@ -7,6 +7,7 @@
 
 #include "outbox/outbox_store.h"
 #include "support/postgres_server.h"
+#include "support/query_plan.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::flow {
@@ -135,6 +136,22 @@ TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither)
             sdk::ErrorCode::unavailable);
   EXPECT_EQ(flows.get("f3").code(), sdk::ErrorCode::not_found);
   EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
+}
+
+TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  SqlFlowRepository flows(db);
+  const auto unindexed =
+      linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
+  EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
+  const auto statements = flows.statements();
+  ASSERT_EQ(statements.size(), 8u);
+  for (const auto& [name, statement] : statements) {
+    if (name == "insert") continue;  // no rows to find
+    const auto plan = linkgate::testing::plan_of(*db, statement);
+    ASSERT_FALSE(plan.empty()) << name;
+    EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_flows")) << name << ":\n" << plan;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),

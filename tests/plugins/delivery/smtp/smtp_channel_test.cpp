@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -110,14 +113,24 @@ TEST(SmtpFailures, FiveHundredsArePermanentTheRestRetryable) {
 
 class SmtpServerTest : public ::testing::Test {
  protected:
-  SmtpSettings settings(const linkgate::testing::SmtpServer& server, TlsMode tls) {
-    SmtpSettings s = settings_with({{"host", "127.0.0.1"},
-                                    {"port", std::to_string(server.port())},
-                                    {"from", "Acme Sign-in <no-reply@acme.example>"},
-                                    {"timeout", "5s"},
-                                    {"ca_file", server.ca_file()}});
+  SmtpSettings settings(const linkgate::testing::SmtpServer& server, TlsMode tls,
+                        std::map<std::string, std::string> more = {}) {
+    more.insert({{"host", "127.0.0.1"},
+                 {"port", std::to_string(server.port())},
+                 {"from", "Acme Sign-in <no-reply@acme.example>"},
+                 {"timeout", "5s"},
+                 {"ca_file", server.ca_file()}});
+    SmtpSettings s = settings_with(more);
     s.tls = tls;
     return s;
+  }
+  /// The connection (numbered by the server, from 1) that carried each message received.
+  static std::vector<int> connections(const linkgate::testing::SmtpServer& server) {
+    std::vector<int> out;
+    for (std::size_t n = 1; n <= server.count(); ++n) {
+      out.push_back(server.envelope(static_cast<int>(n))->getValue<int>("connection"));
+    }
+    return out;
   }
 
   TempDir dir;
@@ -230,6 +243,116 @@ TEST_F(SmtpServerTest, CrLfIsRefusedBeforeAnyByteIsSent) {
   EXPECT_EQ(nowhere.send(message("a@example.com\nBcc: b@example.com")).code(),
             sdk::ErrorCode::invalid);
   EXPECT_EQ(server.count(), 0u);
+}
+
+// ---- connections kept open ----
+
+TEST_F(SmtpServerTest, ManyMessagesShareOneConnectionWithTlsAndAuthOnEach) {
+  linkgate::testing::SmtpServer server(
+      dir, {"--tls", "starttls", "--user", "mailer", "--password", "s3cret"});
+  auto s = settings(server, TlsMode::starttls);
+  s.username = "mailer";
+  s.password = "s3cret";
+  SmtpChannel channel(s, *services.host);
+  for (int i = 0; i < 20; ++i) {
+    auto r = channel.send(message("user" + std::to_string(i) + "@example.com"));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+  }
+  ASSERT_EQ(server.count(), 20u);
+  EXPECT_EQ(connections(server), std::vector<int>(20, 1)) << "one connection, RSET between";
+  for (int n = 1; n <= 20; ++n) {
+    auto env = server.envelope(n);
+    EXPECT_TRUE(env->getValue<bool>("tls")) << n;
+    EXPECT_TRUE(env->getValue<bool>("auth")) << n;
+    EXPECT_EQ(env->getArray("rcpt_tos")->getElement<std::string>(0),
+              "user" + std::to_string(n - 1) + "@example.com")
+        << "each transaction has only its own recipient";
+  }
+}
+
+TEST_F(SmtpServerTest, AConnectionTheServerClosedIsReplacedBeforeTheNextMessage) {
+  linkgate::testing::SmtpServer server(dir, {"--max-per-connection", "3"});
+  SmtpChannel channel(settings(server, TlsMode::none), *services.host);
+  for (int i = 0; i < 10; ++i) {
+    auto r = channel.send(message());
+    ASSERT_TRUE(r.ok()) << i << ": " << r.error().message;
+    // The server's close reaches the client's socket a moment after the reply.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(connections(server), (std::vector<int>{1, 1, 1, 2, 2, 2, 3, 3, 3, 4}))
+      << "no message failed for the connection the server had closed";
+}
+
+TEST_F(SmtpServerTest, AConnectionIsRetiredAfterMessagesPerConnection) {
+  linkgate::testing::SmtpServer server(dir);
+  SmtpChannel channel(settings(server, TlsMode::none, {{"messages_per_connection", "4"}}),
+                      *services.host);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(channel.send(message()).ok());
+  EXPECT_EQ(connections(server), (std::vector<int>{1, 1, 1, 1, 2, 2, 2, 2, 3, 3}));
+}
+
+TEST_F(SmtpServerTest, AConnectionIdleLongerThanKeepAliveIsNotReused) {
+  linkgate::testing::SmtpServer server(dir);
+  SmtpChannel channel(settings(server, TlsMode::none, {{"keep_alive", "300ms"}}), *services.host);
+  ASSERT_TRUE(channel.send(message()).ok());
+  ASSERT_TRUE(channel.send(message()).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE(channel.send(message()).ok());
+  EXPECT_EQ(connections(server), (std::vector<int>{1, 1, 2}));
+}
+
+TEST_F(SmtpServerTest, KeepAliveZeroOpensAConnectionPerMessage) {
+  linkgate::testing::SmtpServer server(dir);
+  SmtpChannel channel(settings(server, TlsMode::none, {{"keep_alive", "0s"}}), *services.host);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(channel.send(message()).ok());
+  EXPECT_EQ(connections(server), (std::vector<int>{1, 2, 3}));
+}
+
+TEST_F(SmtpServerTest, ARefusedMessageDoesNotHoldUpTheNextOnes) {
+  linkgate::testing::SmtpServer server(dir, {"--reject-first", "2", "--reject-code", "451"});
+  SmtpChannel channel(settings(server, TlsMode::none), *services.host);
+  EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
+  EXPECT_EQ(channel.send(message()).code(), sdk::ErrorCode::retryable);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(channel.send(message()).ok());
+  EXPECT_EQ(server.count(), 3u);
+}
+
+TEST_F(SmtpServerTest, ConcurrentSendersEachUseAConnectionOfTheirOwn) {
+  linkgate::testing::SmtpServer server(
+      dir, {"--tls", "starttls", "--user", "u", "--password", "p", "--delay-ms", "5"});
+  auto s = settings(server, TlsMode::starttls);
+  s.username = "u";
+  s.password = "p";
+  SmtpChannel channel(s, *services.host);
+  constexpr int kThreads = 8, kEach = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        if (!channel
+                 .send(message("t" + std::to_string(t) + "m" + std::to_string(i) + "@example.com"))
+                 .ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(server.count(), static_cast<std::size_t>(kThreads * kEach));
+  auto used = connections(server);
+  const std::set<int> distinct(used.begin(), used.end());
+  EXPECT_LE(distinct.size(), static_cast<std::size_t>(kThreads))
+      << "a connection per sender at most, reused";
+  std::set<std::string> recipients;
+  for (int n = 1; n <= kThreads * kEach; ++n) {
+    auto env = server.envelope(n);
+    EXPECT_TRUE(env->getValue<bool>("tls") && env->getValue<bool>("auth")) << n;
+    ASSERT_EQ(env->getArray("rcpt_tos")->size(), 1u) << "no transaction mixed two senders'";
+    recipients.insert(env->getArray("rcpt_tos")->getElement<std::string>(0));
+  }
+  EXPECT_EQ(recipients.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
 }  // namespace

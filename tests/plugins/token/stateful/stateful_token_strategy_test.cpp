@@ -1,4 +1,5 @@
 #include "stateful_token_strategy.h"
+#include "token_records.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <Poco/Redis/Client.h>
 
 #include "support/postgres_server.h"
+#include "support/query_plan.h"
 #include "support/redis_server.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
@@ -181,7 +183,27 @@ TEST_P(StatefulTest, SweepsLongExpiredTokens) {
   EXPECT_TRUE(s.inspect(fresh).ok());
 }
 
+// Redis has no plans to check: every look-up there is by key.
+class StatefulSqlTest : public StatefulTest {};
+
+TEST_P(StatefulSqlTest, EveryStatementFindsItsRowsThroughAnIndex) {
+  auto records = make_sql_records(store());  // creates the table and its indexes
+  auto db = linkgate::sql::Database::open(store());
+  const auto unindexed =
+      linkgate::testing::plan_of(*db, db->sql("SELECT hash FROM lg_link_tokens WHERE flow_id = ?"));
+  EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_link_tokens")) << unindexed;
+  for (const auto& [name, statement] : sql_record_statements()) {
+    if (name == "insert") continue;  // no rows to find
+    const auto plan = linkgate::testing::plan_of(*db, db->sql(statement));
+    ASSERT_FALSE(plan.empty()) << name;
+    EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_link_tokens")) << name << ":\n"
+                                                                               << plan;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StatefulTest, ::testing::Values("sqlite", "postgresql", "redis"),
+                         [](const auto& info) { return std::string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, StatefulSqlTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

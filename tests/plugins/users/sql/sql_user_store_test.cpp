@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "support/postgres_server.h"
+#include "support/query_plan.h"
 #include "support/temp_dir.h"
 #include "support/test_services.h"
 
@@ -84,6 +85,20 @@ TEST_P(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(ids.size(), 1u);
+}
+
+TEST_P(SqlUserStoreTest, EveryStatementFindsItsRowsThroughAnIndex) {
+  SqlUserStore store(settings(), *services.host);
+  auto& db = store.database();
+  const auto unindexed =
+      linkgate::testing::plan_of(db, db.sql("SELECT id FROM lg_users WHERE locale = ?"));
+  EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_users")) << unindexed;
+  for (const auto& [name, statement] : store.statements()) {
+    if (name == "insert") continue;  // no rows to find (the conflict check is the unique index)
+    const auto plan = linkgate::testing::plan_of(db, statement);
+    ASSERT_FALSE(plan.empty()) << name;
+    EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_users")) << name << ":\n" << plan;
+  }
 }
 
 TEST(SqlUserStore, UnopenableDatabaseIsAClearError) {

@@ -1,0 +1,44 @@
+#include "support/query_plan.h"
+
+#include <Poco/Data/Session.h>
+
+#include <vector>
+
+namespace linkgate::testing {
+
+std::string plan_of(sql::Database& db, std::string statement) {
+  for (std::size_t at = 0; (at = statement.find('?', at)) != std::string::npos;) {
+    statement.replace(at, 1, "'1'");
+  }
+  for (int n = 30; n >= 1; --n) {
+    const std::string placeholder = "$" + std::to_string(n);
+    for (std::size_t at = 0; (at = statement.find(placeholder, at)) != std::string::npos;) {
+      statement.replace(at, placeholder.size(), "'1'");
+    }
+  }
+  auto lease = db.session();
+  std::vector<std::string> lines;
+  if (db.dialect() == sql::Dialect::postgresql) {
+    *lease << "SET enable_seqscan = off", Poco::Data::Keywords::now;
+    *lease << "EXPLAIN " + statement, Poco::Data::Keywords::into(lines), Poco::Data::Keywords::now;
+    *lease << "SET enable_seqscan = on", Poco::Data::Keywords::now;
+  } else {
+    std::vector<int> ids, parents, unused;
+    *lease << "EXPLAIN QUERY PLAN " + statement, Poco::Data::Keywords::into(ids),
+        Poco::Data::Keywords::into(parents), Poco::Data::Keywords::into(unused),
+        Poco::Data::Keywords::into(lines), Poco::Data::Keywords::now;
+  }
+  std::string plan;
+  for (const auto& line : lines) plan += line + "\n";
+  return plan;
+}
+
+bool scans_whole_table(const std::string& plan, const std::string& table) {
+  for (const std::string& needle : {"SCAN " + table + "\n", "SCAN " + table + " ",
+                                    "Seq Scan on " + table + " ", "Seq Scan on " + table + "\n"}) {
+    if (plan.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace linkgate::testing

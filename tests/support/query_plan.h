@@ -1,0 +1,21 @@
+#pragma once
+// How the database would run a statement: for tests that every statement of a hot path finds its
+// rows through an index, on SQLite and on PostgreSQL.
+
+#include <string>
+
+#include "sql/database.h"
+
+namespace linkgate::testing {
+
+/// The plan of @p statement (in @p db's dialect, `?` or `$n` placeholders) with some value in
+/// every placeholder: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequential scans
+/// priced out (on a table this small it would pick one even with a usable index). One line per
+/// step.
+std::string plan_of(sql::Database& db, std::string statement);
+
+/// Whether @p plan reads the whole of @p table: SQLite's "SCAN <table>" (a covering-index scan
+/// is "SCAN <table> USING ... INDEX", still every row), PostgreSQL's "Seq Scan on <table>".
+bool scans_whole_table(const std::string& plan, const std::string& table);
+
+}  // namespace linkgate::testing
