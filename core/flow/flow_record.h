@@ -2,7 +2,9 @@
 // A sign-in flow: the server-side record of one request for a link. It holds what the link token
 // does not: the code's keyed hash, its attempt count, and whether the flow is still pending.
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +30,14 @@ struct Flow {
   std::string device;         // "Firefox on Linux": shown on the confirm page
   bool deliverable = true;    // false for identifiers that are not users (nothing is sent)
   std::string short_key_mac;  // keyed hash of the core's short SMS link key, or empty
+  std::string viewed_by;      // user-agent families that opened its confirm page: "a,b"
+};
+
+/// What a sweep took away: flows long expired, and — among those never redeemed — the user-agent
+/// families that had opened their confirm page (pre-fetching scanners, mostly), one count each.
+struct SweptFlows {
+  std::size_t flows = 0;
+  std::map<std::string, std::int64_t> unredeemed_views;
 };
 
 /// What a new flow sends, stored with the flow in one transaction: the message to deliver, or

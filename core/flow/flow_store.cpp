@@ -1,5 +1,6 @@
 #include "flow/flow_store.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "sql/store_result.h"
@@ -16,6 +17,19 @@ FlowState parse_state(const std::string& s) {
   return FlowState::pending;
 }
 
+constexpr std::size_t kMaxViewers = 4;
+
+std::vector<std::string> split_families(const std::string& list) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < list.size();) {
+    auto comma = list.find(',', at);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > at) out.push_back(list.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 constexpr const char* kSupersede =
     "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'";
 constexpr const char* kInsert =
@@ -24,8 +38,8 @@ constexpr const char* kInsert =
     " short_key_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kSelectWhere =
     "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-    " attempts, state, created_at, expires_at, device, deliverable, short_key_mac FROM lg_flows"
-    " WHERE ";
+    " attempts, state, created_at, expires_at, device, deliverable, short_key_mac, viewed_by"
+    " FROM lg_flows WHERE ";
 constexpr const char* kComplete =
     "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND"
     " expires_at > ?";
@@ -34,7 +48,12 @@ constexpr const char* kTakeAttempt =
     " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?";
 constexpr const char* kKill =
     "UPDATE lg_flows SET state = 'dead' WHERE id = ? AND state = 'pending'";
-constexpr const char* kSweep = "DELETE FROM lg_flows WHERE expires_at < ?";
+constexpr const char* kNoteView = "UPDATE lg_flows SET viewed_by = ? WHERE id = ?";
+// Bounded, so a sweep of a large backlog is many short transactions; RETURNING counts exactly the
+// rows this statement deleted, even with two instances sweeping at once.
+constexpr const char* kSweep =
+    "DELETE FROM lg_flows WHERE id IN (SELECT id FROM lg_flows WHERE expires_at < ? LIMIT ?)"
+    " RETURNING state, viewed_by";
 
 }  // namespace
 
@@ -73,13 +92,18 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
         " expires_at BIGINT NOT NULL,"
         " device TEXT NOT NULL,"
         " deliverable INTEGER NOT NULL,"
-        " short_key_mac TEXT NOT NULL DEFAULT '')"),
+        " short_key_mac TEXT NOT NULL DEFAULT '',"
+        " viewed_by TEXT NOT NULL DEFAULT '')"),
         now;
-    // Databases made before short SMS links get the column.
-    try {
-      s << db_->sql("SELECT short_key_mac FROM lg_flows LIMIT 0"), now;
-    } catch (const Poco::Exception&) {
-      s << db_->sql("ALTER TABLE lg_flows ADD COLUMN short_key_mac TEXT NOT NULL DEFAULT ''"), now;
+    // Databases made before short SMS links, or before confirm views were noted, get the column.
+    for (const char* column : {"short_key_mac", "viewed_by"}) {
+      try {
+        s << db_->sql(std::string("SELECT ") + column + " FROM lg_flows LIMIT 0"), now;
+      } catch (const Poco::Exception&) {
+        s << db_->sql(std::string("ALTER TABLE lg_flows ADD COLUMN ") + column +
+                      " TEXT NOT NULL DEFAULT ''"),
+            now;
+      }
     }
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_short_key ON lg_flows (short_key_mac)"), now;
     s << db_->sql(
@@ -134,7 +158,8 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
     select << db_->sql(kSelectWhere + column + " = ?"), useRef(value), into(f.id),
         into(f.identifier_key), into(kind), into(f.identifier.value), into(f.subject),
         into(f.redirect_uri), into(f.code_mac), into(f.attempts), into(state), into(f.created_at),
-        into(f.expires_at), into(f.device), into(deliverable), into(f.short_key_mac), limit(1);
+        into(f.expires_at), into(f.device), into(deliverable), into(f.short_key_mac),
+        into(f.viewed_by), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
     f.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
     f.state = parse_state(state);
@@ -174,16 +199,38 @@ sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
   });
 }
 
-sdk::Result<std::size_t> SqlFlowRepository::sweep(std::int64_t now_seconds,
-                                                  std::int64_t grace_seconds) {
+sdk::Result<bool> SqlFlowRepository::note_view(const std::string& id, const std::string& family) {
+  auto flow = get(id);
+  if (!flow.ok()) return flow.error();
+  auto families = split_families(flow->viewed_by);
+  if (std::find(families.begin(), families.end(), family) != families.end()) return false;
+  // A handful at most: a scanner or two and the person; past that the list stops growing.
+  if (families.size() >= kMaxViewers) return false;
+  const std::string viewed_by = flow->viewed_by.empty() ? family : flow->viewed_by + "," + family;
   return sql::attempt("flows", [&] {
-    std::size_t swept = 0;
+    db_->write([&](Poco::Data::Session& s) {
+      s << db_->sql(kNoteView), useRef(viewed_by), useRef(id), now;
+    });
+    return families.empty();
+  });
+}
+
+sdk::Result<SweptFlows> SqlFlowRepository::sweep(std::int64_t now_seconds,
+                                                 std::int64_t grace_seconds, int max_flows) {
+  return sql::attempt("flows", [&] {
+    SweptFlows swept;
+    std::vector<std::string> states, viewers;
     db_->write([&](Poco::Data::Session& s) {
       std::int64_t before = now_seconds - grace_seconds;
       Poco::Data::Statement del(s);
-      del << db_->sql(kSweep), use(before);
-      swept = static_cast<std::size_t>(del.execute());
+      del << db_->sql(kSweep), use(before), use(max_flows), into(states), into(viewers);
+      del.execute();
     });
+    swept.flows = states.size();
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (states[i] == "completed") continue;
+      for (const auto& family : split_families(viewers[i])) ++swept.unredeemed_views[family];
+    }
     return swept;
   });
 }
@@ -196,6 +243,7 @@ std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements()
           {"complete", db_->sql(kComplete)},
           {"take_attempt", db_->sql(kTakeAttempt)},
           {"kill", db_->sql(kKill)},
+          {"note_view", db_->sql(kNoteView)},
           {"sweep", db_->sql(kSweep)}};
 }
 

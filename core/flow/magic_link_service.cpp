@@ -12,8 +12,6 @@ namespace linkgate::flow {
 namespace {
 
 // Flows a day past their expiry can only answer "expired"; every so many starts they are dropped.
-constexpr unsigned kStartsPerSweep = 1024;
-constexpr std::int64_t kSweepGraceSeconds = 86'400;
 
 // Failures that say a link, code or redirect was refused (counted by reason); the rest are the
 // client's malformed input, limits, or our own trouble.
@@ -203,13 +201,10 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
     return store_problem(created.error(), "flows", Failure::unavailable);
   }
   d_.records.outbox.wake();
-
-  if (++starts_since_sweep_ % kStartsPerSweep == 0) {
-    if (auto swept = d_.records.flows.sweep(now, kSweepGraceSeconds); !swept.ok()) {
-      d_.reporting.log.warning("sweeping flows: " + swept.error().message);
-    }
-  }
   d_.reporting.metrics.add("linkgate_links_issued_total", {}, 1);
+  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "issued"}}, 1,
+                           "Sign-ins by how far they got: issued, delivered, confirm_viewed "
+                           "(a flow's first confirm-page view), redeemed");
   return Started{flow.id, ttl, identity::mask(identifier)};
 }
 
@@ -227,8 +222,8 @@ Outcome<Flow> MagicLinkService::flow_of_short_link(const std::string& token) {
   return check_live(std::move(flow).value(), d_.host.clock().now_seconds());
 }
 
-Outcome<Preview> MagicLinkService::preview(const std::string& token,
-                                           const std::string& flow_cookie) {
+Outcome<Preview> MagicLinkService::preview(const std::string& token, const std::string& flow_cookie,
+                                           const std::string& viewer) {
   sdk::LinkGrant grant;
   Outcome<Flow> flow = Failure::invalid_token;
   if (is_short_link(token)) {
@@ -244,7 +239,20 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token,
     if (!flow.ok()) return flow.problem();
   }
   const bool same = !flow_cookie.empty() && util::constant_time_equal(flow_cookie, flow->id);
+  if (!viewer.empty()) note_view(flow->id, viewer);
   return Preview{grant, flow->device, flow->created_at, same};
+}
+
+void MagicLinkService::note_view(const std::string& flow_id, const std::string& viewer) {
+  auto& metrics = d_.reporting.metrics;
+  metrics.add("linkgate_confirm_page_views_total", {{"ua_family", viewer}}, 1,
+              "Confirm pages shown, by the user-agent family that asked");
+  auto first = d_.records.flows.note_view(flow_id, viewer);
+  if (!first.ok()) {
+    d_.reporting.log.warning("noting a confirm-page view: " + first.error().message);
+  } else if (first.value()) {
+    metrics.add("linkgate_signin_funnel_total", {{"stage", "confirm_viewed"}}, 1);
+  }
 }
 
 // ---- redeeming ----
@@ -353,6 +361,7 @@ Outcome<SignedIn> MagicLinkService::finish(const Flow& flow, const std::string* 
   if (!completed.ok()) return store_problem(completed.error(), "flows", Failure::unknown_flow);
   if (!completed.value()) return Failure::used;
   d_.reporting.metrics.add("linkgate_links_redeemed_total", {}, 1);
+  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "redeemed"}}, 1);
   return SignedIn{user.value(), session.value(), flow.redirect_uri, flow.id};
 }
 

@@ -112,7 +112,11 @@ class MagicLinkService {
   /// outcome is the same whether or not the identifier is a user.
   Outcome<Started> start(const StartRequest& request);
   /// What the confirm page shows; consumes nothing.
-  Outcome<Preview> preview(const std::string& token, const std::string& flow_cookie);
+  /// With @p viewer (a user-agent family, see http/user_agent_family), the view is noted on
+  /// the flow and counted: linkgate_confirm_page_views_total{ua_family}, and a flow's first view
+  /// as the funnel's confirm_viewed stage. A failure to note it is logged, never the page's.
+  Outcome<Preview> preview(const std::string& token, const std::string& flow_cookie,
+                           const std::string& viewer = "");
   /// Consumes the link (once) and signs the user in. A failure of a dependency leaves the link
   /// redeemable.
   Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie,
@@ -124,6 +128,7 @@ class MagicLinkService {
   Outcome<FlowStatus> status(const std::string& flow_id);
 
  private:
+  void note_view(const std::string& flow_id, const std::string& viewer);
   Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
                                   const std::string& identifier_key);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
@@ -147,7 +152,6 @@ class MagicLinkService {
   std::string new_code();
 
   FlowDependencies d_;
-  std::atomic<unsigned> starts_since_sweep_{0};
 };
 
 }  // namespace linkgate::flow

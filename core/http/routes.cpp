@@ -9,6 +9,7 @@
 #include "host/log.h"
 #include "http/json_text.h"
 #include "http/pages.h"
+#include "http/user_agent_family.h"
 #include "util/crypto.h"
 
 namespace linkgate::http {
@@ -110,7 +111,8 @@ void show_confirm_page(Exchange& ex, wiring::Runtime& rt) {
     redeem_link(ex, rt, token);
     return;
   }
-  auto preview = rt.flow().preview(token, ex.cookie(kFlowCookie));
+  auto preview =
+      rt.flow().preview(token, ex.cookie(kFlowCookie), user_agent_family(ex.header("User-Agent")));
   if (!preview.ok()) {
     ex.send_error(to_api_error(preview.problem()));
     return;

@@ -1,5 +1,7 @@
 #include "outbox/outbox_store.h"
 
+#include <Poco/Nullable.h>
+
 #include <stdexcept>
 
 #include "sql/store_result.h"
@@ -175,6 +177,9 @@ constexpr const char* kReleased =
     "UPDATE lg_outbox SET state = 'pending', next_attempt_at = ?, attempts = attempts - 1,"
     " claim = '', updated_at = ? WHERE id = ?";
 
+constexpr const char* kBacklog =
+    "SELECT COUNT(*), MIN(created_at) FROM lg_outbox WHERE state IN ('pending', 'sending')";
+
 const char* state_name(Outcome::Kind kind) {
   switch (kind) {
     case Outcome::Kind::sent:
@@ -268,6 +273,7 @@ std::vector<std::pair<std::string, std::string>> OutboxStore::statements() const
       {"move", db_->sql(kMoved)},
       {"release", db_->sql(kReleased)},
       {"depth", db_->sql("SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')")},
+      {"backlog", db_->sql(kBacklog)},
       {"purge", purge_statement()},
   };
 }
@@ -280,6 +286,18 @@ sdk::Result<std::int64_t> OutboxStore::depth() {
     s << db_->sql("SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending', 'sending')"), into(n),
         now;
     return n;
+  });
+}
+
+sdk::Result<OutboxStore::Backlog> OutboxStore::backlog() {
+  return sql::attempt("outbox", [&] {
+    auto lease = db_->session();
+    auto& s = *lease;
+    Backlog b;
+    Poco::Nullable<std::int64_t> oldest;
+    s << db_->sql(kBacklog), into(b.depth), into(oldest), now;
+    b.oldest = oldest.isNull() ? 0 : oldest.value();
+    return b;
   });
 }
 

@@ -87,6 +87,12 @@ class OutboxStore {
 
   /// Messages not yet delivered (pending or being sent).
   sdk::Result<std::int64_t> depth();
+  struct Backlog {
+    std::int64_t depth = 0;
+    std::int64_t oldest = 0;  // created_at of the oldest (seconds); 0 when none
+  };
+  /// depth() and when the oldest of those messages was stored, in one statement.
+  sdk::Result<Backlog> backlog();
   /// Count per state (pending, sending, sent, dead, suppressed).
   sdk::Result<std::map<std::string, std::int64_t>> counts();
   /// The state and last error of one message, for tests and operators.

@@ -124,9 +124,13 @@ int OutboxWorker::drain_once() {
   if (erased) erased_since_scrub_ = true;
   purge_once();
   scrub_once();
-  if (auto depth = store_->depth(); depth.ok()) {
-    metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(depth.value()),
+  if (auto backlog = store_->backlog(); backlog.ok()) {
+    metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(backlog->depth),
                  "Messages waiting to be delivered");
+    const std::int64_t age =
+        backlog->depth == 0 ? 0 : std::max<std::int64_t>(0, clock_.now_seconds() - backlog->oldest);
+    metrics_.set("linkgate_outbox_oldest_age_seconds", {}, static_cast<double>(age),
+                 "How long the oldest undelivered message has waited (0: none waits)");
   }
   return handled;
 }
@@ -137,6 +141,7 @@ void OutboxWorker::purge_once() {
   if (now < due || !next_purge_.compare_exchange_strong(due, now + settings_.purge_every.count())) {
     return;  // not yet, or another worker is on it
   }
+  if (settings_.housekeeping) settings_.housekeeping(now);
   constexpr int kRowsPerStatement = 5000;  // short transactions: claims go on meanwhile
   for (bool more = true; more;) {
     auto purged = store_->purge(now - settings_.retention_seconds, kRowsPerStatement);
@@ -220,6 +225,7 @@ Outcome OutboxWorker::send_on_route(const OutboxMessage& m, int route) {
   if (result.ok()) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");
+    metrics_.add("linkgate_signin_funnel_total", {{"stage", "delivered"}}, 1);
     log_.write(sdk::LogLevel::info, "outbox",
                "message " + m.id + " for " + who + " delivered by " + r.plugin + " (attempt " +
                    std::to_string(m.attempts) + ")");

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <semaphore>
@@ -28,6 +29,8 @@ struct WorkerSettings {
   int claim_batch = 8;                      // messages claimed by one statement
   std::chrono::seconds purge_every{60};
   std::chrono::milliseconds scrub_every{1000};  // at most this often after bodies were erased
+  // Run with each purge (once per purge_every across the workers): other stores' sweeps.
+  std::function<void(std::int64_t now_seconds)> housekeeping;
 };
 
 class OutboxWorker {

@@ -17,8 +17,12 @@ struct CallRunner::State {
 };
 
 CallRunner::CallRunner(std::string plugin, std::chrono::milliseconds timeout, host::Log& log,
-                       std::size_t max_threads)
-    : plugin_(std::move(plugin)), timeout_(timeout), log_(log), state_(std::make_shared<State>()) {
+                       std::size_t max_threads, host::MetricsRegistry* metrics)
+    : plugin_(std::move(plugin)),
+      timeout_(timeout),
+      metrics_(metrics),
+      log_(log),
+      state_(std::make_shared<State>()) {
   state_->max_threads = max_threads;
 }
 
@@ -60,7 +64,19 @@ bool CallRunner::submit(std::function<void()> task) {
   return true;
 }
 
+void CallRunner::observe(const char* method, std::chrono::steady_clock::time_point started) {
+  if (metrics_ == nullptr) return;
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  metrics_->observe("linkgate_plugin_call_seconds", {{"plugin", plugin_}, {"method", method}},
+                    took.count(), "Time the core waited for each call into a plugin");
+}
+
 std::string CallRunner::busy(const char* method) {
+  if (metrics_ != nullptr) {
+    metrics_->add("linkgate_plugin_call_failures_total",
+                  {{"plugin", plugin_}, {"method", method}, {"reason", "busy"}}, 1,
+                  "Plugin calls past their call_timeout, or refused with every call thread stuck");
+  }
   const std::string text =
       "plugin " + plugin_ + ": every call thread is stuck; " + method + " refused without waiting";
   log_.write(sdk::LogLevel::error, "core", text);
@@ -68,6 +84,11 @@ std::string CallRunner::busy(const char* method) {
 }
 
 std::string CallRunner::timed_out(const char* method) {
+  if (metrics_ != nullptr) {
+    metrics_->add("linkgate_plugin_call_failures_total",
+                  {{"plugin", plugin_}, {"method", method}, {"reason", "timeout"}}, 1,
+                  "Plugin calls past their call_timeout, or refused with every call thread stuck");
+  }
   const std::string text = "plugin " + plugin_ + " did not answer " + method + " within " +
                            std::to_string(timeout_.count()) + "ms";
   log_.write(sdk::LogLevel::error, "core", text);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "host/log.h"
+#include "host/metrics.h"
 #include "host/request_scope.h"
 #include "linkgate/sdk/result.h"
 
@@ -22,9 +23,12 @@ namespace linkgate::plugin_host {
 
 class CallRunner {
  public:
-  /// @p timeout 0 runs calls on the caller's thread (no deadline).
+  /// @p timeout 0 runs calls on the caller's thread (no deadline). With @p metrics (which must
+  /// outlive the runner), each call's wall time goes to `linkgate_plugin_call_seconds{plugin,
+  /// method}` (a call past its deadline counts the deadline) and each deadline missed or call
+  /// refused to `linkgate_plugin_call_failures_total{plugin, method, reason="timeout|busy"}`.
   CallRunner(std::string plugin, std::chrono::milliseconds timeout, host::Log& log,
-             std::size_t max_threads = 64);
+             std::size_t max_threads = 64, host::MetricsRegistry* metrics = nullptr);
   ~CallRunner();
   CallRunner(const CallRunner&) = delete;
   CallRunner& operator=(const CallRunner&) = delete;
@@ -32,7 +36,12 @@ class CallRunner {
   /// Runs @p call (which must own copies of its arguments) within the deadline.
   template <class R>
   R run(const char* method, std::function<R()> call) {
-    if (timeout_.count() <= 0) return call();
+    const auto started = std::chrono::steady_clock::now();
+    if (timeout_.count() <= 0) {
+      R result = call();
+      observe(method, started);
+      return result;
+    }
     auto slot = std::make_shared<Slot<R>>();
     // The plugin's log lines on its own thread still name the request they serve.
     const bool queued = submit([slot, call = std::move(call), id = host::RequestScope::current()] {
@@ -45,9 +54,14 @@ class CallRunner {
     if (!queued) return sdk::fail(sdk::ErrorCode::unavailable, busy(method));
     std::unique_lock lock(slot->mutex);
     if (!slot->done.wait_for(lock, timeout_, [&] { return slot->value.has_value(); })) {
+      lock.unlock();
+      observe(method, started);
       return sdk::fail(sdk::ErrorCode::unavailable, timed_out(method));
     }
-    return std::move(*slot->value);
+    R result = std::move(*slot->value);
+    lock.unlock();
+    observe(method, started);
+    return result;
   }
 
   [[nodiscard]] std::chrono::milliseconds timeout() const { return timeout_; }
@@ -64,9 +78,11 @@ class CallRunner {
   bool submit(std::function<void()> task);
   std::string busy(const char* method);
   std::string timed_out(const char* method);
+  void observe(const char* method, std::chrono::steady_clock::time_point started);
 
   std::string plugin_;
   std::chrono::milliseconds timeout_;
+  host::MetricsRegistry* metrics_;
   host::Log& log_;
   std::shared_ptr<State> state_;
 };

@@ -38,11 +38,11 @@ template <class Interface>
 class Guard {
  public:
   Guard(std::shared_ptr<Interface> inner, std::string plugin, std::shared_ptr<host::Log> log,
-        std::chrono::milliseconds timeout)
+        std::chrono::milliseconds timeout, host::MetricsRegistry* metrics)
       : inner_(std::move(inner)),
         plugin_(std::move(plugin)),
         log_(std::move(log)),
-        runner_(std::make_unique<CallRunner>(plugin_, timeout, *log_)) {}
+        runner_(std::make_unique<CallRunner>(plugin_, timeout, *log_, 64, metrics)) {}
 
   template <class R, class F>
   R call(const char* method, F f) {
@@ -74,8 +74,9 @@ class Guard {
 class GuardedTokenStrategy final : public sdk::TokenStrategy {
  public:
   GuardedTokenStrategy(std::shared_ptr<sdk::TokenStrategy> inner, std::string plugin,
-                       std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
+                       std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {},
+                       host::MetricsRegistry* metrics = nullptr)
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
     auto issued = guard_.call<sdk::Result<sdk::IssuedToken>>(
         "issue", [g](sdk::TokenStrategy& s) { return s.issue(g); });
@@ -114,8 +115,9 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
 class GuardedUserStore final : public sdk::UserStore {
  public:
   GuardedUserStore(std::shared_ptr<sdk::UserStore> inner, std::string plugin,
-                   std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
+                   std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {},
+                   host::MetricsRegistry* metrics = nullptr)
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<sdk::User> find(const sdk::Identifier& i) override {
     return valid(
         guard_.call<sdk::Result<sdk::User>>("find", [i](sdk::UserStore& s) { return s.find(i); }),
@@ -157,8 +159,9 @@ class GuardedUserStore final : public sdk::UserStore {
 class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
  public:
   GuardedDeliveryChannel(std::shared_ptr<sdk::DeliveryChannel> inner, std::string plugin,
-                         std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {})
-      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout) {}
+                         std::shared_ptr<host::Log> log, std::chrono::milliseconds timeout = {},
+                         host::MetricsRegistry* metrics = nullptr)
+      : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<void> send(const sdk::Message& m) override {
     auto r =
         guard_.call<sdk::Result<void>>("send", [m](sdk::DeliveryChannel& c) { return c.send(m); });

@@ -1,11 +1,15 @@
 #include "wiring/runtime.h"
 
+#include <openssl/opensslv.h>
+
 #include <iostream>
 #include <stdexcept>
 
+#include "flow/flow_sweeper.h"
 #include "host/expiring_keys.h"
 #include "host/redis_expiring_keys.h"
 #include "host/sql_expiring_keys.h"
+#include "linkgate/sdk/version.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
@@ -98,6 +102,12 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   s.clock = clock ? clock : std::make_shared<host::SystemClock>();
   s.random = std::make_shared<host::OpenSslRandom>();
   s.metrics = std::make_shared<host::MetricsRegistry>();
+  s.metrics->set("linkgate_build_info",
+                 {{"version", LINKGATE_SDK_VERSION},
+                  {"plugin_abi", std::to_string(LINKGATE_SDK_ABI_VERSION)},
+                  {"compiler", LINKGATE_SDK_COMPILER},
+                  {"openssl", OPENSSL_VERSION_TEXT}},
+                 1, "The running build: version, plugin ABI, compiler, OpenSSL");
   s.expiring_keys = std::make_shared<host::MemoryExpiringKeys>(*s.clock);
   s.http = std::make_shared<host::PocoHttpClient>();
   shared->rate_limiter = std::make_shared<limits::MemoryRateLimiter>(*s.clock);
@@ -154,15 +164,16 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   }
   if (auto plugins = resolve_plugins(settings, *shared->plugin_host, problems)) {
     const auto& log_ptr = shared->services.log;
+    host::MetricsRegistry* metrics = shared->services.metrics.get();
     if (auto token = make_plugin_object(plugins->token, shared,
                                         &sdk::PluginInstance::token_strategy, problems)) {
       rt->tokens_ = std::make_unique<plugin_host::GuardedTokenStrategy>(
-          token, plugins->token.use.name, log_ptr, plugins->token.use.call_timeout);
+          token, plugins->token.use.name, log_ptr, plugins->token.use.call_timeout, metrics);
     }
     if (auto users = make_plugin_object(plugins->users, shared, &sdk::PluginInstance::user_store,
                                         problems)) {
       rt->users_ = std::make_unique<plugin_host::GuardedUserStore>(
-          users, plugins->users.use.name, log_ptr, plugins->users.use.call_timeout);
+          users, plugins->users.use.name, log_ptr, plugins->users.use.call_timeout, metrics);
     }
     for (std::size_t i = 0; i < plugins->delivery.size(); ++i) {
       const auto& p = plugins->delivery[i];
@@ -171,7 +182,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       if (!channel) continue;
       rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
                              std::make_shared<plugin_host::GuardedDeliveryChannel>(
-                                 channel, p.use.name, log_ptr, p.use.call_timeout),
+                                 channel, p.use.name, log_ptr, p.use.call_timeout, metrics),
                              settings.delivery[i].concurrency});
     }
   }
@@ -214,6 +225,13 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   worker_settings.lease_seconds = std::max<std::int64_t>(1, settings.outbox.lease.count() / 1000);
   worker_settings.retention_seconds =
       std::max<std::int64_t>(1, settings.outbox.retention.count() / 1000);
+  // Flows live in the outbox's database: the worker that purges finished messages sweeps
+  // expired flows too, a day after they ended (off the request path, in bounded statements).
+  worker_settings.housekeeping = [flows = rt->flows_.get(), metrics = shared->services.metrics,
+                                  log = shared->services.log,
+                                  grace = worker_settings.retention_seconds](std::int64_t now) {
+    flow::sweep_flows(*flows, now, grace, *metrics, *log);
+  };
   rt->worker_ =
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,
                                              *shared->services.metrics, *shared->services.clock);

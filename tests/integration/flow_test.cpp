@@ -424,6 +424,72 @@ TEST(Flow, OperationsEndpoints) {
   EXPECT_NE(metrics.body.find("linkgate_http_request_seconds_bucket"), std::string::npos);
 }
 
+// One sign-in seen end to end on /metrics: issued, delivered, the confirm page opened (first by a
+// mail scanner, then by the person's browser), redeemed; each view by user-agent family; the
+// token and user plugins' call times; the build.
+TEST(Flow, MetricsTellTheSignInFunnelEndToEnd) {
+  TestServer server;
+  HttpClient c = server.client();
+  ASSERT_EQ(c.post_json("/v1/magic-links", start_body("funnel@example.com")).status, 202);
+  auto message = server.wait_for_message("funnel@example.com");
+  ASSERT_EQ(server.wait_for_outbox("sent", 1), 1);
+  const std::string link = "/v1/magic-links/verify?token=" + message.token;
+  EXPECT_EQ(c.get(link, {{"User-Agent", "Microsoft Office/16.0 (Microsoft Outlook 16.0)"}}).status,
+            200);
+  EXPECT_EQ(c.get(link, {{"User-Agent",
+                          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+                          "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})
+                .status,
+            200);
+  ASSERT_EQ(c.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}").status,
+            200);
+  const std::string m = c.get("/metrics").body;
+  for (const char* line : {
+           "linkgate_signin_funnel_total{stage=\"issued\"} 1",
+           "linkgate_signin_funnel_total{stage=\"delivered\"} 1",
+           "linkgate_signin_funnel_total{stage=\"confirm_viewed\"} 1",
+           "linkgate_signin_funnel_total{stage=\"redeemed\"} 1",
+           "linkgate_confirm_page_views_total{ua_family=\"microsoft_office\"} 1",
+           "linkgate_confirm_page_views_total{ua_family=\"chrome\"} 1",
+           "linkgate_outbox_oldest_age_seconds 0",
+       }) {
+    EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
+  }
+  EXPECT_NE(m.find("linkgate_plugin_call_seconds_count{plugin=\"jwt\",method=\"issue\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("linkgate_plugin_call_seconds_count{plugin=\"sql\",method=\"find\"}"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("linkgate_build_info{version=\""), std::string::npos) << m;
+}
+
+// A link a mail scanner opened and nobody redeemed: counted by the scanner's family once its
+// flow is swept, a day after it expired — by the outbox worker, off the request path.
+TEST(Flow, ScannerViewsOfLinksNeverRedeemedAreCountedWhenTheFlowIsSwept) {
+  auto clock = std::make_shared<host::ManualClock>(static_cast<std::int64_t>(std::time(nullptr)));
+  TestServer server({}, clock);
+  HttpClient c = server.client();
+  ASSERT_EQ(c.post_json("/v1/magic-links", start_body("scanned@example.com")).status, 202);
+  auto message = server.wait_for_message("scanned@example.com");
+  EXPECT_EQ(c.get("/v1/magic-links/verify?token=" + message.token,
+                  {{"User-Agent", "Mozilla/5.0 (compatible; BingPreview/1.0b)"}})
+                .status,
+            200);
+  clock->advance(std::chrono::hours(49));
+  std::string m;
+  for (int i = 0; i < 100; ++i) {
+    m = c.get("/metrics").body;
+    if (m.find("linkgate_flows_swept_total") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(m.find("linkgate_flows_swept_total 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("linkgate_confirm_views_unredeemed_total{ua_family=\"bing_preview\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("linkgate_signin_funnel_total{stage=\"redeemed\"}"), std::string::npos);
+}
+
 // The whole exposition after a busy flow, read by Prometheus's own client parser: every family
 // typed, no sample twice, every histogram cumulative with +Inf equal to its count.
 TEST(Flow, TheMetricsExpositionParsesWithPrometheusOwnParser) {

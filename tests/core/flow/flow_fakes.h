@@ -107,11 +107,39 @@ class MemoryFlows final : public FlowRepository {
       it->second.state = FlowState::dead;
     return sdk::success();
   }
-  sdk::Result<std::size_t> sweep(std::int64_t now, std::int64_t grace_seconds) override {
+  sdk::Result<bool> note_view(const std::string& id, const std::string& family) override {
     std::lock_guard lock(mutex_);
     if (is_down) return down("flows");
-    return static_cast<std::size_t>(std::erase_if(
-        flows_, [&](const auto& kv) { return kv.second.expires_at < now - grace_seconds; }));
+    auto it = flows_.find(id);
+    if (it == flows_.end()) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
+    auto& seen = it->second.viewed_by;
+    if (("," + seen + ",").find("," + family + ",") != std::string::npos) return false;
+    const bool first = seen.empty();
+    seen += (first ? "" : ",") + family;
+    return first;
+  }
+  sdk::Result<SweptFlows> sweep(std::int64_t now, std::int64_t grace_seconds,
+                                int max_flows) override {
+    std::lock_guard lock(mutex_);
+    if (is_down) return down("flows");
+    SweptFlows swept;
+    for (auto it = flows_.begin();
+         it != flows_.end() && static_cast<int>(swept.flows) < max_flows;) {
+      if (it->second.expires_at >= now - grace_seconds) {
+        ++it;
+        continue;
+      }
+      if (it->second.state != FlowState::completed && !it->second.viewed_by.empty()) {
+        std::string list = it->second.viewed_by + ",";
+        for (auto at = list.find(','); at != std::string::npos; at = list.find(',')) {
+          ++swept.unredeemed_views[list.substr(0, at)];
+          list.erase(0, at + 1);
+        }
+      }
+      ++swept.flows;
+      it = flows_.erase(it);
+    }
+    return swept;
   }
 
   /// The stored flow (precondition: it exists).

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "outbox/outbox_store.h"
@@ -85,9 +86,37 @@ TEST_P(SqlFlowRepositoryTest, ParallelAttemptsNeverExceedTheLimit) {
 TEST_P(SqlFlowRepositoryTest, SweepsLongExpiredFlows) {
   ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 100), true, {}).ok());
   ASSERT_TRUE(store.create(make_flow("f2", "b@example.com", 5000), true, {}).ok());
-  EXPECT_EQ(store.sweep(1000, 60).value(), 1u);
+  EXPECT_EQ(store.sweep(1000, 60, 100).value().flows, 1u);
   EXPECT_EQ(store.get("f1").code(), sdk::ErrorCode::not_found);
   EXPECT_TRUE(store.get("f2").ok());
+}
+
+TEST_P(SqlFlowRepositoryTest, NotesConfirmViewsAndCountsTheNeverRedeemedWhenSwept) {
+  for (const char* id : {"scanned", "redeemed", "unseen", "many"}) {
+    ASSERT_TRUE(store.create(make_flow(id, std::string(id) + "@example.com", 100), false, {}).ok());
+  }
+  EXPECT_TRUE(store.note_view("scanned", "microsoft_office").value()) << "the first view";
+  EXPECT_FALSE(store.note_view("scanned", "chrome").value()) << "not the first";
+  EXPECT_FALSE(store.note_view("scanned", "chrome").value());
+  EXPECT_EQ(store.get("scanned")->viewed_by, "microsoft_office,chrome") << "each family once";
+  EXPECT_TRUE(store.note_view("redeemed", "bing_preview").value());
+  ASSERT_TRUE(store.complete("redeemed", 50).value());
+  for (const char* family : {"a", "b", "c", "d", "e", "f"}) store.note_view("many", family);
+  EXPECT_EQ(store.get("many")->viewed_by, "a,b,c,d") << "the list stops growing";
+  EXPECT_EQ(store.note_view("nosuch", "chrome").code(), sdk::ErrorCode::not_found);
+
+  auto first = store.sweep(1000, 60, 3);
+  ASSERT_TRUE(first.ok());
+  auto second = store.sweep(1000, 60, 3);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->flows, 3u) << "at most max_flows per sweep";
+  EXPECT_EQ(second->flows, 1u);
+  std::map<std::string, std::int64_t> views = first->unredeemed_views;
+  for (const auto& [family, n] : second->unredeemed_views) views[family] += n;
+  EXPECT_EQ(views,
+            (std::map<std::string, std::int64_t>{
+                {"microsoft_office", 1}, {"chrome", 1}, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}}))
+      << "the redeemed flow's view is not counted, nor is a flow nobody opened";
 }
 
 TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
@@ -104,7 +133,8 @@ TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
   EXPECT_EQ(broken.complete("f1", 1500).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.take_attempt("f1", 5, 1500).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.kill("f1").code(), sdk::ErrorCode::unavailable);
-  EXPECT_EQ(broken.sweep(1000, 60).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.sweep(1000, 60, 100).code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.note_view("f1", "chrome").code(), sdk::ErrorCode::unavailable);
 }
 
 TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither) {
@@ -145,7 +175,7 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
       linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
   EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
   const auto statements = flows.statements();
-  ASSERT_EQ(statements.size(), 8u);
+  ASSERT_EQ(statements.size(), 9u);
   for (const auto& [name, statement] : statements) {
     if (name == "insert") continue;  // no rows to find
     const auto plan = linkgate::testing::plan_of(*db, statement);

@@ -74,6 +74,35 @@ TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
       1);
 }
 
+TEST_F(OutboxWorkerTest, ReportsHowLongTheOldestUndeliveredMessageHasWaited) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  channel->script = {sdk::ErrorCode::retryable};
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  clock.advance(std::chrono::seconds(30));
+  w.drain_once();  // tried, refused, waiting for its retry
+  EXPECT_EQ(metrics.value("linkgate_outbox_oldest_age_seconds", {}), 30);
+  EXPECT_EQ(metrics.value("linkgate_outbox_depth", {}), 1);
+  clock.advance(std::chrono::seconds(600));
+  w.drain_once();
+  EXPECT_EQ(metrics.value("linkgate_outbox_oldest_age_seconds", {}), 0) << "delivered: none waits";
+  EXPECT_EQ(metrics.value("linkgate_signin_funnel_total", {{"stage", "delivered"}}), 1);
+}
+
+TEST_F(OutboxWorkerTest, HousekeepingRunsWithEachPurgeOnceItIsDue) {
+  std::vector<std::int64_t> runs;
+  WorkerSettings s;
+  s.housekeeping = [&](std::int64_t now) { runs.push_back(now); };
+  OutboxWorker w(store, {}, s, log, metrics, clock);
+  const std::int64_t t0 = clock.now_seconds();
+  w.drain_once();
+  w.drain_once();
+  EXPECT_EQ(runs, std::vector<std::int64_t>{t0}) << "not again within purge_every";
+  clock.advance(std::chrono::seconds(61));
+  w.drain_once();
+  EXPECT_EQ(runs, (std::vector<std::int64_t>{t0, t0 + 61}));
+}
+
 TEST_F(OutboxWorkerTest, RetriesTransientFailuresWithBackoffThenDelivers) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable};

@@ -31,6 +31,36 @@ TEST(CallRunner, ReturnsWhatTheCallReturns) {
   EXPECT_EQ(r.value(), 42);
 }
 
+TEST(CallRunner, CountsEachCallsTimeAndEachMissedDeadlineByPluginAndMethod) {
+  Logged l;
+  host::MetricsRegistry metrics;
+  CallRunner runner("slowpoke", 100ms, l.log, 64, &metrics);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(runner.run<sdk::Result<int>>("find", [] { return sdk::Result<int>(1); }).ok());
+  }
+  auto late = runner.run<sdk::Result<int>>("create", [] {
+    std::this_thread::sleep_for(300ms);
+    return sdk::Result<int>(1);
+  });
+  EXPECT_EQ(late.code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(metrics.value("linkgate_plugin_call_failures_total",
+                          {{"plugin", "slowpoke"}, {"method", "create"}, {"reason", "timeout"}}),
+            1);
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("linkgate_plugin_call_seconds_count{plugin=\"slowpoke\",method=\"find\"} 3"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("linkgate_plugin_call_seconds_count{plugin=\"slowpoke\",method=\"create\"} 1"),
+      std::string::npos)
+      << text;
+  // The late call waited its deadline (0.1 s), not the 0.3 s it took.
+  EXPECT_NE(text.find("linkgate_plugin_call_seconds_bucket{plugin=\"slowpoke\",method=\"create\","
+                      "le=\"0.25\"} 1"),
+            std::string::npos)
+      << text;
+}
+
 // A plugin's log lines, written on the plugin's own thread, still name the request they serve.
 TEST(CallRunner, ThePluginsThreadWorksUnderTheCallersRequestId) {
   Logged l;
