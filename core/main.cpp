@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/scaffold.h"
 #include "config/settings_loader.h"
+#include "host/service_notifier.h"
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
 
@@ -100,6 +101,10 @@ class ServeApplication final : public Poco::Util::ServerApplication {
     log.write(linkgate::sdk::LogLevel::info, "core",
               "sign in at " + settings->server.public_base_url + "/");
 
+    const linkgate::host::ServiceNotifier service_manager;
+    const std::string serving = "serving on " + settings->server.public_base_url;
+    service_manager.ready(serving);
+
     std::atomic<bool> stopping{false};
     std::thread reloader([&] {
       sigset_t hup;
@@ -108,23 +113,14 @@ class ServeApplication final : public Poco::Util::ServerApplication {
       timespec tick{0, 250'000'000};
       while (!stopping) {
         if (sigtimedwait(&hup, nullptr, &tick) != SIGHUP) continue;
-        config::Diagnostics reload_diagnostics;
-        auto next = config::load_settings_file(config_file_, reload_diagnostics);
-        if (!next) {
-          log_problems(log, "reload refused, keeping the running configuration",
-                       reload_diagnostics);
-          continue;
-        }
-        auto problems = server->reload(*next);
-        if (problems.ok()) {
-          log.write(linkgate::sdk::LogLevel::info, "core",
-                    "configuration reloaded from " + config_file_);
-        } else {
-          log_problems(log, "reload refused, keeping the running configuration", problems);
-        }
+        service_manager.reloading();
+        const bool reloaded = reload(*server, log);
+        service_manager.ready(
+            serving + (reloaded ? "; configuration reloaded" : "; reload refused, see the log"));
       }
     });
     waitForTerminationRequest();
+    service_manager.stopping();
     log.write(linkgate::sdk::LogLevel::info, "core", "stopping");
     stopping = true;
     reloader.join();
@@ -133,6 +129,24 @@ class ServeApplication final : public Poco::Util::ServerApplication {
   }
 
  private:
+  /// Reads the configuration file again and swaps it in; false (logged) when it is refused.
+  bool reload(linkgate::server::Server& server, linkgate::host::Log& log) {
+    using namespace linkgate;
+    config::Diagnostics reload_diagnostics;
+    auto next = config::load_settings_file(config_file_, reload_diagnostics);
+    if (!next) {
+      log_problems(log, "reload refused, keeping the running configuration", reload_diagnostics);
+      return false;
+    }
+    auto problems = server.reload(*next);
+    if (!problems.ok()) {
+      log_problems(log, "reload refused, keeping the running configuration", problems);
+      return false;
+    }
+    log.write(sdk::LogLevel::info, "core", "configuration reloaded from " + config_file_);
+    return true;
+  }
+
   std::string config_file_ = "configs/linkgate.yaml";
   bool help_ = false;
 };

@@ -345,6 +345,14 @@ void answer(Exchange& ex, const Request& request, wiring::Runtime& rt) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> routes() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [path, methods] : route_table()) {
+    for (const auto& [method, handler] : methods) out.emplace_back(method, path);
+  }
+  return out;
+}
+
 std::string route_label(const std::string& path) {
   return route_table().count(path) ? path : "other";
 }

@@ -2,6 +2,10 @@
 // The endpoints of http-api.md: a table from method and path to a function that reads a Request
 // and fills a Response.
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "http/exchange.h"
 #include "wiring/runtime.h"
 
@@ -13,5 +17,9 @@ Response dispatch(const Request& request, wiring::Runtime& runtime);
 /// The route label used in metrics for @p path ("other" for unknown paths, so a scanner
 /// cannot grow the label set).
 std::string route_label(const std::string& path);
+
+/// Every (method, path) the server answers, for checking them against docs/openapi.yaml. HEAD is
+/// answered wherever GET is, without a body, and is not listed.
+std::vector<std::pair<std::string, std::string>> routes();
 
 }  // namespace linkgate::http

@@ -48,7 +48,7 @@ OutboxWorker::~OutboxWorker() {
 void OutboxWorker::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
-  for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this, i] { run(i == 0); });
 }
 
 void OutboxWorker::stop() {
@@ -71,19 +71,23 @@ void OutboxWorker::notify() {
   wake_.notify_one();
 }
 
-void OutboxWorker::run() {
+void OutboxWorker::run(bool polls) {
+  // One worker looks for due messages (retries, leases run out) every poll_interval; the others
+  // sleep until woken — by a new message, or by a worker that found work, so that they join in
+  // while there is more. Dozens of idle workers polling would cost a claim each, every interval.
+  const auto idle_wait = polls ? settings_.poll_interval : settings_.poll_interval * 20;
   while (true) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
-    const int handled = drain_once();
-    if (handled == 0) {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, settings_.poll_interval,
-                     [this] { return stopping_ || pending_wakes_ > 0; });
-      if (pending_wakes_ > 0) --pending_wakes_;
+    if (drain_once() > 0) {
+      notify();
+      continue;
     }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, idle_wait, [this] { return stopping_ || pending_wakes_ > 0; });
+    if (pending_wakes_ > 0) --pending_wakes_;
   }
 }
 

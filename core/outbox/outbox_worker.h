@@ -61,7 +61,7 @@ class OutboxWorker {
   bool stored(const R& result, const char* doing);
 
  private:
-  void run();
+  void run(bool polls);
   Outcome deliver(const OutboxMessage& message);
   Outcome send_on_route(const OutboxMessage& message, int route);
   [[nodiscard]] bool stopping();
