@@ -18,14 +18,23 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} --component Unspecified)
-foreach(f include/linkgate/sdk/sdk.h lib/cmake/linkgate-sdk/linkgate-sdkConfig.cmake
-          lib/cmake/linkgate-sdk/linkgate-sdkConfigVersion.cmake lib/cmake/linkgate-sdk/LinkgatePlugin.cmake)
-  if(NOT EXISTS ${prefix}/${f})
+# lib/cmake, or lib/<multiarch>/cmake under a /usr prefix on Debian.
+file(GLOB_RECURSE sdk_config ${prefix}/lib*/linkgate-sdkConfig.cmake)
+if(NOT sdk_config)
+  message(FATAL_ERROR "not installed: lib/.../cmake/linkgate-sdk/linkgate-sdkConfig.cmake")
+endif()
+get_filename_component(cmake_dir ${sdk_config} DIRECTORY)
+foreach(f ${prefix}/include/linkgate/sdk/sdk.h ${cmake_dir}/linkgate-sdkConfigVersion.cmake
+          ${cmake_dir}/LinkgatePlugin.cmake)
+  if(NOT EXISTS ${f})
     message(FATAL_ERROR "not installed: ${f}")
   endif()
 endforeach()
+if(EXISTS ${prefix}/bin/linkgate OR EXISTS ${prefix}/etc/linkgate)
+  message(FATAL_ERROR "the SDK's component installed the server too")
+endif()
 
-file(READ ${prefix}/lib/cmake/linkgate-sdk/linkgate-sdkConfigVersion.cmake version_file)
+file(READ ${cmake_dir}/linkgate-sdkConfigVersion.cmake version_file)
 if(NOT version_file MATCHES "set\\(LINKGATE_SDK_ABI_VERSION [0-9]+\\)" OR
    NOT version_file MATCHES "PACKAGE_VERSION \"[0-9]+\\.[0-9]+\\.[0-9]+\"")
   message(FATAL_ERROR "the version file lacks the SDK or ABI version:\n${version_file}")
