@@ -23,6 +23,7 @@
 
 #include "linkgate/sdk/version.h"
 #include "support/json_fields.h"
+#include "support/server_process.h"
 #include "support/test_server.h"
 
 namespace linkgate::testing {
@@ -47,50 +48,6 @@ std::pair<int, std::string> run(const std::string& program, const std::vector<st
   Poco::StreamCopier::copyToString(stream, text);
   return {handle.wait(), text};
 }
-
-// The server started from @p binary, until it says where it listens; its output drained.
-class Running {
- public:
-  Running(const std::string& binary, const std::string& config, const std::string& workdir,
-          const Poco::Process::Env& env = {}) {
-    handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-        binary, {"serve", "--config", config}, workdir, nullptr, &pipe_, &pipe_, env));
-    in_ = std::make_unique<Poco::PipeInputStream>(pipe_);
-    static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
-    for (std::string line; port_.empty() && std::getline(*in_, line);) {
-      output_ += line + "\n";
-      std::smatch m;
-      if (std::regex_search(line, m, kListening)) port_ = m[1];
-    }
-    drain_ = std::thread([this] {
-      for (std::string line; std::getline(*in_, line);) {
-      }
-    });
-  }
-  ~Running() {
-    if (handle_) {
-      ::kill(handle_->id(), SIGKILL);
-      handle_->wait();
-    }
-    if (drain_.joinable()) drain_.join();
-  }
-  void signal(int sig) { ::kill(handle_->id(), sig); }
-  int wait() {
-    const int code = handle_->wait();
-    handle_.reset();
-    drain_.join();
-    return code;
-  }
-  [[nodiscard]] const std::string& port() const { return port_; }
-  [[nodiscard]] const std::string& output() const { return output_; }
-
- private:
-  Poco::Pipe pipe_;
-  std::unique_ptr<Poco::ProcessHandle> handle_;
-  std::unique_ptr<Poco::PipeInputStream> in_;
-  std::thread drain_;
-  std::string port_, output_;
-};
 
 std::string build_dir() {
   return fs::path(LINKGATE_BINARY).parent_path().string();
@@ -118,7 +75,8 @@ void signs_in_from(const fs::path& root, const std::string& prefix, const std::s
   fs::create_directories(state);
   const fs::path config_file = dir.path() / "linkgate.yaml";
   std::ofstream(config_file) << config;
-  Running server((root / prefix / "bin/linkgate").string(), config_file.string(), state.string());
+  ServerProcess server((root / prefix / "bin/linkgate").string(), config_file.string(),
+                       state.string());
   ASSERT_FALSE(server.port().empty()) << server.output();
   HttpClient client("http://127.0.0.1:" + server.port());
   ASSERT_EQ(client.post_json("/v1/magic-links", R"({"identifier":"installed@example.com"})").status,
@@ -286,8 +244,8 @@ TEST(Service, TellsTheServiceManagerWhenReadyReloadingAndStopping) {
   TestConfig config;
   config.log_level = "info";  // the "listening on" line
   const std::string file = config.write(dir);
-  Running server(LINKGATE_BINARY, file, dir.path().string(),
-                 {{"NOTIFY_SOCKET", dir.file("notify.sock")}});
+  ServerProcess server(LINKGATE_BINARY, file, dir.path().string(),
+                       {{"NOTIFY_SOCKET", dir.file("notify.sock")}});
   ASSERT_FALSE(server.port().empty()) << server.output();
   const std::string ready = manager.next();
   EXPECT_EQ(ready.rfind("READY=1\nSTATUS=serving on ", 0), 0u) << ready;

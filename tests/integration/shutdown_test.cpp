@@ -2,10 +2,6 @@
 // sends under way, hands the rest of the outbox back, and exits 0 — and every start that got a
 // 202 is delivered (after a restart, for the ones still queued) with its audit line written.
 
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -20,53 +16,12 @@
 #include "sql/database.h"
 #include "support/child_process.h"
 #include "support/json_fields.h"
+#include "support/server_process.h"
 #include "support/smtp_server.h"
 #include "support/test_server.h"
 
 namespace linkgate::testing {
 namespace {
-
-// The real binary, its output read until it says where it listens.
-struct Launched {
-  std::shared_ptr<Poco::Pipe> pipe = std::make_shared<Poco::Pipe>();
-  std::unique_ptr<Poco::ProcessHandle> handle;
-  std::unique_ptr<Poco::PipeInputStream> out;
-  std::string port;
-
-  explicit Launched(const std::string& config_file) {
-    handle = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
-        LINKGATE_BINARY, {"serve", "--config", config_file}, nullptr, pipe.get(), pipe.get()));
-    out = std::make_unique<Poco::PipeInputStream>(*pipe);
-    static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+))");
-    for (std::string line; port.empty() && std::getline(*out, line);) {
-      std::smatch m;
-      if (std::regex_search(line, m, kListening)) port = m[1];
-    }
-    // Keep reading, so a full pipe never blocks the server's log writes.
-    drain = std::thread([this] {
-      for (std::string line; std::getline(*out, line);) {
-      }
-    });
-  }
-  ~Launched() {
-    if (handle) {
-      try {
-        Poco::Process::kill(*handle);
-        handle->wait();
-      } catch (...) {
-      }
-    }
-    if (drain.joinable()) drain.join();
-  }
-  int terminate() {
-    ::kill(handle->id(), SIGTERM);
-    const int code = handle->wait();
-    handle.reset();
-    drain.join();
-    return code;
-  }
-  std::thread drain;
-};
 
 TEST(Shutdown, SigtermUnderLoadLosesNoAcceptedSignInAndExitsZero) {
   TempDir dir, mail_dir;
@@ -93,14 +48,14 @@ TEST(Shutdown, SigtermUnderLoadLosesNoAcceptedSignInAndExitsZero) {
   std::mutex accepted_mutex;
   int exit_code = -1;
   {
-    Launched server(file);
-    ASSERT_FALSE(server.port.empty());
+    ServerProcess server(LINKGATE_BINARY, file);
+    ASSERT_FALSE(server.port().empty()) << server.output();
     std::atomic<bool> stop_clients{false};
     std::atomic<int> next{0};
     std::vector<std::thread> clients;
     for (int t = 0; t < 8; ++t) {
       clients.emplace_back([&] {
-        HttpClient client("http://127.0.0.1:" + server.port);
+        HttpClient client("http://127.0.0.1:" + server.port());
         while (!stop_clients) {
           const std::string who = "load" + std::to_string(next++) + "@example.com";
           try {
@@ -153,8 +108,8 @@ TEST(Shutdown, SigtermUnderLoadLosesNoAcceptedSignInAndExitsZero) {
   EXPECT_GE(issued, accepted.size());
 
   // After a restart every accepted start is delivered.
-  Launched again(restart_file);
-  ASSERT_FALSE(again.port.empty());
+  ServerProcess again(LINKGATE_BINARY, restart_file);
+  ASSERT_FALSE(again.port().empty()) << again.output();
   std::set<std::string> received;
   for (int i = 0; i < 600 && received.size() < accepted.size(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
