@@ -33,6 +33,26 @@ std::pair<int, std::string> run(const std::string& program, const std::vector<st
   return {handle.wait(), text};
 }
 
+// The example with a fresh self-signed certificate (for 127.0.0.1) and its log written into
+// @p dir: what is left is what the test changes. "" when openssl failed.
+std::string example_in(const fs::path& dir) {
+  auto [rc, out] =
+      run("/usr/bin/openssl",
+          {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string(), "-subj",
+           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1"});
+  if (rc != 0) return "";
+  std::ifstream in(std::string(source_dir()) + "/configs/examples/nginx/linkgate.conf");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string conf = text.str();
+  conf = std::regex_replace(conf, std::regex("/etc/ssl/certs/id\\.example\\.com\\.pem"),
+                            (dir / "cert.pem").string());
+  conf = std::regex_replace(conf, std::regex("/etc/ssl/private/id\\.example\\.com\\.key"),
+                            (dir / "key.pem").string());
+  return std::regex_replace(conf, std::regex("/var/log/nginx/"), dir.string() + "/");
+}
+
 // nginx running in the foreground; stopped with SIGTERM, so its master stops the workers too
 // (SIGKILL would orphan them), whatever way the test ends.
 struct RunningNginx {
@@ -56,25 +76,12 @@ TEST(Nginx, TheReverseProxyExamplePassesNginxTest) {
   }
   TempDir dir;
   const fs::path p = dir.path();
-  auto [cert_rc, cert_out] = run(
-      "/usr/bin/openssl", {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                           "-nodes", "-keyout", (p / "key.pem").string(), "-out",
-                           (p / "cert.pem").string(), "-subj", "/CN=id.example.com", "-days", "1"});
-  ASSERT_EQ(cert_rc, 0) << cert_out;
-
-  std::ifstream in(std::string(source_dir()) + "/configs/examples/nginx/linkgate.conf");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string conf = text.str();
+  std::string conf = example_in(p);
+  ASSERT_FALSE(conf.empty()) << "openssl could not make a certificate";
   for (const char* needed : {"proxy_set_header X-Forwarded-For", "proxy_set_header X-Request-Id",
                              "client_max_body_size 16k", "location = /metrics"}) {
     EXPECT_NE(conf.find(needed), std::string::npos) << needed;
   }
-  conf = std::regex_replace(conf, std::regex("/etc/ssl/certs/id\\.example\\.com\\.pem"),
-                            (p / "cert.pem").string());
-  conf = std::regex_replace(conf, std::regex("/etc/ssl/private/id\\.example\\.com\\.key"),
-                            (p / "key.pem").string());
-  conf = std::regex_replace(conf, std::regex("/var/log/nginx/"), p.string() + "/");
   std::ofstream(p / "linkgate.conf") << conf;
   auto main_conf = [&](const std::string& site) {
     std::ofstream(p / "nginx.conf") << "pid " << (p / "nginx.pid").string() << ";\n"
@@ -109,29 +116,16 @@ TEST(Nginx, ASignInThroughTheExampleProxyKeepsNginxsRequestId) {
 
   TempDir dir;
   const fs::path p = dir.path();
-  auto [cert_rc, cert_out] =
-      run("/usr/bin/openssl",
-          {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-keyout", (p / "key.pem").string(), "-out", (p / "cert.pem").string(), "-subj",
-           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1"});
-  ASSERT_EQ(cert_rc, 0) << cert_out;
-  std::ifstream in(std::string(source_dir()) + "/configs/examples/nginx/linkgate.conf");
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string conf = example_in(p);
+  ASSERT_FALSE(conf.empty()) << "openssl could not make a certificate";
   const std::string http_port = std::to_string(free_port());
   const std::string https_port = std::to_string(free_port());
-  std::string conf = text.str();
   conf = std::regex_replace(conf, std::regex("server 127\\.0\\.0\\.1:8080;"),
                             "server 127.0.0.1:" + upstream + ";");
   conf = std::regex_replace(conf, std::regex("listen \\[::\\]:(80|443)[^;]*;"), "");
   conf = std::regex_replace(conf, std::regex("listen 80;"), "listen 127.0.0.1:" + http_port + ";");
   conf = std::regex_replace(conf, std::regex("listen 443 ssl http2;"),
                             "listen 127.0.0.1:" + https_port + " ssl;");
-  conf = std::regex_replace(conf, std::regex("/etc/ssl/certs/id\\.example\\.com\\.pem"),
-                            (p / "cert.pem").string());
-  conf = std::regex_replace(conf, std::regex("/etc/ssl/private/id\\.example\\.com\\.key"),
-                            (p / "key.pem").string());
-  conf = std::regex_replace(conf, std::regex("/var/log/nginx/"), p.string() + "/");
   std::ofstream(p / "linkgate.conf") << conf;
   std::ofstream(p / "nginx.conf") << "pid " << (p / "nginx.pid").string() << ";\n"
                                   << "error_log " << (p / "error.log").string() << ";\n"
