@@ -20,6 +20,7 @@ PACED=${PACED:-150}
 SETTINGS=${SETTINGS:-"2:0s 8:0s 8:30s 16:30s"}  # 16:30s is the default
 work=$(mktemp -d)
 smtp="" server=""
+. bench/http/serve.sh
 trap '[ -n "$server" ] && kill $server 2>/dev/null; [ -n "$smtp" ] && kill $smtp 2>/dev/null; rm -rf "$work" || true' EXIT
 
 /usr/bin/python3 tests/tools/smtp_server.py --maildir "$work/mail" --tls starttls \
@@ -33,7 +34,7 @@ echo "SMTP server: aiosmtpd, STARTTLS + AUTH LOGIN, ${DELAY_MS} ms per message; 
 for setting in $SETTINGS; do
   concurrency=${setting%%:*}
   keep_alive=${setting#*:}
-  rm -rf "$work/data" "$work/mail" && mkdir -p "$work/data" "$work/mail"
+  rm -rf "$work/mail" && mkdir -p "$work/mail"
   echo "concurrency $concurrency, keep_alive $keep_alive"
   /usr/bin/python3 - "$smtp_port" "$work/certs/ca.pem" "$concurrency" <<'PY'
 import smtplib, ssl, sys, threading, time
@@ -54,35 +55,12 @@ for t in threads: t.join()
 print(f"  reference: smtplib, {k} kept-open connections: {k * each / (time.time() - start):.0f} messages/s")
 PY
   rm -rf "$work/mail" && mkdir -p "$work/mail"
-  cat >"$work/linkgate.yaml" <<YAML
-server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080" }
-plugins: { search_paths: [$BUILD/plugins] }
-token: { plugin: jwt, config: { key_file: $work/data/keys/link.pem } }
-delivery:
-  - plugin: smtp
+  BENCH_DELIVERY="  - plugin: smtp
     for: email
     concurrency: $concurrency
     config: { host: 127.0.0.1, port: $smtp_port, tls: starttls, ca_file: $work/certs/ca.pem,
-              username: mailer, password: bench-secret, from: "Bench <no-reply@bench.example>",
-              keep_alive: $keep_alive }
-users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
-session: { signing_keys: { dir: $work/data/keys } }
-security:
-  secret_file: $work/data/keys/server.secret
-  rate_limits: { per_identifier: 1000000/1s, per_client: 100000000/1s, resend_cooldown: 0s }
-outbox: { store: "sqlite:$work/data/outbox.db" }
-templates: { dir: configs/templates }
-log: { level: info, format: json }
-YAML
-  "$BUILD/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
-  server=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { cat "$work/server.log" >&2; exit 1; }
+              username: mailer, password: bench-secret, from: \"Bench <no-reply@bench.example>\",
+              keep_alive: $keep_alive }" bench_serve "$BUILD" ""
   /usr/bin/python3 - "$port" "$work/mail" "$BURST" "$PACED" "concurrency $concurrency, keep_alive $keep_alive" <<'PY'
 import glob, http.client, json, os, sys, threading, time
 port, maildir, burst, paced, label = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]

@@ -4,15 +4,17 @@
 #
 #   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
 # starts <build folder>/linkgate on a free port with its data in $work/data (wiped first), and
-# sets $server (its pid) and $port. Needs $work.
+# sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY, when set, is the `delivery:`
+# list instead of the outbox channel (bench/delivery/smtp.sh sends through smtp).
 bench_serve() {
   rm -rf "$work/data" && mkdir -p "$work/data"
+  local delivery=${BENCH_DELIVERY:-"  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }"}
   cat >"$work/linkgate.yaml" <<YAML
 server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$2 }
 plugins: { search_paths: [$1/plugins] }
 token: { plugin: jwt, config: { key_file: $work/data/keys/link.pem } }
 delivery:
-  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }
+$delivery
 users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
 session: { signing_keys: { dir: $work/data/keys } }
 security:

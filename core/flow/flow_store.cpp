@@ -199,18 +199,20 @@ sdk::Result<void> SqlFlowRepository::kill(const std::string& id) {
   });
 }
 
-sdk::Result<bool> SqlFlowRepository::note_view(const std::string& id, const std::string& family) {
-  auto flow = get(id);
-  if (!flow.ok()) return flow.error();
-  auto families = split_families(flow->viewed_by);
+sdk::Result<bool> SqlFlowRepository::note_view(const Flow& flow, const std::string& family) {
+  auto families = split_families(flow.viewed_by);
   if (std::find(families.begin(), families.end(), family) != families.end()) return false;
   // A handful at most: a scanner or two and the person; past that the list stops growing.
   if (families.size() >= kMaxViewers) return false;
-  const std::string viewed_by = flow->viewed_by.empty() ? family : flow->viewed_by + "," + family;
-  return sql::attempt("flows", [&] {
+  const std::string viewed_by = flow.viewed_by.empty() ? family : flow.viewed_by + "," + family;
+  return sql::attempt("flows", [&]() -> sdk::Result<bool> {
+    std::size_t changed = 0;
     db_->write([&](Poco::Data::Session& s) {
-      s << db_->sql(kNoteView), useRef(viewed_by), useRef(id), now;
+      Poco::Data::Statement update(s);
+      update << db_->sql(kNoteView), useRef(viewed_by), useRef(flow.id);
+      changed = update.execute();
     });
+    if (changed == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
     return families.empty();
   });
 }

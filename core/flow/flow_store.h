@@ -27,7 +27,7 @@ class SqlFlowRepository final : public FlowRepository {
   sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,
                                  std::int64_t now) override;
   sdk::Result<void> kill(const std::string& id) override;
-  sdk::Result<bool> note_view(const std::string& id, const std::string& family) override;
+  sdk::Result<bool> note_view(const Flow& flow, const std::string& family) override;
   sdk::Result<SweptFlows> sweep(std::int64_t now, std::int64_t grace_seconds,
                                 int max_flows) override;
 

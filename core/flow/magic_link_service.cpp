@@ -239,15 +239,15 @@ Outcome<Preview> MagicLinkService::preview(const std::string& token, const std::
     if (!flow.ok()) return flow.problem();
   }
   const bool same = !flow_cookie.empty() && util::constant_time_equal(flow_cookie, flow->id);
-  if (!viewer.empty()) note_view(flow->id, viewer);
+  if (!viewer.empty()) note_view(flow.value(), viewer);
   return Preview{grant, flow->device, flow->created_at, same};
 }
 
-void MagicLinkService::note_view(const std::string& flow_id, const std::string& viewer) {
+void MagicLinkService::note_view(const Flow& flow, const std::string& viewer) {
   auto& metrics = d_.reporting.metrics;
   metrics.add("linkgate_confirm_page_views_total", {{"ua_family", viewer}}, 1,
               "Confirm pages shown, by the user-agent family that asked");
-  auto first = d_.records.flows.note_view(flow_id, viewer);
+  auto first = d_.records.flows.note_view(flow, viewer);
   if (!first.ok()) {
     d_.reporting.log.warning("noting a confirm-page view: " + first.error().message);
   } else if (first.value()) {

@@ -128,7 +128,7 @@ class MagicLinkService {
   Outcome<FlowStatus> status(const std::string& flow_id);
 
  private:
-  void note_view(const std::string& flow_id, const std::string& viewer);
+  void note_view(const Flow& flow, const std::string& viewer);
   Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
                                   const std::string& identifier_key);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,

@@ -37,9 +37,10 @@ class FlowRepository {
                                          std::int64_t now) = 0;
   /// Marks a flow dead: its attempts are used up.
   virtual sdk::Result<void> kill(const std::string& id) = 0;
-  /// Adds @p family to the user-agent families that opened the flow's confirm page: true when
-  /// it is the flow's first view. not_found when there is no such flow.
-  virtual sdk::Result<bool> note_view(const std::string& id, const std::string& family) = 0;
+  /// Adds @p family to the user-agent families that opened @p flow's confirm page (@p flow as
+  /// just read: its viewed_by is the list so far, so no second read): true when it is the
+  /// flow's first view. not_found when the flow is no longer stored.
+  virtual sdk::Result<bool> note_view(const Flow& flow, const std::string& family) = 0;
   /// Deletes up to @p max_flows flows that expired more than @p grace_seconds ago; what went.
   virtual sdk::Result<SweptFlows> sweep(std::int64_t now, std::int64_t grace_seconds,
                                         int max_flows) = 0;

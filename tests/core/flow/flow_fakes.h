@@ -107,10 +107,10 @@ class MemoryFlows final : public FlowRepository {
       it->second.state = FlowState::dead;
     return sdk::success();
   }
-  sdk::Result<bool> note_view(const std::string& id, const std::string& family) override {
+  sdk::Result<bool> note_view(const Flow& flow, const std::string& family) override {
     std::lock_guard lock(mutex_);
     if (is_down) return down("flows");
-    auto it = flows_.find(id);
+    auto it = flows_.find(flow.id);
     if (it == flows_.end()) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
     auto& seen = it->second.viewed_by;
     if (("," + seen + ",").find("," + family + ",") != std::string::npos) return false;

@@ -95,15 +95,18 @@ TEST_P(SqlFlowRepositoryTest, NotesConfirmViewsAndCountsTheNeverRedeemedWhenSwep
   for (const char* id : {"scanned", "redeemed", "unseen", "many"}) {
     ASSERT_TRUE(store.create(make_flow(id, std::string(id) + "@example.com", 100), false, {}).ok());
   }
-  EXPECT_TRUE(store.note_view("scanned", "microsoft_office").value()) << "the first view";
-  EXPECT_FALSE(store.note_view("scanned", "chrome").value()) << "not the first";
-  EXPECT_FALSE(store.note_view("scanned", "chrome").value());
+  EXPECT_TRUE(store.note_view(store.get("scanned").value(), "microsoft_office").value())
+      << "the first view";
+  EXPECT_FALSE(store.note_view(store.get("scanned").value(), "chrome").value()) << "not the first";
+  EXPECT_FALSE(store.note_view(store.get("scanned").value(), "chrome").value());
   EXPECT_EQ(store.get("scanned")->viewed_by, "microsoft_office,chrome") << "each family once";
-  EXPECT_TRUE(store.note_view("redeemed", "bing_preview").value());
+  EXPECT_TRUE(store.note_view(store.get("redeemed").value(), "bing_preview").value());
   ASSERT_TRUE(store.complete("redeemed", 50).value());
-  for (const char* family : {"a", "b", "c", "d", "e", "f"}) store.note_view("many", family);
+  for (const char* family : {"a", "b", "c", "d", "e", "f"})
+    store.note_view(store.get("many").value(), family);
   EXPECT_EQ(store.get("many")->viewed_by, "a,b,c,d") << "the list stops growing";
-  EXPECT_EQ(store.note_view("nosuch", "chrome").code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(store.note_view(make_flow("nosuch", "x@example.com"), "chrome").code(),
+            sdk::ErrorCode::not_found);
 
   auto first = store.sweep(1000, 60, 3);
   ASSERT_TRUE(first.ok());
@@ -117,6 +120,36 @@ TEST_P(SqlFlowRepositoryTest, NotesConfirmViewsAndCountsTheNeverRedeemedWhenSwep
             (std::map<std::string, std::int64_t>{
                 {"microsoft_office", 1}, {"chrome", 1}, {"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}}))
       << "the redeemed flow's view is not counted, nor is a flow nobody opened";
+}
+
+// A database made before short SMS links and confirm-view notes: opening it adds the columns
+// (the upgrade docs/operations.md promises), and what was stored reads back.
+TEST_P(SqlFlowRepositoryTest, AnOlderTableGetsTheNewColumnsAndKeepsItsFlows) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  {
+    auto lease = db->session();
+    *lease << "DROP TABLE IF EXISTS lg_flows", Poco::Data::Keywords::now;
+    *lease << db->sql(
+        "CREATE TABLE lg_flows (id TEXT PRIMARY KEY, identifier_key TEXT NOT NULL,"
+        " identifier_kind INTEGER NOT NULL, identifier TEXT NOT NULL,"
+        " subject TEXT NOT NULL, redirect_uri TEXT NOT NULL, code_mac TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL,"
+        " created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, device TEXT NOT NULL,"
+        " deliverable INTEGER NOT NULL)"),
+        Poco::Data::Keywords::now;
+    *lease << db->sql(
+        "INSERT INTO lg_flows VALUES ('old', 'k', 0, 'o@example.com', '', '', 'mac', 0,"
+        " 'pending', 1000, 2000, 'Firefox on Linux', 1)"),
+        Poco::Data::Keywords::now;
+  }
+  SqlFlowRepository upgraded(db);
+  auto old = upgraded.get("old");
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->identifier.value, "o@example.com");
+  EXPECT_EQ(old->short_key_mac, "");
+  EXPECT_EQ(old->viewed_by, "");
+  EXPECT_TRUE(upgraded.note_view(old.value(), "chrome").value());
+  EXPECT_EQ(upgraded.get("old")->viewed_by, "chrome");
 }
 
 TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
@@ -134,7 +167,8 @@ TEST_P(SqlFlowRepositoryTest, ADatabaseFailureIsAValueNotAThrow) {
   EXPECT_EQ(broken.take_attempt("f1", 5, 1500).code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.kill("f1").code(), sdk::ErrorCode::unavailable);
   EXPECT_EQ(broken.sweep(1000, 60, 100).code(), sdk::ErrorCode::unavailable);
-  EXPECT_EQ(broken.note_view("f1", "chrome").code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(broken.note_view(make_flow("f1", "a@example.com"), "chrome").code(),
+            sdk::ErrorCode::unavailable);
 }
 
 TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither) {

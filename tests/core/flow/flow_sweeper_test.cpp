@@ -23,10 +23,10 @@ TEST(FlowSweeper, SweepsEveryExpiredFlowInBoundedStatementsAndCountsScannerViews
     ASSERT_TRUE(flows.create(expired_flow("old" + std::to_string(i), 100), false, {}).ok());
   }
   ASSERT_TRUE(flows.create(expired_flow("fresh", 100'000), false, {}).ok());
-  ASSERT_TRUE(flows.note_view("old1", "microsoft_office").ok());
-  ASSERT_TRUE(flows.note_view("old2", "microsoft_office").ok());
-  ASSERT_TRUE(flows.note_view("old2", "chrome").ok());
-  ASSERT_TRUE(flows.note_view("old3", "chrome").ok());
+  ASSERT_TRUE(flows.note_view(flows.at("old1"), "microsoft_office").ok());
+  ASSERT_TRUE(flows.note_view(flows.at("old2"), "microsoft_office").ok());
+  ASSERT_TRUE(flows.note_view(flows.at("old2"), "chrome").ok());
+  ASSERT_TRUE(flows.note_view(flows.at("old3"), "chrome").ok());
   ASSERT_TRUE(flows.complete("old3", 50).value()) << "redeemed: its view led somewhere";
   host::MetricsRegistry metrics;
   std::ostringstream text;
