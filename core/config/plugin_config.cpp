@@ -1,5 +1,6 @@
 #include "config/plugin_config.h"
 
+#include "config/data_paths.h"
 #include "config/yaml_reader.h"
 
 #include <algorithm>
@@ -79,7 +80,14 @@ PluginConfig PluginConfig::validate(const PluginUse& use, std::span<const sdk::C
   auto checked = plugin_block::check_block(use.path, use.name, keys, written,
                                            has_block ? line_of(block) : use.line, problems);
   for (const auto& p : problems) diagnostics.add(p.path, p.message, p.line);
-  return PluginConfig(std::move(checked));
+  PluginConfig config(std::move(checked));
+  config.base_dir_ = use.base_dir;
+  return config;
+}
+
+std::string PluginConfig::resolve_path(std::string_view path) const {
+  if (base_dir_.empty()) return TypedBlock::resolve_path(path);
+  return resolve_against(base_dir_, path);
 }
 
 }  // namespace linkgate::config

@@ -23,6 +23,12 @@ class PluginConfig final : public plugin_block::TypedBlock {
   /// the wrong type are reported to @p diagnostics under `use.path`, with their lines.
   static PluginConfig validate(const PluginUse& use, std::span<const sdk::ConfigKey> keys,
                                Diagnostics& diagnostics, const EnvLookup& env);
+
+  /// Against `data_dir` when the file sets one (PluginUse::base_dir), else the working directory.
+  [[nodiscard]] std::string resolve_path(std::string_view path) const override;
+
+ private:
+  std::string base_dir_;
 };
 
 }  // namespace linkgate::config

@@ -29,6 +29,9 @@ struct PluginUse {
   YAML::Node config;
   std::string path;  // YAML path of the `config:` block, e.g. "delivery[1].config"
   int line = 0;      // line of the `plugin:` entry
+  // What the plugin's relative paths resolve against (ConfigView::resolve_path): `data_dir`,
+  // or empty for the working directory.
+  std::string base_dir;
   // How long the core waits for one call into the plugin (`call_timeout`, next to `plugin:`).
   Duration call_timeout{10'000};
 };
@@ -43,6 +46,10 @@ struct DeliveryUse : PluginUse {
 
 struct Settings {
   std::string file;  // where it was read from
+  /// `data_dir`, made absolute (a relative one is taken from the config file's folder). Every
+  /// relative path in the file — core and plugin — has been resolved against it. Empty when not
+  /// set: relative paths stay relative to the working directory.
+  std::string data_dir;
   /// The line of each key written in the file, by YAML path (`outbox.store`, `delivery[1]`),
   /// for messages about values that only fail when used.
   std::map<std::string, int> lines;

@@ -4,6 +4,7 @@
 #include <regex>
 #include <sstream>
 
+#include "config/data_paths.h"
 #include "config/yaml_reader.h"
 
 namespace linkgate::config {
@@ -367,6 +368,15 @@ std::optional<Settings> read_settings_best_effort(const std::string& yaml, const
   MapReader reader(root, "", diagnostics, env);
   read_server(reader.map("server"), settings.server);
   read_rest(reader, settings);
+  if (reader.has("data_dir")) {
+    const std::string written = reader.string("data_dir", "");
+    if (written.empty()) {
+      diagnostics.add("data_dir", "must name a folder", reader.line_of_key("data_dir"));
+    } else {
+      settings.data_dir = absolute_data_dir(written, name);
+      resolve_data_paths(settings);
+    }
+  }
   reader.finish();
   record_lines(root, "", settings.lines);
   return settings;

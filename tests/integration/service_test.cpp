@@ -63,8 +63,8 @@ std::string install_prefix() {
 }
 
 // Serves a sign-in from the files under @p root alone: the installed configuration @p installed
-// with its absolute paths moved under the root (what `dpkg -x` gives), a state folder as working
-// directory as the unit sets it; requests a link and redeems it.
+// with its absolute paths moved under the root (what `dpkg -x` gives) and its data_dir to a
+// state folder, run from another folder; requests a link and redeems it.
 void signs_in_from(const fs::path& root, const std::string& prefix, const std::string& installed,
                    const TempDir& dir) {
   std::string config = std::regex_replace(installed, std::regex("(\\[|dir: )/" + prefix + "/"),
@@ -73,10 +73,15 @@ void signs_in_from(const fs::path& root, const std::string& prefix, const std::s
       std::regex_replace(config, std::regex("listen: 127\\.0\\.0\\.1:8080"), "listen: 127.0.0.1:0");
   const fs::path state = dir.path() / "var-lib-linkgate";
   fs::create_directories(state);
+  ASSERT_NE(config.find("\ndata_dir: /var/lib/linkgate\n"), std::string::npos) << config;
+  config = std::regex_replace(config, std::regex("\ndata_dir: /var/lib/linkgate\n"),
+                              "\ndata_dir: " + state.string() + "\n");
+  const fs::path elsewhere = dir.path() / "elsewhere";
+  fs::create_directories(elsewhere);
   const fs::path config_file = dir.path() / "linkgate.yaml";
   std::ofstream(config_file) << config;
   ServerProcess server((root / prefix / "bin/linkgate").string(), config_file.string(),
-                       state.string());
+                       elsewhere.string());
   ASSERT_FALSE(server.port().empty()) << server.output();
   HttpClient client("http://127.0.0.1:" + server.port());
   ASSERT_EQ(client.post_json("/v1/magic-links", R"({"identifier":"installed@example.com"})").status,
@@ -97,7 +102,8 @@ void signs_in_from(const fs::path& root, const std::string& prefix, const std::s
   const std::string token = link.substr(link.find("token=") + 6);
   auto in = client.post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
   EXPECT_EQ(in.status, 200) << in.body;
-  EXPECT_TRUE(fs::exists(state / "data/keys")) << "state lands in the working directory";
+  EXPECT_TRUE(fs::exists(state / "data/keys")) << "state lands in data_dir";
+  EXPECT_TRUE(fs::is_empty(elsewhere)) << "nothing lands in the working directory";
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait(), 0);
 }

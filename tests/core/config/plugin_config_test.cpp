@@ -81,6 +81,15 @@ TEST(PluginConfig, ResolvesRelativePathsAgainstTheWorkingDirectory) {
   EXPECT_EQ(c.resolve_path("data/x.db"), (std::filesystem::current_path() / "data/x.db").string());
 }
 
+TEST(PluginConfig, ResolvesRelativePathsAgainstDataDirWhenTheFileSetsOne) {
+  Diagnostics d;
+  PluginUse use = use_of("{host: x}");
+  use.base_dir = "/var/lib/linkgate";
+  auto c = PluginConfig::validate(use, kKeys, d, process_environment());
+  EXPECT_EQ(c.resolve_path("/abs/file"), "/abs/file");
+  EXPECT_EQ(c.resolve_path("keys/../link.pem"), "/var/lib/linkgate/link.pem");
+}
+
 // The testkit checks a config with this same checker: whatever check-config refuses, a plugin's
 // testkit suite refuses too, with the same words, and whatever it accepts, the testkit accepts.
 TEST(PluginConfig, TheTestkitAndCheckConfigAgreeOnEveryValue) {

@@ -85,6 +85,65 @@ TEST(SettingsLoader, AppliesContractDefaults) {
   EXPECT_EQ(s->outbox.backoff, (BackoffRange{std::chrono::seconds(2), std::chrono::minutes(10)}));
 }
 
+// An operator's tools run from any folder; with data_dir the file means the same files from
+// all of them.
+TEST(SettingsLoader, DataDirResolvesEveryRelativePathOfTheFileAgainstIt) {
+  const std::string yaml = R"(
+data_dir: ../var/lib/linkgate
+server: { listen: 127.0.0.1:8080, public_base_url: http://127.0.0.1:8080,
+          tls: { cert_file: tls/cert.pem, key_file: /etc/ssl/key.pem } }
+plugins: { search_paths: [plugins, /usr/lib/linkgate/plugins] }
+token: { plugin: jwt, config: { key_file: keys/link.pem } }
+delivery: [ { plugin: outbox, for: email, config: { dir: outbox } } ]
+users: { plugin: sql, config: { connector: sqlite, database: users.db } }
+session: { signing_keys: { dir: keys } }
+security: { secret_file: keys/server.secret }
+outbox: { store: "sqlite:outbox.db" }
+templates: { dir: /usr/share/linkgate/templates }
+log: { audit_file: audit.log }
+)";
+  Diagnostics d;
+  auto s = load_settings_text(yaml, "/etc/linkgate/linkgate.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->data_dir, "/etc/var/lib/linkgate");
+  EXPECT_EQ(s->session.keys_dir, "/etc/var/lib/linkgate/keys");
+  EXPECT_EQ(s->security.secret_file, "/etc/var/lib/linkgate/keys/server.secret");
+  EXPECT_EQ(s->outbox.store, "sqlite:/etc/var/lib/linkgate/outbox.db");
+  EXPECT_EQ(s->log.audit_file, "/etc/var/lib/linkgate/audit.log");
+  EXPECT_EQ(s->server.tls_cert_file, "/etc/var/lib/linkgate/tls/cert.pem");
+  EXPECT_EQ(s->server.tls_key_file, "/etc/ssl/key.pem");
+  EXPECT_EQ(s->templates.dir, "/usr/share/linkgate/templates");
+  EXPECT_EQ(s->plugin_search_paths, (std::vector<std::string>{"/etc/var/lib/linkgate/plugins",
+                                                              "/usr/lib/linkgate/plugins"}));
+  EXPECT_EQ(s->token.base_dir, "/etc/var/lib/linkgate");
+  EXPECT_EQ(s->users.base_dir, "/etc/var/lib/linkgate");
+  EXPECT_EQ(s->delivery.at(0).base_dir, "/etc/var/lib/linkgate");
+}
+
+TEST(SettingsLoader, WithoutDataDirRelativePathsStayWithTheWorkingDirectory) {
+  Diagnostics d;
+  auto s = load_settings_file(std::string(LINKGATE_SOURCE_DIR) + "/configs/linkgate.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->data_dir, "");
+  EXPECT_EQ(s->session.keys_dir, "data/keys");
+  EXPECT_EQ(s->users.base_dir, "");
+}
+
+TEST(SettingsLoader, APostgresOutboxAndAnEmptyDataDir) {
+  TempDir dir;
+  TestConfig config;
+  config.outbox_store = "postgresql://u@127.0.0.1:5/db";
+  config.extra = "data_dir: /srv/lg\n";
+  Diagnostics d;
+  auto s = load_settings_text(config.yaml(dir), "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->outbox.store, "postgresql://u@127.0.0.1:5/db");
+  Diagnostics empty;
+  EXPECT_FALSE(load_settings_text("data_dir: \"\"\n", "t.yaml", empty));
+  EXPECT_NE(empty.to_string().find("data_dir: must name a folder"), std::string::npos)
+      << empty.to_string();
+}
+
 TEST(SettingsLoader, ReadsTheWrongCodesLimit) {
   TempDir dir;
   Diagnostics d;

@@ -83,8 +83,9 @@ class ConfigView {
   [[nodiscard]] virtual std::map<std::string, std::string> get_map(std::string_view key) const = 0;
   /// The YAML path of this block (`delivery[1].config`), for the plugin's own error messages.
   [[nodiscard]] virtual std::string path() const = 0;
-  /// Resolves a relative path from the file (data files, key dirs) against the server's working
-  /// directory; absolute paths are returned unchanged.
+  /// Resolves a relative path from the file (data files, key dirs) against the deployment's
+  /// `data_dir`, or the server's working directory when the file sets none; absolute paths are
+  /// returned normalised.
   [[nodiscard]] virtual std::string resolve_path(std::string_view path) const = 0;
 };
 
