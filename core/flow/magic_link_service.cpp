@@ -146,11 +146,13 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   const bool known = found.ok();
   const sdk::User user = known ? found.value() : sdk::User{};
   const sdk::Identifier address = choose_address(identifier, asked.value(), user);
-  const bool deliver = known || d_.settings.signup;
+  // A disabled user is answered like a stranger (the same 202, the same stored-and-discarded
+  // message), but never signed up anew and never sent a stranger's notice.
+  const bool deliver = known ? !user.disabled : d_.settings.signup;
   // A stranger's address may be told that someone tried it — by e-mail only, never a text, and
   // still limited like any sign-in above.
-  const bool notify =
-      !deliver && d_.settings.security.notify_unknown && address.kind == sdk::AddressKind::email;
+  const bool notify = !known && !deliver && d_.settings.security.notify_unknown &&
+                      address.kind == sdk::AddressKind::email;
 
   const std::int64_t now = d_.host.clock().now_seconds();
   const std::int64_t ttl = d_.settings.token_ttl.count() / 1000;
@@ -342,6 +344,8 @@ Outcome<sdk::User> MagicLinkService::user_of(const Flow& flow) {
     user = d_.plugins.users.create(flow.identifier);  // idempotent: concurrent redeems agree
   }
   if (!user.ok()) return store_problem(user.error(), "user store", Failure::no_user);
+  // Disabled after the link was sent (or before a sign-up's link, with signup on).
+  if (user->disabled) return Failure::no_user;
   return std::move(user).value();
 }
 

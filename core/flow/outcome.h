@@ -22,7 +22,7 @@ enum class Failure {
   wrong_code,            ///< the code does not match; the flow still takes codes
   codes_locked,  ///< the identifier had wrong_codes wrong codes in the window: no codes, links work
   other_browser,  ///< verify.require_same_browser, and this is not that browser
-  no_user,        ///< the flow's user is gone, or the flow could create none
+  no_user,        ///< the flow's user is gone or disabled, or the flow could create none
   rate_limited,   ///< retry_after seconds; detail names the limit
   unavailable,    ///< a dependency is down; detail names it (for the log)
   internal,       ///< a bug or a plugin breaking its contract

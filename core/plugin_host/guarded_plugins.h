@@ -136,6 +136,31 @@ class GuardedUserStore final : public sdk::UserStore {
   sdk::Result<void> ready() override {
     return guard_.call<sdk::Result<void>>("ready", [](sdk::UserStore& s) { return s.ready(); });
   }
+  sdk::Result<sdk::UserPage> list(std::string_view after, std::size_t limit) override {
+    auto page = guard_.call<sdk::Result<sdk::UserPage>>(
+        "list", [after = std::string(after), limit](sdk::UserStore& s) {
+          return s.list(after, std::max<std::size_t>(1, limit));
+        });
+    if (!page.ok()) return page;
+    for (auto& user : page->users) {
+      auto checked = valid(sdk::Result<sdk::User>(user), "list");
+      if (!checked.ok()) return checked.error();
+    }
+    // A page that does not move past `after` would page for ever.
+    const bool moves = page->next_after.empty() || page->next_after > after;
+    return guard_.checked(std::move(page), "list",
+                          moves ? nullptr : "a page that does not advance");
+  }
+  sdk::Result<void> set_disabled(std::string_view id, bool disabled) override {
+    return guard_.call<sdk::Result<void>>("set_disabled",
+                                          [id = std::string(id), disabled](sdk::UserStore& s) {
+                                            return s.set_disabled(id, disabled);
+                                          });
+  }
+  sdk::Result<void> remove(std::string_view id) override {
+    return guard_.call<sdk::Result<void>>(
+        "remove", [id = std::string(id)](sdk::UserStore& s) { return s.remove(id); });
+  }
   [[nodiscard]] const std::string& plugin() const { return guard_.plugin(); }
 
  private:

@@ -3,8 +3,12 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Nullable.h>
 
+#include <Poco/Tuple.h>
+
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "util/base64url.h"
 
@@ -19,9 +23,15 @@ constexpr const char* kSchema =
     " email TEXT UNIQUE,"
     " phone TEXT UNIQUE,"
     " locale TEXT NOT NULL DEFAULT '',"
-    " created_at BIGINT NOT NULL)";
+    " created_at BIGINT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0)";
 
-constexpr const char* kSelectWhere = "SELECT id, email, phone, locale FROM lg_users WHERE ";
+constexpr const char* kColumns = "SELECT id, email, phone, locale, disabled FROM lg_users ";
+constexpr const char* kSelectWhere =
+    "SELECT id, email, phone, locale, disabled FROM lg_users WHERE ";
+constexpr const char* kListAfter = "WHERE id > ? ORDER BY id LIMIT ";
+constexpr const char* kSetDisabled = "UPDATE lg_users SET disabled = ? WHERE id = ?";
+constexpr const char* kDelete = "DELETE FROM lg_users WHERE id = ?";
 // One statement: concurrent creators of one identifier all end up with the same row.
 constexpr const char* kInsert =
     "INSERT INTO lg_users (id, email, phone, locale, created_at) VALUES (?, ?, ?, '', ?)"
@@ -47,7 +57,14 @@ SqlUserStore::SqlUserStore(SqlSettings settings, sdk::HostServices& host)
                                 : "postgresql:" + settings_.database;
     db_ = linkgate::sql::Database::open(url, settings_.pool_size);
     auto lease = db_->session();
-    *lease << kSchema, now;
+    auto& s = *lease;
+    s << kSchema, now;
+    // Tables made before users could be disabled get the column.
+    try {
+      s << "SELECT disabled FROM lg_users LIMIT 0", now;
+    } catch (const Poco::Exception&) {
+      s << "ALTER TABLE lg_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0", now;
+    }
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot open user database: ") + e.what());
   }
@@ -60,12 +77,13 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column,
     auto& s = *lease;
     std::string id, locale;
     Poco::Nullable<std::string> email, phone;
+    int disabled = 0;
     Poco::Data::Statement select(s);
     select << db_->sql(kSelectWhere + column + " = ?"), useRef(value), into(id), into(email),
-        into(phone), into(locale), limit(1);
+        into(phone), into(locale), into(disabled), limit(1);
     if (select.execute() == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
     return sdk::User{id, email.isNull() ? "" : email.value(), phone.isNull() ? "" : phone.value(),
-                     locale};
+                     locale, disabled != 0};
   } catch (const Poco::Exception& e) {
     return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
   } catch (const std::runtime_error& e) {
@@ -103,11 +121,88 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
   return find(identifier);
 }
 
+sdk::Result<sdk::UserPage> SqlUserStore::list(std::string_view after, std::size_t limit) {
+  try {
+    using Row = Poco::Tuple<std::string, Poco::Nullable<std::string>, Poco::Nullable<std::string>,
+                            std::string, int>;
+    std::vector<Row> rows;
+    std::string from(after);
+    auto lease = db_->session();
+    auto& s = *lease;
+    s << db_->sql(list_statement(limit)), useRef(from), into(rows), now;
+    sdk::UserPage page;
+    for (const auto& r : rows) {
+      page.users.push_back(sdk::User{r.get<0>(), r.get<1>().isNull() ? "" : r.get<1>().value(),
+                                     r.get<2>().isNull() ? "" : r.get<2>().value(), r.get<3>(),
+                                     r.get<4>() != 0});
+    }
+    if (page.users.size() == limit) page.next_after = page.users.back().id;
+    return page;
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  } catch (const std::runtime_error& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
+  }
+}
+
+sdk::Result<void> SqlUserStore::set_disabled(std::string_view id, bool disabled) {
+  return change_one(kSetDisabled, id, disabled ? 1 : 0);
+}
+
+sdk::Result<void> SqlUserStore::remove(std::string_view id) {
+  auto removed = change_one(kDelete, id, std::nullopt);
+  if (!removed.ok()) return removed;
+  // The address is personal data: secure_delete zeroed the row's bytes in the database file,
+  // but the write-ahead log still holds the page as it was until a checkpoint empties it.
+  try {
+    for (int tries = 0; tries < 20 && !db_->truncate_log(); ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  } catch (const Poco::Exception& e) {
+    host_.logger().log(
+        sdk::LogLevel::warning,
+        "user deleted; its log pages stay until the next checkpoint: " + e.displayText());
+  }
+  return sdk::success();
+}
+
+sdk::Result<void> SqlUserStore::change_one(const char* statement, std::string_view id,
+                                           std::optional<int> value) {
+  try {
+    std::string key(id);
+    std::size_t changed = 0;
+    db_->write([&](Poco::Data::Session& s) {
+      Poco::Data::Statement change(s);
+      if (value) {
+        int v = *value;
+        change << db_->sql(statement), use(v), useRef(key);
+        changed = change.execute();
+      } else {
+        change << db_->sql(statement), useRef(key);
+        changed = change.execute();
+      }
+    });
+    if (changed == 0) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
+    return sdk::success();
+  } catch (const Poco::Exception& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "user database: " + e.displayText());
+  } catch (const std::runtime_error& e) {
+    return sdk::fail(sdk::ErrorCode::unavailable, std::string("user database: ") + e.what());
+  }
+}
+
+std::string SqlUserStore::list_statement(std::size_t limit) {
+  return std::string(kColumns) + kListAfter + std::to_string(limit);
+}
+
 std::vector<std::pair<std::string, std::string>> SqlUserStore::statements() const {
   return {{"find_email", db_->sql(std::string(kSelectWhere) + "email = ?")},
           {"find_phone", db_->sql(std::string(kSelectWhere) + "phone = ?")},
           {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
-          {"insert", db_->sql(kInsert)}};
+          {"insert", db_->sql(kInsert)},
+          {"list", db_->sql(list_statement(100))},
+          {"set_disabled", db_->sql(kSetDisabled)},
+          {"delete", db_->sql(kDelete)}};
 }
 
 sdk::Result<void> SqlUserStore::ready() {

@@ -2,6 +2,7 @@
 // Users in a SQL database through Poco Data: SQLite embedded (PostgreSQL shares the schema).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,10 @@ class SqlUserStore final : public sdk::UserStore {
   sdk::Result<sdk::User> get(std::string_view id) override;
   sdk::Result<sdk::User> create(const sdk::Identifier& identifier) override;
   sdk::Result<void> ready() override;
+  sdk::Result<sdk::UserPage> list(std::string_view after, std::size_t limit) override;
+  sdk::Result<void> set_disabled(std::string_view id, bool disabled) override;
+  /// Deletes the row and empties SQLite's write-ahead log, so the address leaves every file.
+  sdk::Result<void> remove(std::string_view id) override;
 
   /// Every statement the store runs, as its database would get it, by name — for checking that
   /// each one's plan uses an index. Thread-safe.
@@ -38,6 +43,11 @@ class SqlUserStore final : public sdk::UserStore {
 
  private:
   sdk::Result<sdk::User> select_one(const std::string& column, const std::string& value);
+  /// Runs @p statement (an UPDATE or DELETE by id, with @p value bound first when given);
+  /// not_found when no row changed.
+  sdk::Result<void> change_one(const char* statement, std::string_view id,
+                               std::optional<int> value);
+  static std::string list_statement(std::size_t limit);
 
   SqlSettings settings_;
   sdk::HostServices& host_;

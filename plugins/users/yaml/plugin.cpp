@@ -4,7 +4,7 @@ namespace {
 
 constexpr linkgate::sdk::ConfigKey kConfigKeys[] = {
     {"file", linkgate::sdk::ConfigType::string, nullptr, true,
-     "A YAML list of { id, email, phone, locale }; re-read on reload."},
+     "A YAML list of { id, email, phone, locale, disabled }; re-read on reload."},
 };
 
 linkgate::sdk::Result<linkgate::sdk::PluginInstance> create(

@@ -27,7 +27,7 @@ bool plausible_phone(const std::string& p) {
 
 }  // namespace
 
-YamlUserStore::YamlUserStore(const std::string& file) {
+YamlUserStore::YamlUserStore(const std::string& file) : file_(file) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(file);
@@ -41,7 +41,7 @@ YamlUserStore::YamlUserStore(const std::string& file) {
     const std::string where =
         file + ": [" + std::to_string(i) + "] (line " + std::to_string(entry.Mark().line + 1) + ")";
     if (!entry.IsMap()) {
-      problems += where + ": expected { id, email, phone, locale }\n";
+      problems += where + ": expected { id, email, phone, locale, disabled }\n";
       continue;
     }
     sdk::User u;
@@ -60,8 +60,12 @@ YamlUserStore::YamlUserStore(const std::string& file) {
         u.phone = value;
       else if (key == "locale")
         u.locale = value;
+      else if (key == "disabled" && (value == "true" || value == "false"))
+        u.disabled = value == "true";
+      else if (key == "disabled")
+        problems += where + ".disabled: expected true or false\n";
       else
-        problems += where + "." + key + ": unknown key (id, email, phone, locale)\n";
+        problems += where + "." + key + ": unknown key (id, email, phone, locale, disabled)\n";
     }
     if (u.id.empty()) problems += where + ": id is required\n";
     if (u.email.empty() && u.phone.empty()) problems += where + ": needs an email or a phone\n";
@@ -97,6 +101,27 @@ sdk::Result<sdk::User> YamlUserStore::get(std::string_view id) {
 sdk::Result<sdk::User> YamlUserStore::create(const sdk::Identifier&) {
   return sdk::fail(sdk::ErrorCode::unsupported,
                    "the yaml user list is fixed: add users to the file");
+}
+
+sdk::Result<sdk::UserPage> YamlUserStore::list(std::string_view after, std::size_t limit) {
+  sdk::UserPage page;
+  for (auto it = by_id_.upper_bound(after); it != by_id_.end() && page.users.size() < limit; ++it)
+    page.users.push_back(users_[it->second]);
+  if (page.users.size() == limit && by_id_.upper_bound(page.users.back().id) != by_id_.end())
+    page.next_after = page.users.back().id;
+  return page;
+}
+
+sdk::Result<void> YamlUserStore::set_disabled(std::string_view, bool) {
+  return sdk::fail(sdk::ErrorCode::unsupported,
+                   "the yaml user list is read-only: set `disabled: true` on the user in " + file_ +
+                       " and reload (SIGHUP)");
+}
+
+sdk::Result<void> YamlUserStore::remove(std::string_view) {
+  return sdk::fail(
+      sdk::ErrorCode::unsupported,
+      "the yaml user list is read-only: delete the user from " + file_ + " and reload (SIGHUP)");
 }
 
 sdk::Result<void> YamlUserStore::ready() {

@@ -159,6 +159,24 @@ TEST_F(MagicLinkServiceTest, StartNotifiesAStrangerWithoutALinkWhenAskedTo) {
   EXPECT_FALSE(m.subject.empty());
 }
 
+// An operator disabled Alice: she is answered like a stranger — the same 202, a message stored
+// and discarded — even with sign-up on (no second account) and notices on (she has an account).
+TEST_F(MagicLinkServiceTest, ADisabledUserIsAnsweredLikeAStrangerAndSentNothing) {
+  users.users["usr_alice"].disabled = true;
+  for (const bool signup : {false, true}) {
+    settings.signup = signup;
+    settings.security.notify_unknown = true;
+    auto started = service.start(request("alice@example.com"));
+    ASSERT_TRUE(started.ok());
+    EXPECT_TRUE(queue.queued.empty()) << "signup " << signup;
+    EXPECT_EQ(queue.suppressed.back(), started->flow_id);
+    EXPECT_FALSE(flows.at(started->flow_id).deliverable);
+    EXPECT_EQ(queue.discarded.back().channel_index, outbox::kDiscard);
+    EXPECT_FALSE(queue.discarded.back().link.empty()) << "a link-sized message, not a notice";
+  }
+  EXPECT_EQ(users.users.size(), 1u);
+}
+
 TEST_F(MagicLinkServiceTest, StartRefusesMalformedInput) {
   EXPECT_EQ(service.start(request("not an address")).failure(), Failure::invalid_request);
   EXPECT_EQ(service.start(request("alice@example.com", "pigeon")).failure(),
@@ -371,6 +389,17 @@ TEST_F(MagicLinkServiceTest, ALinkWhoseUserIsGoneOrNeverWasSignsNobodyIn) {
   users.users.erase("usr_alice");
   EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::no_user);
   EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "no_user"}}), 1);
+}
+
+TEST_F(MagicLinkServiceTest, ALinkOrCodeSentBeforeTheUserWasDisabledSignsNobodyIn) {
+  auto m = started_message();
+  users.users["usr_alice"].disabled = true;
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::no_user);
+  EXPECT_EQ(service.redeem_code(m.flow_id, m.code, "192.0.2.1").failure(), Failure::no_user);
+  EXPECT_EQ(sessions.issued, 0);
+  users.users["usr_alice"].disabled = false;
+  EXPECT_TRUE(service.redeem_link(token_of(m), "", "192.0.2.1").ok())
+      << "refusing consumed nothing: enabled again, the link still works";
 }
 
 TEST_F(MagicLinkServiceTest, RedeemRefusesTamperedExpiredAndOtherBrowsers) {

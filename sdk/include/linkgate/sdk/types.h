@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace linkgate::sdk {
 
@@ -24,10 +25,17 @@ struct Identifier {
 
 /// A user as a user store knows it. Empty strings mean "none".
 struct User {
-  std::string id;      ///< Stable, opaque, unique; becomes the session's `sub`.
-  std::string email;   ///< Normalised, or empty.
-  std::string phone;   ///< E.164, or empty.
-  std::string locale;  ///< Preferred language tag (`en`, `de`), or empty.
+  std::string id;         ///< Stable, opaque, unique; becomes the session's `sub`.
+  std::string email;      ///< Normalised, or empty.
+  std::string phone;      ///< E.164, or empty.
+  std::string locale;     ///< Preferred language tag (`en`, `de`), or empty.
+  bool disabled = false;  ///< Refused sign-in by an operator (`linkgate users disable`).
+};
+
+/// One page of UserStore::list().
+struct UserPage {
+  std::vector<User> users;  ///< Ordered by id.
+  std::string next_after;   ///< Pass as `after` for the next page; empty after the last one.
 };
 
 /// What a link token stands for. The token strategy binds all of it into (or next to) the token

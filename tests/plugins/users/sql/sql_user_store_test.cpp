@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -99,6 +101,80 @@ TEST_P(SqlUserStoreTest, EveryStatementFindsItsRowsThroughAnIndex) {
     ASSERT_FALSE(plan.empty()) << name;
     EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_users")) << name << ":\n" << plan;
   }
+}
+
+TEST_P(SqlUserStoreTest, AnOlderTableGetsTheDisabledColumnAndKeepsItsUsers) {
+  const auto s = settings();
+  {
+    auto db = linkgate::sql::Database::open(
+        GetParam() == std::string("sqlite") ? "sqlite:" + s.database : s.database);
+    auto lease = db->session();
+    *lease << "CREATE TABLE lg_users (id TEXT PRIMARY KEY, email TEXT UNIQUE, phone TEXT UNIQUE,"
+              " locale TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL)",
+        Poco::Data::Keywords::now;
+    *lease << "INSERT INTO lg_users VALUES ('usr_old', 'old@example.com', NULL, 'de', 1)",
+        Poco::Data::Keywords::now;
+  }
+  SqlUserStore store(s, *services.host);
+  auto old = store.find({sdk::AddressKind::email, "old@example.com"});
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->id, "usr_old");
+  EXPECT_EQ(old->locale, "de");
+  EXPECT_FALSE(old->disabled);
+  ASSERT_TRUE(store.set_disabled("usr_old", true).ok());
+  EXPECT_TRUE(store.get("usr_old")->disabled);
+}
+
+TEST_P(SqlUserStoreTest, ListsEveryUserWithItsStateInPages) {
+  SqlUserStore store(settings(), *services.host);
+  std::set<std::string> made;
+  for (int i = 0; i < 7; ++i)
+    made.insert(
+        store.create({sdk::AddressKind::email, "u" + std::to_string(i) + "@x.example"})->id);
+  ASSERT_TRUE(store.set_disabled(*made.begin(), true).ok());
+  std::vector<sdk::User> seen;
+  std::string after;
+  do {
+    auto page = store.list(after, 3);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    seen.insert(seen.end(), page->users.begin(), page->users.end());
+    after = page->next_after;
+  } while (!after.empty());
+  ASSERT_EQ(seen.size(), 7u);
+  EXPECT_EQ(seen.front().id, *made.begin());
+  EXPECT_TRUE(seen.front().disabled);
+  EXPECT_FALSE(seen.back().disabled);
+  EXPECT_FALSE(seen.back().email.empty());
+}
+
+// An address is personal data: "delete" means it is in no file of the folder afterwards —
+// not in a free page of the database, not in the write-ahead log.
+TEST(SqlUserStore, ADeletedUsersAddressLeavesEveryFileOfTheFolder) {
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+  SqlUserStore store(settings_with({{"database", dir.file("users.db")}}), *services.host);
+  std::string doomed;
+  for (int i = 0; i < 50; ++i) {
+    auto user = store.create({sdk::AddressKind::email, "keep" + std::to_string(i) + "@x.example"});
+    ASSERT_TRUE(user.ok());
+    if (i == 25) {
+      doomed = store.create({sdk::AddressKind::email, "forget.me@x.example"})->id;
+    }
+  }
+  auto files_holding = [&](const std::string& needle) {
+    std::vector<std::string> found;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+      std::ifstream in(f.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      if (bytes.find(needle) != std::string::npos) found.push_back(f.path().filename().string());
+    }
+    return found;
+  };
+  ASSERT_FALSE(files_holding("forget.me@x.example").empty()) << "the scan must see it first";
+  ASSERT_TRUE(store.remove(doomed).ok());
+  EXPECT_EQ(files_holding("forget.me@x.example"), std::vector<std::string>{});
+  EXPECT_EQ(files_holding(doomed), std::vector<std::string>{});
+  EXPECT_FALSE(files_holding("keep49@x.example").empty()) << "the others stay";
 }
 
 TEST(SqlUserStore, UnopenableDatabaseIsAClearError) {

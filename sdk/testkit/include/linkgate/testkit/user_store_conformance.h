@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -137,6 +138,86 @@ TEST_P(UserStoreConformance, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(ids.size(), 1u);
+}
+
+// ---- the operator's methods: optional (ErrorCode::unsupported), but right when offered ----
+
+TEST_P(UserStoreConformance, ListingPagesThroughEveryUserOnceInIdOrder) {
+  TestHost host;
+  auto store = GetParam().make(host);
+  std::set<std::string> made;
+  if (GetParam().read_only) {
+    for (const auto& id : GetParam().existing) made.insert(store->find(id)->id);
+  } else {
+    for (int i = 0; i < 5; ++i) {
+      auto user =
+          store->create({sdk::AddressKind::email, "page" + std::to_string(i) + "@x.example"});
+      ASSERT_TRUE(user.ok()) << user.error().message;
+      made.insert(user->id);
+    }
+  }
+  auto first = store->list("", 2);
+  if (!first.ok()) {
+    EXPECT_EQ(first.code(), sdk::ErrorCode::unsupported) << first.error().message;
+    return;
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    auto listed = store->list(after, 2);
+    ASSERT_TRUE(listed.ok()) << listed.error().message;
+    EXPECT_LE(listed->users.size(), 2u);
+    for (const auto& user : listed->users) seen.push_back(user.id);
+    if (listed->next_after.empty()) break;
+    ASSERT_GT(listed->next_after, after) << "a page must move on";
+    after = listed->next_after;
+  }
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size()) << "no repeats";
+  for (const auto& id : made)
+    EXPECT_NE(std::find(seen.begin(), seen.end(), id), seen.end()) << id << " not listed";
+}
+
+TEST_P(UserStoreConformance, ADisabledUserIsStillFoundAndMarkedUntilEnabledAgain) {
+  TestHost host;
+  auto store = GetParam().make(host);
+  const auto user = make_user(*store, email());
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  EXPECT_FALSE(user->disabled);
+  auto disabled = store->set_disabled(user->id, true);
+  if (GetParam().read_only || disabled.code() == sdk::ErrorCode::unsupported) {
+    ASSERT_FALSE(disabled.ok());
+    EXPECT_EQ(disabled.code(), sdk::ErrorCode::unsupported);
+    EXPECT_FALSE(store->get(user->id)->disabled) << "a refused change changes nothing";
+    return;
+  }
+  ASSERT_TRUE(disabled.ok()) << disabled.error().message;
+  EXPECT_TRUE(store->find(email())->disabled);
+  EXPECT_TRUE(store->get(user->id)->disabled);
+  ASSERT_TRUE(store->set_disabled(user->id, false).ok());
+  EXPECT_FALSE(store->find(email())->disabled);
+  EXPECT_EQ(store->set_disabled("no-such-user-id", true).code(), sdk::ErrorCode::not_found);
+}
+
+TEST_P(UserStoreConformance, ADeletedUserIsGoneAndSigningUpAgainMakesANewOne) {
+  TestHost host;
+  auto store = GetParam().make(host);
+  const auto user = make_user(*store, email());
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  auto removed = store->remove(user->id);
+  if (GetParam().read_only || removed.code() == sdk::ErrorCode::unsupported) {
+    ASSERT_FALSE(removed.ok());
+    EXPECT_EQ(removed.code(), sdk::ErrorCode::unsupported);
+    EXPECT_TRUE(store->get(user->id).ok()) << "a refused delete deletes nothing";
+    return;
+  }
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(store->find(email()).code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(store->get(user->id).code(), sdk::ErrorCode::not_found);
+  EXPECT_EQ(store->remove(user->id).code(), sdk::ErrorCode::not_found);
+  auto again = store->create(email());
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_NE(again->id, user->id);
 }
 
 }  // namespace linkgate::testkit
