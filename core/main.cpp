@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/operator_commands.h"
 #include "cli/scaffold.h"
 #include "config/settings_loader.h"
+#include "host/pid_file.h"
 #include "host/service_notifier.h"
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
@@ -83,6 +85,16 @@ class ServeApplication final : public Poco::Util::ServerApplication {
       return EXIT_CONFIG;
     }
     server->start();
+    std::unique_ptr<linkgate::host::PidFile> pid_file;
+    if (!settings->server.pid_file.empty()) {
+      try {
+        pid_file = std::make_unique<linkgate::host::PidFile>(settings->server.pid_file);
+      } catch (const std::exception& e) {
+        log.write(linkgate::sdk::LogLevel::error, "core", std::string("cannot start: ") + e.what());
+        server->stop();
+        return EXIT_CANTCREAT;
+      }
+    }
     for (auto port : server->ports()) {
       log.write(linkgate::sdk::LogLevel::info, "core",
                 "listening on " + std::string(settings->server.https() ? "https" : "http") + "://" +
@@ -158,6 +170,11 @@ int usage(std::ostream& out) {
          "  plugins        list the plugins in plugins.search_paths, with their config keys\n"
          "                 (--markdown: each key table as its README carries it)\n"
          "  keys rotate    make a new session signing key now (old keys stay until unneeded)\n"
+         "  users list|add|disable|enable|delete\n"
+         "                 the users in the user store (`linkgate users --help`)\n"
+         "  outbox list|retry|purge\n"
+         "                 the stored messages, never their links or codes (`outbox --help`)\n"
+         "  reload         check the file, then have the running server re-read it\n"
          "  new-plugin --kind delivery|token|users --name NAME --dir DIR\n"
          "                 write a plugin project that builds against the installed SDK\n"
          "  version        print the server and SDK versions\n";
@@ -193,6 +210,14 @@ int main(int argc, char** argv) {
     std::vector<char*> args{argv[0]};
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     return app.run(static_cast<int>(args.size()), args.data());
+  }
+  const std::vector<std::string> rest(argv + 2, argv + argc);
+  if (command == "users") return linkgate::cli::users_main(rest, std::cout, std::cerr);
+  if (command == "outbox") return linkgate::cli::outbox_main(rest, std::cout, std::cerr);
+  if (command == "reload") return linkgate::cli::reload_main(rest, std::cout, std::cerr);
+  if (command == "help" || command == "--help" || command == "-h") {
+    usage(std::cout);
+    return 0;
   }
   if (command == "check-config")
     return linkgate::cli::check_config(config_argument(argc, argv), std::cout, std::cerr);

@@ -26,6 +26,7 @@ void resolve_data_paths(Settings& s) {
   resolve(s.server.tls_cert_file);
   resolve(s.server.tls_key_file);
   resolve(s.server.admin.token_file);
+  resolve(s.server.pid_file);
   resolve(s.session.keys_dir);
   resolve(s.security.secret_file);
   resolve(s.templates.dir);

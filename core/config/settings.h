@@ -75,6 +75,9 @@ struct Settings {
     std::vector<std::string> trusted_proxies;          // as written
     std::vector<AddressRange> trusted_proxy_ranges;    // the same, parsed
     std::string forwarded_header = "x-forwarded-for";  // x-forwarded-for | forwarded
+    // Where `serve` writes its process id (removed at exit) for `linkgate reload`; empty: none
+    // (under systemd, `linkgate reload` asks systemctl).
+    std::string pid_file;
     /// Where /metrics and /readyz are served, and what they require.
     struct Admin {
       std::vector<ListenAddress> listen;  // empty: on the public listeners

@@ -157,6 +157,7 @@ void read_server(MapReader r, Settings::Server& s) {
                           r.line_of_key("trusted_proxies"));
     }
   }
+  s.pid_file = r.string("pid_file", s.pid_file);
   s.forwarded_header = r.string("forwarded_header", s.forwarded_header);
   if (s.forwarded_header != "x-forwarded-for" && s.forwarded_header != "forwarded") {
     r.diagnostics().add(r.path_of("forwarded_header"),

@@ -81,6 +81,8 @@ class Runtime {
   host::MetricsRegistry& metrics() { return *shared_->services.metrics; }
   host::Log& log() { return *shared_->services.log; }
   outbox::OutboxStore& outbox() { return *outbox_; }
+  /// The outbox's database (flows and, without Redis, revocations live there too).
+  const std::shared_ptr<sql::Database>& database() const { return database_; }
   outbox::OutboxWorker& outbox_worker() { return *worker_; }
   sdk::UserStore& users() { return *users_; }
   audit::AuditLog& audit() { return *audit_; }

@@ -19,7 +19,22 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& confi
   }
   drain_ = std::thread([this] {
     for (std::string line; std::getline(*in_, line);) {
+      std::lock_guard lock(mutex_);
+      later_ += line + "\n";
+      more_.notify_all();
     }
+  });
+}
+
+std::string ServerProcess::all_output() const {
+  std::lock_guard lock(mutex_);
+  return output_ + later_;
+}
+
+bool ServerProcess::await_output(const std::string& text, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return more_.wait_for(lock, timeout, [&] {
+    return later_.find(text) != std::string::npos || output_.find(text) != std::string::npos;
   });
 }
 

@@ -7,7 +7,10 @@
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -28,6 +31,10 @@ class ServerProcess {
   [[nodiscard]] const std::string& port() const { return port_; }
   /// What it printed before it listened.
   [[nodiscard]] const std::string& output() const { return output_; }
+  /// Everything it printed so far.
+  [[nodiscard]] std::string all_output() const;
+  /// Waits up to @p timeout until its output holds @p text; whether it does.
+  bool await_output(const std::string& text, std::chrono::milliseconds timeout);
   void signal(int sig) const;
   /// Waits for it to end; its exit code (Poco's: 256 + n when killed by signal n).
   int wait();
@@ -40,6 +47,9 @@ class ServerProcess {
   std::unique_ptr<Poco::PipeInputStream> in_;
   std::thread drain_;
   std::string port_, output_;
+  mutable std::mutex mutex_;
+  std::condition_variable more_;
+  std::string later_;  // what it printed after it listened
 };
 
 }  // namespace linkgate::testing
