@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include "cli/deployment.h"
 #include "config/settings_loader.h"
 #include "host/host_services.h"
 #include "plugin_host/plugin_host.h"
@@ -46,6 +47,10 @@ int rotate_keys(const std::string& file, std::ostream& out, std::ostream& err) {
   auto settings = config::load_settings_file(file, diagnostics);
   if (!settings) {
     for (const auto& e : diagnostics.errors()) err << file << ": " << e.to_string() << "\n";
+    return 1;
+  }
+  if (auto problem = become_owner_of(settings->data_dir); !problem.empty()) {
+    err << "keys rotate: " << problem << "\n";
     return 1;
   }
   try {
