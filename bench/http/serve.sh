@@ -3,16 +3,20 @@
 # all load comes from one address.
 #
 #   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
-# starts <build folder>/linkgate on a free port with its data in $work/data (wiped first), and
-# sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY, when set, is the `delivery:`
-# list instead of the outbox channel (bench/delivery/smtp.sh sends through smtp).
+# starts <build folder>/linkgate on a free port with its data in $work/data (wiped first unless
+# $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY,
+# when set, is the `delivery:` list instead of the outbox channel (bench/delivery/smtp.sh sends
+# through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
 bench_serve() {
-  rm -rf "$work/data" && mkdir -p "$work/data"
+  [ -n "${BENCH_KEEP_DATA:-}" ] || rm -rf "$work/data"
+  mkdir -p "$work/data"
   local delivery=${BENCH_DELIVERY:-"  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }"}
   cat >"$work/linkgate.yaml" <<YAML
 server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$2 }
 plugins: { search_paths: [$1/plugins] }
-token: { plugin: jwt, config: { key_file: $work/data/keys/link.pem } }
+token:
+${BENCH_TOKEN:-"  plugin: jwt
+  config: { key_file: $work/data/keys/link.pem }"}
 delivery:
 $delivery
 users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }

@@ -1,0 +1,82 @@
+# Sourced by scripts/bench: linkgate's side of the comparison with the Better Auth peer, phase by
+# phase on one server, each phase's wrk shaped like the peer's (2 threads x 50 connections, a
+# warm-up first). Needs bench/http/serve.sh sourced, $work, wrk.
+#
+#   linkgate_phases <build folder> <token plugin: jwt | stateful> <results file>
+# appends one line per phase to the results file:
+#   <phase> ok_rps=<successes/s> p50_ms=<> p99_ms=<> [exhausted=<n>]
+# phases: issue (POST /v1/magic-links over 100,000 addresses), verify (POST
+# /v1/magic-links/verify, each link issued in the issue phase used once), session (GET
+# /v1/session with one bearer token), healthz; then rss_mb=<peak RSS of the server>.
+
+# "ok_rps=… p50_ms=… p99_ms=…" from a wrk --latency report; successes exclude non-2xx answers.
+wrk_result() {
+  awk '/requests in/{n=$1; s=$4; sub(/s,?$/, "", s)} /Non-2xx/{bad=$5}
+       /^ +50%/{p50=$2} /^ +99%/{p99=$2}
+       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+       END{printf "ok_rps=%.0f p50_ms=%.2f p99_ms=%.2f", (n-bad)/s, ms(p50), ms(p99)}' "$1"
+}
+
+linkgate_phases() {
+  local build=$1 plugin=$2 results=$3 base tokens
+  local token_config="{ key_file: $work/data/keys/link.pem }"
+  [ "$plugin" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
+  BENCH_TOKEN="  plugin: $plugin
+  config: $token_config" bench_serve "$build" ""
+  base="http://127.0.0.1:$port"
+
+  BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+  BENCH_USERS=100000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
+  echo "$plugin/issue $(wrk_result "$work/issue.txt")" >>"$results"
+
+  # Every issued message delivered, then the newest link of each address (older ones were
+  # superseded), shuffled: a pool no phase of a few seconds can use up at the rates seen.
+  for _ in $(seq 600); do
+    /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); sys.exit(c.execute(\"SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending','sending')\").fetchone()[0] > 0)" "$work/data/outbox.db" && break
+    sleep 0.1
+  done
+  /usr/bin/python3 - "$work/data/outbox" <<'PY' | shuf >"$work/tokens"
+import glob, json, os, sys
+newest = {}
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    m = json.load(open(f))
+    t = os.stat(f).st_mtime_ns
+    if m["to"] not in newest or newest[m["to"]][0] < t:
+        newest[m["to"]] = (t, m["link"].split("token=", 1)[1])
+for t, token in newest.values():
+    print(token)
+PY
+  head -n 1000 "$work/tokens" >"$work/warm" && tail -n +1001 "$work/tokens" >"$work/measure"
+  TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
+  TOKENS="$work/measure" BENCH_THREADS=2 wrk -t2 -c50 -d3s --latency -s bench/http/verify.lua \
+    "$base" >"$work/verify.txt"
+  echo "$plugin/verify $(wrk_result "$work/verify.txt") exhausted=$(grep -o 'exhausted=[0-9]*' "$work/verify.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') pool=$(wc -l <"$work/measure")" >>"$results"
+
+  local access
+  access=$(/usr/bin/python3 - "$base" "$(head -n 1 "$work/warm")" "$work/data/outbox" <<'PY'
+import glob, json, sys, time, urllib.request
+base = sys.argv[1]
+def post(path, body):
+    r = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                               headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(r))
+post("/v1/magic-links", {"identifier": "session-bench@example.com"})
+for _ in range(100):
+    links = [json.load(open(f))["link"] for f in glob.glob(sys.argv[3] + "/*.json")
+             if json.load(open(f))["to"] == "session-bench@example.com"]
+    if links: break
+    time.sleep(0.05)
+print(post("/v1/magic-links/verify", {"token": links[0].split("token=", 1)[1]})["access_token"])
+PY
+)
+  wrk -t2 -c50 -d2s -H "Authorization: Bearer $access" "$base/v1/session" >/dev/null
+  wrk -t2 -c50 -d10s --latency -H "Authorization: Bearer $access" "$base/v1/session" \
+    >"$work/session.txt"
+  echo "$plugin/session $(wrk_result "$work/session.txt")" >>"$results"
+  wrk -t2 -c50 -d2s "$base/healthz" >/dev/null
+  wrk -t2 -c50 -d5s --latency "$base/healthz" >"$work/healthz.txt"
+  echo "$plugin/healthz $(wrk_result "$work/healthz.txt")" >>"$results"
+  echo "$plugin/rss rss_mb=$(awk '/^VmHWM:/{printf "%.0f", $2/1024}' "/proc/$server/status")" >>"$results"
+  kill $server; wait $server 2>/dev/null || true
+  server=""
+}
