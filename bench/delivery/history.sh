@@ -52,10 +52,7 @@ measure() {  # $1: label
   max=$(awk '/Requests\/sec/{printf "%d", $2}' "$work/max.txt")
   echo "  $1: maximum start rate $(bench_wrk_summary "$work/max.txt")"
   # Let the burst's messages drain before the paced run, then start from an empty folder.
-  for _ in $(seq 600); do
-    /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); sys.exit(c.execute(\"SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending','sending')\").fetchone()[0] > 0)" "$work/data/outbox.db" && break
-    sleep 0.1
-  done
+  bench_wait_drained
   rm -rf "$work/data/outbox" && mkdir -p "$work/data/outbox"
   /usr/bin/python3 - "$port" "$work/data/outbox" $((max / 2)) "$PACED_SECONDS" "$1" <<'PY'
 import glob, http.client, json, os, sys, threading, time

@@ -40,21 +40,8 @@ BENCH_USERS=100000 wrk -t2 -c50 -d8s -s bench/http/issue.lua "$base" | grep Requ
 wait $recorder || true
 report start
 
-for _ in $(seq 600); do
-  /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); sys.exit(c.execute(\"SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending','sending')\").fetchone()[0] > 0)" "$work/data/outbox.db" && break
-  sleep 0.1
-done
-/usr/bin/python3 - "$work/data/outbox" <<'PY' | shuf >"$work/tokens"
-import glob, json, os, sys
-newest = {}
-for f in glob.glob(sys.argv[1] + "/*.json"):
-    m = json.load(open(f))
-    t = os.stat(f).st_mtime_ns
-    if m["to"] not in newest or newest[m["to"]][0] < t:
-        newest[m["to"]] = (t, m["link"].split("token=", 1)[1])
-for t, token in newest.values():
-    print(token)
-PY
+bench_wait_drained
+bench_newest_tokens "$work/data/outbox" >"$work/tokens"
 perf record -F 999 -g -p "$server" -o "$work/redeem.data" -- sleep 3 >/dev/null 2>&1 &
 recorder=$!
 TOKENS="$work/tokens" BENCH_THREADS=2 wrk -t2 -c50 -d3s -s bench/http/verify.lua "$base" |

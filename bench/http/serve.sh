@@ -46,6 +46,31 @@ bench_wrk_summary() {
        END{printf "%7.0f/s p50 %8s p99 %8s", rps, p50, p99}' "$1"
 }
 
+# Waits (up to a minute) until the outbox of the deployment bench_serve started has nothing
+# pending or being sent.
+bench_wait_drained() {
+  for _ in $(seq 600); do
+    /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); sys.exit(c.execute(\"SELECT COUNT(*) FROM lg_outbox WHERE state IN ('pending','sending')\").fetchone()[0] > 0)" "$work/data/outbox.db" && return 0
+    sleep 0.1
+  done
+}
+
+# The newest link token of each address in the outbox channel's folder $1 (older ones were
+# superseded), one per line, shuffled.
+bench_newest_tokens() {
+  /usr/bin/python3 - "$1" <<'PY' | shuf
+import glob, json, os, sys
+newest = {}
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    m = json.load(open(f))
+    t = os.stat(f).st_mtime_ns
+    if m["to"] not in newest or newest[m["to"]][0] < t:
+        newest[m["to"]] = (t, m["link"].split("token=", 1)[1])
+for t, token in newest.values():
+    print(token)
+PY
+}
+
 bench_need_wrk() {
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 }

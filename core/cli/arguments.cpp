@@ -1,11 +1,29 @@
 #include "cli/arguments.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace linkgate::cli {
 
 std::optional<std::string> Arguments::option(const std::string& name) const {
   auto it = options.find(name);
   if (it == options.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::size_t> Arguments::count(const std::string& name, std::size_t fallback,
+                                            std::string& problem) const {
+  auto text = option(name);
+  if (!text) return fallback;
+  const bool digits =
+      !text->empty() && text->size() <= 10 &&
+      std::all_of(text->begin(), text->end(), [](unsigned char c) { return std::isdigit(c); });
+  const std::size_t n = digits ? std::stoull(*text) : 0;
+  if (n == 0 || n > 1'000'000'000) {
+    problem = "--" + name + ": expected a positive number, got " + *text;
+    return std::nullopt;
+  }
+  return n;
 }
 
 std::string Arguments::config_file() const {

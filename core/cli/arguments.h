@@ -17,6 +17,10 @@ struct Arguments {
 
   [[nodiscard]] bool has(const std::string& flag) const { return flags.count(flag) > 0; }
   [[nodiscard]] std::optional<std::string> option(const std::string& name) const;
+  /// Option @p name as a whole number from 1 to 1,000,000,000; @p fallback when it is absent;
+  /// nullopt, with @p problem saying why, when it is anything else ("-5", "5x", "0").
+  [[nodiscard]] std::optional<std::size_t> count(const std::string& name, std::size_t fallback,
+                                                 std::string& problem) const;
   /// `--config`, or the development default.
   [[nodiscard]] std::string config_file() const;
 };

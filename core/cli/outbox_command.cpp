@@ -98,19 +98,13 @@ int list(const Arguments& a, OutboxContext& c, std::ostream& out, std::ostream& 
       at = comma + 1;
     }
   }
-  std::size_t limit = 100;
-  if (auto text = a.option("limit")) {
-    try {
-      limit = std::stoul(*text);
-    } catch (const std::exception&) {
-      limit = 0;
-    }
-    if (limit == 0) {
-      err << "--limit: expected a positive number, got " << *text << "\n";
-      return kExitUsage;
-    }
+  std::string problem;
+  const auto limit = a.count("limit", 100, problem);
+  if (!limit) {
+    err << problem << "\n";
+    return kExitUsage;
   }
-  auto messages = c.admin.list(states, limit);
+  auto messages = c.admin.list(states, *limit);
   if (!messages.ok()) return failed(messages.error(), "outbox list", err);
   auto counts = c.store.counts();
   if (a.has("json")) {

@@ -82,18 +82,13 @@ void print(const sdk::User& user, const std::string& status, bool json, std::ost
 }
 
 int list(const Arguments& a, sdk::UserStore& users, std::ostream& out, std::ostream& err) {
-  std::size_t wanted = SIZE_MAX;
-  if (auto limit = a.option("limit")) {
-    try {
-      wanted = std::stoul(*limit);
-    } catch (const std::exception&) {
-      wanted = 0;
-    }
-    if (wanted == 0) {
-      err << "--limit: expected a positive number, got " << *limit << "\n";
-      return kExitUsage;
-    }
+  std::string problem;
+  const auto limit = a.count("limit", SIZE_MAX, problem);
+  if (!limit) {
+    err << problem << "\n";
+    return kExitUsage;
   }
+  const std::size_t wanted = *limit;
   std::vector<sdk::User> all;
   std::string after = a.option("after").value_or("");
   do {

@@ -32,6 +32,18 @@ TEST(Arguments, UnknownOptionsAndMissingValuesAreProblems) {
   EXPECT_EQ(parse_arguments({"-", "+15551234567"}, {}, {}).words.size(), 2u);
 }
 
+TEST(Arguments, CountsArePositiveWholeNumbersAndNothingElse) {
+  std::string problem;
+  EXPECT_EQ(parse_arguments({}, {"limit"}, {}).count("limit", 7, problem), 7u);
+  EXPECT_EQ(parse_arguments({"--limit", "25"}, {"limit"}, {}).count("limit", 7, problem), 25u);
+  for (const char* bad : {"0", "-5", "5x", "", "99999999999", "1e3"}) {
+    problem.clear();
+    EXPECT_FALSE(parse_arguments({"--limit", bad}, {"limit"}, {}).count("limit", 7, problem))
+        << bad;
+    EXPECT_EQ(problem, std::string("--limit: expected a positive number, got ") + bad);
+  }
+}
+
 TEST(TextTable, ColumnsAreAsWideAsTheirWidestCell) {
   TextTable table({"ID", "STATE"});
   table.add({"a-long-id", "x"});

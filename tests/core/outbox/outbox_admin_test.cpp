@@ -3,23 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "outbox/outbox_store.h"
+#include "support/outbox_sample.h"
 #include "support/postgres_server.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::outbox {
 namespace {
 
-OutboxMessage message(const std::string& id, std::int64_t expires_at = 10'000) {
-  OutboxMessage m;
-  m.id = id;
-  m.flow_id = "flow-" + id;
-  m.recipient = "a@example.com";
-  m.subject = "subject";
-  m.text = "text with https://x/verify?token=SECRET";
-  m.link = "https://x/verify?token=SECRET";
-  m.code = "123456";
-  m.expires_at = expires_at;
-  return m;
+OutboxMessage message(const std::string& id) {
+  return linkgate::testing::sample_message(id);
 }
 
 class OutboxAdminTest : public ::testing::TestWithParam<const char*> {

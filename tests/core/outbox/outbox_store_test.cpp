@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "support/outbox_sample.h"
 #include "support/postgres_server.h"
 #include "support/query_plan.h"
 #include "support/temp_dir.h"
@@ -15,16 +16,7 @@ namespace linkgate::outbox {
 namespace {
 
 OutboxMessage message(const std::string& id) {
-  OutboxMessage m;
-  m.id = id;
-  m.flow_id = "flow-" + id;
-  m.recipient = "a@example.com";
-  m.subject = "subject";
-  m.text = "text with https://x/verify?token=SECRET";
-  m.link = "https://x/verify?token=SECRET";
-  m.code = "123456";
-  m.expires_at = 10'000;
-  return m;
+  return linkgate::testing::sample_message(id);
 }
 
 class OutboxStoreTest : public ::testing::TestWithParam<const char*> {
