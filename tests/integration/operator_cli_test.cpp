@@ -201,9 +201,9 @@ TEST(OperatorCli, TheYamlStoreIsListedButReadOnly) {
       << listed.out;
   EXPECT_TRUE(std::regex_search(listed.out, std::regex("bob +- +\\+15551234567 +- +disabled")))
       << listed.out;
-  for (const std::vector<std::string> change : {std::vector<std::string>{"users", "disable", "ada"},
-                                                {"users", "delete", "ada"},
-                                                {"users", "add", "new@example.com"}}) {
+  const std::vector<std::vector<std::string>> changes{
+      {"users", "disable", "ada"}, {"users", "delete", "ada"}, {"users", "add", "new@example.com"}};
+  for (const auto& change : changes) {
     auto refused = linkgate(change, file);
     EXPECT_EQ(refused.code, 1) << refused.out;
     EXPECT_NE(refused.out.find(change[1] == "add" ? "fixed" : "read-only"), std::string::npos)
