@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "sql/store_result.h"
 
@@ -75,37 +74,33 @@ sdk::Result<QueuedMessage> OutboxAdmin::get(const std::string& id) {
 sdk::Result<bool> OutboxAdmin::retry_now(const std::string& id, std::int64_t at) {
   auto message = get(id);
   if (!message.ok()) return message.error();
-  return sql::attempt("outbox", [&] {
-    std::string key = id;
-    std::size_t changed = 0;
-    db_->write([&](Poco::Data::Session& s) {
-      Poco::Data::Statement update(s);
-      update << db_->sql(
-          "UPDATE lg_outbox SET next_attempt_at = ?, updated_at = ?"
-          " WHERE id = ? AND state = 'pending' AND next_attempt_at > ?"),
-          use(at), use(at), useRef(key), use(at);
-      changed = update.execute();
-    });
-    return changed > 0;
-  });
+  auto changed = make_due(id, at);
+  if (!changed.ok()) return changed.error();
+  return changed.value() > 0;
 }
 
 sdk::Result<std::int64_t> OutboxAdmin::retry_all(std::int64_t at) {
+  return make_due(std::nullopt, at);
+}
+
+sdk::Result<std::int64_t> OutboxAdmin::make_due(const std::optional<std::string>& id,
+                                                std::int64_t at) {
   return sql::attempt("outbox", [&] {
     std::size_t changed = 0;
     db_->write([&](Poco::Data::Session& s) {
       Poco::Data::Statement update(s);
-      update << db_->sql(
-          "UPDATE lg_outbox SET next_attempt_at = ?, updated_at = ?"
-          " WHERE state = 'pending' AND next_attempt_at > ?"),
+      update << db_->sql(std::string("UPDATE lg_outbox SET next_attempt_at = ?, updated_at = ?"
+                                     " WHERE state = 'pending' AND next_attempt_at > ?") +
+                         (id ? " AND id = ?" : "")),
           use(at), use(at), use(at);
+      if (id) update, useRef(*id);
       changed = update.execute();
     });
     return static_cast<std::int64_t>(changed);
   });
 }
 
-sdk::Result<void> OutboxAdmin::remove(const std::string& id) {
+sdk::Result<bool> OutboxAdmin::remove(const std::string& id) {
   auto message = get(id);
   if (!message.ok()) return message.error();
   auto removed = sql::attempt("outbox", [&]() -> sdk::Result<void> {
@@ -121,20 +116,10 @@ sdk::Result<void> OutboxAdmin::remove(const std::string& id) {
                        "message " + id + " is being sent right now; try again in a moment");
     return sdk::success();
   });
-  if (!removed.ok()) return removed;
+  if (!removed.ok()) return removed.error();
   // A pending message still had its link and code: secure_delete zeroed the row in the
   // database file; the write-ahead log keeps the old page until it is emptied.
-  for (int tries = 0; tries < 20; ++tries) {
-    bool done = false;
-    try {
-      done = db_->truncate_log();
-    } catch (const Poco::Exception&) {
-      break;
-    }
-    if (done) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return sdk::success();
+  return sql::attempt("outbox", [&] { return db_->truncate_log_within(std::chrono::seconds(1)); });
 }
 
 }  // namespace linkgate::outbox

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,14 @@ class OutboxAdmin {
   /// Makes every pending message due at @p now; how many were waiting.
   sdk::Result<std::int64_t> retry_all(std::int64_t now);
   /// Deletes message @p id unless a worker is sending it (ErrorCode::retryable), and takes its body
-  /// off the disk's files. ErrorCode::not_found.
-  sdk::Result<void> remove(const std::string& id);
+  /// off the disk's files: false when a reader kept SQLite's log busy for a second, so the old
+  /// page stays there until the server's next checkpoint. ErrorCode::not_found.
+  sdk::Result<bool> remove(const std::string& id);
 
  private:
+  /// Pending messages waiting past @p at (only @p id, when given) made due at @p at; how many.
+  sdk::Result<std::int64_t> make_due(const std::optional<std::string>& id, std::int64_t at);
+
   std::shared_ptr<sql::Database> db_;
 };
 

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 using namespace Poco::Data::Keywords;
 
@@ -181,6 +182,15 @@ bool Database::truncate_log() {
   *lease << "PRAGMA wal_checkpoint(TRUNCATE)", Poco::Data::Keywords::into(busy),
       Poco::Data::Keywords::into(log_frames), Poco::Data::Keywords::into(checkpointed), now;
   return busy == 0;
+}
+
+bool Database::truncate_log_within(std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!truncate_log()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 void Database::release() {

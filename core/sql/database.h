@@ -75,6 +75,9 @@ class Database {
   /// again later. PostgreSQL: nothing linkgate can do from here (its WAL and dead tuples are the
   /// server's, see docs/security.md); true. Throws Poco::Exception when the database fails.
   bool truncate_log();
+  /// truncate_log(), tried again every 50 ms while a reader is in the way, for up to
+  /// @p patience: whether it finished. For a deletion that promises the data left the disk.
+  bool truncate_log_within(std::chrono::milliseconds patience);
   /// The SQLite writer, for tests and metrics; null on PostgreSQL.
   [[nodiscard]] const GroupCommit* group_commit() const { return writer_.get(); }
   [[nodiscard]] const std::string& url() const { return url_; }

@@ -148,6 +148,15 @@ TEST(OperatorCli, UsersOfTheSqlStoreAreManagedWhileTheServerRuns) {
     }
   }
   ASSERT_FALSE(alice_id.empty()) << listed.out;
+  // One page at a time: --limit says where the next starts, --after starts there.
+  auto page = json(linkgate({"users", "list", "--json", "--limit", "1"}, file).out);
+  ASSERT_EQ(page->getArray("users")->size(), 1u);
+  const std::string after = page->getValue<std::string>("next_after");
+  ASSERT_FALSE(after.empty());
+  auto rest = json(linkgate({"users", "list", "--json", "--after", after}, file).out);
+  ASSERT_EQ(rest->getArray("users")->size(), 1u);
+  EXPECT_NE(rest->getArray("users")->getObject(0)->getValue<std::string>("id"), after);
+  EXPECT_EQ(rest->getValue<std::string>("next_after"), "");
   auto text = linkgate({"users", "list"}, file);
   EXPECT_TRUE(
       std::regex_search(text.out, std::regex(alice_id + " +alice@example\\.com +- +- +disabled")))
@@ -255,6 +264,7 @@ TEST(OperatorCli, TheOutboxShowsWhereMessagesStandButNeverALinkOrACode) {
   }
   auto messages = json(listed.out)->getArray("messages");
   ASSERT_EQ(messages->size(), 2u) << listed.out;
+  EXPECT_EQ(json(listed.out)->getObject("counts")->getValue<int>("pending"), 2) << listed.out;
   // Both were stored in the same second, so "oldest first" may list either first.
   const unsigned at = messages->getObject(0)->getValue<std::string>("recipient")[0] == 'f' ? 0 : 1;
   auto first = messages->getObject(at);

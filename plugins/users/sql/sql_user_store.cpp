@@ -5,10 +5,8 @@
 
 #include <Poco/Tuple.h>
 
-#include <chrono>
 #include <filesystem>
 #include <stdexcept>
-#include <thread>
 
 #include "util/base64url.h"
 
@@ -154,15 +152,16 @@ sdk::Result<void> SqlUserStore::remove(std::string_view id) {
   if (!removed.ok()) return removed;
   // The address is personal data: secure_delete zeroed the row's bytes in the database file,
   // but the write-ahead log still holds the page as it was until a checkpoint empties it.
+  std::string why = "a reader kept the log busy for a second";
   try {
-    for (int tries = 0; tries < 20 && !db_->truncate_log(); ++tries) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    if (db_->truncate_log_within(std::chrono::seconds(1))) return sdk::success();
   } catch (const Poco::Exception& e) {
-    host_.logger().log(
-        sdk::LogLevel::warning,
-        "user deleted; its log pages stay until the next checkpoint: " + e.displayText());
+    why = e.displayText();
   }
+  host_.logger().log(sdk::LogLevel::warning,
+                     "user deleted; its old pages stay in the write-ahead log until the next "
+                     "checkpoint: " +
+                         why);
   return sdk::success();
 }
 
