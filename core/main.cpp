@@ -22,6 +22,7 @@
 #include "host/service_notifier.h"
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
+#include "sql/sqlite_process.h"
 
 namespace {
 
@@ -194,6 +195,8 @@ std::string config_argument(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(std::cerr);
+  // Before any database is opened, by any command or plugin.
+  linkgate::sql::tune_sqlite_for_this_process();
   const std::string command = argv[1];
   if (command == "serve") {
     // Databases, keys and outbox files hold addresses and secrets: nobody else may read them.

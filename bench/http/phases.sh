@@ -22,6 +22,7 @@ linkgate_phases() {
   local token_config="{ key_file: $work/data/keys/link.pem }"
   [ "$plugin" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
   BENCH_TOKEN="  plugin: $plugin
+  call_timeout: 0s
   config: $token_config" bench_serve "$build" ""
   base="http://127.0.0.1:$port"
 

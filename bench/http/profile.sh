@@ -20,6 +20,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
 token_config="{ key_file: $work/data/keys/link.pem }"
 [ "$TOKEN" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
 BENCH_TOKEN="  plugin: $TOKEN
+  call_timeout: 0s
   config: $token_config" bench_serve "$BUILD" ""
 base="http://127.0.0.1:$port"
 

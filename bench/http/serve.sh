@@ -1,6 +1,7 @@
 # Sourced by the HTTP benchmarks: a throwaway deployment of the embedded default (SQLite users
-# with sign-up, ES256 JWT links, the outbox channel writing files) with rate limits lifted, since
-# all load comes from one address.
+# with sign-up, ES256 JWT links, the outbox channel writing files, token and user calls on the
+# request's thread as configs/linkgate.yaml has them) with rate limits lifted, since all load
+# comes from one address.
 #
 #   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
 # starts <build folder>/linkgate on a free port with its data in $work/data (wiped first unless
@@ -16,10 +17,11 @@ server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$2 }
 plugins: { search_paths: [$1/plugins] }
 token:
 ${BENCH_TOKEN:-"  plugin: jwt
+  call_timeout: 0s
   config: { key_file: $work/data/keys/link.pem }"}
 delivery:
 $delivery
-users: { plugin: sql, signup: true, config: { database: $work/data/users.db } }
+users: { plugin: sql, signup: true, call_timeout: 0s, config: { database: $work/data/users.db } }
 session: { signing_keys: { dir: $work/data/keys } }
 security:
   secret_file: $work/data/keys/server.secret

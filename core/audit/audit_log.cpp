@@ -1,4 +1,5 @@
 #include "audit/audit_log.h"
+#include "util/thread_name.h"
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
@@ -31,7 +32,10 @@ AuditLog::AuditLog(const std::string& path) : path_(path) {
     ::close(fd);
     throw std::runtime_error("log.audit_file: cannot open " + path);
   }
-  writer_ = std::thread([this] { write_batches(); });
+  writer_ = std::thread([this] {
+    util::name_this_thread("lg-audit");
+    write_batches();
+  });
 }
 
 AuditLog::~AuditLog() {

@@ -32,7 +32,8 @@ struct PluginUse {
   // What the plugin's relative paths resolve against (ConfigView::resolve_path): `data_dir`,
   // or empty for the working directory.
   std::string base_dir;
-  // How long the core waits for one call into the plugin (`call_timeout`, next to `plugin:`).
+  // How long the core waits for one call into the plugin (`call_timeout`, next to `plugin:`);
+  // 0 (token and users only): the call runs on the request's thread, with no deadline.
   Duration call_timeout{10'000};
 };
 

@@ -1,4 +1,5 @@
 #include "outbox/outbox_worker.h"
+#include "util/thread_name.h"
 
 #include <Poco/Exception.h>
 
@@ -48,7 +49,11 @@ OutboxWorker::~OutboxWorker() {
 void OutboxWorker::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
-  for (int i = 0; i < settings_.threads; ++i) threads_.emplace_back([this, i] { run(i == 0); });
+  for (int i = 0; i < settings_.threads; ++i)
+    threads_.emplace_back([this, i] {
+      util::name_this_thread("lg-outbox");
+      run(i == 0);
+    });
 }
 
 void OutboxWorker::stop() {
@@ -87,7 +92,11 @@ void OutboxWorker::run(bool polls) {
     }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, idle_wait, [this] { return stopping_ || pending_wakes_ > 0; });
-    if (pending_wakes_ > 0) --pending_wakes_;
+    // The drain about to start sees every message stored so far, so it answers all the wakes
+    // counted until now: a burst of ten thousand starts is one more look, not ten thousand empty
+    // claims after the queue is empty. Wakes that come during the drain are counted anew, and a
+    // drain that finds work wakes another worker to join in.
+    pending_wakes_ = 0;
   }
 }
 

@@ -1,4 +1,5 @@
 #include "plugin_host/call_runner.h"
+#include "util/thread_name.h"
 
 #include <thread>
 
@@ -42,7 +43,8 @@ bool CallRunner::submit(std::function<void()> task) {
   if (state_->threads >= state_->max_threads) return false;
   ++state_->threads;
   state_->tasks.push_back(std::move(task));
-  std::thread([state = state_] {
+  std::thread([state = state_, name = "lg-" + plugin_] {
+    util::name_this_thread(name.c_str());
     std::unique_lock lock(state->mutex);
     while (true) {
       if (state->tasks.empty()) {

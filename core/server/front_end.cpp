@@ -1,4 +1,5 @@
 #include "server/front_end.h"
+#include "util/thread_name.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocketImpl.h>
@@ -85,7 +86,10 @@ void FrontEnd::start() {
   started_ = true;
   poll_.add(wake_, PollSet::POLL_READ);
   for (auto& listener : listeners_) poll_.add(listener, PollSet::POLL_READ);
-  loop_ = std::thread([this] { run(); });
+  loop_ = std::thread([this] {
+    util::name_this_thread("lg-events");
+    run();
+  });
 }
 
 void FrontEnd::stop(std::chrono::milliseconds grace) {

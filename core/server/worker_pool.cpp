@@ -1,4 +1,5 @@
 #include "server/worker_pool.h"
+#include "util/thread_name.h"
 
 #include <algorithm>
 
@@ -7,7 +8,10 @@ namespace linkgate::server {
 WorkerPool::WorkerPool(std::size_t threads) {
   threads_.reserve(std::max<std::size_t>(threads, 1));
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
-    threads_.emplace_back([this] { work(); });
+    threads_.emplace_back([this] {
+      util::name_this_thread("lg-request");
+      work();
+    });
   }
 }
 

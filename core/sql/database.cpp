@@ -120,6 +120,10 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
     }
     Poco::Data::Session writer("SQLite", path);
     writer.setConnectionTimeout(10);
+    // In WAL mode, NORMAL syncs at checkpoints instead of on every commit. A committed row
+    // survives the process dying (SIGKILL) — what the outbox promises — though not the machine
+    // losing power in the moment after. Only the writer commits rows; the pooled connections
+    // read (and create tables at start, with SQLite's fuller default).
     writer << "PRAGMA synchronous=NORMAL", now;
     // What a row gives up (an erased message body) is overwritten with zeros in its page, and
     // freed pages are zeroed, instead of lingering as free space. Set on the writer only: every
@@ -145,10 +149,6 @@ Lease Database::session(std::chrono::milliseconds wait) {
     auto s = pool_->get();
     if (dialect_ == Dialect::sqlite) {
       s.setConnectionTimeout(10);
-      // Per connection: in WAL mode, NORMAL syncs at checkpoints instead of on every commit. A
-      // committed row survives the process dying (SIGKILL) — what the outbox promises — though
-      // not the machine losing power in the moment after.
-      s << "PRAGMA synchronous=NORMAL", Poco::Data::Keywords::now;
     }
     return Lease(*this, std::move(s));
   } catch (...) {

@@ -1,4 +1,5 @@
 #include "sql/group_commit.h"
+#include "util/thread_name.h"
 
 #include <Poco/Exception.h>
 
@@ -12,7 +13,10 @@ constexpr std::size_t kMostPerTransaction = 512;
 }  // namespace
 
 GroupCommit::GroupCommit(Poco::Data::Session session)
-    : session_(std::move(session)), writer_([this] { write(); }) {}
+    : session_(std::move(session)), writer_([this] {
+        util::name_this_thread("lg-commit");
+        write();
+      }) {}
 
 GroupCommit::~GroupCommit() {
   {
@@ -27,11 +31,12 @@ void GroupCommit::run(const Work& work) {
   Call call;
   call.work = &work;
   {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     waiting_.push_back(&call);
-    queued_.notify_one();
-    finished_.wait(lock, [&] { return call.done; });
   }
+  queued_.notify_one();
+  std::unique_lock lock(call.mutex);
+  call.finished.wait(lock, [&] { return call.done; });
   if (call.error) std::rethrow_exception(call.error);
 }
 
@@ -61,9 +66,14 @@ void GroupCommit::write() {
       std::lock_guard lock(mutex_);
       ++transactions_;
       calls_ += batch.size();
-      for (Call* call : batch) call->done = true;
     }
-    finished_.notify_all();
+    for (Call* call : batch) {
+      // Notified under the call's lock: the caller cannot return (and take the call off its
+      // stack) before the notification is done with it.
+      std::lock_guard lock(call->mutex);
+      call->done = true;
+      call->finished.notify_one();
+    }
   }
 }
 

@@ -38,9 +38,13 @@ class GroupCommit {
   [[nodiscard]] std::size_t calls() const;
 
  private:
+  // Each caller waits on its own call, so a commit wakes exactly the callers it holds — not
+  // every thread waiting for the database, most of which would only go back to sleep.
   struct Call {
     const Work* work = nullptr;
     std::exception_ptr error;
+    std::mutex mutex;
+    std::condition_variable finished;
     bool done = false;
   };
   void write();
@@ -49,7 +53,6 @@ class GroupCommit {
   Poco::Data::Session session_;
   mutable std::mutex mutex_;
   std::condition_variable queued_;
-  std::condition_variable finished_;
   std::vector<Call*> waiting_;
   bool stopping_ = false;
   std::size_t transactions_ = 0;

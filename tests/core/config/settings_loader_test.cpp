@@ -296,6 +296,35 @@ outbox: { store: "mysql://x", retry: { backoff: "10m..2s" } }
   EXPECT_GE(d.errors().size(), 8u);
 }
 
+TEST(SettingsLoader, ACallTimeoutOfZeroRunsTokenAndUserCallsOnTheRequestsThread) {
+  Diagnostics d;
+  auto s = load_settings_text(R"(token: { plugin: jwt, call_timeout: 0s }
+delivery: [{ plugin: outbox, for: email }]
+users: { plugin: sql, call_timeout: 0s }
+)",
+                              "t.yaml", d);
+  ASSERT_TRUE(s) << all_errors(d);
+  EXPECT_EQ(s->token.call_timeout.count(), 0);
+  EXPECT_EQ(s->users.call_timeout.count(), 0);
+
+  // A send leaves the process: a delivery always has a deadline. And a deadline too short to
+  // mean anything is refused rather than read as "on the request's thread".
+  Diagnostics refused;
+  EXPECT_FALSE(load_settings_text(R"(token: { plugin: jwt, call_timeout: 50ms }
+delivery: [{ plugin: outbox, for: email, call_timeout: 0s }]
+users: { plugin: sql }
+)",
+                                  "t.yaml", refused));
+  const auto text = all_errors(refused);
+  EXPECT_NE(text.find("token.call_timeout: must be 0s (on the request's thread) or between 100ms "
+                      "and 10m (line 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("delivery[0].call_timeout: must be between 100ms and 10m (line 2)"),
+            std::string::npos)
+      << text;
+}
+
 TEST(SettingsLoader, RequiresThePluginSections) {
   Diagnostics d;
   EXPECT_FALSE(load_settings_text("server: { threads: 4 }\n", "t.yaml", d));

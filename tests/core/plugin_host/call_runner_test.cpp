@@ -31,6 +31,22 @@ TEST(CallRunner, ReturnsWhatTheCallReturns) {
   EXPECT_EQ(r.value(), 42);
 }
 
+TEST(CallRunner, WithNoTimeoutTheCallRunsOnTheCallersThread) {
+  Logged l;
+  CallRunner runner("p", 0ms, l.log);
+  const auto caller = std::this_thread::get_id();
+  auto r = runner.run<sdk::Result<bool>>(
+      "m", [caller] { return sdk::Result<bool>(std::this_thread::get_id() == caller); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value());
+  // With a deadline the call runs elsewhere, so that the caller can give up on it.
+  CallRunner guarded("p", 1s, l.log);
+  auto elsewhere = guarded.run<sdk::Result<bool>>(
+      "m", [caller] { return sdk::Result<bool>(std::this_thread::get_id() == caller); });
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_FALSE(elsewhere.value());
+}
+
 TEST(CallRunner, CountsEachCallsTimeAndEachMissedDeadlineByPluginAndMethod) {
   Logged l;
   host::MetricsRegistry metrics;
