@@ -195,5 +195,23 @@ TEST(Postgres, JwtLinksRedeemOnceAcrossTwoServersSharingTheFlows) {
   EXPECT_EQ(redeem_on_both(first, second, message.token), 1);
 }
 
+TEST(Postgres, JwtLinksRedeemOnceAcrossTwoServersWithTokenCallsOnTheRequestsThread) {
+  // The plugin calls run on each server's request threads: the race is still decided by the
+  // shared database, not by either process.
+  TempDir shared_keys, shared_outbox;
+  TestConfig config;
+  config.token_call_timeout = "0s";
+  config.outbox_store = PostgresServer::shared().fresh_database();
+  config.keys_dir = shared_keys.path().string();
+  config.outbox_dir = shared_outbox.path().string();
+  TestServer first(config);
+  TestServer second(config);
+  ASSERT_EQ(
+      first.client().post_json("/v1/magic-links", "{\"identifier\":\"held@example.com\"}").status,
+      202);
+  auto message = first.wait_for_message("held@example.com");
+  EXPECT_EQ(redeem_on_both(first, second, message.token), 1);
+}
+
 }  // namespace
 }  // namespace linkgate::testing

@@ -26,6 +26,7 @@ struct TestConfig {
   std::string token_ttl = "15m";
   std::string token_plugin = "jwt";
   std::string token_config;  // the token `config:` block (`@DIR@` = the test's folder); empty = jwt
+  std::string token_call_timeout;  // empty = the default
   std::string redirect_allowlist = "[\"https://app.example.com/*\"]";
   std::string log_level = "warning";
   std::string users_plugin = "sql";
@@ -65,6 +66,7 @@ struct TestConfig {
     line("token:");
     line("  plugin: " + token_plugin);
     line("  ttl: " + token_ttl);
+    if (!token_call_timeout.empty()) line("  call_timeout: " + token_call_timeout);
     line("  config: " +
          (token_config.empty() ? "{ key_file: " + keys + "/link.pem }" : token_config));
     line("delivery:");
