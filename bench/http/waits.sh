@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# How many times a redeem puts a server thread to sleep, and how much server CPU it takes: the
+# start phase fills the outbox with ~15,000 links, then wrk redeems them (each once) while
+# `perf stat` counts the server's context switches and CPU time over 2 s of it. Paired runs of
+# this script (one setting, then the other, then again) are how docs/performance.md compares
+# changes to the redeem path.
+#
+#   scripts/build && bench/http/waits.sh                      # jwt, the embedded default
+#   TOKEN=stateful bench/http/waits.sh
+#   TOKEN_CONFIG_EXTRA=", single_use: false" bench/http/waits.sh   # jwt without its replay cache
+#   BUILD=/other/build bench/http/waits.sh                    # another build, same load
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-$(pwd)/build}
+TOKEN=${TOKEN:-jwt}
+work=$(mktemp -d)
+server=""
+. bench/http/serve.sh
+bench_need_wrk
+command -v perf >/dev/null || { echo "waits.sh needs perf (linux-perf)" >&2; exit 1; }
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+
+token_config="{ key_file: $work/data/keys/link.pem${TOKEN_CONFIG_EXTRA:-} }"
+[ "$TOKEN" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
+BENCH_TOKEN="  plugin: $TOKEN
+  call_timeout: 0s
+  config: $token_config" bench_serve "$BUILD" ""
+base="http://127.0.0.1:$port"
+
+BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
+echo "starts:  $(bench_wrk_summary "$work/issue.txt")"
+bench_wait_drained
+bench_newest_tokens "$work/data/outbox" >"$work/tokens"
+(sleep 1; perf stat -x, -e context-switches,task-clock -p "$server" -o "$work/stat.csv" -- sleep 2 \
+  >/dev/null 2>&1) &
+counting=$!
+TOKENS="$work/tokens" BENCH_THREADS=2 wrk -t2 -c50 -d4s --latency -s bench/http/verify.lua \
+  "$base" >"$work/verify.txt"
+wait $counting
+echo "redeems: $(bench_wrk_summary "$work/verify.txt") (pool $(wc -l <"$work/tokens") links, $(grep -o 'exhausted=[0-9]*' "$work/verify.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') asked for past its end)"
+rps=$(awk '/Requests\/sec/{print $2}' "$work/verify.txt")
+awk -F, -v rps="$rps" '
+  $3 == "context-switches" { switches = $1 }
+  $3 == "task-clock"       { cpu_ms = $1 }
+  END {
+    redeems = rps * 2
+    printf "per redeem: %.1f context switches, %.2f ms of server CPU (%.0f switches, %.0f ms CPU in 2 s)\n",
+           switches / redeems, cpu_ms / redeems, switches, cpu_ms
+  }' "$work/stat.csv"
