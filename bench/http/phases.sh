@@ -19,11 +19,7 @@ wrk_result() {
 
 linkgate_phases() {
   local build=$1 plugin=$2 results=$3 base tokens
-  local token_config="{ key_file: $work/data/keys/link.pem }"
-  [ "$plugin" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
-  BENCH_TOKEN="  plugin: $plugin
-  call_timeout: 0s
-  config: $token_config" bench_serve "$build" ""
+  bench_serve_token "$build" "$plugin"
   base="http://127.0.0.1:$port"
 
   BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null

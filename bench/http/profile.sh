@@ -17,11 +17,7 @@ bench_need_wrk
 command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
 
-token_config="{ key_file: $work/data/keys/link.pem }"
-[ "$TOKEN" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
-BENCH_TOKEN="  plugin: $TOKEN
-  call_timeout: 0s
-  config: $token_config" bench_serve "$BUILD" ""
+bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 
 report() {  # $1: phase

@@ -42,6 +42,18 @@ YAML
   return 1
 }
 
+# bench_serve with the token plugin $2 (jwt | stateful) configured as the embedded default has
+# it (calls on the request's thread; jwt's key, or stateful tokens in SQLite, in $work/data);
+# $3, when given, is appended to jwt's config block (", single_use: false").
+#   bench_serve_token <build folder> <jwt | stateful> [more jwt config]
+bench_serve_token() {
+  local token_config="{ key_file: $work/data/keys/link.pem${3:-} }"
+  [ "$2" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
+  BENCH_TOKEN="  plugin: $2
+  call_timeout: 0s
+  config: $token_config" bench_serve "$1" ""
+}
+
 # "<requests/s> p50 <p50> p99 <p99>" from a wrk --latency report.
 bench_wrk_summary() {
   awk '/Requests\/sec/{rps=$2} /^ +50%/{p50=$2} /^ +99%/{p99=$2}

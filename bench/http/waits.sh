@@ -20,11 +20,7 @@ bench_need_wrk
 command -v perf >/dev/null || { echo "waits.sh needs perf (linux-perf)" >&2; exit 1; }
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
 
-token_config="{ key_file: $work/data/keys/link.pem${TOKEN_CONFIG_EXTRA:-} }"
-[ "$TOKEN" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
-BENCH_TOKEN="  plugin: $TOKEN
-  call_timeout: 0s
-  config: $token_config" bench_serve "$BUILD" ""
+bench_serve_token "$BUILD" "$TOKEN" "${TOKEN_CONFIG_EXTRA:-}"
 base="http://127.0.0.1:$port"
 
 BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
