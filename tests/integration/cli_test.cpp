@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/child_process.h"
 #include "support/http_client.h"
 #include "support/smtp_server.h"
 #include "support/test_config.h"
@@ -275,6 +276,35 @@ TEST(Cli, AMailServersRefusalQuotingTheAddressIsLoggedWithoutIt) {
   EXPECT_NE(log.find("550"), std::string::npos) << "the refusal is logged:\n" << log;
   EXPECT_EQ(log.find("quoted.person"), std::string::npos) << log;
   EXPECT_NE(log.find("[address]"), std::string::npos) << "the server's words, address taken out";
+}
+
+TEST(Cli, AnSmsGatewaysRefusalQuotingTheNumberIsLoggedWithoutIt) {
+  TempDir dir;
+  TempDir requests;
+  ChildProcess gateway(system_python(),
+                       {std::string(LINKGATE_SOURCE_DIR) + "/tests/tools/sms_gateway.py", "--dir",
+                        requests.file("sms"), "--twilio-sid", "AC42", "--twilio-token", "tok",
+                        "--fail-first", "100", "--fail-status", "400"});
+  TestConfig config;
+  config.log_level = "debug";
+  config.delivery =
+      "  - plugin: sms-http\n    for: phone\n    config: { preset: twilio, account_sid: AC42, "
+      "auth_token: tok, from: \"+15550001111\", base_url: \"http://127.0.0.1:" +
+      std::to_string(gateway.port()) + "\" }\n";
+  ServingBinary server(config.write(dir));
+  ASSERT_FALSE(server.port.empty());
+  HttpClient client("http://127.0.0.1:" + server.port);
+  ASSERT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"+1 555 246 8013\"}").status,
+            202);
+  const std::string& log = server.output;
+  for (std::string line; log.find("is dead") == std::string::npos && server.next_line(line);) {
+  }
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_NE(log.find("21211"), std::string::npos) << "the gateway's answer is logged:\n" << log;
+  for (const char* part : {"5552468013", "555 246 8013", "2468013"}) {
+    EXPECT_EQ(log.find(part), std::string::npos) << part << " in:\n" << log;
+  }
+  EXPECT_NE(log.find("[number]"), std::string::npos) << "the gateway's words, number taken out";
 }
 
 TEST(Cli, ServeRefusesABrokenPluginFileWithAClearMessage) {

@@ -5,7 +5,7 @@ Prints `PORT <n>`, then records every request to <dir>/<n>.json (method, path, h
 form fields). With --twilio-sid/--twilio-token it behaves like Twilio's Messages API: Basic auth,
 POST /2010-04-01/Accounts/<sid>/Messages.json with To, From and Body, 201 with a message sid;
 a wrong password is 401, a missing field 400. --fail-first N answers the first N requests with
---fail-status (default 500).
+--fail-status (default 500) and a body quoting the recipient, as real gateways do.
 """
 import argparse
 import base64
@@ -43,13 +43,16 @@ def main():
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace")
+            form = {k: v[0] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
             with lock:
                 if state["fail_left"] > 0:
                     state["fail_left"] -= 1
-                    return self.answer(a.fail_status, {"message": "scripted failure"})
+                    # Real gateways quote the recipient in refusals (Twilio's 21211 does).
+                    return self.answer(a.fail_status, {
+                        "code": 21211,
+                        "message": f"The 'To' number {form.get('To', '')} is not a valid phone number."})
                 state["count"] += 1
                 n = state["count"]
-            form = {k: v[0] for k, v in urllib.parse.parse_qs(body, keep_blank_values=True).items()}
             record = {"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                       "body": body, "form": form}
             if a.twilio_sid:
