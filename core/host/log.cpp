@@ -9,6 +9,10 @@
 #include "util/redact.h"
 #include "util/utf8.h"
 
+#include <limits.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -16,7 +20,27 @@
 namespace linkgate::host {
 
 Log::Log(sdk::LogLevel min_level, bool json, std::ostream& out)
-    : min_level_(min_level), json_(json), out_(out) {}
+    : min_level_(min_level), json_(json), out_(&out) {}
+
+Log::Log(sdk::LogLevel min_level, bool json, int fd)
+    : min_level_(min_level), json_(json), fd_(fd) {}
+
+void Log::put(const std::string& line) {
+  if (!out_) {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (line.size() > PIPE_BUF) lock.lock();  // longer writes may be split and interleaved
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to log to: nothing better to do
+      done += static_cast<std::size_t>(n);
+    }
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  *out_ << line << std::flush;
+}
 
 sdk::LogLevel Log::parse_level(const std::string& name) {
   if (name == "debug") return sdk::LogLevel::debug;
@@ -78,8 +102,7 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
              (request.empty() ? "" : "(" + request + ") ") +
              util::json_escape(util::valid_utf8(message)) + "\n";
     }
-    std::lock_guard lock(mutex_);
-    out_ << line << std::flush;
+    put(line);
   } catch (...) {
     // Logging must never take a request down.
   }

@@ -12,7 +12,11 @@ namespace linkgate::host {
 
 class Log {
  public:
+  /// Writes lines to @p out, one at a time under a lock.
   Log(sdk::LogLevel min_level, bool json, std::ostream& out);
+  /// Writes lines to the file descriptor @p fd (not owned), each with one write(2): lines up to
+  /// PIPE_BUF bytes need no lock, since the kernel keeps such writes whole.
+  Log(sdk::LogLevel min_level, bool json, int fd);
   /// Writes @p message from @p source ("core", "plugin:jwt", ...) if at or above the level.
   void write(sdk::LogLevel level, std::string_view source, std::string_view message) noexcept;
   [[nodiscard]] bool enabled(sdk::LogLevel level) const { return level >= min_level_; }
@@ -22,7 +26,10 @@ class Log {
  private:
   sdk::LogLevel min_level_;
   bool json_;
-  std::ostream& out_;
+  void put(const std::string& line);
+
+  std::ostream* out_ = nullptr;
+  int fd_ = -1;
   std::mutex mutex_;
 };
 

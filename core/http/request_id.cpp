@@ -25,6 +25,22 @@ bool usable(const std::string& id) {
   });
 }
 
+// 16 random bytes per id, drawn 256 ids at a time: each draw from OpenSSL costs a getpid()
+// system call (its fork check), once per request otherwise. Ids are not secrets; a child that
+// forked with a half-used batch could only repeat an id in its own log.
+std::string fresh_random_id() {
+  constexpr std::size_t kIdBytes = 16, kBatch = 256;
+  thread_local std::string batch;
+  thread_local std::size_t used = 0;
+  if (used + kIdBytes > batch.size()) {
+    batch = util::random_bytes(kIdBytes * kBatch);
+    used = 0;
+  }
+  std::string_view id(batch.data() + used, kIdBytes);
+  used += kIdBytes;
+  return util::base64url_encode(id);
+}
+
 }  // namespace
 
 std::string request_id(const Request& request, const std::vector<config::AddressRange>& trusted) {
@@ -33,7 +49,7 @@ std::string request_id(const Request& request, const std::vector<config::Address
     // Exactly one: two would mean someone upstream added theirs to the client's.
     if (sent.size() == 1 && usable(sent.front())) return sent.front();
   }
-  return util::base64url_encode(util::random_bytes(16));
+  return fresh_random_id();
 }
 
 }  // namespace linkgate::http

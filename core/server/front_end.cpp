@@ -298,6 +298,9 @@ void FrontEnd::read_from(Connection& c) {
       // What arrives after the last answer is dropped, so nothing else bounds it: one read per
       // wake-up, or a client sending faster than the loop reads would hold the loop.
       if (c.http.phase() == HttpConnection::Phase::lingering) break;
+      // A whole request is enough for now: over plain TCP the poll reports what else the client
+      // sent, and reading on would cost an empty read per request.
+      if (c.http.has_request() && !c.transport->may_hold_unsignalled_bytes()) break;
       continue;
     }
     if (io.status == Io::Status::want_write) c.io_wants_write = true;
@@ -406,9 +409,12 @@ void FrontEnd::take_answers() {
     c.with_worker = false;
     c.http.on_answer(answer.response, now);
     write_to(c);
-    // A pipelined request may already be waiting in the buffer, and a TLS session may hold
-    // bytes the socket no longer signals.
-    if (c.http.wants_read() && c.transport->handshaken()) read_from(c);
+    // A TLS session may hold bytes the socket no longer signals. Plain TCP needs no read here:
+    // the poll reports whatever the client sent meanwhile (one empty read per answer saved).
+    if (c.http.wants_read() && c.transport->handshaken() &&
+        c.transport->may_hold_unsignalled_bytes()) {
+      read_from(c);
+    }
     settle(answer.fd);
   }
 }

@@ -53,6 +53,10 @@ class HttpConnection {
 
   /// The complete request to hand to a worker, once per request (phase answering).
   std::optional<http::Request> take_request();
+  /// A complete request waits to be taken.
+  [[nodiscard]] bool has_request() const {
+    return phase_ == Phase::answering && !request_taken_ && request_.has_value();
+  }
   /// The worker's answer to the request last taken. Serialised into the output; the next
   /// pipelined request is parsed once the output has gone.
   void on_answer(const http::Response& answer, Clock::time_point now);

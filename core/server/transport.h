@@ -31,6 +31,8 @@ class Transport {
   /// done when the connection can carry HTTP (at once for plain TCP).
   Io handshake();
   [[nodiscard]] bool handshaken() const { return handshaken_; }
+  /// TLS: the session may hold decrypted bytes the socket no longer signals as readable.
+  [[nodiscard]] bool may_hold_unsignalled_bytes() const { return static_cast<bool>(tls_); }
   Io read(char* buffer, std::size_t size);
   Io write(const char* buffer, std::size_t size);
   /// No more will be written: TCP FIN (or a TLS close_notify).

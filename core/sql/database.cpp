@@ -9,6 +9,7 @@
 #include <regex>
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -16,19 +17,17 @@ using namespace Poco::Data::Keywords;
 
 namespace linkgate::sql {
 
-Lease::Lease(Database& db, Poco::Data::Session session) : session_(std::move(session)) {
-  slot_.db = &db;
+Lease::~Lease() {
+  if (db_) db_->give_back(session_);
 }
 
-Lease::~Lease() = default;
-
-Lease::Slot::~Slot() {
-  if (db) db->release();
-}
-
-Database::Database(std::string url, Dialect dialect, std::unique_ptr<Poco::Data::SessionPool> pool,
+Database::Database(std::string url, Dialect dialect, std::string connector, std::string connection,
                    int size)
-    : url_(std::move(url)), dialect_(dialect), pool_(std::move(pool)), free_(size) {}
+    : url_(std::move(url)),
+      dialect_(dialect),
+      connector_(std::move(connector)),
+      connection_(std::move(connection)),
+      free_(size) {}
 
 std::string Database::sql(const std::string& statement) const {
   if (dialect_ == Dialect::sqlite) return statement;
@@ -86,9 +85,7 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
     const std::string conninfo = postgres_conninfo(url);
     std::shared_ptr<Database> db;
     try {
-      auto pool =
-          std::make_unique<Poco::Data::SessionPool>("PostgreSQL", conninfo, 1, pool_size, 60);
-      db.reset(new Database(url, Dialect::postgresql, std::move(pool), pool_size));
+      db.reset(new Database(url, Dialect::postgresql, "PostgreSQL", conninfo, pool_size));
       auto s = db->session();
       int one = 0;
       *s << "SELECT 1", into(one), now;
@@ -112,14 +109,12 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
                              parent.string());
   }
   try {
-    auto pool = std::make_unique<Poco::Data::SessionPool>("SQLite", path, 1, pool_size, 60);
-    std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, std::move(pool), pool_size));
+    std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, "SQLite", path, pool_size));
     {
       auto s = db->session();
       *s << "PRAGMA journal_mode=WAL", now;
     }
-    Poco::Data::Session writer("SQLite", path);
-    writer.setConnectionTimeout(10);
+    Poco::Data::Session writer = db->connect();
     // In WAL mode, NORMAL syncs at checkpoints instead of on every commit. A committed row
     // survives the process dying (SIGKILL) — what the outbox promises — though not the machine
     // losing power in the moment after. Only the writer commits rows; the pooled connections
@@ -137,24 +132,49 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
   }
 }
 
+Poco::Data::Session Database::connect() const {
+  Poco::Data::Session session(connector_, connection_);
+  // SQLite: wait up to 10 s for a concurrent writer (another process's) instead of failing.
+  if (dialect_ == Dialect::sqlite) session.setConnectionTimeout(10);
+  return session;
+}
+
 Lease Database::session(std::chrono::milliseconds wait) {
+  std::optional<Poco::Data::Session> idle;
   {
     std::unique_lock lock(mutex_);
     if (!freed_.wait_for(lock, wait, [this] { return free_ > 0; })) {
       throw std::runtime_error("database " + url_ + ": no connection free within the wait");
     }
     --free_;
+    if (!idle_.empty()) {
+      idle.emplace(std::move(idle_.back()));
+      idle_.pop_back();
+    }
   }
   try {
-    auto s = pool_->get();
-    if (dialect_ == Dialect::sqlite) {
-      s.setConnectionTimeout(10);
-    }
-    return Lease(*this, std::move(s));
+    if (!idle || !idle->isConnected()) idle.emplace(connect());
+    return Lease(*this, std::move(*idle));
   } catch (...) {
     release();
     throw;
   }
+}
+
+void Database::give_back(Poco::Data::Session& session) {
+  bool fit = false;
+  try {
+    if (session.isTransaction()) session.rollback();
+    fit = session.isConnected();
+  } catch (const Poco::Exception&) {
+    // Not fit for the next lease: closed when it goes.
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (fit) idle_.push_back(std::move(session));
+    ++free_;
+  }
+  freed_.notify_one();
 }
 
 void Database::write(const GroupCommit::Work& work) {

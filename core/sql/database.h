@@ -1,15 +1,16 @@
 #pragma once
 // A pooled SQL database through Poco Data, shared by the core (flows, outbox) and the sql user
-// store plugin. Poco's SessionPool throws when every session is in use; this pool waits.
+// store plugin. The pool is this class's own: Poco's SessionPool throws when every session is in
+// use (this one waits), and takes a second lock and a look at every idle session per lease.
 
 #include <Poco/Data/Session.h>
-#include <Poco/Data/SessionPool.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "sql/group_commit.h"
 
@@ -17,24 +18,22 @@ namespace linkgate::sql {
 
 class Database;
 
-/// One borrowed connection; returned to the pool when the lease goes.
+/// One borrowed connection; returned to the pool when the lease goes (closed instead if it
+/// lost its server or was left inside a transaction that cannot be rolled back).
 class Lease {
  public:
-  Lease(Lease&&) = default;
+  Lease(Lease&& other) noexcept : db_(other.db_), session_(std::move(other.session_)) {
+    other.db_ = nullptr;
+  }
+  Lease& operator=(Lease&&) = delete;
   ~Lease();
   Poco::Data::Session& operator*() { return session_; }
   Poco::Data::Session* operator->() { return &session_; }
 
  private:
   friend class Database;
-  struct Slot {
-    Database* db = nullptr;
-    ~Slot();
-    Slot() = default;
-    Slot(Slot&& o) noexcept : db(o.db) { o.db = nullptr; }
-  };
-  Lease(Database& db, Poco::Data::Session session);
-  Slot slot_;  // released last: after the session is back in Poco's pool
+  Lease(Database& db, Poco::Data::Session session) : db_(&db), session_(std::move(session)) {}
+  Database* db_;
   Poco::Data::Session session_;
 };
 
@@ -84,17 +83,22 @@ class Database {
 
  private:
   friend class Lease;
-  Database(std::string url, Dialect dialect, std::unique_ptr<Poco::Data::SessionPool> pool,
+  Database(std::string url, Dialect dialect, std::string connector, std::string connection,
            int size);
+  [[nodiscard]] Poco::Data::Session connect() const;
+  /// A lease ended: @p session goes back to the idle ones when still fit for the next.
+  void give_back(Poco::Data::Session& session);
   void release();
 
   std::string url_;
   Dialect dialect_;
-  std::unique_ptr<Poco::Data::SessionPool> pool_;
+  std::string connector_;                // Poco's name: "SQLite" or "PostgreSQL"
+  std::string connection_;               // what the connector opens: a path or a libpq string
   std::unique_ptr<GroupCommit> writer_;  // SQLite only
   std::mutex mutex_;
   std::condition_variable freed_;
-  int free_;
+  std::vector<Poco::Data::Session> idle_;  // open, not lent
+  int free_;                               // leases that may still be made
 };
 
 }  // namespace linkgate::sql

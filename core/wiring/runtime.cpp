@@ -1,6 +1,7 @@
 #include "wiring/runtime.h"
 
 #include <openssl/opensslv.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <stdexcept>
@@ -98,7 +99,7 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   auto shared = std::make_shared<SharedState>();
   auto& s = shared->services;
   s.log = std::make_shared<host::Log>(host::Log::parse_level(settings.log.level),
-                                      settings.log.format == "json", std::cerr);
+                                      settings.log.format == "json", STDERR_FILENO);
   s.clock = clock ? clock : std::make_shared<host::SystemClock>();
   s.random = std::make_shared<host::OpenSslRandom>();
   s.metrics = std::make_shared<host::MetricsRegistry>();
