@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What one `GET /v1/session` costs the server beyond its ES256 verify: wrk sends one bearer token
+# over 2 threads x 50 connections while `perf stat` counts, over 3 s, the server's system calls by
+# kind, its context switches and its CPU time; printed per request. Paired runs (BUILD= one build,
+# then another, then again) are how docs/performance.md compares changes to the request path.
+#
+#   scripts/build && bench/http/syscalls.sh
+#   BUILD=/other/build bench/http/syscalls.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-$(pwd)/build}
+work=$(mktemp -d)
+server=""
+. bench/http/serve.sh
+bench_need_wrk
+command -v perf >/dev/null || { echo "syscalls.sh needs perf (linux-perf)" >&2; exit 1; }
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+
+bench_serve_token "$BUILD" jwt
+base="http://127.0.0.1:$port"
+access=$(/usr/bin/python3 - "$base" "$work/data/outbox" <<'PY'
+import glob, json, sys, time, urllib.request
+base = sys.argv[1]
+def post(path, body):
+    r = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                               headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(r))
+post("/v1/magic-links", {"identifier": "syscalls-bench@example.com"})
+for _ in range(100):
+    links = [json.load(open(f))["link"] for f in glob.glob(sys.argv[2] + "/*.json")]
+    if links: break
+    time.sleep(0.05)
+print(post("/v1/magic-links/verify", {"token": links[0].split("token=", 1)[1]})["access_token"])
+PY
+)
+wrk -t2 -c50 -d2s -H "Authorization: Bearer $access" "$base/v1/session" >/dev/null
+kinds="futex recvfrom sendto write fcntl getpid epoll_wait epoll_ctl pread64 pwrite64"
+events="raw_syscalls:sys_enter,context-switches,task-clock"
+for k in $kinds; do events="$events,syscalls:sys_enter_$k"; done
+(sleep 0.5; perf stat -x, -e "$events" -p "$server" -o "$work/stat.csv" -- sleep 3 \
+  >/dev/null 2>&1) &
+counting=$!
+wrk -t2 -c50 -d4s -H "Authorization: Bearer $access" "$base/v1/session" >"$work/session.txt"
+wait $counting
+rps=$(awk '/Requests\/sec/{print $2}' "$work/session.txt")
+echo "GET /v1/session: ${rps}/s"
+awk -F, -v rps="$rps" '
+  $3 ~ /^(raw_syscalls|syscalls|context|task)/ {
+    name = $3; sub(/^syscalls:sys_enter_/, "", name); sub(/^raw_syscalls:sys_enter$/, "all system calls", name)
+    if (name == "task-clock") printf "  %-18s %7.1f us per request\n", "server CPU", $1 * 1000 / (rps * 3)
+    else printf "  %-18s %7.2f per request\n", name, $1 / (rps * 3)
+  }' "$work/stat.csv"
