@@ -5,6 +5,7 @@
 #
 #   scripts/build && bench/http/profile.sh            # TOKEN=jwt (default) or stateful
 #   KEEP=/tmp/profile bench/http/profile.sh           # keep the samples for perf report
+#   CALL_GRAPH=dwarf bench/http/profile.sh            # call chains through libc and SQLite too
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -31,7 +32,7 @@ report() {  # $1: phase
 }
 
 BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
-perf record -F 999 -g -p "$server" -o "$work/start.data" -- sleep 8 >/dev/null 2>&1 &
+perf record -F 999 --call-graph "${CALL_GRAPH:-fp}" -p "$server" -o "$work/start.data" -- sleep 8 >/dev/null 2>&1 &
 recorder=$!
 BENCH_USERS=100000 wrk -t2 -c50 -d8s -s bench/http/issue.lua "$base" | grep Requests/sec
 wait $recorder || true
@@ -39,7 +40,7 @@ report start
 
 bench_wait_drained
 bench_newest_tokens "$work/data/outbox" >"$work/tokens"
-perf record -F 999 -g -p "$server" -o "$work/redeem.data" -- sleep 3 >/dev/null 2>&1 &
+perf record -F 999 --call-graph "${CALL_GRAPH:-fp}" -p "$server" -o "$work/redeem.data" -- sleep 3 >/dev/null 2>&1 &
 recorder=$!
 TOKENS="$work/tokens" BENCH_THREADS=2 wrk -t2 -c50 -d3s -s bench/http/verify.lua "$base" |
   grep -E "Requests/sec|exhausted"
