@@ -150,6 +150,7 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
                                                 const std::string& value) {
   return sql::attempt("flows", [&]() -> sdk::Result<Flow> {
     auto lease = db_->session();
+    if (auto* cached = lease.statements()) return select_one_cached(*cached, column, value);
     auto& s = *lease;
     Flow f;
     int kind = 0, deliverable = 0;
@@ -168,10 +169,41 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
   });
 }
 
+sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& statements,
+                                                       const std::string& column,
+                                                       const std::string& value) {
+  auto select = statements.use(kSelectWhere + column + " = ? LIMIT 1");
+  select.bind(value);
+  if (!select.next_row()) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
+  Flow f;
+  f.id = select.text(0);
+  f.identifier_key = select.text(1);
+  f.identifier.kind = select.int64(2) == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+  f.identifier.value = select.text(3);
+  f.subject = select.text(4);
+  f.redirect_uri = select.text(5);
+  f.code_mac = select.text(6);
+  f.attempts = static_cast<int>(select.int64(7));
+  f.state = parse_state(select.text(8));
+  f.created_at = select.int64(9);
+  f.expires_at = select.int64(10);
+  f.device = select.text(11);
+  f.deliverable = select.int64(12) != 0;
+  f.short_key_mac = select.text(13);
+  f.viewed_by = select.text(14);
+  return f;
+}
+
 sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
   return sql::attempt("flows", [&] {
     bool changed = false;
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = sql::GroupCommit::statements_for(s)) {
+        auto update = cached->use(kComplete);
+        update.bind(id).bind(now_seconds).run();
+        changed = update.changes() == 1;
+        return;
+      }
       Poco::Data::Statement update(s);
       update << db_->sql(kComplete), useRef(id), use(now_seconds);
       changed = update.execute() == 1;

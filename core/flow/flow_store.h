@@ -37,6 +37,8 @@ class SqlFlowRepository final : public FlowRepository {
 
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
+  static sdk::Result<Flow> select_one_cached(sql::SqliteStatements& statements,
+                                             const std::string& column, const std::string& value);
   std::shared_ptr<sql::Database> db_;
   std::shared_ptr<outbox::OutboxStore> outbox_;
 };

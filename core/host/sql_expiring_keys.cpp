@@ -11,6 +11,16 @@ using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
 using Poco::Data::Keywords::useRef;
 
+namespace {
+constexpr const char* kUpsert =
+    "INSERT INTO lg_expiring_keys (name, expires_at) VALUES (?, ?)"
+    " ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at"
+    " WHERE lg_expiring_keys.expires_at <= ?";
+constexpr const char* kSweep = "DELETE FROM lg_expiring_keys WHERE expires_at <= ?";
+constexpr const char* kContains =
+    "SELECT COUNT(*) FROM lg_expiring_keys WHERE name = ? AND expires_at > ?";
+}  // namespace
+
 SqlExpiringKeys::SqlExpiringKeys(std::shared_ptr<sql::Database> db, const sdk::Clock& clock)
     : db_(std::move(db)), clock_(clock) {
   try {
@@ -34,16 +44,17 @@ sdk::Result<bool> SqlExpiringKeys::insert_if_absent(std::string_view key,
     const bool sweep = ++inserts_since_sweep_ % 1024 == 0;
     bool inserted = false;
     db_->write([&](Poco::Data::Session& s) {
-      Poco::Data::Statement upsert(s);
-      upsert << db_->sql(
-          "INSERT INTO lg_expiring_keys (name, expires_at) VALUES (?, ?)"
-          " ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at"
-          " WHERE lg_expiring_keys.expires_at <= ?"),
-          useRef(name), use(expires_at), useRef(now_s);
-      inserted = upsert.execute() == 1;
-      if (sweep) {
-        s << db_->sql("DELETE FROM lg_expiring_keys WHERE expires_at <= ?"), useRef(now_s), now;
+      if (auto* cached = sql::GroupCommit::statements_for(s)) {
+        auto upsert = cached->use(kUpsert);
+        upsert.bind(name).bind(expires_at).bind(now_s).run();
+        inserted = upsert.changes() == 1;
+        if (sweep) cached->use(kSweep).bind(now_s).run();
+        return;
       }
+      Poco::Data::Statement upsert(s);
+      upsert << db_->sql(kUpsert), useRef(name), use(expires_at), useRef(now_s);
+      inserted = upsert.execute() == 1;
+      if (sweep) s << db_->sql(kSweep), useRef(now_s), now;
     });
     return inserted;
   });
@@ -55,8 +66,12 @@ sdk::Result<bool> SqlExpiringKeys::contains(std::string_view key) noexcept {
     const std::int64_t now_s = clock_.now_seconds();
     int found = 0;
     auto lease = db_->session();
-    *lease << db_->sql("SELECT COUNT(*) FROM lg_expiring_keys WHERE name = ? AND expires_at > ?"),
-        useRef(name), useRef(now_s), into(found), now;
+    if (auto* cached = lease.statements()) {
+      auto select = cached->use(kContains);
+      select.bind(name).bind(now_s);
+      return select.next_row() && select.int64(0) > 0;
+    }
+    *lease << db_->sql(kContains), useRef(name), useRef(now_s), into(found), now;
     return found > 0;
   });
 }

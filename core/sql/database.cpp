@@ -17,8 +17,12 @@ using namespace Poco::Data::Keywords;
 
 namespace linkgate::sql {
 
+PooledConnection::PooledConnection(Poco::Data::Session s, bool sqlite) : session(std::move(s)) {
+  if (sqlite) statements = std::make_unique<SqliteStatements>(session);
+}
+
 Lease::~Lease() {
-  if (db_) db_->give_back(session_);
+  if (db_) db_->give_back(connection_);
 }
 
 Database::Database(std::string url, Dialect dialect, std::string connector, std::string connection,
@@ -140,7 +144,7 @@ Poco::Data::Session Database::connect() const {
 }
 
 Lease Database::session(std::chrono::milliseconds wait) {
-  std::optional<Poco::Data::Session> idle;
+  std::optional<PooledConnection> idle;
   {
     std::unique_lock lock(mutex_);
     if (!freed_.wait_for(lock, wait, [this] { return free_ > 0; })) {
@@ -153,7 +157,7 @@ Lease Database::session(std::chrono::milliseconds wait) {
     }
   }
   try {
-    if (!idle || !idle->isConnected()) idle.emplace(connect());
+    if (!idle || !idle->session.isConnected()) idle.emplace(connect(), dialect_ == Dialect::sqlite);
     return Lease(*this, std::move(*idle));
   } catch (...) {
     release();
@@ -161,7 +165,8 @@ Lease Database::session(std::chrono::milliseconds wait) {
   }
 }
 
-void Database::give_back(Poco::Data::Session& session) {
+void Database::give_back(PooledConnection& connection) {
+  Poco::Data::Session& session = connection.session;
   bool fit = false;
   try {
     if (session.isTransaction()) session.rollback();
@@ -171,7 +176,7 @@ void Database::give_back(Poco::Data::Session& session) {
   }
   {
     std::lock_guard lock(mutex_);
-    if (fit) idle_.push_back(std::move(session));
+    if (fit) idle_.push_back(std::move(connection));
     ++free_;
   }
   freed_.notify_one();

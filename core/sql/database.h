@@ -13,28 +13,41 @@
 #include <vector>
 
 #include "sql/group_commit.h"
+#include "sql/sqlite_statements.h"
 
 namespace linkgate::sql {
 
 class Database;
 
+/// An open connection and, on SQLite, its cache of prepared statements.
+struct PooledConnection {
+  /// @p sqlite: keep prepared statements for it.
+  PooledConnection(Poco::Data::Session s, bool sqlite);
+  PooledConnection(PooledConnection&&) noexcept = default;
+  PooledConnection& operator=(PooledConnection&&) noexcept = default;
+  Poco::Data::Session session;
+  std::unique_ptr<SqliteStatements> statements;  // declared last: finalized before the close
+};
+
 /// One borrowed connection; returned to the pool when the lease goes (closed instead if it
 /// lost its server or was left inside a transaction that cannot be rolled back).
 class Lease {
  public:
-  Lease(Lease&& other) noexcept : db_(other.db_), session_(std::move(other.session_)) {
+  Lease(Lease&& other) noexcept : db_(other.db_), connection_(std::move(other.connection_)) {
     other.db_ = nullptr;
   }
   Lease& operator=(Lease&&) = delete;
   ~Lease();
-  Poco::Data::Session& operator*() { return session_; }
-  Poco::Data::Session* operator->() { return &session_; }
+  Poco::Data::Session& operator*() { return connection_.session; }
+  Poco::Data::Session* operator->() { return &connection_.session; }
+  /// The connection's prepared statements on SQLite; null on PostgreSQL.
+  [[nodiscard]] SqliteStatements* statements() { return connection_.statements.get(); }
 
  private:
   friend class Database;
-  Lease(Database& db, Poco::Data::Session session) : db_(&db), session_(std::move(session)) {}
+  Lease(Database& db, PooledConnection connection) : db_(&db), connection_(std::move(connection)) {}
   Database* db_;
-  Poco::Data::Session session_;
+  PooledConnection connection_;
 };
 
 enum class Dialect { sqlite, postgresql };
@@ -87,7 +100,7 @@ class Database {
            int size);
   [[nodiscard]] Poco::Data::Session connect() const;
   /// A lease ended: @p session goes back to the idle ones when still fit for the next.
-  void give_back(Poco::Data::Session& session);
+  void give_back(PooledConnection& connection);
   void release();
 
   std::string url_;
@@ -97,8 +110,8 @@ class Database {
   std::unique_ptr<GroupCommit> writer_;  // SQLite only
   std::mutex mutex_;
   std::condition_variable freed_;
-  std::vector<Poco::Data::Session> idle_;  // open, not lent
-  int free_;                               // leases that may still be made
+  std::vector<PooledConnection> idle_;  // open, not lent
+  int free_;                            // leases that may still be made
 };
 
 }  // namespace linkgate::sql

@@ -6,17 +6,29 @@
 namespace linkgate::sql {
 namespace {
 
-using Poco::Data::Keywords::now;
-
 constexpr std::size_t kMostPerTransaction = 512;
+
+thread_local const GroupCommit* writer_here = nullptr;
 
 }  // namespace
 
 GroupCommit::GroupCommit(Poco::Data::Session session)
-    : session_(std::move(session)), writer_([this] {
+    : session_(std::move(session)),
+      statements_(std::make_unique<SqliteStatements>(session_)),
+      writer_([this] {
         util::name_this_thread("lg-commit");
+        writer_here = this;
         write();
       }) {}
+
+SqliteStatements* GroupCommit::statements_for(const Poco::Data::Session& session) {
+  if (writer_here == nullptr || &writer_here->session_ != &session) return nullptr;
+  return writer_here->statements_.get();
+}
+
+void GroupCommit::step(const char* statement) {
+  statements_->use(statement).run();
+}
 
 GroupCommit::~GroupCommit() {
   {
@@ -79,7 +91,7 @@ void GroupCommit::write() {
 
 void GroupCommit::commit(std::vector<Call*>& batch) {
   try {
-    session_ << "BEGIN IMMEDIATE", now;
+    step("BEGIN IMMEDIATE");
   } catch (...) {
     for (Call* call : batch) call->error = std::current_exception();
     return;
@@ -91,14 +103,14 @@ void GroupCommit::commit(std::vector<Call*>& batch) {
       continue;
     }
     try {
-      session_ << "SAVEPOINT one_call", now;
+      step("SAVEPOINT one_call");
       (*call->work)(session_);
-      session_ << "RELEASE one_call", now;
+      step("RELEASE one_call");
     } catch (...) {
       call->error = std::current_exception();
       try {
-        session_ << "ROLLBACK TO one_call", now;
-        session_ << "RELEASE one_call", now;
+        step("ROLLBACK TO one_call");
+        step("RELEASE one_call");
       } catch (...) {
         broken = std::current_exception();
       }
@@ -106,7 +118,7 @@ void GroupCommit::commit(std::vector<Call*>& batch) {
   }
   if (broken) {
     try {
-      session_ << "ROLLBACK", now;
+      step("ROLLBACK");
     } catch (...) {
     }
     for (Call* call : batch) {
@@ -115,11 +127,11 @@ void GroupCommit::commit(std::vector<Call*>& batch) {
     return;
   }
   try {
-    session_ << "COMMIT", now;
+    step("COMMIT");
   } catch (...) {
     const auto failed = std::current_exception();
     try {
-      session_ << "ROLLBACK", now;
+      step("ROLLBACK");
     } catch (...) {
     }
     for (Call* call : batch) {

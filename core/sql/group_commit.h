@@ -11,9 +11,12 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "sql/sqlite_statements.h"
 
 namespace linkgate::sql {
 
@@ -33,6 +36,10 @@ class GroupCommit {
   /// call in the batch throws. Thread-safe; @p work must not start or end transactions itself.
   void run(const Work& work);
 
+  /// The prepared statements of @p session when it is the connection of the writer running on
+  /// this thread (inside a Work); null anywhere else (PostgreSQL, another thread).
+  static SqliteStatements* statements_for(const Poco::Data::Session& session);
+
   /// How many transactions and calls so far (for tests and metrics).
   [[nodiscard]] std::size_t transactions() const;
   [[nodiscard]] std::size_t calls() const;
@@ -50,7 +57,10 @@ class GroupCommit {
   void write();
   void commit(std::vector<Call*>& batch);
 
+  void step(const char* statement);
+
   Poco::Data::Session session_;
+  std::unique_ptr<SqliteStatements> statements_;  // finalized before session_ closes
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::vector<Call*> waiting_;

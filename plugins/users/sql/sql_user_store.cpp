@@ -72,6 +72,13 @@ sdk::Result<sdk::User> SqlUserStore::select_one(const std::string& column,
                                                 const std::string& value) {
   try {
     auto lease = db_->session();
+    if (auto* cached = lease.statements()) {
+      auto select = cached->use(kSelectWhere + column + " = ? LIMIT 1");
+      select.bind(value);
+      if (!select.next_row()) return sdk::fail(sdk::ErrorCode::not_found, "no such user");
+      return sdk::User{select.text(0), select.text(1), select.text(2), select.text(3),
+                       select.int64(4) != 0};
+    }
     auto& s = *lease;
     std::string id, locale;
     Poco::Nullable<std::string> email, phone;
