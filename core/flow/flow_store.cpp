@@ -122,6 +122,27 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
   }
   return sql::attempt("flows", [&] {
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = sql::GroupCommit::statements_for(s)) {
+        if (supersede) cached->use(kSupersede).bind(f.identifier_key).run();
+        cached->use(kInsert)
+            .bind(f.id)
+            .bind(f.identifier_key)
+            .bind(std::int64_t{static_cast<int>(f.identifier.kind)})
+            .bind(f.identifier.value)
+            .bind(f.subject)
+            .bind(f.redirect_uri)
+            .bind(f.code_mac)
+            .bind(std::int64_t{f.attempts})
+            .bind(to_string(f.state))
+            .bind(f.created_at)
+            .bind(f.expires_at)
+            .bind(f.device)
+            .bind(std::int64_t{f.deliverable ? 1 : 0})
+            .bind(f.short_key_mac)
+            .run();
+        if (message.message) outbox_->insert(s, *message.message, message.now);
+        return;
+      }
       if (supersede) {
         s << db_->sql(kSupersede), useRef(f.identifier_key), now;
       }

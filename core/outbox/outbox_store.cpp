@@ -51,15 +51,35 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
 
 void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
                          std::int64_t now_seconds) const {
-  int kind = static_cast<int>(m.kind);
-  s << db_->sql(
+  static const std::string kInsert =
       "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
       " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
-      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)"),
-      useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient), useRef(m.locale),
-      useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link), useRef(m.code),
-      useRef(m.channel_index), use(now_seconds), useRef(m.expires_at), use(now_seconds),
-      use(now_seconds), now;
+      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)";
+  int kind = static_cast<int>(m.kind);
+  if (auto* cached = sql::GroupCommit::statements_for(s)) {
+    cached->use(kInsert)
+        .bind(m.id)
+        .bind(m.flow_id)
+        .bind(std::int64_t{kind})
+        .bind(m.recipient)
+        .bind(m.locale)
+        .bind(m.subject)
+        .bind(m.text)
+        .bind(m.html)
+        .bind(m.link)
+        .bind(m.code)
+        .bind(std::int64_t{m.channel_index})
+        .bind(now_seconds)
+        .bind(m.expires_at)
+        .bind(now_seconds)
+        .bind(now_seconds)
+        .run();
+    return;
+  }
+  s << db_->sql(kInsert), useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient),
+      useRef(m.locale), useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link),
+      useRef(m.code), useRef(m.channel_index), use(now_seconds), useRef(m.expires_at),
+      use(now_seconds), use(now_seconds), now;
 }
 
 sdk::Result<void> OutboxStore::enqueue(const OutboxMessage& m, std::int64_t now_seconds) {
