@@ -37,22 +37,7 @@ linkgate_phases() {
   echo "$plugin/verify $(wrk_result "$work/verify.txt") exhausted=$(grep -o 'exhausted=[0-9]*' "$work/verify.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') pool=$(wc -l <"$work/measure")" >>"$results"
 
   local access
-  access=$(/usr/bin/python3 - "$base" "$(head -n 1 "$work/warm")" "$work/data/outbox" <<'PY'
-import glob, json, sys, time, urllib.request
-base = sys.argv[1]
-def post(path, body):
-    r = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                               headers={"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(r))
-post("/v1/magic-links", {"identifier": "session-bench@example.com"})
-for _ in range(100):
-    links = [json.load(open(f))["link"] for f in glob.glob(sys.argv[3] + "/*.json")
-             if json.load(open(f))["to"] == "session-bench@example.com"]
-    if links: break
-    time.sleep(0.05)
-print(post("/v1/magic-links/verify", {"token": links[0].split("token=", 1)[1]})["access_token"])
-PY
-)
+  access=$(bench_access_token "$base" session-bench@example.com)
   wrk -t2 -c50 -d2s -H "Authorization: Bearer $access" "$base/v1/session" >/dev/null
   wrk -t2 -c50 -d10s --latency -H "Authorization: Bearer $access" "$base/v1/session" \
     >"$work/session.txt"

@@ -88,3 +88,24 @@ PY
 bench_need_wrk() {
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 }
+
+# Signs <identifier> in on the deployment bench_serve started (its link read from the outbox
+# channel's folder) and prints the access token.
+#   bench_access_token <base URL> <identifier>
+bench_access_token() {
+  /usr/bin/python3 - "$1" "$2" "$work/data/outbox" <<'PY'
+import glob, json, sys, time, urllib.request
+base, who, folder = sys.argv[1:4]
+def post(path, body):
+    r = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                               headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(r))
+post("/v1/magic-links", {"identifier": who})
+for _ in range(100):
+    links = [json.load(open(f))["link"] for f in glob.glob(folder + "/*.json")
+             if json.load(open(f))["to"] == who]
+    if links: break
+    time.sleep(0.05)
+print(post("/v1/magic-links/verify", {"token": links[0].split("token=", 1)[1]})["access_token"])
+PY
+}

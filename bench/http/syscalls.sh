@@ -18,21 +18,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
 
 bench_serve_token "$BUILD" jwt
 base="http://127.0.0.1:$port"
-access=$(/usr/bin/python3 - "$base" "$work/data/outbox" <<'PY'
-import glob, json, sys, time, urllib.request
-base = sys.argv[1]
-def post(path, body):
-    r = urllib.request.Request(base + path, data=json.dumps(body).encode(),
-                               headers={"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(r))
-post("/v1/magic-links", {"identifier": "syscalls-bench@example.com"})
-for _ in range(100):
-    links = [json.load(open(f))["link"] for f in glob.glob(sys.argv[2] + "/*.json")]
-    if links: break
-    time.sleep(0.05)
-print(post("/v1/magic-links/verify", {"token": links[0].split("token=", 1)[1]})["access_token"])
-PY
-)
+access=$(bench_access_token "$base" syscalls-bench@example.com)
 wrk -t2 -c50 -d2s -H "Authorization: Bearer $access" "$base/v1/session" >/dev/null
 kinds="futex recvfrom sendto write fcntl getpid epoll_wait epoll_ctl pread64 pwrite64"
 events="raw_syscalls:sys_enter,context-switches,task-clock"
