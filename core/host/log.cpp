@@ -28,7 +28,8 @@ Log::Log(sdk::LogLevel min_level, bool json, int fd)
 void Log::put(const std::string& line) {
   if (!out_) {
     std::unique_lock lock(mutex_, std::defer_lock);
-    if (line.size() > PIPE_BUF) lock.lock();  // longer writes may be split and interleaved
+    // The kernel may split a longer write: two long lines at least never interleave.
+    if (line.size() > PIPE_BUF) lock.lock();
     std::size_t done = 0;
     while (done < line.size()) {
       const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);

@@ -24,7 +24,8 @@ struct PooledConnection {
   /// @p sqlite: keep prepared statements for it.
   PooledConnection(Poco::Data::Session s, bool sqlite);
   PooledConnection(PooledConnection&&) noexcept = default;
-  PooledConnection& operator=(PooledConnection&&) noexcept = default;
+  // Assigning would close the old connection before finalizing its statements.
+  PooledConnection& operator=(PooledConnection&&) = delete;
   Poco::Data::Session session;
   std::unique_ptr<SqliteStatements> statements;  // declared last: finalized before the close
 };
