@@ -218,6 +218,10 @@ sdk::Result<void> OutboxStore::record(const std::vector<Outcome>& outcomes,
   if (outcomes.empty()) return sdk::success();
   return sql::attempt("outbox", [&] {
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = sql::GroupCommit::statements_for(s)) {
+        for (const auto& o : outcomes) record_cached(*cached, o, now_seconds);
+        return;
+      }
       for (const auto& o : outcomes) {
         std::string error = o.error.substr(0, 500);
         if (o.erases_body()) {
@@ -235,6 +239,30 @@ sdk::Result<void> OutboxStore::record(const std::vector<Outcome>& outcomes,
       }
     });
   });
+}
+
+void OutboxStore::record_cached(sql::SqliteStatements& statements, const Outcome& o,
+                                std::int64_t now_seconds) {
+  const std::string_view error = std::string_view(o.error).substr(0, 500);
+  if (o.erases_body()) {
+    statements.use(kFinishErasingBody)
+        .bind(std::string_view(state_name(o.kind)))
+        .bind(error)
+        .bind(now_seconds)
+        .bind(o.id)
+        .run();
+  } else if (o.kind == Outcome::Kind::released) {
+    statements.use(kReleased).bind(o.due).bind(now_seconds).bind(o.id).run();
+  } else if (o.kind == Outcome::Kind::retry) {
+    statements.use(kRetry).bind(o.due).bind(error).bind(now_seconds).bind(o.id).run();
+  } else {
+    statements.use(kMoved)
+        .bind(o.due)
+        .bind(std::int64_t{o.channel_index})
+        .bind(now_seconds)
+        .bind(o.id)
+        .run();
+  }
 }
 
 sdk::Result<void> OutboxStore::mark_sent(const std::string& id, std::int64_t now_seconds) {

@@ -103,6 +103,8 @@ class OutboxStore {
  private:
   [[nodiscard]] std::string claim_statement() const;
   [[nodiscard]] std::string purge_statement() const;
+  static void record_cached(sql::SqliteStatements& statements, const Outcome& outcome,
+                            std::int64_t now_seconds);
 
   std::shared_ptr<sql::Database> db_;
 };
