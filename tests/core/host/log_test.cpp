@@ -1,0 +1,83 @@
+// The server's log on a file descriptor: each line is one write(2), without a lock, so lines from
+// many threads at once must still arrive whole and apart, none lost; and what goes through it
+// has addresses taken out like any other line.
+#include "host/log.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace linkgate::host {
+namespace {
+
+std::string drain(int fd) {
+  std::string all;
+  char buffer[65536];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) all.append(buffer, n);
+  return all;
+}
+
+TEST(Log, LinesFromManyThreadsAtOnceArriveWholeAndNoneIsLost) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::string received;
+  std::thread reader([&] { received = drain(pipe_fds[0]); });
+  {
+    Log log(sdk::LogLevel::info, true, pipe_fds[1]);
+    constexpr int kThreads = 16, kLines = 2000;
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&log, t] {
+        // ~300 bytes a line: many lines in the pipe's buffer at once, each well under PIPE_BUF.
+        const std::string padding(250, static_cast<char>('a' + t));
+        for (int i = 0; i < kLines; ++i) {
+          log.write(sdk::LogLevel::info, "test",
+                    "t" + std::to_string(t) + " n" + std::to_string(i) + " " + padding);
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+  }
+  ::close(pipe_fds[1]);
+  reader.join();
+  ::close(pipe_fds[0]);
+
+  const std::regex whole(
+      R"(^\{"time":"[^"]+","level":"info","source":"test","message":"t(\d+) n(\d+) ([a-z])\3{249}"\}$)");
+  std::set<std::string> seen;
+  std::istringstream lines(received);
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, whole)) << "a torn or mixed line: " << line;
+    EXPECT_EQ(m[3].str()[0], static_cast<char>('a' + std::stoi(m[1])));
+    EXPECT_TRUE(seen.insert(m[1].str() + "/" + m[2].str()).second) << line;
+  }
+  EXPECT_EQ(count, 16u * 2000u);
+}
+
+TEST(Log, LinesOnADescriptorHaveAddressesTakenOut) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  {
+    Log log(sdk::LogLevel::info, false, pipe_fds[1]);
+    log.write(sdk::LogLevel::warning, "plugin:smtp", "550 5.1.1 <bob@example.com> unknown");
+    log.write(sdk::LogLevel::debug, "core", "below the level: not written");
+  }
+  ::close(pipe_fds[1]);
+  const std::string text = drain(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  EXPECT_NE(text.find("warning [plugin:smtp] 550 5.1.1 <[address]> unknown\n"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("bob@"), std::string::npos);
+  EXPECT_EQ(text.find("below the level"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace linkgate::host
