@@ -35,6 +35,11 @@ Arguments parse_arguments(const std::vector<std::string>& args, const std::set<s
   Arguments out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
+    if (arg == "--") {
+      out.words.insert(out.words.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                       args.end());
+      return out;
+    }
     if (arg == "-h" || arg == "--help") {
       out.flags.insert("help");
       continue;

@@ -29,6 +29,7 @@ void outbox_help(std::ostream& out) {
          "  purge ID… | --finished [--older-than DURATION]\n"
          "        delete messages (a pending one's link and code go with it), or every sent,\n"
          "        dead and suppressed message (older than DURATION, e.g. 1h)\n"
+         "An id that starts with '-' goes after --, e.g. `outbox purge -- -AbC…`.\n"
          "Run as root, the command becomes the owner of data_dir first.\n"
          "exit: 0 done, 1 failed, 2 usage, 3 no such message, 78 configuration unusable\n";
 }

@@ -50,7 +50,11 @@ const char* to_string(FlowStatus status) {
 MagicLinkService::MagicLinkService(FlowDependencies deps) : d_(std::move(deps)) {}
 
 std::string MagicLinkService::new_id(std::size_t bytes) {
-  return util::base64url_encode(d_.host.random().bytes(bytes));
+  // An id starting with '-' reads as an option to `linkgate outbox retry ID` and to grep.
+  for (;;) {
+    std::string id = util::base64url_encode(d_.host.random().bytes(bytes));
+    if (id.front() != '-') return id;
+  }
 }
 
 std::string MagicLinkService::new_code() {

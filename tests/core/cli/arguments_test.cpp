@@ -32,6 +32,15 @@ TEST(Arguments, UnknownOptionsAndMissingValuesAreProblems) {
   EXPECT_EQ(parse_arguments({"-", "+15551234567"}, {}, {}).words.size(), 2u);
 }
 
+TEST(Arguments, EverythingAfterADoubleDashIsAWord) {
+  // Ids written before they stopped starting with '-' can still be named.
+  auto a = parse_arguments({"purge", "--json", "--", "-AOUjxooT0NsQkiT", "--all"}, {}, {"json"});
+  EXPECT_EQ(a.problem, "");
+  EXPECT_TRUE(a.has("json"));
+  EXPECT_FALSE(a.has("all"));
+  EXPECT_EQ(a.words, (std::vector<std::string>{"purge", "-AOUjxooT0NsQkiT", "--all"}));
+}
+
 TEST(Arguments, CountsArePositiveWholeNumbersAndNothingElse) {
   std::string problem;
   EXPECT_EQ(parse_arguments({}, {"limit"}, {}).count("limit", 7, problem), 7u);

@@ -122,6 +122,25 @@ TEST_F(MagicLinkServiceTest, StartQueuesALinkAndACodeForAUser) {
   EXPECT_EQ(metric("linkgate_links_issued_total"), 1);
 }
 
+TEST_F(MagicLinkServiceTest, NoIdStartsWithADashThatACommandLineWouldTakeForAnOption) {
+  // One random id in 64 would start with '-': 450 starts without the guard pass by chance
+  // with a probability under 0.1 %.
+  for (int u = 0; u < 5; ++u) {
+    const std::string address = "user" + std::to_string(u) + "@example.com";
+    users.users["usr_" + std::to_string(u)] = {"usr_" + std::to_string(u), address, "", ""};
+    for (int i = 0; i < 90; ++i) {
+      auto r = request(address);
+      r.client = "192.0.2." + std::to_string(u + 10);  // under the per-client limit
+      ASSERT_TRUE(service.start(r).ok()) << u << " " << i;
+    }
+  }
+  ASSERT_EQ(queue.queued.size(), 450u);
+  for (const auto& m : queue.queued) {
+    EXPECT_NE(m.id.front(), '-') << m.id;
+    EXPECT_NE(m.flow_id.front(), '-') << m.flow_id;
+  }
+}
+
 TEST_F(MagicLinkServiceTest, StartForAStrangerAnswersAlikeAndSendsNothing) {
   auto known = service.start(request("alice@example.com"));
   auto stranger = service.start(request("nobody@example.com"));
