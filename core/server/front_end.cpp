@@ -1,30 +1,48 @@
 #include "server/front_end.h"
-#include "util/thread_name.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocketImpl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <system_error>
 
 #include "server/response_bytes.h"
 #include "server/transport.h"
+#include "util/thread_name.h"
 
 namespace linkgate::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Poco::Net::PollSet;
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kAcceptBurst = 256;  // then the other sockets get a turn
 constexpr auto kSweepEvery = std::chrono::milliseconds(100);
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+// Checked for stop even if a wake-up were missed.
+constexpr int kWaitMilliseconds = 1000;
+
+// An event's tag: a connection's generation (never 0) above its descriptor, or, with
+// generation 0, one of these or a listener's index.
+constexpr std::uint64_t kTimerTag = 0xFFFF'FFFEu;
+constexpr std::uint64_t kExitTag = 0xFFFF'FFFFu;
+
+std::uint32_t generation_of(std::uint64_t tag) {
+  return static_cast<std::uint32_t>(tag >> 32);
+}
+
+int descriptor_of(std::uint64_t tag) {
+  return static_cast<int>(tag & 0xFFFF'FFFFu);
+}
 
 int open_spare() {
   return ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -41,75 +59,136 @@ std::string host_of(const sockaddr_storage& address, socklen_t length) {
   }
 }
 
+int checked(int result, const char* what) {
+  if (result < 0) throw std::system_error(errno, std::generic_category(), what);
+  return result;
+}
+
 }  // namespace
 
 struct FrontEnd::Connection {
-  Connection(std::uint64_t id_, std::unique_ptr<Transport> transport_, std::string peer_,
+  Connection(std::uint64_t tag_, int fd_, std::unique_ptr<Transport> transport_, std::string peer_,
              const FrontEndOptions& options, Clock::time_point now)
-      : id(id_),
+      : tag(tag_),
+        fd(fd_),
         transport(std::move(transport_)),
         peer(peer_),
         http(options.limits, options.timeouts, std::move(peer_), now) {}
-  std::uint64_t id;
+  // Held by the thread serving the connection, for as long as it does (a handler included).
+  std::mutex mutex;
+  const std::uint64_t tag;
+  const int fd;
   std::unique_ptr<Transport> transport;
   std::string peer;
   HttpConnection http;
-  int mode = PollSet::POLL_READ;  // what the poll set watches for now
-  bool io_wants_write = false;    // TLS asked to be called again when the socket is writable
+  bool io_wants_write = false;  // TLS asked to be called again when the socket is writable
   bool send_shut = false;
-  bool with_worker = false;
+  bool closed = false;
 };
 
 FrontEnd::FrontEnd(FrontEndOptions options, std::vector<Poco::Net::ServerSocket> listeners,
-                   Poco::Net::Context::Ptr tls, std::size_t workers, Handler handler)
+                   Poco::Net::Context::Ptr tls, std::size_t threads, Handler handler)
     : options_(std::move(options)),
-      listeners_(std::move(listeners)),
       tls_(std::move(tls)),
       handler_(std::move(handler)),
-      pool_(workers),
-      wake_(Poco::Net::SocketAddress("127.0.0.1", 0), false),
-      read_buffer_(kReadChunk) {
-  wake_.setBlocking(false);
-  wake_sender_.connect(wake_.address());
-  wake_sender_.setBlocking(false);
+      thread_count_(std::max<std::size_t>(1, threads)),
+      listeners_(std::move(listeners)) {
+  epoll_fd_ = checked(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
+  timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  exit_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (timer_fd_ < 0 || exit_fd_ < 0) {
+    const int error = errno;
+    for (int fd : {epoll_fd_, timer_fd_, exit_fd_}) {
+      if (fd >= 0) ::close(fd);
+    }
+    throw std::system_error(error, std::generic_category(), "timerfd/eventfd");
+  }
   spare_fd_ = open_spare();
   for (auto& listener : listeners_) listener.setBlocking(false);
 }
 
 FrontEnd::~FrontEnd() {
   stop(std::chrono::milliseconds(0));
-  if (spare_fd_ >= 0) ::close(spare_fd_);
+  for (int fd : {epoll_fd_, timer_fd_, exit_fd_, spare_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+bool FrontEnd::arm(int fd, std::uint64_t tag, std::uint32_t events, bool added) const {
+  epoll_event event{};
+  event.events = events | EPOLLONESHOT;
+  event.data.u64 = tag;
+  return ::epoll_ctl(epoll_fd_, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
 void FrontEnd::start() {
   if (started_) return;
   started_ = true;
-  poll_.add(wake_, PollSet::POLL_READ);
-  for (auto& listener : listeners_) poll_.add(listener, PollSet::POLL_READ);
-  loop_ = std::thread([this] {
-    util::name_this_thread("lg-events");
-    run();
-  });
+  epoll_event exit_event{};
+  exit_event.events = EPOLLIN;  // level-triggered: every thread sees it, once written
+  exit_event.data.u64 = kExitTag;
+  checked(::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, exit_fd_, &exit_event), "epoll_ctl");
+  itimerspec tick{};
+  tick.it_interval.tv_nsec = std::chrono::nanoseconds(kSweepEvery).count();
+  tick.it_value = tick.it_interval;
+  checked(::timerfd_settime(timer_fd_, 0, &tick, nullptr), "timerfd_settime");
+  bool armed = arm(timer_fd_, kTimerTag, EPOLLIN, false);
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    armed = armed && arm(static_cast<int>(listeners_[i].impl()->sockfd()), i, EPOLLIN, false);
+  }
+  if (!armed) throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  threads_.reserve(thread_count_);
+  for (std::size_t i = 0; i < thread_count_; ++i) {
+    threads_.emplace_back([this] {
+      util::name_this_thread("lg-http");
+      work();
+    });
+  }
 }
 
 void FrontEnd::stop(std::chrono::milliseconds grace) {
-  if (!started_) {
-    pool_.stop();
-    return;
-  }
-  if (loop_.joinable()) {
-    stop_deadline_ = Clock::now() + grace;
-    stop_requested_.store(true);
-    if (!wake_pending_.exchange(true)) {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  const auto deadline = Clock::now() + grace;
+  stopping_.store(true);
+  {
+    std::lock_guard lock(accept_mutex_);
+    listening_ = false;
+    for (auto& listener : listeners_) {
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, static_cast<int>(listener.impl()->sockfd()), nullptr);
       try {
-        wake_sender_.sendBytes("s", 1);
+        listener.close();
       } catch (const Poco::Exception&) {
-        // The loop still sees the flag within one sweep.
       }
     }
-    loop_.join();
   }
-  pool_.stop();
+  // Idle connections end now; one being answered ends after its answer (Connection: close).
+  for (const auto& c : snapshot()) {
+    std::unique_lock lock(c->mutex, std::try_to_lock);
+    if (lock && !c->closed && c->http.output().empty()) close(*c);
+  }
+  while (Clock::now() < deadline) {
+    {
+      std::lock_guard lock(table_mutex_);
+      if (connections_.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  exiting_.store(true);
+  // What is left is closed under whoever holds it: the client learns now, the handler's thread
+  // finds a dead socket when it returns.
+  for (const auto& c : snapshot()) ::shutdown(c->fd, SHUT_RDWR);
+  {
+    std::lock_guard lock(table_mutex_);
+    connections_.clear();
+    per_client_.clear();
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto written = ::write(exit_fd_, &one, sizeof one);
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
 }
 
 void FrontEnd::set_options(const FrontEndOptions& options) {
@@ -119,7 +198,10 @@ void FrontEnd::set_options(const FrontEndOptions& options) {
 
 FrontEndStats FrontEnd::stats() const {
   FrontEndStats s;
-  s.open = open_.load();
+  {
+    std::lock_guard lock(table_mutex_);
+    s.open = connections_.size();
+  }
   s.accepted = accepted_.load();
   s.refused_max_connections = refused_max_.load();
   s.refused_per_client = refused_per_client_.load();
@@ -129,74 +211,58 @@ FrontEndStats FrontEnd::stats() const {
   return s;
 }
 
-void FrontEnd::run() {
-  while (true) {
-    if (stop_requested_.load() && !stopping_) begin_stop();
-    if (stopping_ && (connections_.empty() || Clock::now() >= stop_deadline_)) break;
-
-    PollSet::SocketModeMap ready;
+void FrontEnd::work() {
+  epoll_event event{};
+  while (!exiting_.load(std::memory_order_relaxed)) {
+    // One event at a time: a thread takes only the socket it will serve next, and the rest
+    // stay with the threads that are free.
+    const int n = ::epoll_wait(epoll_fd_, &event, 1, kWaitMilliseconds);
+    if (n != 1) continue;
     try {
-      ready = poll_.poll(
-          Poco::Timespan(0, static_cast<long>(std::chrono::microseconds(kSweepEvery).count())));
-    } catch (const Poco::Exception&) {
-      continue;  // EINTR and friends: poll again
+      on_event(event.data.u64, event.events);
+    } catch (const std::exception&) {
+      // Out of memory, most likely: the connection is left unarmed and its deadline closes it.
     }
-    for (const auto& [socket, mode] : ready) {
-      if (socket == wake_) {
-        char drained[64];
-        try {
-          while (wake_.receiveBytes(drained, sizeof drained) > 0) {
-          }
-        } catch (const Poco::Exception&) {
-        }
-        wake_pending_.store(false);
-        continue;
-      }
-      bool was_listener = false;
-      for (auto& listener : listeners_) {
-        if (socket == listener) {
-          was_listener = true;
-          if (!stopping_) accept_from(listener);
-        }
-      }
-      if (!was_listener) serve(static_cast<int>(socket.impl()->sockfd()), mode);
-    }
-    take_answers();
-    const auto now = Clock::now();
-    if (now >= next_sweep_) {
-      sweep(now);
-      next_sweep_ = now + kSweepEvery;
-    }
-  }
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    const int fd = it->first;
-    ++it;
-    close(fd);
   }
 }
 
-void FrontEnd::begin_stop() {
-  stopping_ = true;
-  for (auto& listener : listeners_) {
-    try {
-      poll_.remove(listener);
-      listener.close();
-    } catch (const Poco::Exception&) {
+void FrontEnd::on_event(std::uint64_t tag, std::uint32_t events) {
+  if (generation_of(tag) == 0) {
+    if (tag == kExitTag) return;
+    if (tag == kTimerTag) {
+      std::uint64_t ticks = 0;
+      [[maybe_unused]] auto got = ::read(timer_fd_, &ticks, sizeof ticks);
+      sweep();
+      arm(timer_fd_, kTimerTag, EPOLLIN, true);
+      return;
     }
+    return accept_from(static_cast<std::size_t>(tag));
   }
-  std::vector<int> idle;
-  for (auto& [fd, c] : connections_) {
-    if (c->with_worker) {
-      c->http.finish_after_answer();
-    } else if (c->http.output().empty()) {
-      idle.push_back(fd);
-    }
-  }
-  for (int fd : idle) close(fd);
+  auto c = find(tag);
+  if (!c) return;  // closed meanwhile; its descriptor may already serve another connection
+  std::lock_guard lock(c->mutex);
+  if (!c->closed) serve(*c, events);
 }
 
-void FrontEnd::accept_from(Poco::Net::ServerSocket& listener) {
-  const int listen_fd = static_cast<int>(listener.impl()->sockfd());
+FrontEnd::ConnectionPtr FrontEnd::find(std::uint64_t tag) const {
+  std::lock_guard lock(table_mutex_);
+  auto it = connections_.find(descriptor_of(tag));
+  if (it == connections_.end() || it->second->tag != tag) return nullptr;
+  return it->second;
+}
+
+std::vector<FrontEnd::ConnectionPtr> FrontEnd::snapshot() const {
+  std::lock_guard lock(table_mutex_);
+  std::vector<ConnectionPtr> all;
+  all.reserve(connections_.size());
+  for (const auto& [fd, c] : connections_) all.push_back(c);
+  return all;
+}
+
+void FrontEnd::accept_from(std::size_t listener) {
+  std::lock_guard accepting(accept_mutex_);
+  if (!listening_ || listener >= listeners_.size()) return;
+  const int listen_fd = static_cast<int>(listeners_[listener].impl()->sockfd());
   FrontEndOptions options;
   {
     std::lock_guard lock(options_mutex_);
@@ -210,96 +276,126 @@ void FrontEnd::accept_from(Poco::Net::ServerSocket& listener) {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        shed_one(listener);
+        shed_one(listen_fd);
       }
-      return;  // EAGAIN: nothing more waiting
-    }
-    // Counted before the close, so whoever sees the connection end also sees it counted.
-    if (connections_.size() >= options.max_connections) {
-      ++refused_max_;
-      ::close(fd);
-      continue;
+      break;  // EAGAIN: nothing more waiting
     }
     std::string peer = host_of(address, length);
-    auto& from_peer = per_client_[peer];
-    if (from_peer >= options.max_connections_per_client) {
-      ++refused_per_client_;
-      ::close(fd);
-      continue;
+    {
+      std::lock_guard lock(table_mutex_);
+      // Counted before the close, so whoever sees the connection end also sees it counted.
+      if (connections_.size() >= options.max_connections) {
+        ++refused_max_;
+        ::close(fd);
+        continue;
+      }
+      auto count = per_client_.find(peer);
+      if (count != per_client_.end() && count->second >= options.max_connections_per_client) {
+        ++refused_per_client_;
+        ::close(fd);
+        continue;
+      }
     }
-    std::unique_ptr<Connection> c;
+    const std::uint64_t tag =
+        (static_cast<std::uint64_t>(next_generation_.fetch_add(1) % 0xFFFF'FFFFu + 1) << 32) |
+        static_cast<std::uint32_t>(fd);
+    ConnectionPtr c;
     try {
       Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
       auto transport = std::make_unique<Transport>(socket, tls_);
-      c = std::make_unique<Connection>(next_id_++, std::move(transport), peer, options,
-                                       Clock::now());
-      poll_.add(c->transport->socket(), PollSet::POLL_READ);
+      c = std::make_shared<Connection>(tag, fd, std::move(transport), peer, options, Clock::now());
     } catch (const Poco::Exception&) {
-      if (from_peer == 0) per_client_.erase(peer);
       continue;  // the socket closes with its last owner
     }
-    ++from_peer;
+    {
+      std::lock_guard lock(table_mutex_);
+      connections_.emplace(fd, c);
+      ++per_client_[peer];
+    }
     ++accepted_;
-    connections_.emplace(fd, std::move(c));
-    open_.store(connections_.size());
+    if (!arm(fd, tag, EPOLLIN, false)) {
+      std::lock_guard lock(c->mutex);
+      close(*c);
+    }
   }
+  if (!accept_paused_) arm(listen_fd, listener, EPOLLIN, true);
 }
 
 // Out of file descriptors: the waiting connection cannot be accepted, so the listening socket
-// stays readable and a naive loop would spin. Give up the spare descriptor, accept the
+// stays readable and would be reported again at once. Give up the spare descriptor, accept the
 // connection and close it at once (the client learns now, not after a timeout), and take the
-// spare back. If even that fails, stop watching the listener for a moment.
-void FrontEnd::shed_one(Poco::Net::ServerSocket& listener) {
+// spare back. If even that fails, stop watching the listeners until the sweep after a pause.
+void FrontEnd::shed_one(int listen_fd) {
   ++refused_no_descriptor_;
   if (spare_fd_ >= 0) {
     ::close(spare_fd_);
-    const int fd =
-        ::accept4(static_cast<int>(listener.impl()->sockfd()), nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) ::close(fd);
     spare_fd_ = open_spare();
   }
   if (spare_fd_ < 0 && !accept_paused_) {
     accept_paused_ = true;
     accept_paused_until_ = Clock::now() + kAcceptPause;
-    for (auto& l : listeners_) poll_.update(l, 0);
   }
 }
 
-void FrontEnd::serve(int fd, int ready) {
-  auto it = connections_.find(fd);
-  if (it == connections_.end()) return;
-  Connection& c = *it->second;
-  if (ready & PollSet::POLL_ERROR) return close(fd);
+void FrontEnd::serve(Connection& c, std::uint32_t events) {
+  if (events & EPOLLERR) return close(c);
   if (!c.transport->handshaken()) {
     const auto io = c.transport->handshake();
     if (io.status == Io::Status::failed || io.status == Io::Status::closed) {
       ++tls_failed_;
-      return close(fd);
+      return close(c);
     }
     if (io.status != Io::Status::done) {
       c.io_wants_write = io.status == Io::Status::want_write;
-      return settle(fd);
+      return settle(c);
     }
   }
   // Asked again below if TLS still needs the socket writable; left set, a socket that is always
-  // writable would wake the loop for nothing.
+  // writable would be reported for nothing.
   c.io_wants_write = false;
   read_from(c);
-  write_to(c);
-  settle(fd);
+  answer_requests(c);
+  settle(c);
+}
+
+// Answers every complete request the connection holds, pipelined ones in order, on this thread.
+void FrontEnd::answer_requests(Connection& c) {
+  bool answered = false;
+  for (;;) {
+    write_to(c);
+    // A TLS session may hold bytes the socket no longer signals. Plain TCP needs no read here:
+    // the armed socket reports whatever the client sent meanwhile.
+    if (answered && c.http.wants_read() && c.transport->may_hold_unsignalled_bytes()) {
+      read_from(c);
+    }
+    auto request = c.http.take_request();
+    if (!request) return;
+    http::Response response;
+    try {
+      response = handler_(std::move(*request));
+    } catch (...) {
+      response = refusal(500, "Something went wrong on our side. Try again.");
+    }
+    if (stopping_.load()) c.http.finish_after_answer();
+    c.http.on_answer(response, Clock::now());
+    answered = true;
+  }
 }
 
 void FrontEnd::read_from(Connection& c) {
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   const auto now = Clock::now();
   while (c.http.wants_read()) {
-    const auto io = c.transport->read(read_buffer_.data(), read_buffer_.size());
+    const auto io = c.transport->read(buffer.get(), kReadChunk);
     if (io.status == Io::Status::done) {
-      c.http.on_bytes(std::string_view(read_buffer_.data(), io.bytes), now);
+      c.http.on_bytes(std::string_view(buffer.get(), io.bytes), now);
       // What arrives after the last answer is dropped, so nothing else bounds it: one read per
-      // wake-up, or a client sending faster than the loop reads would hold the loop.
+      // event, or a client sending faster than the server reads would hold the thread.
       if (c.http.phase() == HttpConnection::Phase::lingering) break;
-      // A whole request is enough for now: over plain TCP the poll reports what else the client
-      // sent, and reading on would cost an empty read per request.
+      // A whole request is enough for now: over plain TCP the armed socket reports what else
+      // the client sent, and reading on would cost an empty read per request.
       if (c.http.has_request() && !c.transport->may_hold_unsignalled_bytes()) break;
       continue;
     }
@@ -325,115 +421,61 @@ void FrontEnd::write_to(Connection& c) {
   }
 }
 
-// After anything happened on a connection: hand a complete request to a worker, shut the
-// sending side once the last answer is out, close when done, and watch for what comes next.
-void FrontEnd::settle(int fd) {
-  auto it = connections_.find(fd);
-  if (it == connections_.end()) return;
-  Connection& c = *it->second;
-  if (auto request = c.http.take_request()) {
-    c.with_worker = true;
-    if (stopping_) c.http.finish_after_answer();
-    pool_.submit([this, fd, id = c.id, request = std::move(*request)]() mutable {
-      http::Response response;
-      try {
-        response = handler_(std::move(request));
-      } catch (...) {
-        response = refusal(500, "Something went wrong on our side. Try again.");
-      }
-      post_answer(fd, id, std::move(response));
-    });
-  }
+// After anything happened on a connection: shut the sending side once the last answer is out,
+// close when done, and arm the socket for what comes next — after which another thread may
+// take it, once this one lets go of the connection.
+void FrontEnd::settle(Connection& c) {
   if (c.http.phase() == HttpConnection::Phase::lingering && c.http.output().empty() &&
       !c.send_shut) {
     c.send_shut = true;
     c.transport->shutdown_send();
   }
-  if (c.http.phase() == HttpConnection::Phase::closed) return close(fd);
-  if (stopping_ && !c.with_worker && c.http.output().empty()) return close(fd);
-  int mode = 0;
+  if (c.http.phase() == HttpConnection::Phase::closed) return close(c);
+  if (stopping_.load() && c.http.output().empty()) return close(c);
+  std::uint32_t events = 0;
   if (!c.transport->handshaken()) {
-    mode = c.io_wants_write ? PollSet::POLL_WRITE : PollSet::POLL_READ;
+    events = c.io_wants_write ? EPOLLOUT : EPOLLIN;
   } else {
-    if (c.http.wants_read()) mode |= PollSet::POLL_READ;
-    if (!c.http.output().empty() || c.io_wants_write) mode |= PollSet::POLL_WRITE;
+    if (c.http.wants_read()) events |= EPOLLIN;
+    if (!c.http.output().empty() || c.io_wants_write) events |= EPOLLOUT;
   }
-  if (mode != c.mode) {
-    c.mode = mode;
-    try {
-      poll_.update(c.transport->socket(), mode);
-    } catch (const Poco::Exception&) {
-      close(fd);
-    }
-  }
+  if (!arm(c.fd, c.tag, events, true)) close(c);
 }
 
-void FrontEnd::close(int fd) {
-  auto it = connections_.find(fd);
-  if (it == connections_.end()) return;
-  try {
-    poll_.remove(it->second->transport->socket());
-  } catch (const Poco::Exception&) {
-  }
-  auto count = per_client_.find(it->second->peer);
+// With the connection's mutex held. The descriptor closes when the last holder lets go.
+void FrontEnd::close(Connection& c) {
+  if (c.closed) return;
+  c.closed = true;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  std::lock_guard lock(table_mutex_);
+  auto it = connections_.find(c.fd);
+  if (it == connections_.end() || it->second->tag != c.tag) return;  // dropped by stop()
+  auto count = per_client_.find(c.peer);
   if (count != per_client_.end() && --count->second == 0) per_client_.erase(count);
   connections_.erase(it);
-  open_.store(connections_.size());
 }
 
-void FrontEnd::post_answer(int fd, std::uint64_t id, http::Response response) {
-  {
-    std::lock_guard lock(answers_mutex_);
-    answers_.push_back(Answer{fd, id, std::move(response)});
-  }
-  if (!wake_pending_.exchange(true)) {
-    try {
-      wake_sender_.sendBytes("a", 1);
-    } catch (const Poco::Exception&) {
-      // The loop takes answers at least once per sweep anyway.
-    }
-  }
-}
-
-void FrontEnd::take_answers() {
-  std::vector<Answer> answers;
-  {
-    std::lock_guard lock(answers_mutex_);
-    answers.swap(answers_);
-  }
+void FrontEnd::sweep() {
   const auto now = Clock::now();
-  for (auto& answer : answers) {
-    auto it = connections_.find(answer.fd);
-    if (it == connections_.end() || it->second->id != answer.id) continue;  // client gone
-    Connection& c = *it->second;
-    c.with_worker = false;
-    c.http.on_answer(answer.response, now);
-    write_to(c);
-    // A TLS session may hold bytes the socket no longer signals. Plain TCP needs no read here:
-    // the poll reports whatever the client sent meanwhile (one empty read per answer saved).
-    if (c.http.wants_read() && c.transport->handshaken() &&
-        c.transport->may_hold_unsignalled_bytes()) {
-      read_from(c);
-    }
-    settle(answer.fd);
-  }
-}
-
-void FrontEnd::sweep(Clock::time_point now) {
-  if (accept_paused_ && now >= accept_paused_until_) {
-    if (spare_fd_ < 0) spare_fd_ = open_spare();
-    accept_paused_ = false;
-    if (!stopping_) {
-      for (auto& l : listeners_) poll_.update(l, PollSet::POLL_READ);
+  {
+    std::lock_guard accepting(accept_mutex_);
+    if (accept_paused_ && now >= accept_paused_until_) {
+      if (spare_fd_ < 0) spare_fd_ = open_spare();
+      accept_paused_ = false;
+      if (listening_) {
+        for (std::size_t i = 0; i < listeners_.size(); ++i) {
+          arm(static_cast<int>(listeners_[i].impl()->sockfd()), i, EPOLLIN, true);
+        }
+      }
     }
   }
-  std::vector<int> expired;
-  for (const auto& [fd, c] : connections_) {
-    if (!c->with_worker && now >= c->http.deadline()) expired.push_back(fd);
-  }
-  for (int fd : expired) {
-    ++timed_out_;
-    close(fd);
+  for (const auto& c : snapshot()) {
+    // A connection held by another thread is being served: its deadline does not run.
+    std::unique_lock lock(c->mutex, std::try_to_lock);
+    if (lock && !c->closed && now >= c->http.deadline()) {
+      ++timed_out_;
+      close(*c);
+    }
   }
 }
 

@@ -1,13 +1,13 @@
 #pragma once
-// The event-driven front end: one loop thread polls every listening and client socket (Poco's
-// PollSet, epoll on Linux) without blocking, reads heads and bodies as they arrive, runs TLS
-// handshakes, and enforces the connection limits and deadlines. Only a complete request goes to
-// a worker; its answer comes back to the loop to be written. An idle, slow or half-sent
-// connection costs a socket and a small buffer, never a thread.
+// The event-driven front end. Every listening and client socket sits in one epoll set in
+// one-shot mode, and every server thread waits on it: the thread that receives a socket's event
+// owns that connection until it arms the socket again, so it reads, runs the TLS handshake,
+// answers a complete request and writes the answer itself, with no hand-off between threads.
+// Reads and writes never block; only a complete request occupies a thread, for as long as its
+// handler runs. An idle, slow or half-sent connection costs a socket and a small buffer, never a
+// thread. A timer in the same set sweeps deadlines; connection limits are enforced at accept.
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/DatagramSocket.h>
-#include <Poco/Net/PollSet.h>
 #include <Poco/Net/ServerSocket.h>
 
 #include <atomic>
@@ -23,7 +23,6 @@
 
 #include "http/message.h"
 #include "server/http_connection.h"
-#include "server/worker_pool.h"
 
 namespace linkgate::server {
 
@@ -47,80 +46,80 @@ struct FrontEndStats {
 
 class FrontEnd {
  public:
-  /// Answers one complete request on a worker thread. Must not throw.
+  /// Answers one complete request on a server thread. Must not throw.
   using Handler = std::function<http::Response(http::Request&&)>;
 
-  /// Takes the bound @p listeners (TLS on all of them when @p tls is set) and starts @p workers
-  /// worker threads. Nothing is accepted before start().
+  /// Takes the bound @p listeners (TLS on all of them when @p tls is set); @p threads server
+  /// threads (at least one) start with start(). Throws std::system_error when the epoll set or
+  /// its timer cannot be made.
   FrontEnd(FrontEndOptions options, std::vector<Poco::Net::ServerSocket> listeners,
-           Poco::Net::Context::Ptr tls, std::size_t workers, Handler handler);
+           Poco::Net::Context::Ptr tls, std::size_t threads, Handler handler);
   /// stop() with no grace if still running.
   ~FrontEnd();
   FrontEnd(const FrontEnd&) = delete;
   FrontEnd& operator=(const FrontEnd&) = delete;
 
   void start();
-  /// Stops accepting and closes every connection that is not waiting for a worker's answer;
-  /// answers still being made are sent (with `Connection: close`) until @p grace has passed,
-  /// then everything is closed and the workers are joined.
+  /// Stops accepting and closes every connection that is not being answered; answers still
+  /// being made are sent (with `Connection: close`) until @p grace has passed, then everything
+  /// is closed and the threads are joined (a handler still running is waited for).
   void stop(std::chrono::milliseconds grace);
   /// New limits and timeouts for connections accepted from now on (a reload).
   void set_options(const FrontEndOptions& options);
   [[nodiscard]] FrontEndStats stats() const;
-  [[nodiscard]] std::size_t workers() const { return pool_.size(); }
+  [[nodiscard]] std::size_t workers() const { return thread_count_; }
 
  private:
   struct Connection;
-  struct Answer {
-    int fd;
-    std::uint64_t id;
-    http::Response response;
-  };
+  using ConnectionPtr = std::shared_ptr<Connection>;
 
-  void run();
-  void accept_from(Poco::Net::ServerSocket& listener);
-  void shed_one(Poco::Net::ServerSocket& listener);
-  void serve(int fd, int ready);
-  void settle(int fd);
+  void work();
+  void on_event(std::uint64_t tag, std::uint32_t events);
+  void accept_from(std::size_t listener);
+  void shed_one(int listen_fd);
+  void serve(Connection& c, std::uint32_t events);
+  void answer_requests(Connection& c);
   void read_from(Connection& c);
   void write_to(Connection& c);
-  void close(int fd);
-  void take_answers();
-  void sweep(std::chrono::steady_clock::time_point now);
-  void begin_stop();
-  void post_answer(int fd, std::uint64_t id, http::Response response);
+  void settle(Connection& c);
+  void close(Connection& c);
+  void sweep();
+  [[nodiscard]] ConnectionPtr find(std::uint64_t tag) const;
+  [[nodiscard]] std::vector<ConnectionPtr> snapshot() const;
+  /// One-shot interest in @p events for @p fd (added anew, or armed again); false on failure.
+  bool arm(int fd, std::uint64_t tag, std::uint32_t events, bool added) const;
 
   std::mutex options_mutex_;
   FrontEndOptions options_;
-  std::vector<Poco::Net::ServerSocket> listeners_;
   Poco::Net::Context::Ptr tls_;
   Handler handler_;
-  WorkerPool pool_;
+  std::size_t thread_count_;
 
-  Poco::Net::PollSet poll_;
-  Poco::Net::DatagramSocket wake_;         // the loop's: a datagram on it ends a poll
-  Poco::Net::DatagramSocket wake_sender_;  // the workers'
-  std::atomic<bool> wake_pending_{false};
+  int epoll_fd_ = -1;
+  int timer_fd_ = -1;  // the sweep's tick
+  int exit_fd_ = -1;   // an eventfd: readable once the threads are to leave
 
-  std::mutex answers_mutex_;
-  std::vector<Answer> answers_;
-
-  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+  // The table of connections, and the count per client address. Taken after a connection's
+  // own mutex, never before.
+  mutable std::mutex table_mutex_;
+  std::unordered_map<int, ConnectionPtr> connections_;
   std::unordered_map<std::string, std::size_t> per_client_;
-  std::uint64_t next_id_ = 1;
+
+  // Accepting: whoever holds the listener's one-shot event, or the sweep re-arming it.
+  std::mutex accept_mutex_;
+  std::vector<Poco::Net::ServerSocket> listeners_;
+  bool listening_ = true;
   int spare_fd_ = -1;  // given up to accept and close a connection when descriptors run out
   std::chrono::steady_clock::time_point accept_paused_until_{};
   bool accept_paused_ = false;
-  std::chrono::steady_clock::time_point next_sweep_{};
-  std::vector<char> read_buffer_;
 
-  std::atomic<bool> stop_requested_{false};
-  std::chrono::steady_clock::time_point stop_deadline_{};
-  bool stopping_ = false;
-  std::thread loop_;
+  std::atomic<std::uint32_t> next_generation_{1};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> exiting_{false};
+  std::vector<std::thread> threads_;
   bool started_ = false;
+  bool stopped_ = false;
 
-  std::atomic<std::size_t> open_{0};
   std::atomic<std::uint64_t> accepted_{0}, refused_max_{0}, refused_per_client_{0},
       refused_no_descriptor_{0}, timed_out_{0}, tls_failed_{0};
 };

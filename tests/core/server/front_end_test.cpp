@@ -65,6 +65,67 @@ TEST(FrontEnd, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
   EXPECT_FALSE(c.closed()) << "keep-alive";
 }
 
+// Every thread takes whichever socket is ready next; a connection must still be served by one
+// thread at a time, in order, and never answered with another's bytes.
+TEST(FrontEnd, ManyConnectionsAtOnceEachGetOnlyTheirOwnAnswersInOrder) {
+  std::atomic<int> handled{0};
+  FrontEndOptions options;
+  options.max_connections_per_client = 1000;
+  Served served(
+      8,
+      [&](http::Request&& r) {
+        ++handled;
+        if (handled % 7 == 0) std::this_thread::yield();
+        return echo(std::move(r));
+      },
+      options);
+  constexpr int kClients = 8, kConnections = 50, kRequests = 10;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      std::vector<RawConnection> mine;
+      for (int i = 0; i < kConnections; ++i) mine.emplace_back("127.0.0.1", served.port);
+      for (int i = 0; i < kConnections; ++i) {
+        std::string requests;
+        for (int k = 0; k < kRequests; ++k) {
+          requests += "GET /c" + std::to_string(t) + "-" + std::to_string(i) + "-" +
+                      std::to_string(k) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+        }
+        const auto half = requests.size() / 2 + 3;  // split inside a request head
+        if (!mine[i].send(requests.substr(0, half)) || !mine[i].send(requests.substr(half))) {
+          ++wrong;
+        }
+      }
+      for (int i = 0; i < kConnections; ++i) {
+        std::string answers;
+        for (int tries = 0; tries < 50 && count_of(answers, "HTTP/1.1 200") < kRequests; ++tries) {
+          answers += mine[i].receive(100ms);
+        }
+        const std::string own = "GET /c" + std::to_string(t) + "-" + std::to_string(i) + "-";
+        std::size_t at = 0;
+        for (int k = 0; k < kRequests; ++k) {
+          const auto next = answers.find(own + std::to_string(k) + " ", at);
+          if (next == std::string::npos) {
+            ++wrong;
+            break;
+          }
+          at = next;
+        }
+        if (count_of(answers, "HTTP/1.1 200") != kRequests ||
+            count_of(answers, "GET /c") != kRequests) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(handled.load(), kClients * kConnections * kRequests);
+  EXPECT_EQ(served.front_end->stats().accepted,
+            static_cast<std::uint64_t>(kClients * kConnections));
+}
+
 TEST(FrontEnd, ExpectContinueGetsTheInterimAnswerThenTheRealOne) {
   Served served(1, echo);
   RawConnection c("127.0.0.1", served.port);
