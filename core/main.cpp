@@ -23,6 +23,13 @@
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
 #include "sql/sqlite_process.h"
+#include "util/blocking.h"
+
+// Plugins carry their own copy of util/blocking; this is how their calls to
+// util::about_to_block() reach the server's threads (exported by the link options).
+extern "C" __attribute__((visibility("default"))) void linkgate_about_to_block() {
+  linkgate::util::run_blocking_hook();
+}
 
 namespace {
 

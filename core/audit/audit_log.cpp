@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "host/request_scope.h"
+#include "util/blocking.h"
 #include "util/utf8.h"
 
 namespace linkgate::audit {
@@ -106,6 +107,7 @@ void AuditLog::record(const AuditEvent& event, std::int64_t now_ms) noexcept {
     const std::uint64_t mine = ++enqueued_;
     queued_.notify_one();
     // Answered only once its line is written, as before: an audit trail without gaps.
+    if (done_ < mine) util::about_to_block();
     written_.wait(lock, [&] { return done_ >= mine || stopping_; });
   } catch (...) {
     // An audit line that cannot be formatted (out of memory) must not fail the sign-in.

@@ -18,6 +18,7 @@
 #include "host/metrics.h"
 #include "host/request_scope.h"
 #include "linkgate/sdk/result.h"
+#include "util/blocking.h"
 
 namespace linkgate::plugin_host {
 
@@ -52,6 +53,7 @@ class CallRunner {
       slot->done.notify_all();
     });
     if (!queued) return sdk::fail(sdk::ErrorCode::unavailable, busy(method));
+    util::about_to_block();
     std::unique_lock lock(slot->mutex);
     if (!slot->done.wait_for(lock, timeout_, [&] { return slot->value.has_value(); })) {
       lock.unlock();

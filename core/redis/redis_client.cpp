@@ -1,4 +1,5 @@
 #include "redis/redis_client.h"
+#include "util/blocking.h"
 
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
@@ -183,6 +184,7 @@ void RedisClient::give_back(std::unique_ptr<Connection> connection) {
 }
 
 RedisType::Ptr RedisClient::run(Array& command) {
+  util::about_to_block();  // a round trip across the network
   std::unique_ptr<Connection> connection;
   try {
     connection = borrow();

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +32,9 @@ struct FrontEndOptions {
   ConnectionTimeouts timeouts;
   std::size_t max_connections = 10'000;
   std::size_t max_connections_per_client = 256;
+  /// How many threads may run requests at once, apart from those waiting in about_to_block()
+  /// (util/blocking.h); 0: two per core. Read at construction only.
+  std::size_t running_threads = 0;
 };
 
 /// What the front end has seen, for /metrics and tests.
@@ -74,6 +78,7 @@ class FrontEnd {
   using ConnectionPtr = std::shared_ptr<Connection>;
 
   void work();
+  static void give_up_place(void* front_end);
   void on_event(std::uint64_t tag, std::uint32_t events);
   void accept_from(std::size_t listener);
   void shed_one(int listen_fd);
@@ -94,6 +99,10 @@ class FrontEnd {
   Poco::Net::Context::Ptr tls_;
   Handler handler_;
   std::size_t thread_count_;
+  // Places for the threads that run requests: a thread holds one while it waits for and serves
+  // events, gives it up when it is about to block (util::about_to_block), and takes one again
+  // before waiting for its next event. As many as there are cores.
+  std::counting_semaphore<> places_;
 
   int epoll_fd_ = -1;
   int timer_fd_ = -1;  // the sweep's tick

@@ -1,4 +1,5 @@
 #include "sql/database.h"
+#include "util/blocking.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
@@ -146,7 +147,9 @@ Poco::Data::Session Database::connect() const {
 Lease Database::session(std::chrono::milliseconds wait) {
   std::optional<PooledConnection> idle;
   {
+    if (dialect_ != Dialect::sqlite) util::about_to_block();  // round trips across the network
     std::unique_lock lock(mutex_);
+    if (free_ == 0) util::about_to_block();
     if (!freed_.wait_for(lock, wait, [this] { return free_ > 0; })) {
       throw std::runtime_error("database " + url_ + ": no connection free within the wait");
     }

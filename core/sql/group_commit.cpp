@@ -1,4 +1,5 @@
 #include "sql/group_commit.h"
+#include "util/blocking.h"
 #include "util/thread_name.h"
 
 #include <Poco/Exception.h>
@@ -47,6 +48,7 @@ void GroupCommit::run(const Work& work) {
     waiting_.push_back(&call);
   }
   queued_.notify_one();
+  util::about_to_block();
   std::unique_lock lock(call.mutex);
   call.finished.wait(lock, [&] { return call.done; });
   if (call.error) std::rethrow_exception(call.error);

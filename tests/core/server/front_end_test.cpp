@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "support/raw_connection.h"
+#include "util/blocking.h"
 
 namespace linkgate::server {
 namespace {
@@ -35,6 +38,15 @@ http::Response echo(http::Request&& request) {
   http::Response r;
   r.body = request.method + " " + request.target + " " + request.body;
   return r;
+}
+
+/// Where @p what is in what @p c receives within about two seconds (npos if it never comes).
+std::size_t answer_to(RawConnection& c, const std::string& what) {
+  std::string got;
+  for (int tries = 0; tries < 20 && got.find(what) == std::string::npos; ++tries) {
+    got += c.receive(std::chrono::milliseconds(100));
+  }
+  return got.find(what);
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -124,6 +136,55 @@ TEST(FrontEnd, ManyConnectionsAtOnceEachGetOnlyTheirOwnAnswersInOrder) {
   EXPECT_EQ(handled.load(), kClients * kConnections * kRequests);
   EXPECT_EQ(served.front_end->stats().accepted,
             static_cast<std::uint64_t>(kClients * kConnections));
+}
+
+// Only `running_threads` threads run requests at once; one that announces it is about to block
+// (a commit wait, a plugin call, the network) lets another run in its place.
+TEST(FrontEnd, AThreadAboutToBlockLetsAnotherRunInItsPlace) {
+  for (const bool announced : {true, false}) {
+    std::mutex mutex;
+    std::condition_variable released;
+    bool release = false;
+    std::atomic<int> blocked{0};
+    FrontEndOptions options;
+    options.running_threads = 2;
+    Served served(
+        8,
+        [&](http::Request&& r) {
+          if (r.target == "/block") {
+            if (announced) util::about_to_block();
+            ++blocked;
+            std::unique_lock lock(mutex);
+            released.wait(lock, [&] { return release; });
+          }
+          return echo(std::move(r));
+        },
+        options);
+    std::vector<RawConnection> blocking;
+    for (int i = 0; i < (announced ? 6 : 2); ++i) {
+      blocking.emplace_back("127.0.0.1", served.port);
+      ASSERT_TRUE(blocking.back().send("GET /block HTTP/1.1\r\nHost: h\r\n\r\n"));
+    }
+    while (blocked < (announced ? 6 : 2)) std::this_thread::sleep_for(5ms);
+    RawConnection fast("127.0.0.1", served.port);
+    ASSERT_TRUE(fast.send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n"));
+    const auto answer = fast.receive(500ms);
+    if (announced) {
+      EXPECT_NE(answer.find("GET /fast"), std::string::npos)
+          << "six handlers waiting, two places, and a request is still answered";
+    } else {
+      EXPECT_EQ(answer, "") << "two handlers that block unannounced hold both places";
+    }
+    {
+      std::lock_guard lock(mutex);
+      release = true;
+    }
+    released.notify_all();
+    for (auto& c : blocking) EXPECT_NE(answer_to(c, "GET /block"), std::string::npos);
+    if (!announced) {
+      EXPECT_NE(answer_to(fast, "GET /fast"), std::string::npos);
+    }
+  }
 }
 
 TEST(FrontEnd, ExpectContinueGetsTheInterimAnswerThenTheRealOne) {
