@@ -64,7 +64,8 @@ struct Settings {
     std::string public_base_url;
     std::string tls_cert_file;
     std::string tls_key_file;
-    int threads = 0;  // workers; 0: auto (server::worker_count)
+    int threads = 0;          // workers; 0: auto (server::worker_count)
+    int running_threads = 0;  // of them, running requests at once; 0: auto (two per core)
     std::int64_t max_body_bytes = 16384;
     std::int64_t max_header_bytes = 65536;
     std::int64_t max_connections = 10'000;

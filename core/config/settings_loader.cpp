@@ -145,6 +145,11 @@ void read_server(MapReader r, Settings::Server& s) {
   } else {
     s.threads = static_cast<int>(r.integer("threads", s.threads, 1, 1024));
   }
+  if (r.has("running_threads") && r.string("running_threads", "") == "auto") {
+    s.running_threads = 0;
+  } else {
+    s.running_threads = static_cast<int>(r.integer("running_threads", s.running_threads, 1, 1024));
+  }
   s.max_body_bytes = r.integer("max_body_bytes", s.max_body_bytes, 256, 64LL << 20);
   s.max_header_bytes = r.integer("max_header_bytes", s.max_header_bytes, 1024, 1LL << 20);
   s.max_connections = r.integer("max_connections", s.max_connections, 1, 1'000'000);

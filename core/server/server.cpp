@@ -65,6 +65,7 @@ std::size_t worker_count(int configured) {
 FrontEndOptions front_end_options(const config::Settings& settings) {
   const auto& s = settings.server;
   FrontEndOptions options;
+  options.running_threads = static_cast<std::size_t>(s.running_threads);
   options.limits.max_body_bytes = static_cast<std::size_t>(s.max_body_bytes);
   options.limits.max_head_bytes = static_cast<std::size_t>(s.max_header_bytes);
   options.timeouts.idle = s.keep_alive_timeout;

@@ -1,5 +1,5 @@
 #pragma once
-// The HTTP server: the event-driven front end on every listen address, a worker pool answering
+// The HTTP server: the event-driven front end on every listen address, whose threads answer
 // complete requests through the routes, and whichever Runtime is current.
 
 #include <chrono>

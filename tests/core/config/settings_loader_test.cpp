@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "server/server.h"
+
 #include <fstream>
 
 #include "support/temp_dir.h"
@@ -294,6 +296,29 @@ outbox: { store: "mysql://x", retry: { backoff: "10m..2s" } }
       << text;
   EXPECT_NE(text.find("outbox.retry.backoff: expected a backoff range"), std::string::npos) << text;
   EXPECT_GE(d.errors().size(), 8u);
+}
+
+TEST(SettingsLoader, RunningThreadsIsAutoOrACount) {
+  const std::string plugins = R"(token: { plugin: jwt }
+delivery: [{ plugin: outbox, for: email }]
+users: { plugin: sql }
+)";
+  Diagnostics d;
+  auto automatic = load_settings_text("server: { running_threads: auto }\n" + plugins, "t.yaml", d);
+  ASSERT_TRUE(automatic) << all_errors(d);
+  EXPECT_EQ(automatic->server.running_threads, 0);
+  auto counted = load_settings_text("server: { running_threads: 6 }\n" + plugins, "t.yaml", d);
+  ASSERT_TRUE(counted) << all_errors(d);
+  EXPECT_EQ(counted->server.running_threads, 6);
+  EXPECT_EQ(server::front_end_options(*counted).running_threads, 6u);
+  for (const char* bad : {"0", "2000", "some"}) {
+    Diagnostics refused;
+    EXPECT_FALSE(load_settings_text(
+        std::string("server: { running_threads: ") + bad + " }\n" + plugins, "t.yaml", refused))
+        << bad;
+    EXPECT_NE(all_errors(refused).find("server.running_threads"), std::string::npos)
+        << all_errors(refused);
+  }
 }
 
 TEST(SettingsLoader, ACallTimeoutOfZeroRunsTokenAndUserCallsOnTheRequestsThread) {
