@@ -1,9 +1,9 @@
 #pragma once
 // The server lets only a few threads per core run requests at once (server.running_threads):
-// more would only take turns on the cores, and every answer would wait for its thread's turn. Code about to wait for
-// something other than the CPU — another thread's commit, a plugin call on the plugin's own
-// thread, a database or cache across the network — says so here, and the server lets another
-// thread run in its place meanwhile.
+// more would only take turns on the cores, and every answer would wait for its thread's turn.
+// Code about to wait for something other than the CPU — another thread's commit, a plugin call
+// on the plugin's own thread, a database or cache across the network — says so here, and the
+// server lets another thread run in its place meanwhile.
 
 namespace linkgate::util {
 
