@@ -50,6 +50,11 @@ SqliteStatements::Use& SqliteStatements::Use::bind(std::int64_t number) {
   return *this;
 }
 
+SqliteStatements::Use& SqliteStatements::Use::bind_null() {
+  check(sqlite3_bind_null(statement_, next_parameter_++));
+  return *this;
+}
+
 bool SqliteStatements::Use::next_row() {
   const int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;

@@ -31,6 +31,7 @@ class SqliteStatements {
 
     Use& bind(std::string_view text);
     Use& bind(std::int64_t number);
+    Use& bind_null();
     /// Steps once: true with a row to read, false when the statement is done.
     bool next_row();
     /// Steps to the end (a statement that returns no rows).

@@ -116,6 +116,14 @@ sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
     std::int64_t created = host_.clock().now_seconds();
     // Through the database's writer: on SQLite, sign-ups arriving together share one commit.
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = linkgate::sql::GroupCommit::statements_for(s)) {
+        auto insert = cached->use(kInsert);
+        insert.bind(id);
+        email.isNull() ? insert.bind_null() : insert.bind(email.value());
+        phone.isNull() ? insert.bind_null() : insert.bind(phone.value());
+        insert.bind(created).run();
+        return;
+      }
       s << db_->sql(kInsert), use(id), use(email), use(phone), use(created), now;
     });
   } catch (const Poco::Exception& e) {

@@ -54,6 +54,22 @@ TEST(SqliteStatements, AStatementIsPreparedOnceAndReusedWithFreshBindings) {
   EXPECT_FALSE(select.next_row());
 }
 
+TEST(SqliteStatements, ANullIsBoundInItsPlace) {
+  Keys keys;
+  auto lease = keys.db->session();
+  auto& statements = *lease.statements();
+  statements.use("INSERT INTO k (name, n, note) VALUES (?, ?, ?)")
+      .bind("a")
+      .bind_null()
+      .bind("after the null")
+      .run();
+  auto select = statements.use("SELECT n, note FROM k WHERE name = ?");
+  select.bind("a");
+  ASSERT_TRUE(select.next_row());
+  EXPECT_TRUE(select.is_null(0));
+  EXPECT_EQ(select.text(1), "after the null") << "the next value went to the next parameter";
+}
+
 TEST(SqliteStatements, ErrorsAreExceptionsAndTheStatementStaysUsable) {
   Keys keys;
   auto lease = keys.db->session();
