@@ -44,14 +44,15 @@ YAML
 
 # bench_serve with the token plugin $2 (jwt | stateful) configured as the embedded default has
 # it (calls on the request's thread; jwt's key, or stateful tokens in SQLite, in $work/data);
-# $3, when given, is appended to jwt's config block (", single_use: false").
+# $3, when given, is appended to jwt's config block (", single_use: false"); $BENCH_SERVER_KEYS,
+# when set, to the server block (", running_threads: 64").
 #   bench_serve_token <build folder> <jwt | stateful> [more jwt config]
 bench_serve_token() {
   local token_config="{ key_file: $work/data/keys/link.pem${3:-} }"
   [ "$2" = stateful ] && token_config="{ store: \"sqlite:$work/data/tokens.db\" }"
   BENCH_TOKEN="  plugin: $2
   call_timeout: 0s
-  config: $token_config" bench_serve "$1" ""
+  config: $token_config" bench_serve "$1" "${BENCH_SERVER_KEYS:-}"
 }
 
 # "<requests/s> p50 <p50> p99 <p99>" from a wrk --latency report.
