@@ -309,7 +309,8 @@ void FrontEnd::accept_from(std::size_t listener) {
     std::string peer = host_of(address, length);
     {
       std::lock_guard lock(table_mutex_);
-      // Counted before the close, so whoever sees the connection end also sees it counted.
+      // Refusals are counted before the close, so a client that sees its connection end
+      // finds it counted in stats().
       if (connections_.size() >= options.max_connections) {
         ++refused_max_;
         ::close(fd);
