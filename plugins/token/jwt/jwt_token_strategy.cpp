@@ -130,8 +130,11 @@ sdk::Result<JwtTokenStrategy::Verified> JwtTokenStrategy::verify(std::string_vie
 
   // The signature first, with the pinned algorithm and key: nothing an attacker wrote is parsed
   // before it is known to be ours. (`alg: none` or HS256 tokens fail here too.)
-  if (!es256_->verify(token.substr(0, dot2), *signature)) {
-    return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+  if (!verified_.holds(token)) {
+    if (!es256_->verify(token.substr(0, dot2), *signature)) {
+      return sdk::fail(sdk::ErrorCode::invalid, "bad signature");
+    }
+    verified_.remember(token);
   }
   Poco::JSON::Object::Ptr h, payload_object;
   try {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
+#include "signature_memo.h"
 #include "util/es256.h"
 #include "util/unique_ids.h"
 
@@ -52,10 +53,10 @@ class JwtTokenStrategy final : public sdk::TokenStrategy {
   sdk::HostServices& host_;
   Poco::SharedPtr<Poco::Crypto::ECKey> key_;  // loaded and checked; names the key (kid)
   std::optional<util::Es256Key> es256_;       // signs and verifies: the same key, set up once
+  SignatureMemo verified_;                    // redeem() after inspect(): one verify, not two
   std::string key_id_;
-  std::string header_json_;
-  util::UniqueIds
-      jti_;  // unique, not secret: the token is signed  // the same for every token: written once
+  std::string header_json_;                            // the same for every token: written once
+  util::UniqueIds jti_;                                // unique, not secret: the token is signed
   static constexpr std::size_t signature_bytes_ = 64;  // R || S, 32 bytes each
 };
 

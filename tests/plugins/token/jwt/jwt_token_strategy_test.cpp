@@ -102,6 +102,42 @@ TEST_F(JwtTest, RefusesEveryTamperedByte) {
   EXPECT_FALSE(s.inspect(token.substr(0, token.size() - 2)).ok());
 }
 
+// redeem() after inspect() of the same token verifies its signature once (signature_memo.h):
+// a token one byte away from the one just verified must still be refused, at every byte.
+TEST_F(JwtTest, AfterATokenIsVerifiedEveryTokenOneByteAwayIsStillRefused) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    ASSERT_TRUE(s.inspect(token).ok());
+    std::string bad = token;
+    bad[i] = bad[i] == 'A' ? 'B' : 'A';
+    if (bad == token) continue;
+    EXPECT_FALSE(s.redeem(bad).ok()) << "byte " << i;
+  }
+  EXPECT_TRUE(s.redeem(token).ok());
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::used);
+  EXPECT_EQ(s.inspect(token).code(), sdk::ErrorCode::used);
+}
+
+TEST_F(JwtTest, ATokenVerifiedByOneInstanceIsCheckedAgainByAnother) {
+  JwtTokenStrategy mine(settings("mine.pem"), *services.host);
+  JwtTokenStrategy theirs(settings("theirs.pem"), *services.host);
+  auto token = theirs.issue(grant())->token;
+  ASSERT_TRUE(theirs.inspect(token).ok());  // now the last token this thread verified
+  EXPECT_EQ(mine.inspect(token).code(), sdk::ErrorCode::invalid);
+  EXPECT_EQ(mine.redeem(token).code(), sdk::ErrorCode::invalid);
+}
+
+// Only the signature is taken as known: expiry is judged on every call.
+TEST_F(JwtTest, AVerifiedTokenStillExpires) {
+  JwtTokenStrategy s(settings_with({{"key_file", dir.file("link.pem")}, {"single_use", "false"}}),
+                     *services.host);
+  auto token = s.issue(grant(60))->token;
+  ASSERT_TRUE(s.inspect(token).ok());
+  services.clock->advance(std::chrono::seconds(65));  // past the expiry and the 5 s leeway
+  EXPECT_EQ(s.redeem(token).code(), sdk::ErrorCode::expired);
+}
+
 TEST_F(JwtTest, RefusesAlgNoneAndOtherAlgorithms) {
   JwtTokenStrategy s(settings(), *services.host);
   auto token = s.issue(grant())->token;
