@@ -2,7 +2,9 @@
 // many threads at once must still arrive whole and apart, none lost; and what goes through it
 // has addresses taken out like any other line.
 #include "host/log.h"
+#include "host/request_scope.h"
 
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -60,6 +62,43 @@ TEST(Log, LinesFromManyThreadsAtOnceArriveWholeAndNoneIsLost) {
     EXPECT_TRUE(seen.insert(m[1].str() + "/" + m[2].str()).second) << line;
   }
   EXPECT_EQ(count, 16u * 2000u);
+}
+
+// A JSON line is built by hand (log.cpp): whatever a message holds — quotes, backslashes, line
+// breaks, control characters, bytes that are not UTF-8 — each line is one JSON object whose
+// fields read back as written (invalid UTF-8 replaced), and a request id is escaped like the rest.
+TEST(Log, AJsonLineIsOneObjectWhateverItsFieldsHold) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const std::string hostile = "a \"quoted\" \\ back\nslash\r\t\x01\x1f\x7f end";
+  {
+    Log log(sdk::LogLevel::info, true, pipe_fds[1]);
+    log.write(sdk::LogLevel::warning, "plug\"in", hostile);
+    RequestScope scope("req\"1\n");
+    log.write(sdk::LogLevel::error, "core", std::string("bad \xff\xfe utf-8"));
+  }
+  ::close(pipe_fds[1]);
+  const std::string text = drain(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  std::istringstream lines(text);
+  std::vector<Poco::JSON::Object::Ptr> objects;
+  for (std::string line; std::getline(lines, line);) {
+    Poco::JSON::Parser parser;
+    ASSERT_NO_THROW(objects.push_back(parser.parse(line).extract<Poco::JSON::Object::Ptr>()))
+        << line;
+  }
+  ASSERT_EQ(objects.size(), 2u) << text;
+  EXPECT_EQ(objects[0]->getValue<std::string>("level"), "warning");
+  EXPECT_EQ(objects[0]->getValue<std::string>("source"), "plug\"in");
+  EXPECT_EQ(objects[0]->getValue<std::string>("message"), hostile);
+  EXPECT_FALSE(objects[0]->has("request_id"));
+  EXPECT_EQ(objects[1]->getValue<std::string>("request_id"), "req\"1\n");
+  const auto message = objects[1]->getValue<std::string>("message");
+  EXPECT_EQ(message.find('\xff'), std::string::npos) << "only valid UTF-8 is written";
+  EXPECT_EQ(message.rfind("bad ", 0), 0u);
+  EXPECT_NE(message.find(" utf-8"), std::string::npos);
+  const std::regex time(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+  EXPECT_TRUE(std::regex_match(objects[1]->getValue<std::string>("time"), time));
 }
 
 TEST(Log, LinesOnADescriptorHaveAddressesTakenOut) {
