@@ -1,6 +1,11 @@
 #include "session/session_tokens.h"
 
 #include <Poco/JSON/Parser.h>
+
+#include <cctype>
+#include <optional>
+#include <string_view>
+
 #include "util/base64url.h"
 #include "util/es256.h"
 #include "util/json_escape.h"
@@ -15,6 +20,25 @@ std::string text_claim(const Poco::JSON::Object& o, const std::string& name) {
   if (!o.has(name)) return "";
   auto v = o.get(name);
   return v.isString() ? v.extract<std::string>() : "";
+}
+
+constexpr std::string_view kOurHeaderStart = R"({"alg":"ES256","typ":"JWT","kid":")";
+constexpr std::string_view kOurHeaderEnd = R"("})";
+
+// The key id of a header exactly as issue() writes it, without a JSON parser: a thumbprint is
+// base64url, so nothing in it needs escaping. Anything else goes through the parser.
+std::optional<std::string> kid_of_our_header(std::string_view header) {
+  if (header.size() <= kOurHeaderStart.size() + kOurHeaderEnd.size() ||
+      header.substr(0, kOurHeaderStart.size()) != kOurHeaderStart ||
+      header.substr(header.size() - kOurHeaderEnd.size()) != kOurHeaderEnd) {
+    return std::nullopt;
+  }
+  const auto kid = header.substr(kOurHeaderStart.size(),
+                                 header.size() - kOurHeaderStart.size() - kOurHeaderEnd.size());
+  for (char c : kid) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return std::nullopt;
+  }
+  return std::string(kid);
 }
 
 }  // namespace
@@ -32,7 +56,7 @@ sdk::Result<IssuedSession> SessionTokens::issue(const sdk::User& user) try {
   const std::int64_t now = services_.clock().now_seconds();
   const std::int64_t exp = now + ttl_seconds();
   const std::string header =
-      R"({"alg":"ES256","typ":"JWT","kid":")" + util::json_escape(key->kid) + "\"}";
+      std::string(kOurHeaderStart) + util::json_escape(key->kid) + std::string(kOurHeaderEnd);
   std::string p = R"({"iss":")" + util::json_escape(issuer_) + R"(","sub":")" +
                   util::json_escape(user.id) + R"(","aud":")" + util::json_escape(audience_) +
                   R"(","iat":)" + std::to_string(now) + R"(,"exp":)" + std::to_string(exp) +
@@ -53,13 +77,17 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   auto header_json = util::base64url_decode(std::string_view(token).substr(0, dot));
   if (!header_json) return sdk::fail(sdk::ErrorCode::invalid, "bad header");
   std::string kid;
-  try {
-    auto header = Poco::JSON::Parser().parse(*header_json).extract<Poco::JSON::Object::Ptr>();
-    if (text_claim(*header, "alg") != "ES256")
-      return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
-    kid = text_claim(*header, "kid");
-  } catch (const Poco::Exception&) {
-    return sdk::fail(sdk::ErrorCode::invalid, "bad header");
+  if (auto ours = kid_of_our_header(*header_json)) {
+    kid = std::move(*ours);
+  } else {
+    try {
+      auto header = Poco::JSON::Parser().parse(*header_json).extract<Poco::JSON::Object::Ptr>();
+      if (text_claim(*header, "alg") != "ES256")
+        return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
+      kid = text_claim(*header, "kid");
+    } catch (const Poco::Exception&) {
+      return sdk::fail(sdk::ErrorCode::invalid, "bad header");
+    }
   }
   auto key = keys_.find(kid);
   if (!key) return sdk::fail(sdk::ErrorCode::invalid, "unknown key id");

@@ -131,6 +131,35 @@ TEST_F(SessionTest, RefusesExpiredRevokedTamperedAndForeignTokens) {
   EXPECT_FALSE(tokens.verify("not.a.jwt").ok());
 }
 
+// The header is read without a parser only in the exact form issue() writes; any other JSON for
+// the same fields is read by the parser (and must still be signed by a key of ours).
+TEST_F(SessionTest, AHeaderInAnotherFormIsReadByTheParser) {
+  SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
+  SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
+  const auto good = tokens.issue({"usr_1", "a@example.com", "", ""})->token;
+  const auto payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
+  const std::string kid = keys.current()->kid;
+  const auto signed_with = [&](const std::string& header_json) {
+    const std::string input = util::base64url_encode(header_json) + "." + payload;
+    return input + "." + util::base64url_encode(keys.current()->es256->sign(input));
+  };
+  EXPECT_TRUE(tokens.verify(signed_with(R"({"kid":")" + kid + R"(","alg":"ES256"})")).ok());
+  EXPECT_TRUE(
+      tokens.verify(signed_with(R"({ "alg": "ES256", "typ": "JWT", "kid": ")" + kid + R"(" })"))
+          .ok());
+  EXPECT_EQ(tokens.verify(signed_with(R"({"alg":"ES256","typ":"JWT","kid":"nobody"})")).code(),
+            sdk::ErrorCode::invalid);
+  EXPECT_EQ(
+      tokens.verify(signed_with(R"({"alg":"ES256","typ":"JWT","kid":")" + kid + R"(\u0000"})"))
+          .code(),
+      sdk::ErrorCode::invalid);
+  EXPECT_EQ(
+      tokens.verify(signed_with(R"({"alg":"ES384","typ":"JWT","kid":")" + kid + R"("})")).code(),
+      sdk::ErrorCode::invalid);
+  EXPECT_EQ(tokens.verify(signed_with(R"({"alg":"ES256","typ":"JWT","kid":""})")).code(),
+            sdk::ErrorCode::invalid);
+}
+
 TEST_F(SessionTest, RefusesAlgNoneAndHs256) {
   SigningKeys keys(dir.file("keys"), hours(24 * 30), hours(1), *clock);
   SessionTokens tokens(keys, "https://id.example.com", "linkgate", hours(1), *services);
