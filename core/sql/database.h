@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/checkpointer.h"
 #include "sql/group_commit.h"
 #include "sql/sqlite_statements.h"
 
@@ -93,6 +94,8 @@ class Database {
   bool truncate_log_within(std::chrono::milliseconds patience);
   /// The SQLite writer, for tests and metrics; null on PostgreSQL.
   [[nodiscard]] const GroupCommit* group_commit() const { return writer_.get(); }
+  /// The SQLite log's checkpointer, for tests and metrics; null on PostgreSQL.
+  [[nodiscard]] const Checkpointer* checkpointer() const { return checkpointer_.get(); }
   [[nodiscard]] const std::string& url() const { return url_; }
 
  private:
@@ -106,9 +109,10 @@ class Database {
 
   std::string url_;
   Dialect dialect_;
-  std::string connector_;                // Poco's name: "SQLite" or "PostgreSQL"
-  std::string connection_;               // what the connector opens: a path or a libpq string
-  std::unique_ptr<GroupCommit> writer_;  // SQLite only
+  std::string connector_;   // Poco's name: "SQLite" or "PostgreSQL"
+  std::string connection_;  // what the connector opens: a path or a libpq string
+  std::unique_ptr<Checkpointer> checkpointer_;  // SQLite only; outlives the writer it hooks
+  std::unique_ptr<GroupCommit> writer_;         // SQLite only
   std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<PooledConnection> idle_;  // open, not lent

@@ -1,0 +1,93 @@
+// The SQLite log is checkpointed by a thread of its own (sql/checkpointer.h), not inside the
+// group-commit writer's COMMIT: the log is copied into the database file all the same, and under
+// writes that never pause it still stays within a bound.
+#include "sql/checkpointer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "sql/database.h"
+#include "support/temp_dir.h"
+
+namespace linkgate::sql {
+namespace {
+
+using namespace std::chrono_literals;
+using Poco::Data::Keywords::now;
+using Poco::Data::Keywords::use;
+
+constexpr std::size_t kPage = 4096;
+
+struct Blobs {
+  testing::TempDir dir;
+  std::string path = dir.file("c.db");
+  std::shared_ptr<Database> db = Database::open("sqlite:" + path);
+  int next = 0;
+  Blobs() {
+    auto lease = db->session();
+    *lease << "CREATE TABLE b (n INTEGER PRIMARY KEY, v BLOB)", now;
+  }
+  // @p rows rows of about a page each, in one transaction; rows older than @p keep are deleted,
+  // so the table stays the same size while the log keeps being written.
+  void write(int rows, int keep = 1 << 30) {
+    const int first = next;
+    next += rows;
+    db->write([&](Poco::Data::Session& s) {
+      for (int n = first; n < first + rows; ++n) {
+        int key = n;
+        std::string value(3000, static_cast<char>('a' + n % 26));
+        s << "INSERT INTO b (n, v) VALUES (?, ?)", use(key), use(value), now;
+      }
+      int oldest = next - keep;
+      s << "DELETE FROM b WHERE n < ?", use(oldest), now;
+    });
+  }
+  std::uintmax_t size_of(const std::string& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    return ec ? 0 : size;
+  }
+};
+
+TEST(Checkpointer, TheLogIsCopiedIntoTheDatabaseFileByItsOwnThread) {
+  Blobs blobs;
+  ASSERT_NE(blobs.db->checkpointer(), nullptr);
+  EXPECT_LT(blobs.size_of(blobs.path), 100 * kPage);
+  for (int i = 0; i < 150; ++i) blobs.write(10);  // ~1,500 pages: past the threshold
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (blobs.size_of(blobs.path) < 1400 * kPage && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GE(blobs.size_of(blobs.path), 1400 * kPage) << "the rows reached the database file";
+  EXPECT_GE(blobs.db->checkpointer()->checkpoints(), 1u);
+  EXPECT_EQ(blobs.db->checkpointer()->checkpoints_on_the_writer(), 0u)
+      << "writes that pause leave the writer's commits without a checkpoint";
+}
+
+TEST(Checkpointer, UnderWritesThatNeverPauseTheLogStaysBounded) {
+  Blobs blobs;
+  std::uintmax_t largest = 0;
+  for (int i = 0; i < 1000; ++i) {  // ~20,000 pages of log, back to back
+    blobs.write(20, 400);
+    largest = std::max(largest, blobs.size_of(blobs.path + "-wal"));
+  }
+  // kBehind (4) thresholds of 1,000 frames, a few batches past it, and each frame's header;
+  // without the writer's own checkpoint it would reach ~50,000 frames.
+  static_assert(Checkpointer::kBehind == 4);
+  const std::uintmax_t bound = 4500 * (kPage + 24);
+  EXPECT_LE(largest, bound) << "largest log " << largest;
+  EXPECT_GE(blobs.db->checkpointer()->checkpoints() +
+                blobs.db->checkpointer()->checkpoints_on_the_writer(),
+            4u);
+  auto lease = blobs.db->session();
+  int rows = 0;
+  *lease << "SELECT COUNT(*) FROM b", Poco::Data::Keywords::into(rows), now;
+  EXPECT_EQ(rows, 400);
+}
+
+}  // namespace
+}  // namespace linkgate::sql
