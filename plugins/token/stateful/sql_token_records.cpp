@@ -22,6 +22,8 @@ constexpr const char* kSweep = "DELETE FROM lg_link_tokens WHERE expires_at < ?"
 
 // Writes go through Database::write(): on SQLite one writer commits the writes of all
 // concurrent requests together, instead of each waiting for the lock on a connection of its own.
+// On SQLite the hot statements (insert, find, consume) are prepared once per connection
+// (sql/sqlite_statements); PostgreSQL goes through Poco Data.
 class SqlTokenRecords final : public TokenRecords {
  public:
   explicit SqlTokenRecords(const std::string& url) : db_(linkgate::sql::Database::open(url)) {
@@ -45,6 +47,19 @@ class SqlTokenRecords final : public TokenRecords {
   void insert(const std::string& hash, const sdk::LinkGrant& g) override {
     int kind = static_cast<int>(g.identifier.kind);
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = linkgate::sql::GroupCommit::statements_for(s)) {
+        cached->use(kInsert)
+            .bind(hash)
+            .bind(g.flow_id)
+            .bind(g.subject)
+            .bind(std::int64_t{kind})
+            .bind(g.identifier.value)
+            .bind(g.redirect_uri)
+            .bind(g.issued_at)
+            .bind(g.expires_at)
+            .run();
+        return;
+      }
       s << db_->sql(kInsert), useRef(hash), useRef(g.flow_id), useRef(g.subject), use(kind),
           useRef(g.identifier.value), useRef(g.redirect_uri), useRef(g.issued_at),
           useRef(g.expires_at), now;
@@ -56,11 +71,25 @@ class SqlTokenRecords final : public TokenRecords {
     TokenRow row;
     int kind = 0;
     std::int64_t used_at = 0;
-    Poco::Data::Statement select(*lease);
-    select << db_->sql(kFind), useRef(hash), into(row.grant.flow_id), into(row.grant.subject),
-        into(kind), into(row.grant.identifier.value), into(row.grant.redirect_uri),
-        into(row.grant.issued_at), into(row.grant.expires_at), into(used_at), limit(1);
-    if (select.execute() == 0) return std::nullopt;
+    if (auto* cached = lease.statements()) {  // SQLite: prepared once per connection
+      auto select = cached->use(kFind);
+      select.bind(hash);
+      if (!select.next_row()) return std::nullopt;
+      row.grant.flow_id = select.text(0);
+      row.grant.subject = select.text(1);
+      kind = static_cast<int>(select.int64(2));
+      row.grant.identifier.value = select.text(3);
+      row.grant.redirect_uri = select.text(4);
+      row.grant.issued_at = select.int64(5);
+      row.grant.expires_at = select.int64(6);
+      used_at = select.int64(7);
+    } else {
+      Poco::Data::Statement select(*lease);
+      select << db_->sql(kFind), useRef(hash), into(row.grant.flow_id), into(row.grant.subject),
+          into(kind), into(row.grant.identifier.value), into(row.grant.redirect_uri),
+          into(row.grant.issued_at), into(row.grant.expires_at), into(used_at), limit(1);
+      if (select.execute() == 0) return std::nullopt;
+    }
     row.grant.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
     row.state = used_at == 0    ? TokenRow::State::unused
                 : used_at == -1 ? TokenRow::State::revoked
@@ -71,6 +100,12 @@ class SqlTokenRecords final : public TokenRecords {
   bool consume(const std::string& hash, std::int64_t now_s) override {
     bool consumed = false;
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* cached = linkgate::sql::GroupCommit::statements_for(s)) {
+        auto update = cached->use(kConsume);
+        update.bind(now_s).bind(hash).bind(now_s).run();
+        consumed = update.changes() == 1;
+        return;
+      }
       Poco::Data::Statement update(s);
       update << db_->sql(kConsume), use(now_s), useRef(hash), use(now_s);
       consumed = update.execute() == 1;
