@@ -8,13 +8,8 @@
 #   scripts/build && bench/http/floor.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-$(pwd)/build}
-work=$(mktemp -d)
-server=""
 . bench/http/serve.sh
-bench_need_wrk
-command -v perf >/dev/null || { echo "floor.sh needs perf (linux-perf)" >&2; exit 1; }
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+bench_begin perf
 
 verifies=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa/{print $NF}')
 echo "openssl speed ecdsap256: $verifies verifies/s on one core"

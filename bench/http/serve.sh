@@ -8,6 +8,21 @@
 # $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY,
 # when set, is the `delivery:` list instead of the outbox channel (bench/delivery/smtp.sh sends
 # through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
+# bench_begin [perf]: the start most benchmarks share — $BUILD (default build/), a fresh $work
+# folder removed at exit, with $server (once started) stopped; wrk installed; with "perf", the
+# script stops unless perf is there.
+bench_begin() {
+  BUILD=${BUILD:-$(pwd)/build}
+  work=$(mktemp -d)
+  server=""
+  trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+  bench_need_wrk
+  if [ "${1:-}" = perf ] && ! command -v perf >/dev/null; then
+    echo "$(basename "$0") needs perf (linux-perf)" >&2
+    exit 1
+  fi
+}
+
 bench_serve() {
   [ -n "${BENCH_KEEP_DATA:-}" ] || rm -rf "$work/data"
   mkdir -p "$work/data"

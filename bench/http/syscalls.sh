@@ -8,13 +8,8 @@
 #   BUILD=/other/build bench/http/syscalls.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-$(pwd)/build}
-work=$(mktemp -d)
-server=""
 . bench/http/serve.sh
-bench_need_wrk
-command -v perf >/dev/null || { echo "syscalls.sh needs perf (linux-perf)" >&2; exit 1; }
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+bench_begin perf
 
 bench_serve_token "$BUILD" jwt
 base="http://127.0.0.1:$port"

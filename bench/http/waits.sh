@@ -11,14 +11,9 @@
 #   BUILD=/other/build bench/http/waits.sh                    # another build, same load
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-$(pwd)/build}
 TOKEN=${TOKEN:-jwt}
-work=$(mktemp -d)
-server=""
 . bench/http/serve.sh
-bench_need_wrk
-command -v perf >/dev/null || { echo "waits.sh needs perf (linux-perf)" >&2; exit 1; }
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+bench_begin perf
 
 bench_serve_token "$BUILD" "$TOKEN" "${TOKEN_CONFIG_EXTRA:-}"
 base="http://127.0.0.1:$port"
