@@ -57,11 +57,7 @@ int Checkpointer::on_commit(void* self, sqlite3* writer, const char*, int frames
     // without end. So, as SQLite's own hook would, finish it here (most of the copying was
     // done by the thread already) — after the thread's checkpoint, if one is under way: of two
     // at once, one finds the log busy and copies nothing.
-    std::lock_guard one_at_a_time(c->checkpointing_);
-    int log = 0, copied = 0;
-    sqlite3_wal_checkpoint_v2(writer, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    std::lock_guard lock(c->mutex_);
-    ++c->on_the_writer_;
+    c->checkpoint(writer, c->on_the_writer_);
     return SQLITE_OK;
   }
   {
@@ -82,16 +78,20 @@ void Checkpointer::run() {
       if (stopping_) return;
       wanted_ = false;
     }
+    checkpoint(own_db_, checkpoints_);
+  }
+}
+
+void Checkpointer::checkpoint(sqlite3* db, std::size_t& count) {
+  {
     // PASSIVE: copies what no reader still needs, without waiting for readers or the writer.
     // What it cannot copy yet is copied by the next one; a busy result is no error here.
-    {
-      std::lock_guard one_at_a_time(checkpointing_);
-      int log = 0, copied = 0;
-      sqlite3_wal_checkpoint_v2(own_db_, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    }
-    std::lock_guard lock(mutex_);
-    ++checkpoints_;
+    std::lock_guard one_at_a_time(checkpointing_);
+    int log = 0, copied = 0;
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
   }
+  std::lock_guard lock(mutex_);
+  ++count;
 }
 
 }  // namespace linkgate::sql

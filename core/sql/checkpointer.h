@@ -29,7 +29,7 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  /// Checkpoints this thread finished (all or part of the log copied), for tests and metrics.
+  /// Checkpoints this thread finished (all or part of the log copied), for tests.
   [[nodiscard]] std::size_t checkpoints() const;
   /// Checkpoints the writer made itself because the log reached kBehind times the threshold.
   [[nodiscard]] std::size_t checkpoints_on_the_writer() const;
@@ -40,6 +40,8 @@ class Checkpointer {
  private:
   static int on_commit(void* self, sqlite3* db, const char* name, int frames);
   void run();
+  /// One checkpoint through @p db, the only one under way; then @p count goes up.
+  void checkpoint(sqlite3* db, std::size_t& count);
 
   Poco::Data::Session own_;
   sqlite3* own_db_;
