@@ -3,7 +3,8 @@
 # start phase fills the outbox with ~15,000 links, then wrk redeems them (each once) while
 # `perf stat` counts the server's context switches and CPU time over 2 s of it. Paired runs of
 # this script (one setting, then the other, then again) are how docs/performance.md compares
-# changes to the redeem path.
+# changes to the redeem path. The start phase's server CPU, from the first start until every
+# message is delivered, is printed per start.
 #
 #   scripts/build && bench/http/waits.sh                      # jwt, the embedded default
 #   TOKEN=stateful bench/http/waits.sh
@@ -18,9 +19,15 @@ bench_begin perf
 bench_serve_token "$BUILD" "$TOKEN" "${TOKEN_CONFIG_EXTRA:-}"
 base="http://127.0.0.1:$port"
 
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+before=$(server_cpu_ticks)
 BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
 echo "starts:  $(bench_wrk_summary "$work/issue.txt")"
 bench_wait_drained
+awk -v ticks=$(($(server_cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" \
+  -v rps="$(awk '/Requests\/sec/{print $2}' "$work/issue.txt")" \
+  'BEGIN { printf "per start: %.2f ms of server CPU, its delivery included (%.1f s CPU for %.0f starts)\n",
+           ticks / hz * 1000 / (rps * 12), ticks / hz, rps * 12 }'
 bench_newest_tokens "$work/data/outbox" >"$work/tokens"
 (sleep 1; perf stat -x, -e context-switches,task-clock -p "$server" -o "$work/stat.csv" -- sleep 2 \
   >/dev/null 2>&1) &
