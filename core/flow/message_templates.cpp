@@ -3,9 +3,12 @@
 #include <kainjow/mustache.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "util/files.h"
 
@@ -30,15 +33,31 @@ mustache::data to_data(const MessageValues& v) {
   return d;
 }
 
-std::string render_text(const std::string& source, const mustache::data& data) {
-  mustache::mustache tmpl(source);
-  tmpl.set_custom_escape([](const std::string& s) { return s; });  // plain text: no HTML escaping
-  return tmpl.render(data);
-}
+std::atomic<std::uint64_t> next_serial{1};
 
-std::string render_html(const std::string& source, const mustache::data& data) {
-  mustache::mustache tmpl(source);
-  return tmpl.render(data);
+// A thread's parsed templates, for one MessageTemplates at a time (by serial: an instance that
+// replaces another may be built at the same address). Keyed by the source text's address in it,
+// and by escape (the same source is never rendered both ways, but a key must not rely on that).
+struct ParsedHere {
+  std::uint64_t serial = 0;
+  std::map<std::pair<const std::string*, bool>, std::unique_ptr<mustache::mustache>> templates;
+};
+thread_local ParsedHere parsed_here;
+
+enum class Escape { none, html };
+
+mustache::mustache& parsed(std::uint64_t serial, const std::string& source, Escape escape) {
+  if (parsed_here.serial != serial) {
+    parsed_here.templates.clear();
+    parsed_here.serial = serial;
+  }
+  auto& slot = parsed_here.templates[{&source, escape == Escape::html}];
+  if (!slot) {
+    slot = std::make_unique<mustache::mustache>(source);
+    // Plain text (and subjects): values as they are, no HTML escaping.
+    if (escape == Escape::none) slot->set_custom_escape([](const std::string& s) { return s; });
+  }
+  return *slot;
 }
 
 std::string one_line(std::string s) {
@@ -58,7 +77,7 @@ constexpr const char* kUnknownText =
 }  // namespace
 
 MessageTemplates::MessageTemplates(const std::string& dir, std::string default_locale)
-    : default_locale_(lower(std::move(default_locale))) {
+    : default_locale_(lower(std::move(default_locale))), serial_(next_serial++) {
   std::string problems;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec);
@@ -131,15 +150,14 @@ RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageVal
   RenderedMessage out;
   out.locale = choose_locale(preferred_locales);
   const Set& set = sets_.at(out.locale);
-  auto data = to_data(values);
+  const auto data = to_data(values);
   if (kind == sdk::AddressKind::email) {
-    out.subject = render_text(set.subject, data);
     // A header must stay one line whatever a value contains.
-    out.subject = one_line(out.subject);
-    out.text = render_text(set.text, data);
-    out.html = render_html(set.html, data);
+    out.subject = one_line(parsed(serial_, set.subject, Escape::none).render(data));
+    out.text = parsed(serial_, set.text, Escape::none).render(data);
+    out.html = parsed(serial_, set.html, Escape::html).render(data);
   } else {
-    out.text = render_text(set.sms, data);
+    out.text = parsed(serial_, set.sms, Escape::none).render(data);
     while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
   }
   return out;
@@ -150,9 +168,9 @@ RenderedMessage MessageTemplates::render_unknown(
   RenderedMessage out;
   out.locale = choose_locale(preferred_locales);
   const Set& set = sets_.at(out.locale);
-  auto data = to_data(values);
-  out.subject = one_line(render_text(set.unknown_subject, data));
-  out.text = render_text(set.unknown_text, data);
+  const auto data = to_data(values);
+  out.subject = one_line(parsed(serial_, set.unknown_subject, Escape::none).render(data));
+  out.text = parsed(serial_, set.unknown_text, Escape::none).render(data);
   return out;
 }
 

@@ -4,6 +4,7 @@
 // address with no account (`security.notify_unknown`): unknown.subject and unknown.txt, with
 // built-in English text where a locale has none.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct RenderedMessage {
   std::string html;  // e-mail only
 };
 
+/// Thread-safe: each thread renders from its own parsed copy of the templates (parsed on its
+/// first use of each; a template parsed anew per message cost more than the rest of the render).
 class MessageTemplates {
  public:
   /// Loads every locale folder under @p dir. Throws std::runtime_error listing each problem
@@ -55,6 +58,7 @@ class MessageTemplates {
   };
   std::map<std::string, Set> sets_;
   std::string default_locale_;
+  std::uint64_t serial_;  // which instance a thread's parsed templates came from
 };
 
 /// Locale tags from an Accept-Language header, best first (`de-CH,de;q=0.9,en;q=0.5`).

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "flow/device.h"
 #include "support/temp_dir.h"
@@ -94,6 +98,55 @@ TEST(MessageTemplates, RefusesMissingOrBrokenTemplates) {
     EXPECT_NE(std::string(e.what()).find("email.subject"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("email.txt: missing"), std::string::npos) << e.what();
   }
+}
+
+void write_templates(const std::filesystem::path& dir, const std::string& word) {
+  std::filesystem::create_directories(dir / "en");
+  std::ofstream(dir / "en/email.subject") << word << " {{app_name}}";
+  std::ofstream(dir / "en/email.txt") << word << " {{link}}";
+  std::ofstream(dir / "en/email.html") << word << " {{link}}";
+  std::ofstream(dir / "en/sms.txt") << word << " {{code}}";
+}
+
+TEST(MessageTemplates, TemplatesLoadedInPlaceOfOthersAreTheOnesRendered) {
+  // Each thread keeps the templates it parsed: one set loaded where another was (a reload) must
+  // not be rendered from the other's.
+  linkgate::testing::TempDir dir;
+  write_templates(dir.path() / "first", "First");
+  write_templates(dir.path() / "second", "Second");
+  std::optional<MessageTemplates> t;
+  t.emplace((dir.path() / "first").string(), "en");
+  EXPECT_EQ(t->render(sdk::AddressKind::email, values(), {}).subject, "First Acme");
+  t.reset();
+  t.emplace((dir.path() / "second").string(), "en");
+  const auto m = t->render(sdk::AddressKind::email, values(), {});
+  EXPECT_EQ(m.subject, "Second Acme");
+  EXPECT_EQ(m.text, "Second " + values().link);
+  EXPECT_EQ(t->render(sdk::AddressKind::phone, values(), {}).text, "Second 123456");
+}
+
+TEST(MessageTemplates, ManyThreadsRenderingAtOnceEachGetTheirOwnMessage) {
+  const MessageTemplates t(kShipped, "en");
+  constexpr int kThreads = 8, kEach = 300;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < kEach; ++n) {
+        auto v = values();
+        v.link = "https://id.example.com/l/" + std::to_string(i) + "-" + std::to_string(n) + "<&>";
+        v.code = std::to_string(100000 + i * kEach + n);
+        const auto m = t.render(n % 2 ? sdk::AddressKind::phone : sdk::AddressKind::email, v,
+                                {n % 3 ? "en" : "de"});
+        const bool html_ok = n % 2 || (m.html.find(v.link) == std::string::npos &&
+                                       m.html.find("&lt;&amp;&gt;") != std::string::npos);
+        if (m.text.find(v.link) == std::string::npos && !(n % 2)) ++wrong;
+        if (m.text.find(v.code) == std::string::npos || !html_ok) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(AcceptLanguage, OrdersByQuality) {
