@@ -1,12 +1,13 @@
 #include "outbox_channel.h"
 
-#include <Poco/JSON/Object.h>
-
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include "util/files.h"
+#include "util/json_escape.h"
+#include "util/utf8.h"
 
 namespace linkgate::plugins::outbox {
 namespace {
@@ -22,19 +23,29 @@ bool safe_id(const std::string& id) {
 }  // namespace
 
 std::string message_json(const sdk::Message& m) {
-  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
-  o.set("id", m.id);
-  o.set("channel", std::string(sdk::to_string(m.kind)));
-  o.set("to", m.to);
-  o.set("subject", m.subject);
-  o.set("link", m.link);
-  o.set("code", m.code);
-  o.set("locale", m.locale);
-  o.set("text", m.text);
-  o.set("html", m.html);
-  std::ostringstream out;
-  o.stringify(out, 2);
-  return out.str() + "\n";
+  // Written directly (a Poco JSON object and stream cost a tenth of the delivery); any byte that
+  // is not UTF-8 becomes U+FFFD, so the file is always JSON a reader can parse.
+  std::string out = "{\n";
+  bool first = true;
+  for (const auto& [key, value] : {std::pair<const char*, std::string_view>{"id", m.id},
+                                   {"channel", sdk::to_string(m.kind)},
+                                   {"to", m.to},
+                                   {"subject", m.subject},
+                                   {"link", m.link},
+                                   {"code", m.code},
+                                   {"locale", m.locale},
+                                   {"text", m.text},
+                                   {"html", m.html}}) {
+    if (!first) out += ",\n";
+    first = false;
+    out += "  \"";
+    out += key;
+    out += "\": \"";
+    out += util::json_escape(util::valid_utf8(value));
+    out += '"';
+  }
+  out += "\n}\n";
+  return out;
 }
 
 OutboxChannel::OutboxChannel(std::string dir, bool log_link, sdk::HostServices& host)

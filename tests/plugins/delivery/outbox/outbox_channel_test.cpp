@@ -1,5 +1,7 @@
 #include "outbox_channel.h"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,6 +40,28 @@ TEST(OutboxChannel, WritesOneJsonFilePerMessageAndLogsTheLink) {
   EXPECT_NE(services.log_text.str().find("http://x/verify?token=T"), std::string::npos);
   // Nothing but the message file: temp files are renamed into place.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.file("out")), {}), 1);
+}
+
+TEST(OutboxChannel, AMessageFileIsJsonWhateverItsTextHolds) {
+  sdk::Message m = message("m1");
+  m.subject = "Grüße \"quoted\" back\\slash";
+  m.text = std::string("tab\tcr\rnul") + '\0' + "bell\x07 del\x7f </script> \u2028";
+  m.html = "<a href=\"x?a=1&b=2\">\xff\xfe broken \xc3</a>";
+  m.locale = "de";
+  m.kind = sdk::AddressKind::email;
+  const auto parsed =
+      Poco::JSON::Parser().parse(message_json(m)).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(parsed->getValue<std::string>("id"), "m1");
+  EXPECT_EQ(parsed->getValue<std::string>("channel"), "email");
+  EXPECT_EQ(parsed->getValue<std::string>("to"), m.to);
+  EXPECT_EQ(parsed->getValue<std::string>("subject"), m.subject);
+  EXPECT_EQ(parsed->getValue<std::string>("text"), m.text);
+  EXPECT_EQ(parsed->getValue<std::string>("link"), m.link);
+  EXPECT_EQ(parsed->getValue<std::string>("code"), m.code);
+  EXPECT_EQ(parsed->getValue<std::string>("locale"), "de");
+  // Bytes that are not UTF-8 are replaced, so the file stays JSON.
+  EXPECT_EQ(parsed->getValue<std::string>("html"),
+            "<a href=\"x?a=1&b=2\">\xef\xbf\xbd\xef\xbf\xbd broken \xef\xbf\xbd</a>");
 }
 
 TEST(OutboxChannel, ARetryOverwritesTheSameFile) {
