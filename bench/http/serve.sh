@@ -26,7 +26,7 @@ bench_begin() {
 bench_serve() {
   [ -n "${BENCH_KEEP_DATA:-}" ] || rm -rf "$work/data"
   mkdir -p "$work/data"
-  local delivery=${BENCH_DELIVERY:-"  - { plugin: outbox, for: email, call_timeout: 0s, config: { dir: $work/data/outbox, log_link: false } }"}
+  local delivery=${BENCH_DELIVERY:-"  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }"}
   cat >"$work/linkgate.yaml" <<YAML
 server: { listen: 127.0.0.1:0, public_base_url: "http://127.0.0.1:8080"$2 }
 plugins: { search_paths: [$1/plugins] }

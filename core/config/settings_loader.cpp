@@ -72,12 +72,14 @@ void read_plugin_use(MapReader& r, sdk::PluginKind kind, PluginUse& use) {
   // Delivery runs in the outbox workers, where a slow gateway delays only messages.
   const Duration default_timeout(kind == sdk::PluginKind::delivery_channel ? 30'000 : 10'000);
   use.call_timeout = r.duration("call_timeout", default_timeout);
-  // 0s: on the caller's own thread (a request's, or for delivery an outbox worker's).
-  if (use.call_timeout.count() != 0 &&
+  // 0s: on the request's own thread. Not for delivery, whose sends leave the process.
+  const bool on_callers_thread =
+      use.call_timeout.count() == 0 && kind != sdk::PluginKind::delivery_channel;
+  if (!on_callers_thread &&
       (use.call_timeout.count() < 100 || use.call_timeout.count() > 600'000)) {
     r.diagnostics().add(r.path_of("call_timeout"),
                         kind == sdk::PluginKind::delivery_channel
-                            ? "must be 0s (on the outbox worker's thread) or between 100ms and 10m"
+                            ? "must be between 100ms and 10m"
                             : "must be 0s (on the request's thread) or between 100ms and 10m",
                         r.line_of_key("call_timeout"));
   }

@@ -239,31 +239,6 @@ TEST(Flow, ExactlyOneOfTwentyConcurrentRedeemsWinsWithTokenCallsOnTheRequestsThr
   expect_one_of_twenty_concurrent_redeems_to_win(config);
 }
 
-TEST(Flow, EveryMessageArrivesOnceWithSendsOnTheOutboxWorkersOwnThreads) {
-  // call_timeout: 0s on a delivery entry: the development channel writes its files from the
-  // outbox workers themselves, as the shipped configuration has it.
-  TestConfig config;
-  config.delivery_call_timeout = "0s";
-  config.token_call_timeout = "0s";
-  config.users_call_timeout = "0s";
-  TestServer server(config);
-  constexpr int kSignIns = 40;
-  for (int i = 0; i < kSignIns; ++i) {
-    auto started = server.client().post_json(
-        "/v1/magic-links", start_body("inline" + std::to_string(i) + "@example.com"));
-    ASSERT_EQ(started.status, 202) << started.body;
-  }
-  for (int i = 0; i < kSignIns; ++i) {
-    const std::string to = "inline" + std::to_string(i) + "@example.com";
-    auto message = server.wait_for_message(to);
-    auto redeemed = server.client().post_json("/v1/magic-links/verify",
-                                              "{\"token\":\"" + message.token + "\"}");
-    EXPECT_EQ(redeemed.status, 200) << to << ": " << redeemed.body;
-    EXPECT_EQ(server.messages_for(to), 1u) << to;
-  }
-  EXPECT_EQ(server.wait_for_outbox("sent", kSignIns), kSignIns);
-}
-
 TEST(Flow, ANewRequestSupersedesTheOldLink) {
   TestServer server;
   server.client().post_json("/v1/magic-links", start_body("twice@example.com"));

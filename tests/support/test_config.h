@@ -36,7 +36,6 @@ struct TestConfig {
   std::string keys_dir;    // session keys, link key and server secret; empty = the test's folder
   std::string outbox_dir;  // where the development channel writes; empty = the test's folder
   std::string delivery;    // the `delivery:` list in YAML; empty = outbox files for both kinds
-  std::string delivery_call_timeout;  // for those outbox entries; empty = the default
   std::string outbox_retry = "{ attempts: 8, backoff: 2s..10m }";
   std::string outbox_lease = "60s";
   std::string extra_search_path;
@@ -75,7 +74,6 @@ struct TestConfig {
       for (const char* kind : {"email", "phone"}) {
         line("  - plugin: outbox");
         line(std::string("    for: ") + kind);
-        if (!delivery_call_timeout.empty()) line("    call_timeout: " + delivery_call_timeout);
         line("    config: { dir: " + (outbox_dir.empty() ? d + "/outbox" : outbox_dir) +
              ", log_link: false }");
       }

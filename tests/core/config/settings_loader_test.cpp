@@ -321,25 +321,22 @@ users: { plugin: sql }
   }
 }
 
-TEST(SettingsLoader, ACallTimeoutOfZeroRunsPluginCallsOnTheCallersThread) {
+TEST(SettingsLoader, ACallTimeoutOfZeroRunsTokenAndUserCallsOnTheRequestsThread) {
   Diagnostics d;
   auto s = load_settings_text(R"(token: { plugin: jwt, call_timeout: 0s }
-delivery: [{ plugin: outbox, for: email, call_timeout: 0s }, { plugin: outbox, for: phone }]
+delivery: [{ plugin: outbox, for: email }]
 users: { plugin: sql, call_timeout: 0s }
 )",
                               "t.yaml", d);
   ASSERT_TRUE(s) << all_errors(d);
   EXPECT_EQ(s->token.call_timeout.count(), 0);
   EXPECT_EQ(s->users.call_timeout.count(), 0);
-  ASSERT_EQ(s->delivery.size(), 2u);
-  EXPECT_EQ(s->delivery[0].call_timeout.count(), 0);
-  EXPECT_EQ(s->delivery[1].call_timeout.count(), 30'000) << "a delivery's default deadline";
 
-  // A deadline too short to mean anything is refused rather than read as "on the caller's
-  // thread", and the message says which thread that would be.
+  // A send leaves the process: a delivery always has a deadline. And a deadline too short to
+  // mean anything is refused rather than read as "on the request's thread".
   Diagnostics refused;
   EXPECT_FALSE(load_settings_text(R"(token: { plugin: jwt, call_timeout: 50ms }
-delivery: [{ plugin: outbox, for: email, call_timeout: 99ms }]
+delivery: [{ plugin: outbox, for: email, call_timeout: 0s }]
 users: { plugin: sql }
 )",
                                   "t.yaml", refused));
@@ -348,8 +345,7 @@ users: { plugin: sql }
                       "and 10m (line 1)"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("delivery[0].call_timeout: must be 0s (on the outbox worker's thread) or "
-                      "between 100ms and 10m (line 2)"),
+  EXPECT_NE(text.find("delivery[0].call_timeout: must be between 100ms and 10m (line 2)"),
             std::string::npos)
       << text;
 }
