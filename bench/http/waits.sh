@@ -25,9 +25,9 @@ BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" 
 echo "starts:  $(bench_wrk_summary "$work/issue.txt")"
 bench_wait_drained
 awk -v ticks=$(($(server_cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" \
-  -v rps="$(awk '/Requests\/sec/{print $2}' "$work/issue.txt")" \
-  'BEGIN { printf "per start: %.2f ms of server CPU, its delivery included (%.1f s CPU for %.0f starts)\n",
-           ticks / hz * 1000 / (rps * 12), ticks / hz, rps * 12 }'
+  -v starts="$(awk '/requests in/{print $1}' "$work/issue.txt")" \
+  'BEGIN { printf "per start: %.2f ms of server CPU, its delivery included (%.1f s CPU for %d starts)\n",
+           ticks / hz * 1000 / starts, ticks / hz, starts }'
 bench_newest_tokens "$work/data/outbox" >"$work/tokens"
 (sleep 1; perf stat -x, -e context-switches,task-clock -p "$server" -o "$work/stat.csv" -- sleep 2 \
   >/dev/null 2>&1) &
