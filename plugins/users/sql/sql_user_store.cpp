@@ -105,6 +105,11 @@ sdk::Result<sdk::User> SqlUserStore::get(std::string_view id) {
 }
 
 sdk::Result<sdk::User> SqlUserStore::create(const sdk::Identifier& identifier) {
+  // Most creates are of users who are already there (a returning user's link issued before
+  // their first sign-in was redeemed): a read answers them without queueing for the writer.
+  if (auto existing = find(identifier);
+      existing.ok() || existing.code() != sdk::ErrorCode::not_found)
+    return existing;
   try {
     std::string id = "usr_" + util::base64url_encode(host_.random().bytes(15));
     Poco::Nullable<std::string> email, phone;

@@ -89,6 +89,25 @@ TEST_P(SqlUserStoreTest, ConcurrentCreatesOfOneIdentifierYieldOneUser) {
   EXPECT_EQ(ids.size(), 1u);
 }
 
+TEST(SqlUserStore, CreatingAUserWhoExistsWritesNothing) {
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+  SqlUserStore store(settings_with({{"database", dir.file("users.db")}}), *services.host);
+  const sdk::Identifier alice{sdk::AddressKind::email, "alice@example.com"};
+  const auto* writer = store.database().group_commit();
+  ASSERT_NE(writer, nullptr);
+  auto first = store.create(alice);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const auto writes = writer->calls();
+  EXPECT_GT(writes, 0u);
+  auto again = store.create(alice);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(writer->calls(), writes);
+  ASSERT_TRUE(store.create({sdk::AddressKind::email, "bob@example.com"}).ok());
+  EXPECT_EQ(writer->calls(), writes + 1) << "a new user is still written";
+}
+
 TEST_P(SqlUserStoreTest, EveryStatementFindsItsRowsThroughAnIndex) {
   SqlUserStore store(settings(), *services.host);
   auto& db = store.database();
