@@ -4,10 +4,13 @@
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iostream>
 #include <vector>
 
 #include "cli/exit_codes.h"
 #include "cli/text_table.h"
+#include "cli/users_import.h"
 #include "identity/identifier.h"
 
 namespace linkgate::cli {
@@ -19,6 +22,8 @@ void users_help(std::ostream& out) {
   out << "usage: linkgate users <command> [--config FILE] [--json]\n"
          "  list [--limit N] [--after ID]   every user (id, e-mail, phone, state), by id\n"
          "  add ADDRESS                     make a user for an e-mail address or +E.164 number\n"
+         "  import FILE                     add every address in FILE (one a line; - reads\n"
+         "                                  standard input); existing users stay as they are\n"
          "  disable USER                    refuse the user's sign-ins and outstanding links\n"
          "  enable USER                     let a disabled user sign in again\n"
          "  delete USER                     delete the user (a later sign-up makes a new id)\n"
@@ -141,6 +146,63 @@ int add(const Arguments& a, sdk::UserStore& users, audit::AuditSink& audit, std:
   return kExitOk;
 }
 
+void print(const ImportReport& report, const std::string& from, bool json, std::ostream& out) {
+  if (json) {
+    Poco::JSON::Object o;
+    o.set("added", report.added);
+    o.set("existing", report.existing);
+    o.set("refused", report.refused);
+    Poco::JSON::Array problems;
+    for (const auto& r : report.refusals) {
+      Poco::JSON::Object p;
+      p.set("line", r.line);
+      p.set("error", r.why);
+      problems.add(p);
+    }
+    o.set("refusals", problems);
+    if (report.stopped) {
+      Poco::JSON::Object p;
+      p.set("line", report.stopped->line);
+      p.set("error", report.stopped->why);
+      o.set("stopped", p);
+    }
+    o.stringify(out);
+    out << "\n";
+    return;
+  }
+  for (const auto& r : report.refusals) out << from << ":" << r.line << ": " << r.why << "\n";
+  if (report.refused > report.refusals.size())
+    out << "(" << report.refused - report.refusals.size() << " more lines refused)\n";
+  if (report.stopped) {
+    out << from << ":" << report.stopped->line
+        << ": the store failed, import stopped here: " << report.stopped->why << "\n";
+  }
+  out << report.added << " added, " << report.existing << " existing, " << report.refused
+      << " refused\n";
+}
+
+int import(const Arguments& a, sdk::UserStore& users, audit::AuditSink& audit, std::int64_t now_ms,
+           std::ostream& out, std::ostream& err) {
+  if (a.words.size() != 2) {
+    err << "usage: linkgate users import FILE   (- for standard input)\n";
+    return kExitUsage;
+  }
+  const std::string& from = a.words[1];
+  std::ifstream file;
+  if (from != "-") {
+    file.open(from, std::ios::binary);
+    if (!file) {
+      err << "users import: cannot read " << from << "\n";
+      return kExitFailed;
+    }
+  }
+  std::istream& in = from == "-" ? std::cin : file;
+  const auto report = import_users(
+      in, users, [&](const sdk::User& user) { record(audit, "user_added", user.id, now_ms); });
+  print(report, from == "-" ? "stdin" : from, a.has("json"), out);
+  return report.refused == 0 && !report.stopped ? kExitOk : kExitFailed;
+}
+
 int change(const Arguments& a, sdk::UserStore& users, audit::AuditSink& audit, std::int64_t now_ms,
            std::ostream& out, std::ostream& err) {
   const std::string& verb = a.words[0];
@@ -171,6 +233,7 @@ int run_users(const Arguments& a, sdk::UserStore& users, audit::AuditSink& audit
   const std::string verb = a.words.empty() ? "" : a.words[0];
   if (verb == "list") return list(a, users, out, err);
   if (verb == "add") return add(a, users, audit, now_ms, out, err);
+  if (verb == "import") return import(a, users, audit, now_ms, out, err);
   if (verb == "disable" || verb == "enable" || verb == "delete")
     return change(a, users, audit, now_ms, out, err);
   users_help(err);

@@ -36,12 +36,19 @@ struct Ran {
   std::string out;  // stdout and stderr together
 };
 
-Ran linkgate(std::vector<std::string> args, const std::string& config) {
+/// Runs linkgate with @p args and --config @p config, @p input on its standard input.
+Ran linkgate(std::vector<std::string> args, const std::string& config,
+             const std::string& input = "") {
   args.push_back("--config");
   args.push_back(config);
-  Poco::Pipe out;
+  Poco::Pipe out, to;
   // From the file system's root: the commands must not depend on the working directory.
-  auto handle = Poco::Process::launch(LINKGATE_BINARY, args, "/", nullptr, &out, &out);
+  auto handle = Poco::Process::launch(LINKGATE_BINARY, args, "/", &to, &out, &out);
+  {
+    Poco::PipeOutputStream stdin_of(to);
+    stdin_of << input;
+  }
+  to.close(Poco::Pipe::CLOSE_WRITE);  // the end of the input
   Poco::PipeInputStream in(out);
   Ran ran;
   Poco::StreamCopier::copyToString(in, ran.out);
@@ -194,6 +201,46 @@ TEST(OperatorCli, UsersOfTheSqlStoreAreManagedWhileTheServerRuns) {
   EXPECT_EQ(server.terminate(), 0);
 }
 
+// Taking over an existing user base: a file of addresses becomes users while the server runs,
+// whose next sign-in is a returning user's. Lines that are no address are named, the rest go in;
+// a second import of the same file adds nothing.
+TEST(OperatorCli, AnImportedListOfAddressesBecomesUsers) {
+  TempDir dir;
+  const std::string file = serving_config().write(dir);
+  ServerProcess server(LINKGATE_BINARY, file);
+  ASSERT_FALSE(server.port().empty()) << server.output();
+  std::string list = "# users exported from the old system\n";
+  for (int i = 0; i < 300; ++i) list += "user" + std::to_string(i) + "@Example.com\r\n";
+  list += "not an address\n+1 (555) 123-4567\n";
+  std::ofstream(dir.file("users.txt"), std::ios::binary) << list;
+
+  auto imported = linkgate({"users", "import", dir.file("users.txt")}, file);
+  EXPECT_EQ(imported.code, 1) << imported.out;  // one line refused
+  EXPECT_NE(imported.out.find("users.txt:302: "), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("301 added, 0 existing, 1 refused"), std::string::npos)
+      << imported.out;
+  auto listed = json(linkgate({"users", "list", "--json"}, file).out);
+  EXPECT_EQ(listed->getArray("users")->size(), 301u);
+  const std::string audit = read_file(dir.path() / "audit.log");
+  std::size_t added_events = 0;
+  for (auto at = audit.find("\"user_added\""); at != std::string::npos;
+       at = audit.find("\"user_added\"", at + 1))
+    ++added_events;
+  EXPECT_EQ(added_events, 301u);
+
+  auto again = linkgate({"users", "import", "-", "--json"}, file,
+                        "user7@example.com\nuser300@example.com\n");
+  ASSERT_EQ(again.code, 0) << again.out;
+  auto report = json(again.out);
+  EXPECT_EQ(report->getValue<int>("added"), 1);
+  EXPECT_EQ(report->getValue<int>("existing"), 1);
+  EXPECT_EQ(report->getValue<int>("refused"), 0);
+
+  EXPECT_EQ(linkgate({"users", "import"}, file).code, 2);
+  EXPECT_EQ(linkgate({"users", "import", dir.file("missing.txt")}, file).code, 1);
+  EXPECT_EQ(server.terminate(), 0);
+}
+
 TEST(OperatorCli, TheYamlStoreIsListedButReadOnly) {
   TempDir dir;
   std::ofstream(dir.file("users.yaml"))
@@ -218,6 +265,11 @@ TEST(OperatorCli, TheYamlStoreIsListedButReadOnly) {
     EXPECT_NE(refused.out.find(change[1] == "add" ? "fixed" : "read-only"), std::string::npos)
         << refused.out;
   }
+  auto imported = linkgate({"users", "import", "-"}, file, "ada@example.com\nnew@example.com\n");
+  EXPECT_EQ(imported.code, 1) << imported.out;
+  EXPECT_NE(imported.out.find("stdin:2: the store failed, import stopped here"), std::string::npos)
+      << imported.out;
+  EXPECT_NE(imported.out.find("0 added, 1 existing"), std::string::npos) << imported.out;
   EXPECT_EQ(read_file(dir.file("users.yaml")).find("new@"), std::string::npos);
 }
 
