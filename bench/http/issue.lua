@@ -1,10 +1,13 @@
--- POST /v1/magic-links for user<N>@example.com, N cycling over BENCH_USERS addresses.
+-- POST /v1/magic-links for user<N>@example.com, N cycling over BENCH_USERS addresses; each of
+-- wrk's threads (BENCH_THREADS, default 2) starts its own share of them, so that the links of a
+-- run are for as many addresses as it made links.
 local users = tonumber(os.getenv("BENCH_USERS") or "10000")
+local share = math.floor(users / tonumber(os.getenv("BENCH_THREADS") or "2"))
 local n = 0
 local threads = 0
 function setup(thread)
+  thread:set("offset", threads * share)
   threads = threads + 1
-  thread:set("offset", threads * 7919)
 end
 function request()
   n = n + 1

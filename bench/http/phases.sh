@@ -5,9 +5,11 @@
 #   linkgate_phases <build folder> <token plugin: jwt | stateful> <results file>
 # appends one line per phase to the results file:
 #   <phase> ok_rps=<successes/s> p50_ms=<> p99_ms=<> [exhausted=<n>]
-# phases: issue (POST /v1/magic-links over 100,000 addresses), verify (POST
-# /v1/magic-links/verify, each link issued in the issue phase used once), session (GET
-# /v1/session with one bearer token), healthz; then rss_mb=<peak RSS of the server>.
+# phases: issue (POST /v1/magic-links over 100,000 addresses, two of three already users — as
+# the peer's — the third strangers signing up), verify (POST /v1/magic-links/verify: returning
+# users' links, each issued in the issue phase and used once, as the peer measures), signup (the
+# same with the strangers' links: each redeem also makes the user), session (GET /v1/session
+# with one bearer token), healthz; then rss_mb=<peak RSS of the server>.
 
 # "ok_rps=… p50_ms=… p99_ms=…" from a wrk --latency report; successes exclude non-2xx answers.
 wrk_result() {
@@ -21,6 +23,8 @@ linkgate_phases() {
   local build=$1 plugin=$2 results=$3 base tokens
   bench_serve_token "$build" "$plugin"
   base="http://127.0.0.1:$port"
+  seq 0 99999 | awk '$1 % 3 != 0 {print "user" $1 "@example.com"}' >"$work/returning.txt"
+  "$build/linkgate" users import "$work/returning.txt" --config "$work/linkgate.yaml" >/dev/null
 
   BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
   BENCH_USERS=100000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
@@ -29,12 +33,19 @@ linkgate_phases() {
   # Every issued message delivered, then the newest link of each address (older ones were
   # superseded), shuffled: a pool no phase of a few seconds can use up at the rates seen.
   bench_wait_drained
-  bench_newest_tokens "$work/data/outbox" >"$work/tokens"
-  head -n 1000 "$work/tokens" >"$work/warm" && tail -n +1001 "$work/tokens" >"$work/measure"
+  bench_newest_tokens "$work/data/outbox" with-address >"$work/tokens"
+  awk '{split($1, a, /[r@]/)} a[2] % 3 != 0 {print $2}' "$work/tokens" >"$work/returning"
+  awk '{split($1, a, /[r@]/)} a[2] % 3 == 0 {print $2}' "$work/tokens" >"$work/signup"
+  head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
   TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
-  TOKENS="$work/measure" BENCH_THREADS=2 wrk -t2 -c50 -d3s --latency -s bench/http/verify.lua \
-    "$base" >"$work/verify.txt"
-  echo "$plugin/verify $(wrk_result "$work/verify.txt") exhausted=$(grep -o 'exhausted=[0-9]*' "$work/verify.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') pool=$(wc -l <"$work/measure")" >>"$results"
+  local phase seconds
+  for phase in verify signup; do
+    seconds=3
+    [ $phase = signup ] && seconds=2  # a third of the links: a smaller pool
+    TOKENS="$work/$phase" BENCH_THREADS=2 wrk -t2 -c50 -d${seconds}s --latency \
+      -s bench/http/verify.lua "$base" >"$work/$phase.txt"
+    echo "$plugin/$phase $(wrk_result "$work/$phase.txt") exhausted=$(grep -o 'exhausted=[0-9]*' "$work/$phase.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') pool=$(wc -l <"$work/$phase")" >>"$results"
+  done
 
   local access
   access=$(bench_access_token "$base" session-bench@example.com)

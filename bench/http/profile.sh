@@ -7,6 +7,7 @@
 #   KEEP=/tmp/profile bench/http/profile.sh           # keep the samples for perf report
 #   CALL_GRAPH=dwarf bench/http/profile.sh            # call chains through libc and SQLite too
 #   PHASES="session healthz" bench/http/profile.sh    # GET /v1/session (one bearer token), /healthz
+#   RETURNING=1 bench/http/profile.sh                 # every address already a user (no sign-ups)
 #
 # Each phase prints self time by library, by thread and by symbol; with CALL_GRAPH=dwarf also
 # linkgate's functions by the time spent in them and what they call (where a request's time
@@ -26,6 +27,10 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
 
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
+if [ -n "${RETURNING:-}" ]; then
+  seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
+  "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+fi
 
 report() {  # $1: phase
   echo "== $1: self time by library =="

@@ -86,9 +86,9 @@ bench_wait_drained() {
 }
 
 # The newest link token of each address in the outbox channel's folder $1 (older ones were
-# superseded), one per line, shuffled.
+# superseded), one per line, shuffled; with $2 = with-address, "<address> <token>" lines.
 bench_newest_tokens() {
-  /usr/bin/python3 - "$1" <<'PY' | shuf
+  /usr/bin/python3 - "$1" "${2:-}" <<'PY' | shuf
 import glob, json, os, sys
 newest = {}
 for f in glob.glob(sys.argv[1] + "/*.json"):
@@ -96,8 +96,8 @@ for f in glob.glob(sys.argv[1] + "/*.json"):
     t = os.stat(f).st_mtime_ns
     if m["to"] not in newest or newest[m["to"]][0] < t:
         newest[m["to"]] = (t, m["link"].split("token=", 1)[1])
-for t, token in newest.values():
-    print(token)
+for to, (t, token) in newest.items():
+    print(f"{to} {token}" if sys.argv[2] == "with-address" else token)
 PY
 }
 
