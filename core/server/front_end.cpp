@@ -64,10 +64,10 @@ thread_local bool holds_place = false;
 
 // Two per core: a thread that runs a request also stalls briefly on locks and page faults
 // nobody announces, and measured on two cores, four places served more than two or 64.
-std::ptrdiff_t places_for(std::size_t threads, std::size_t asked) {
+std::size_t places_for(std::size_t threads, std::size_t asked) {
   const std::size_t places =
       asked > 0 ? asked : 2 * std::max(1U, std::thread::hardware_concurrency());
-  return static_cast<std::ptrdiff_t>(std::min(threads, places));
+  return std::min(threads, places);
 }
 
 int checked(int result, const char* what) {
@@ -197,7 +197,7 @@ void FrontEnd::stop(std::chrono::milliseconds grace) {
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] auto written = ::write(exit_fd_, &one, sizeof one);
-  places_.release(static_cast<std::ptrdiff_t>(thread_count_));  // none waits for a place
+  places_.release(thread_count_);  // none waits for a place
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

@@ -16,7 +16,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -24,6 +23,7 @@
 
 #include "http/message.h"
 #include "server/http_connection.h"
+#include "util/semaphore.h"
 
 namespace linkgate::server {
 
@@ -102,7 +102,7 @@ class FrontEnd {
   // Places for the threads that run requests: a thread holds one while it waits for and serves
   // events, gives it up when it is about to block (util::about_to_block), and takes one again
   // before waiting for its next event. As many as there are cores.
-  std::counting_semaphore<> places_;
+  util::Semaphore places_;
 
   int epoll_fd_ = -1;
   int timer_fd_ = -1;  // the sweep's tick
