@@ -78,11 +78,12 @@ class RedisTokenRecords final : public TokenRecords {
     return row;
   }
 
-  bool consume(const std::string& hash, std::int64_t now_s) override {
+  std::optional<sdk::LinkGrant> consume(const std::string& hash, std::int64_t now_s) override {
     auto row = find(hash);
     if (!row || row->state != TokenRow::State::unused || now_s >= row->grant.expires_at)
-      return false;
-    return mark(hash, "used", row->grant.expires_at);
+      return std::nullopt;
+    if (!mark(hash, "used", row->grant.expires_at)) return std::nullopt;
+    return row->grant;
   }
 
   void revoke_subject(const std::string& subject) override {

@@ -14,11 +14,38 @@ constexpr const char* kInsert =
 constexpr const char* kFind =
     "SELECT flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at, expires_at,"
     " used_at FROM lg_link_tokens WHERE hash = ?";
+// The grant comes back with the one winning update: a redeem reads nothing after it.
 constexpr const char* kConsume =
-    "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?";
+    "UPDATE lg_link_tokens SET used_at = ? WHERE hash = ? AND used_at = 0 AND expires_at > ?"
+    " RETURNING flow_id, subject, identifier_kind, identifier, redirect_uri, issued_at,"
+    " expires_at";
 constexpr const char* kRevokeSubject =
     "UPDATE lg_link_tokens SET used_at = -1 WHERE subject = ? AND used_at = 0";
 constexpr const char* kSweep = "DELETE FROM lg_link_tokens WHERE expires_at < ?";
+
+sdk::AddressKind kind_of(std::int64_t column) {
+  return column == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+}
+
+/// The grant in the first seven columns of a find or a consume.
+sdk::LinkGrant grant_of(const linkgate::sql::SqliteStatements::Use& row) {
+  sdk::LinkGrant grant;
+  grant.flow_id = row.text(0);
+  grant.subject = row.text(1);
+  grant.identifier.kind = kind_of(row.int64(2));
+  grant.identifier.value = row.text(3);
+  grant.redirect_uri = row.text(4);
+  grant.issued_at = row.int64(5);
+  grant.expires_at = row.int64(6);
+  return grant;
+}
+
+TokenRow with_state(TokenRow row, std::int64_t used_at) {
+  row.state = used_at == 0    ? TokenRow::State::unused
+              : used_at == -1 ? TokenRow::State::revoked
+                              : TokenRow::State::used;
+  return row;
+}
 
 // Writes go through Database::write(): on SQLite one writer commits the writes of all
 // concurrent requests together, instead of each waiting for the lock on a connection of its own.
@@ -75,14 +102,9 @@ class SqlTokenRecords final : public TokenRecords {
       auto select = cached->use(kFind);
       select.bind(hash);
       if (!select.next_row()) return std::nullopt;
-      row.grant.flow_id = select.text(0);
-      row.grant.subject = select.text(1);
-      kind = static_cast<int>(select.int64(2));
-      row.grant.identifier.value = select.text(3);
-      row.grant.redirect_uri = select.text(4);
-      row.grant.issued_at = select.int64(5);
-      row.grant.expires_at = select.int64(6);
+      row.grant = grant_of(select);
       used_at = select.int64(7);
+      return with_state(std::move(row), used_at);
     } else {
       Poco::Data::Statement select(*lease);
       select << db_->sql(kFind), useRef(hash), into(row.grant.flow_id), into(row.grant.subject),
@@ -90,27 +112,33 @@ class SqlTokenRecords final : public TokenRecords {
           into(row.grant.issued_at), into(row.grant.expires_at), into(used_at), limit(1);
       if (select.execute() == 0) return std::nullopt;
     }
-    row.grant.identifier.kind = kind == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
-    row.state = used_at == 0    ? TokenRow::State::unused
-                : used_at == -1 ? TokenRow::State::revoked
-                                : TokenRow::State::used;
-    return row;
+    row.grant.identifier.kind = kind_of(kind);
+    return with_state(std::move(row), used_at);
   }
 
-  bool consume(const std::string& hash, std::int64_t now_s) override {
-    bool consumed = false;
+  std::optional<sdk::LinkGrant> consume(const std::string& hash, std::int64_t now_s) override {
+    std::optional<sdk::LinkGrant> won;
     db_->write([&](Poco::Data::Session& s) {
       if (auto* cached = linkgate::sql::GroupCommit::statements_for(s)) {
         auto update = cached->use(kConsume);
-        update.bind(now_s).bind(hash).bind(now_s).run();
-        consumed = update.changes() == 1;
+        update.bind(now_s).bind(hash).bind(now_s);
+        if (update.next_row()) won = grant_of(update);
+        while (update.next_row()) {
+        }
         return;
       }
+      sdk::LinkGrant grant;
+      int kind = 0;
       Poco::Data::Statement update(s);
-      update << db_->sql(kConsume), use(now_s), useRef(hash), use(now_s);
-      consumed = update.execute() == 1;
+      update << db_->sql(kConsume), use(now_s), useRef(hash), use(now_s), into(grant.flow_id),
+          into(grant.subject), into(kind), into(grant.identifier.value), into(grant.redirect_uri),
+          into(grant.issued_at), into(grant.expires_at), limit(1);
+      if (update.execute() == 1 && !grant.flow_id.empty()) {
+        grant.identifier.kind = kind_of(kind);
+        won = std::move(grant);
+      }
     });
-    return consumed;
+    return won;
   }
 
   void revoke_subject(const std::string& subject) override {

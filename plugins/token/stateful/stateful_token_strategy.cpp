@@ -72,11 +72,12 @@ sdk::Result<sdk::LinkGrant> StatefulTokenStrategy::redeem(std::string_view token
   if (!well_formed(token)) return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
   const std::string hash = hash_of(token);
   return guarded([&]() -> sdk::Result<sdk::LinkGrant> {
-    const bool won = records_->consume(hash, host_.clock().now_seconds());
+    if (auto won = records_->consume(hash, host_.clock().now_seconds())) return std::move(*won);
     auto row = records_->find(hash);
     if (!row) return sdk::fail(sdk::ErrorCode::invalid, "unknown token");
-    if (won) return row->grant;
-    return judge(*row).error();  // says why it lost: used, expired, revoked
+    auto why = judge(*row);  // says why it lost: used, expired, revoked
+    if (why.ok()) return sdk::fail(sdk::ErrorCode::used, "already redeemed");  // just now
+    return why.error();
   });
 }
 

@@ -23,8 +23,9 @@ class TokenRecords {
   virtual ~TokenRecords() = default;
   virtual void insert(const std::string& hash, const sdk::LinkGrant& grant) = 0;
   virtual std::optional<TokenRow> find(const std::string& hash) = 0;
-  /// Marks an unused, unexpired token used. True for exactly one caller, across instances.
-  virtual bool consume(const std::string& hash, std::int64_t now) = 0;
+  /// Marks an unused, unexpired token used, and returns its grant to exactly one caller across
+  /// instances; nothing to the others (find() then says why).
+  virtual std::optional<sdk::LinkGrant> consume(const std::string& hash, std::int64_t now) = 0;
   virtual void revoke_subject(const std::string& subject) = 0;
   /// Deletes tokens that expired before @p before; returns how many (0 where the store expires
   /// them by itself).

@@ -40,7 +40,9 @@ class StatefulTest : public ::testing::TestWithParam<const char*> {
 
 TEST_P(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
   StatefulTokenStrategy s(store(), *services.host);
-  auto a = s.issue(grant());
+  auto given = grant();
+  given.redirect_uri = "https://app.example.com/after";
+  auto a = s.issue(given);
   auto b = s.issue(grant());
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_EQ(a->token.size(), 43u) << "256 bits, base64url";
@@ -51,6 +53,16 @@ TEST_P(StatefulTest, IssuesShortRandomTokensThatRedeemToTheirGrant) {
   EXPECT_EQ(r->subject, "usr_1");
   EXPECT_EQ(r->identifier.kind, sdk::AddressKind::phone);
   EXPECT_EQ(r->identifier.value, "+15551234567");
+  EXPECT_EQ(r->redirect_uri, "https://app.example.com/after");
+  EXPECT_EQ(r->issued_at, given.issued_at);
+  EXPECT_EQ(r->expires_at, given.expires_at);
+  EXPECT_EQ(s.redeem(a->token).code(), sdk::ErrorCode::used);
+  auto email = grant();
+  email.identifier = {sdk::AddressKind::email, "ada@example.com"};
+  auto c = s.redeem(s.issue(email)->token);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->identifier.kind, sdk::AddressKind::email);
+  EXPECT_EQ(c->identifier.value, "ada@example.com");
 }
 
 TEST_P(StatefulTest, OnlyTheHashIsStored) {
