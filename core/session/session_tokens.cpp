@@ -1,13 +1,12 @@
 #include "session/session_tokens.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <cctype>
 #include <optional>
 #include <string_view>
 
 #include "util/base64url.h"
 #include "util/es256.h"
+#include "util/flat_json.h"
 #include "util/json_escape.h"
 
 namespace linkgate::session {
@@ -16,10 +15,9 @@ namespace {
 constexpr const char* kRevokedPrefix = "session-revoked:";
 constexpr std::int64_t kLeeway = 5;
 
-std::string text_claim(const Poco::JSON::Object& o, const std::string& name) {
-  if (!o.has(name)) return "";
-  auto v = o.get(name);
-  return v.isString() ? v.extract<std::string>() : "";
+std::string text_claim(const util::FlatJsonObject& o, std::string_view name) {
+  const std::string* text = o.string(name);
+  return text != nullptr ? *text : "";
 }
 
 constexpr std::string_view kOurHeaderStart = R"({"alg":"ES256","typ":"JWT","kid":")";
@@ -80,14 +78,11 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   if (auto ours = kid_of_our_header(*header_json)) {
     kid = std::move(*ours);
   } else {
-    try {
-      auto header = Poco::JSON::Parser().parse(*header_json).extract<Poco::JSON::Object::Ptr>();
-      if (text_claim(*header, "alg") != "ES256")
-        return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
-      kid = text_claim(*header, "kid");
-    } catch (const Poco::Exception&) {
-      return sdk::fail(sdk::ErrorCode::invalid, "bad header");
-    }
+    auto header = util::FlatJsonObject::parse(*header_json);
+    if (!header) return sdk::fail(sdk::ErrorCode::invalid, "bad header");
+    if (text_claim(*header, "alg") != "ES256")
+      return sdk::fail(sdk::ErrorCode::invalid, "algorithm not ES256");
+    kid = text_claim(*header, "kid");
   }
   auto key = keys_.find(kid);
   if (!key) return sdk::fail(sdk::ErrorCode::invalid, "unknown key id");
@@ -102,12 +97,7 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   auto payload_json =
       util::base64url_decode(std::string_view(token).substr(dot + 1, last_dot - dot - 1));
   if (!payload_json) return sdk::fail(sdk::ErrorCode::invalid, "bad payload");
-  Poco::JSON::Object::Ptr payload;
-  try {
-    payload = Poco::JSON::Parser().parse(*payload_json).extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
-  }
+  const auto payload = util::FlatJsonObject::parse(*payload_json);
   if (!payload) return sdk::fail(sdk::ErrorCode::invalid, "malformed token");
   const auto& p = *payload;
   SessionClaims c;
@@ -115,12 +105,11 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   c.jti = text_claim(p, "jti");
   c.email = text_claim(p, "email");
   c.phone = text_claim(p, "phone_number");
-  try {
-    c.iat = p.getValue<std::int64_t>("iat");
-    c.exp = p.getValue<std::int64_t>("exp");
-  } catch (const Poco::Exception&) {
-    return sdk::fail(sdk::ErrorCode::invalid, "missing times");
-  }
+  const auto iat = p.integer("iat");
+  const auto exp = p.integer("exp");
+  if (!iat || !exp) return sdk::fail(sdk::ErrorCode::invalid, "missing times");
+  c.iat = *iat;
+  c.exp = *exp;
   if (text_claim(p, "iss") != issuer_ || text_claim(p, "aud") != audience_ || c.sub.empty() ||
       c.jti.empty()) {
     return sdk::fail(sdk::ErrorCode::invalid, "wrong issuer, audience or subject");

@@ -1,8 +1,6 @@
 #include "jwt_token_strategy.h"
 
 #include <Poco/Crypto/ECKeyImpl.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/objects.h>
 
 #include <sstream>
@@ -11,6 +9,7 @@
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
+#include "util/flat_json.h"
 #include "util/json_escape.h"
 
 namespace linkgate::plugins::jwt {
@@ -18,23 +17,15 @@ namespace {
 
 constexpr const char* kReplayPrefix = "jwt-jti:";
 
-std::string claim_string(const Poco::JSON::Object& payload, const std::string& name) {
-  if (!payload.has(name)) return "";
-  auto v = payload.get(name);
-  return v.isString() ? v.extract<std::string>() : "";
+std::string claim_string(const util::FlatJsonObject& claims, std::string_view name) {
+  const std::string* text = claims.string(name);
+  return text != nullptr ? *text : "";
 }
 
-std::int64_t claim_int(const Poco::JSON::Object& payload, const std::string& name, bool& ok) {
-  if (!payload.has(name)) {
-    ok = false;
-    return 0;
-  }
-  auto v = payload.get(name);
-  if (!v.isInteger()) {
-    ok = false;
-    return 0;
-  }
-  return v.convert<std::int64_t>();
+std::int64_t claim_int(const util::FlatJsonObject& claims, std::string_view name, bool& ok) {
+  const auto value = claims.integer(name);
+  if (!value) ok = false;
+  return value.value_or(0);
 }
 
 }  // namespace
@@ -136,16 +127,9 @@ sdk::Result<JwtTokenStrategy::Verified> JwtTokenStrategy::verify(std::string_vie
     }
     verified_.remember(token);
   }
-  Poco::JSON::Object::Ptr h, payload_object;
-  try {
-    Poco::JSON::Parser parser;
-    h = parser.parse(*header).extract<Poco::JSON::Object::Ptr>();
-    parser.reset();
-    payload_object = parser.parse(*payload).extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception& e) {
-    return sdk::fail(sdk::ErrorCode::invalid, "rejected: " + e.displayText());
-  }
-  if (!h || !payload_object) return sdk::fail(sdk::ErrorCode::invalid, "not JSON objects");
+  const auto h = util::FlatJsonObject::parse(*header);
+  const auto payload_object = util::FlatJsonObject::parse(*payload);
+  if (!h || !payload_object) return sdk::fail(sdk::ErrorCode::invalid, "not flat JSON objects");
   if (claim_string(*h, "alg") != settings_.algorithm || claim_string(*h, "kid") != key_id_) {
     return sdk::fail(sdk::ErrorCode::invalid, "wrong algorithm or key id");
   }

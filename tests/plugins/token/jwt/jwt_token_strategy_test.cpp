@@ -16,6 +16,8 @@
 #include "support/test_services.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
+#include "util/es256.h"
+#include "util/files.h"
 
 namespace linkgate::plugins::jwt {
 namespace {
@@ -163,6 +165,30 @@ TEST_F(JwtTest, RefusesAlgNoneAndOtherAlgorithms) {
                       util::base64url_encode(std::string(64, '\0')))
                 .code(),
             sdk::ErrorCode::invalid);
+}
+
+// Claims are read by one parser, strictly: a signed token whose claims two parsers could read
+// differently (a claim named twice) or that nests a value is refused, though the signature is
+// good.
+TEST_F(JwtTest, RefusesSignedClaimsThatAreNotOneFlatObject) {
+  JwtTokenStrategy s(settings(), *services.host);
+  ASSERT_TRUE(s.issue(grant()).ok());  // the key file exists from here on
+  const auto key = util::Es256Key::from_private_pem(*util::read_file(dir.file("link.pem")));
+  const std::string header = R"({"alg":"ES256","typ":"JWT","kid":")" + s.key_id() + "\"}";
+  const auto now = services.clock->now_seconds();
+  auto claims = [&](const std::string& extra) {
+    return R"({"aud":"linkgate:link","jti":"j1","iat":)" + std::to_string(now) + R"(,"exp":)" +
+           std::to_string(now + 600) + R"(,"flw":"flow-1","eml":"a@example.com")" + extra + "}";
+  };
+  auto well_formed = s.inspect(util::es256_jws(key, header, claims("")));
+  ASSERT_TRUE(well_formed.ok()) << well_formed.error().message;
+  EXPECT_EQ(well_formed->flow_id, "flow-1");
+  for (const std::string extra :
+       {R"(,"flw":"flow-2")", R"(,"rdr":{"u":"https://evil.example"})", R"(,"x":[1])"}) {
+    EXPECT_EQ(s.inspect(util::es256_jws(key, header, claims(extra))).code(),
+              sdk::ErrorCode::invalid)
+        << extra;
+  }
 }
 
 TEST_F(JwtTest, RefusesTokensSignedWithAnotherKey) {
