@@ -38,11 +38,9 @@ linkgate_phases() {
   awk '{split($1, a, /[r@]/)} a[2] % 3 == 0 {print $2}' "$work/tokens" >"$work/signup"
   head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
   TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
-  local phase seconds
+  local phase
   for phase in verify signup; do
-    seconds=3
-    [ $phase = signup ] && seconds=2  # a third of the links: a smaller pool
-    TOKENS="$work/$phase" BENCH_THREADS=2 wrk -t2 -c50 -d${seconds}s --latency \
+    TOKENS="$work/$phase" BENCH_THREADS=2 wrk -t2 -c50 -d2s --latency \
       -s bench/http/verify.lua "$base" >"$work/$phase.txt"
     echo "$plugin/$phase $(wrk_result "$work/$phase.txt") exhausted=$(grep -o 'exhausted=[0-9]*' "$work/$phase.txt" | cut -d= -f2 | awk '{s+=$1} END{print s+0}') pool=$(wc -l <"$work/$phase")" >>"$results"
   done
