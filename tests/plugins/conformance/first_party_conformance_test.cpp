@@ -81,13 +81,18 @@ DeliveryChannelCase outbox_case() {
   DeliveryChannelCase c;
   c.name = "outbox";
   c.recipient = "someone@example.com";
-  c.make = [dir](TestHost& host, SinkState) {
+  c.make = [dir](TestHost& host, SinkState state) {
     *dir = fresh_dir() + "/outbox";
-    return plugin("delivery", "outbox")
-        .create<sdk::DeliveryChannel>({{"dir", *dir}, {"log_link", "false"}}, host);
+    auto channel = plugin("delivery", "outbox")
+                       .create<sdk::DeliveryChannel>({{"dir", *dir}, {"log_link", "false"}}, host);
+    if (state == SinkState::failing_transiently) {  // its folder replaced by a file
+      std::filesystem::remove_all(*dir);
+      std::ofstream(*dir) << "not a folder";
+    }
+    return channel;
   };
   c.received = [dir](TestHost&) { return files_in(*dir); };
-  c.sink_can_fail = false;
+  c.failures = {SinkState::failing_transiently};  // a file cannot fail for good
   return c;
 }
 
