@@ -122,9 +122,7 @@ class SqlTokenRecords final : public TokenRecords {
       if (auto* cached = linkgate::sql::GroupCommit::statements_for(s)) {
         auto update = cached->use(kConsume);
         update.bind(now_s).bind(hash).bind(now_s);
-        if (update.next_row()) won = grant_of(update);
-        while (update.next_row()) {
-        }
+        if (update.next_row()) won = grant_of(update);  // the hash is the key: one row at most
         return;
       }
       sdk::LinkGrant grant;
