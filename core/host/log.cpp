@@ -3,6 +3,7 @@
 #include "host/request_scope.h"
 #include "util/json_escape.h"
 #include "util/redact.h"
+#include "util/thread_name.h"
 #include "util/utf8.h"
 
 #include <limits.h>
@@ -19,24 +20,65 @@ Log::Log(sdk::LogLevel min_level, bool json, std::ostream& out)
     : min_level_(min_level), json_(json), out_(&out) {}
 
 Log::Log(sdk::LogLevel min_level, bool json, int fd)
-    : min_level_(min_level), json_(json), fd_(fd) {}
+    : min_level_(min_level), json_(json), fd_(fd), gatherer_([this] { gather(); }) {}
 
-void Log::put(const std::string& line) {
-  if (!out_) {
-    std::unique_lock lock(mutex_, std::defer_lock);
-    // The kernel may split a longer write: two long lines at least never interleave.
-    if (line.size() > PIPE_BUF) lock.lock();
-    std::size_t done = 0;
-    while (done < line.size()) {
-      const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // nowhere to log to: nothing better to do
-      done += static_cast<std::size_t>(n);
-    }
+Log::~Log() {
+  if (!gatherer_.joinable()) return;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    stopping_ = true;
+  }
+  arrived_.notify_one();
+  gatherer_.join();
+  write_out();
+}
+
+void Log::put(std::string line, sdk::LogLevel level) {
+  if (out_) {
+    std::lock_guard lock(mutex_);
+    *out_ << line << std::flush;
     return;
   }
-  std::lock_guard lock(mutex_);
-  *out_ << line << std::flush;
+  if (level >= sdk::LogLevel::warning) return write_out(std::move(line));
+  bool first = false, full = false;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    first = waiting_.empty();
+    waiting_ += line;
+    full = waiting_.size() >= kGatherAtMost;
+  }
+  if (full) return write_out();
+  if (first) arrived_.notify_one();
+}
+
+void Log::write_out(std::string more) {
+  std::lock_guard writing(mutex_);  // whoever takes the waiting lines writes them before others
+  std::string text;
+  {
+    std::lock_guard lock(waiting_mutex_);
+    text.swap(waiting_);
+  }
+  text += more;
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nowhere to log to: nothing better to do
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void Log::gather() {
+  util::name_this_thread("lg-log");
+  std::unique_lock lock(waiting_mutex_);
+  while (!stopping_) {
+    arrived_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    // The first line waits a moment for those that come after it.
+    arrived_.wait_for(lock, kGatherFor, [this] { return stopping_; });
+    lock.unlock();
+    write_out();
+    lock.lock();
+  }
 }
 
 sdk::LogLevel Log::parse_level(const std::string& name) {
@@ -109,7 +151,7 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
              (request.empty() ? "" : "(" + request + ") ") +
              util::json_escape(util::valid_utf8(message)) + "\n";
     }
-    put(line);
+    put(std::move(line), level);
   } catch (...) {
     // Logging must never take a request down.
   }

@@ -1,12 +1,18 @@
-// The server's log on a file descriptor: each line is one write(2), without a lock, so lines from
-// many threads at once must still arrive whole and apart, none lost; and what goes through it
-// has addresses taken out like any other line.
+// The server's log on a file descriptor: info lines gathered for a few milliseconds and written
+// together, warnings at once — lines from many threads at once must still arrive whole, apart and
+// in order, none lost, none held back for long; and what goes through it has addresses taken out
+// like any other line.
 #include "host/log.h"
 #include "host/request_scope.h"
 
 #include <Poco/JSON/Parser.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <map>
 
 #include <regex>
 #include <set>
@@ -53,6 +59,7 @@ TEST(Log, LinesFromManyThreadsAtOnceArriveWholeAndNoneIsLost) {
   const std::regex whole(
       R"(^\{"time":"[^"]+","level":"info","source":"test","message":"t(\d+) n(\d+) ([a-z])\3{249}"\}$)");
   std::set<std::string> seen;
+  std::map<int, int> last_of_thread;  // each writer's lines arrive in the order it wrote them
   std::istringstream lines(received);
   std::size_t count = 0;
   for (std::string line; std::getline(lines, line); ++count) {
@@ -60,8 +67,67 @@ TEST(Log, LinesFromManyThreadsAtOnceArriveWholeAndNoneIsLost) {
     ASSERT_TRUE(std::regex_match(line, m, whole)) << "a torn or mixed line: " << line;
     EXPECT_EQ(m[3].str()[0], static_cast<char>('a' + std::stoi(m[1])));
     EXPECT_TRUE(seen.insert(m[1].str() + "/" + m[2].str()).second) << line;
+    const int n = std::stoi(m[2]);
+    auto [last, first] = last_of_thread.try_emplace(std::stoi(m[1]), n);
+    if (!first) {
+      EXPECT_EQ(n, last->second + 1) << "out of order: " << line;
+    }
+    last->second = n;
   }
   EXPECT_EQ(count, 16u * 2000u);
+}
+
+/// What arrives on @p fd within @p patience (non-blocking reads until it holds @p wanted).
+std::string read_within(int fd, std::chrono::milliseconds patience, const std::string& wanted) {
+  std::string got;
+  const auto until = std::chrono::steady_clock::now() + patience;
+  while (got.find(wanted) == std::string::npos && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10) == 1) {
+      char buffer[4096];
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n > 0) got.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  return got;
+}
+
+TEST(Log, AnInfoLineAloneIsWrittenWithinMoments) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  {
+    Log log(sdk::LogLevel::info, false, pipe_fds[1]);
+    log.write(sdk::LogLevel::info, "core", "listening on http://127.0.0.1:1");
+    // Not a timing assertion: a line held back until the log is destroyed fails here.
+    const auto got = read_within(pipe_fds[0], std::chrono::seconds(10), "listening on");
+    EXPECT_NE(got.find("info [core] listening on http://127.0.0.1:1\n"), std::string::npos) << got;
+  }
+  ::close(pipe_fds[1]);
+  ::close(pipe_fds[0]);
+}
+
+TEST(Log, AWarningIsWrittenAtOnceAfterTheLinesBeforeIt) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  {
+    Log log(sdk::LogLevel::info, false, pipe_fds[1]);
+    log.write(sdk::LogLevel::info, "core", "first");
+    log.write(sdk::LogLevel::info, "core", "second");
+    log.write(sdk::LogLevel::warning, "core", "third");
+    // Read before any gathering could have happened: the warning's own write carried them all.
+    ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+    char buffer[4096];
+    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    ASSERT_GT(n, 0);
+    const std::string got(buffer, static_cast<std::size_t>(n));
+    const auto first = got.find("first"), second = got.find("second"), third = got.find("third");
+    ASSERT_NE(third, std::string::npos) << got;
+    ASSERT_NE(first, std::string::npos) << got;
+    EXPECT_LT(first, second);
+    EXPECT_LT(second, third);
+  }
+  ::close(pipe_fds[1]);
+  ::close(pipe_fds[0]);
 }
 
 // A JSON line is built by hand (log.cpp): whatever a message holds — quotes, backslashes, line
