@@ -6,7 +6,6 @@
 #include "util/thread_name.h"
 #include "util/utf8.h"
 
-#include <limits.h>
 #include <unistd.h>
 
 #include <cerrno>
