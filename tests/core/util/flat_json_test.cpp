@@ -134,8 +134,8 @@ TEST(FlatJson, AgreesWithPocoOnEveryObjectItAccepts) {
     // Poco refuses numbers past a double's range (1e999), which JSON allows; claims are integers.
     bool beyond_double = false;
     for (const auto& m : ours->members()) {
-      beyond_double |= m.kind == JsonMember::Kind::number &&
-                       std::isinf(std::strtod(m.value.c_str(), nullptr));
+      beyond_double |=
+          m.kind == JsonMember::Kind::number && std::isinf(std::strtod(m.value.c_str(), nullptr));
     }
     if (beyond_double) continue;
     ++accepted;
