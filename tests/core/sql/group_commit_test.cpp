@@ -7,6 +7,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "sql/database.h"
 #include "support/temp_dir.h"
@@ -101,6 +102,49 @@ TEST(GroupCommit, AFailingCallIsUndoneAloneAndItsErrorIsItsOwn) {
   for (auto& w : writers) w.join();
   EXPECT_EQ(failed.load(), 2);
   EXPECT_EQ(table.count(), 10) << "the other ten committed; row 1000 was undone";
+}
+
+// At this scale batches form on their own, and none of 4,800 calls returns before the commit
+// holding its row; the failing calls among them are undone alone.
+TEST(GroupCommit, ManyCallersEachSeeTheirOwnRowOnReturn) {
+  Table table;
+  constexpr int kThreads = 32;
+  constexpr int kEach = 150;
+  std::atomic<int> unseen{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int n = t * kEach + i;
+        if (i % 50 == 49) {
+          try {
+            table.db->write([n](Poco::Data::Session& s) {
+              int value = -1 - n;
+              s << "INSERT INTO t (n) VALUES (?)", use(value), now;
+              throw std::runtime_error("no");
+            });
+          } catch (const std::runtime_error&) {
+            ++failed;
+          }
+        }
+        table.insert(n);
+        auto lease = table.db->session();
+        int found = 0;
+        int value = n;
+        *lease << "SELECT COUNT(*) FROM t WHERE n = ?", use(value),
+            Poco::Data::Keywords::into(found), now;
+        if (found != 1) ++unseen;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(unseen.load(), 0) << "a call returned before its commit";
+  EXPECT_EQ(failed.load(), kThreads * (kEach / 50));
+  EXPECT_EQ(table.count(), kThreads * kEach) << "every row committed once, no failed one";
+  const auto* writer = table.db->group_commit();
+  EXPECT_EQ(writer->calls(), static_cast<std::size_t>(kThreads * kEach + kThreads * (kEach / 50)));
+  EXPECT_LT(writer->transactions(), writer->calls()) << "concurrent calls shared commits";
 }
 
 TEST(GroupCommit, AWriteSurvivesTheDatabaseBeingReopened) {
