@@ -4,7 +4,7 @@
 # `perf stat` counts the server's context switches and CPU time over 2 s of it. Paired runs of
 # this script (one setting, then the other, then again) are how docs/performance.md compares
 # changes to the redeem path. The start phase's server CPU, from the first start until every
-# message is delivered, is printed per start.
+# message is delivered, is printed per start, and how long the last delivery came after it.
 #
 #   scripts/build && bench/http/waits.sh                      # jwt, the embedded default
 #   TOKEN=stateful bench/http/waits.sh
@@ -23,7 +23,10 @@ server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 before=$(server_cpu_ticks)
 BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
 echo "starts:  $(bench_wrk_summary "$work/issue.txt")"
+drain_from=$(date +%s.%N)
 bench_wait_drained
+awk -v from="$drain_from" -v to="$(date +%s.%N)" \
+  'BEGIN { printf "delivery: the last message delivered %.1f s after the last start\n", to - from }'
 awk -v ticks=$(($(server_cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" \
   -v starts="$(awk '/requests in/{print $1}' "$work/issue.txt")" \
   'BEGIN { printf "per start: %.2f ms of server CPU, its delivery included (%.1f s CPU for %d starts)\n",

@@ -2,6 +2,9 @@
 // file, write, fsync, rename) of a 900-byte message, as the development outbox channel writes
 // each message, from 1, 16 and 32 threads at once (the outbox's default workers are 16 per
 // channel). items_per_second is the most files per second this disk allows that way.
+// BM_FolderSyncedFileWrite: the same files, each renamed into place and then made durable by a
+// syncfs(2) shared with the writers waiting at the same moment (util::FolderSync), as the
+// development channel writes them now.
 //   build/file_bench
 
 #include <benchmark/benchmark.h>
@@ -10,9 +13,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "util/files.h"
+#include "util/folder_sync.h"
 
 namespace {
 
@@ -38,6 +43,40 @@ void BM_DurableFileWrite(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DurableFileWrite)->Threads(1)->Threads(16)->Threads(32)->UseRealTime()->MinTime(2);
+
+// The same files made durable together: each written and renamed, then a wait for one syncfs
+// shared by every writer waiting at that moment (util::FolderSync, as the outbox channel does).
+void BM_FolderSyncedFileWrite(benchmark::State& state) {
+  static std::filesystem::path folder;
+  static std::unique_ptr<linkgate::util::FolderSync> sync;
+  if (state.thread_index() == 0) {
+    folder = std::filesystem::temp_directory_path() /
+             ("linkgate-file-bench-sync-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder);
+    sync = std::make_unique<linkgate::util::FolderSync>(folder.string());
+  }
+  const std::string content(900, 'x');
+  std::size_t n = 0;
+  for (auto _ : state) {
+    const auto file =
+        folder / (std::to_string(state.thread_index()) + "-" + std::to_string(n++) + ".json");
+    auto error = linkgate::util::write_file_for_folder_sync(file.string(), content);
+    if (error.empty()) error = sync->wait_durable();
+    if (!error.empty()) state.SkipWithError(error.c_str());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  if (state.thread_index() == 0) {
+    sync.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(folder, ec);
+  }
+}
+BENCHMARK(BM_FolderSyncedFileWrite)
+    ->Threads(1)
+    ->Threads(16)
+    ->Threads(32)
+    ->UseRealTime()
+    ->MinTime(2);
 
 }  // namespace
 

@@ -5,7 +5,6 @@
 #include <string_view>
 #include <utility>
 
-#include "util/files.h"
 #include "util/json_escape.h"
 #include "util/utf8.h"
 
@@ -55,6 +54,7 @@ OutboxChannel::OutboxChannel(std::string dir, bool log_link, sdk::HostServices& 
   if (ec) throw std::runtime_error("cannot create " + dir_ + ": " + ec.message());
   std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
+  sync_ = std::make_unique<util::FolderSync>(dir_);
 }
 
 std::string OutboxChannel::file_for(const std::string& id) const {
@@ -69,9 +69,9 @@ sdk::Result<void> OutboxChannel::send(const sdk::Message& message) {
     return sdk::fail(sdk::ErrorCode::invalid, "CR or LF in the recipient or subject");
   }
   const std::string file = file_for(message.id);
-  if (auto error = util::write_file_atomically(file, message_json(message)); !error.empty()) {
-    return sdk::fail(sdk::ErrorCode::retryable, error);
-  }
+  auto error = util::write_file_for_folder_sync(file, message_json(message));
+  if (error.empty()) error = sync_->wait_durable();
+  if (!error.empty()) return sdk::fail(sdk::ErrorCode::retryable, error);
   if (log_link_) {
     host_.logger().info("development outbox: sign-in link for " + message.to + ": " + message.link +
                         " (code in " + file + ")");

@@ -2,9 +2,11 @@
 // The development channel: each message becomes one JSON file in a folder, and its link is
 // written to the log, so a newcomer can sign in without any mail server.
 
+#include <memory>
 #include <string>
 
 #include "linkgate/sdk/sdk.h"
+#include "util/folder_sync.h"
 
 namespace linkgate::plugins::outbox {
 
@@ -13,7 +15,8 @@ class OutboxChannel final : public sdk::DeliveryChannel {
   /// Creates @p dir (mode 0700) if needed. Throws std::runtime_error when it cannot.
   OutboxChannel(std::string dir, bool log_link, sdk::HostServices& host);
 
-  /// Writes `<dir>/<message.id>.json` atomically; a retry of the same message overwrites it.
+  /// Writes `<dir>/<message.id>.json` atomically and returns once it is on disk; a retry of the
+  /// same message overwrites it. Concurrent sends share one sync of the filesystem.
   sdk::Result<void> send(const sdk::Message& message) override;
   sdk::Result<void> ready() override;
 
@@ -24,6 +27,7 @@ class OutboxChannel final : public sdk::DeliveryChannel {
   std::string dir_;
   bool log_link_;
   sdk::HostServices& host_;
+  std::unique_ptr<util::FolderSync> sync_;
 };
 
 /// The JSON document written for @p message.

@@ -1,0 +1,78 @@
+// Files written for a folder sync are durable once wait_durable() returns: each waiter is held
+// by a sync that began after its call, and concurrent waiters share syncs.
+#include "util/folder_sync.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.h"
+#include "util/files.h"
+
+namespace linkgate::util {
+namespace {
+
+TEST(FolderSync, EachWaitIsHeldByASyncThatBeganAfterIt) {
+  testing::TempDir dir;
+  FolderSync sync(dir.path().string());
+  for (int i = 0; i < 3; ++i) {
+    const auto before = sync.syncs();
+    ASSERT_EQ(write_file_for_folder_sync(dir.file("m" + std::to_string(i) + ".json"), "x"), "");
+    ASSERT_EQ(sync.wait_durable(), "");
+    EXPECT_EQ(sync.syncs(), before + 1) << "a lone waiter runs one sync of its own";
+  }
+}
+
+TEST(FolderSync, ConcurrentWritersShareSyncsAndEveryFileIsWhole) {
+  testing::TempDir dir;
+  FolderSync sync(dir.path().string());
+  constexpr int kThreads = 32;
+  constexpr int kEach = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const auto name = std::to_string(t) + "-" + std::to_string(i);
+        auto error = write_file_for_folder_sync(dir.file(name + ".json"), "message " + name);
+        if (error.empty()) error = sync.wait_durable();
+        if (!error.empty()) ++failures;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LT(sync.syncs(), static_cast<std::uint64_t>(kThreads * kEach)) << "syncs were shared";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const auto name = entry.path().stem().string();
+    EXPECT_EQ(read_file(entry.path().string()), "message " + name) << "no temp file left over";
+    ++files;
+  }
+  EXPECT_EQ(files, kThreads * kEach);
+}
+
+TEST(FolderSync, AFolderThatIsNowAFileIsAnErrorNotACrash) {
+  testing::TempDir dir;
+  const auto folder = dir.file("outbox");
+  std::filesystem::create_directories(folder);
+  FolderSync sync(folder);
+  std::filesystem::remove_all(folder);
+  std::ofstream(folder) << "in the way";
+  const auto error = write_file_for_folder_sync(folder + "/m.json", "x");
+  EXPECT_NE(error.find("cannot create"), std::string::npos) << error;
+}
+
+TEST(FolderSync, AMissingFolderIsRefusedAtOnce) {
+  testing::TempDir dir;
+  EXPECT_THROW(FolderSync(dir.file("nowhere")), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace linkgate::util
