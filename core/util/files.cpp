@@ -26,7 +26,7 @@ std::string ensure_parent(const std::string& path) {
   return "";
 }
 
-std::string write_all(int fd, const std::string& content) {
+std::string write_all(int fd, const std::string& content, bool sync) {
   std::size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -36,18 +36,17 @@ std::string write_all(int fd, const std::string& content) {
     }
     done += static_cast<std::size_t>(n);
   }
+  if (!sync) return "";
   return ::fsync(fd) == 0 ? "" : std::strerror(errno);
 }
 
-}  // namespace
-
-std::string write_file_atomically(const std::string& path, const std::string& content,
-                                  unsigned mode) {
+std::string write_then_rename(const std::string& path, const std::string& content, unsigned mode,
+                              bool sync) {
   if (auto e = ensure_parent(path); !e.empty()) return e;
   std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return "cannot create " + temp + ": " + std::strerror(errno);
-  std::string error = write_all(fd, content);
+  std::string error = write_all(fd, content, sync);
   ::close(fd);
   if (error.empty() && ::rename(temp.c_str(), path.c_str()) != 0) error = std::strerror(errno);
   if (!error.empty()) {
@@ -55,6 +54,18 @@ std::string write_file_atomically(const std::string& path, const std::string& co
     return "cannot write " + path + ": " + error;
   }
   return "";
+}
+
+}  // namespace
+
+std::string write_file_atomically(const std::string& path, const std::string& content,
+                                  unsigned mode) {
+  return write_then_rename(path, content, mode, true);
+}
+
+std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
+                                       unsigned mode) {
+  return write_then_rename(path, content, mode, false);
 }
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -95,7 +106,7 @@ std::optional<std::string> create_or_read_secret(const std::string& path,
     error = "cannot create " + temp + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  std::string write_error = write_all(fd, content);
+  std::string write_error = write_all(fd, content, true);
   ::close(fd);
   if (write_error.empty() && ::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
     write_error = std::strerror(errno);

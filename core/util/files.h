@@ -9,6 +9,10 @@ namespace linkgate::util {
 /// parent folders (0700). Returns an error message, or "" on success.
 std::string write_file_atomically(const std::string& path, const std::string& content,
                                   unsigned mode = 0600);
+/// Like write_file_atomically, without the file's own fsync: the file (and its name) are
+/// durable only after a FolderSync::wait_durable() that begins after this returns.
+std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
+                                       unsigned mode = 0600);
 /// Creates @p path with @p content only if it does not exist yet (O_EXCL), mode 0600; when two
 /// processes race, one writes and both then read the same content. An existing file that group
 /// or others may read or write is refused (private_file_problem). Returns the file's content or

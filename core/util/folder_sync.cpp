@@ -5,11 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
 
 #include "util/blocking.h"
-#include "util/crypto.h"
 
 namespace linkgate::util {
 
@@ -56,35 +54,6 @@ std::string FolderSync::wait_durable() {
 std::uint64_t FolderSync::syncs() const {
   std::lock_guard lock(mutex_);
   return finished_;
-}
-
-std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
-                                       unsigned mode) {
-  std::error_code ec;  // a folder removed since is made again, as write_file_atomically does
-  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
-  }
-  const std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return "cannot create " + temp + ": " + std::strerror(errno);
-  std::string error;
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = std::strerror(errno);
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (error.empty() && ::rename(temp.c_str(), path.c_str()) != 0) error = std::strerror(errno);
-  if (!error.empty()) {
-    ::unlink(temp.c_str());
-    return "cannot write " + path + ": " + error;
-  }
-  return "";
 }
 
 }  // namespace linkgate::util

@@ -3,6 +3,7 @@
 // fsync of its own, then waits here for a syncfs(2) of the folder's filesystem that started
 // after its rename. One sync runs at a time and covers every writer waiting for it, so N
 // concurrent files cost about one journal commit instead of N (bench/micro/file_bench).
+// Files are written for it by util::write_file_for_folder_sync (util/files.h).
 
 #include <condition_variable>
 #include <cstdint>
@@ -38,10 +39,5 @@ class FolderSync {
   std::uint64_t failed_ = 0;    // the last sync that failed, 0 if none
   std::string failure_;
 };
-
-/// Like write_file_atomically, without the file's own fsync: the file is durable only after a
-/// FolderSync::wait_durable() that begins after this returns.
-std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
-                                       unsigned mode = 0600);
 
 }  // namespace linkgate::util

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "util/files.h"
 #include "util/json_escape.h"
 #include "util/utf8.h"
 
