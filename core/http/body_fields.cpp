@@ -1,9 +1,11 @@
 #include "http/body_fields.h"
 
-#include <Poco/JSON/Parser.h>
+#include <Poco/Exception.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+
+#include "util/flat_json.h"
 
 namespace linkgate::http {
 namespace {
@@ -47,25 +49,21 @@ sdk::Result<Fields> parse_json_fields(const std::string& body) {
   if (!is_flat(body)) {
     return sdk::fail(sdk::ErrorCode::invalid, "nested JSON values are not accepted");
   }
-  try {
-    Poco::JSON::Parser parser;
-    auto parsed = parser.parse(body);
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
+  auto object = util::FlatJsonObject::parse(body);
+  if (!object) {
+    const auto first = body.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || body[first] != '{') {
       return sdk::fail(sdk::ErrorCode::invalid, "the body must be a JSON object");
     }
-    auto object = parsed.extract<Poco::JSON::Object::Ptr>();
-    Fields out;
-    for (const auto& [key, value] : *object) {
-      if (value.isString() || value.isNumeric() || value.isBoolean()) {
-        out[key] = value.convert<std::string>();
-      } else if (!value.isEmpty()) {
-        return sdk::fail(sdk::ErrorCode::invalid, "\"" + key + "\" must be a string");
-      }
-    }
-    return out;
-  } catch (const Poco::Exception&) {
-    return sdk::fail(sdk::ErrorCode::invalid, "the body is not valid JSON");
+    return sdk::fail(sdk::ErrorCode::invalid,
+                     "the body is not valid JSON (one object, each member named once)");
   }
+  Fields out;
+  for (const auto& member : object->members()) {
+    if (member.kind == util::JsonMember::Kind::null) continue;
+    out.emplace(member.name, member.value);
+  }
+  return out;
 }
 
 sdk::Result<Fields> parse_form_fields(const std::string& body) {

@@ -26,6 +26,34 @@ TEST(JsonFields, RefusesWhatIsNotAFlatObject) {
   }
 }
 
+TEST(JsonFields, AMemberNamedTwiceIsRefused) {
+  // Which of the two counts depends on the parser; a proxy or firewall in front could check
+  // the first while the server used the last.
+  auto refused =
+      parse_json_fields(R"({"identifier":"a@example.com","identifier":"b@example.com"})");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("named once"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(parse_json_fields(R"({"a":"x","a":null})").ok());
+}
+
+TEST(JsonFields, SaysWhyABodyIsRefused) {
+  EXPECT_EQ(parse_json_fields("[\"a\"]").error().message, "the body must be a JSON object");
+  EXPECT_EQ(parse_json_fields(" 1").error().message, "the body must be a JSON object");
+  EXPECT_EQ(parse_json_fields(R"({"a":{"b":1}})").error().message,
+            "nested JSON values are not accepted");
+  EXPECT_NE(parse_json_fields("{\"a\":\"\x01\"}").error().message.find("not valid JSON"),
+            std::string::npos)
+      << "a raw control character inside a string";
+}
+
+TEST(JsonFields, EscapesAreDecoded) {
+  auto f = parse_json_fields(R"({"identifier":"caf\u00e9@example.com","t":"a\/b\"c"})");
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->at("identifier"), "caf\xc3\xa9@example.com");
+  EXPECT_EQ(f->at("t"), "a/b\"c");
+}
+
 TEST(JsonFields, QuotedBracesAreNotNesting) {
   auto f = parse_json_fields(R"({"a":"{[\"x\"]}"})");
   ASSERT_TRUE(f.ok()) << f.error().message;
