@@ -117,9 +117,12 @@ sdk::Result<SessionClaims> SessionTokens::verify(const std::string& token) {
   const std::int64_t now = services_.clock().now_seconds();
   if (now >= c.exp + kLeeway) return sdk::fail(sdk::ErrorCode::expired, "expired");
   if (c.iat > now + kLeeway) return sdk::fail(sdk::ErrorCode::invalid, "issued in the future");
+  const std::uint64_t counter = watch_ ? watch_->counter() : 0;  // before the store is read
+  if (watch_ && watch_->known_not_revoked(c.jti, counter)) return c;
   auto revoked = services_.expiring_keys().contains(kRevokedPrefix + c.jti);
   if (!revoked.ok()) return revoked.error();
   if (revoked.value()) return sdk::fail(sdk::ErrorCode::used, "revoked");
+  if (watch_) watch_->remember_not_revoked(c.jti, counter);
   return c;
 }
 
@@ -127,6 +130,7 @@ sdk::Result<void> SessionTokens::revoke(const SessionClaims& claims) {
   auto r =
       services_.expiring_keys().insert_if_absent(kRevokedPrefix + claims.jti, claims.exp + kLeeway);
   if (!r.ok()) return r.error();
+  if (watch_) watch_->revoked();  // committed: now every instance's remembered answers end
   return sdk::success();
 }
 

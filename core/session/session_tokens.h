@@ -2,10 +2,12 @@
 // Access tokens: ES256 JWTs with `kid`, verifiable by any JWT library through the JWKS.
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "linkgate/sdk/host_services.h"
 #include "linkgate/sdk/types.h"
+#include "session/revocation_watch.h"
 #include "session/signing_keys.h"
 #include "util/unique_ids.h"
 
@@ -39,6 +41,10 @@ class SessionTokens final : public SessionIssuer {
   sdk::Result<SessionClaims> verify(const std::string& token);
   /// Revokes the session until it would have expired anyway.
   sdk::Result<void> revoke(const SessionClaims& claims);
+  /// Has verify() remember "not revoked" answers while @p watch says no revocation came since
+  /// (a revocation store in an SQLite database; see revocation_watch.h), and revoke() move it.
+  /// Call before the first verify(); null reads the store on every verify().
+  void watch_revocations(std::shared_ptr<RevocationWatch> watch) { watch_ = std::move(watch); }
   [[nodiscard]] std::int64_t ttl_seconds() const { return ttl_.count() / 1000; }
 
  private:
@@ -48,6 +54,7 @@ class SessionTokens final : public SessionIssuer {
   std::chrono::milliseconds ttl_;
   sdk::HostServices& services_;
   util::UniqueIds jti_;  // unique, not secret: a session is revoked by its jti
+  std::shared_ptr<RevocationWatch> watch_;
 };
 
 }  // namespace linkgate::session

@@ -11,6 +11,7 @@
 #include "host/redis_expiring_keys.h"
 #include "host/sql_expiring_keys.h"
 #include "linkgate/sdk/version.h"
+#include "session/revocation_watch.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
@@ -117,6 +118,27 @@ std::shared_ptr<SharedState> SharedState::create(const config::Settings& setting
   return shared;
 }
 
+namespace {
+
+// Session revocations kept in an SQLite database (security.store: memory, the core's database)
+// are watched through a counter file beside it, so a session used for many requests is read
+// from the store once (session/revocation_watch.h). Elsewhere every check reads the store.
+void watch_revocations(session::SessionTokens& sessions, const std::string& store, host::Log& log) {
+  constexpr std::string_view kSqliteStore = "memory+sqlite:";
+  if (store.rfind(kSqliteStore, 0) != 0) return;
+  const std::string database_file = store.substr(kSqliteStore.size());
+  if (database_file.empty() || database_file == ":memory:") return;
+  try {
+    sessions.watch_revocations(std::make_shared<session::RevocationWatch>(
+        session::revocation_counter_file(database_file)));
+  } catch (const std::exception& e) {
+    log.write(sdk::LogLevel::warning, "session",
+              std::string("every session check reads the revocation store: ") + e.what());
+  }
+}
+
+}  // namespace
+
 void SharedState::use_store(const std::string& url, const std::shared_ptr<sql::Database>& core_db) {
   const std::string where = url == "memory" && core_db ? "memory+" + core_db->url() : url;
   if (where == store) return;
@@ -217,6 +239,7 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   rt->sessions_ = std::make_unique<session::SessionTokens>(
       *rt->keys_, settings.server.public_base_url, settings.session.audience, settings.session.ttl,
       *rt->core_services_);
+  watch_revocations(*rt->sessions_, shared->store, log);
   outbox::WorkerSettings worker_settings;
   worker_settings.threads = settings.outbox.workers > 0 ? settings.outbox.workers
                                                         : outbox::worker_threads_for(rt->routes_);

@@ -293,6 +293,35 @@ TEST(SharedStore, LimitsAndLogoutsHoldAcrossInstancesSharingRedis) {
       << "a logout on one instance ends the session on every instance";
 }
 
+// Two instances on one SQLite database (security.store: memory): each remembers a session it
+// found not revoked (session/revocation_watch.h), and a logout on either still ends it on both
+// at once — the counter beside the database moved.
+TEST(SharedStore, ALogoutHoldsAcrossInstancesSharingOneSqliteDatabase) {
+  TempDir shared;
+  TestConfig config;
+  config.keys_dir = shared.file("keys");
+  config.outbox_store = "sqlite:" + shared.file("linkgate.db");
+  config.outbox_dir = shared.file("outbox");  // either instance's worker may deliver the link
+  config.users_config = "{ database: " + shared.file("users.db") + " }";
+  TestServer a(config), b(config);
+  HttpClient browser = a.client();
+  browser.post_json("/v1/magic-links", start_body("two@example.com"));
+  auto message = a.wait_for_message("two@example.com");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(b.client().get("/v1/session", bearer).status, 200);
+    ASSERT_EQ(a.client().get("/v1/session", bearer).status, 200);
+  }
+  EXPECT_TRUE(std::filesystem::exists(shared.file("linkgate.db-revocations")));
+  EXPECT_EQ(a.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
+  EXPECT_EQ(b.client().get("/v1/session", bearer).status, 401)
+      << "the other instance had remembered the session; the logout ends it there at once";
+  EXPECT_EQ(a.client().get("/v1/session", bearer).status, 401);
+}
+
 // The finding: with the default store a revoked access token verified again after a
 // restart. Revocations and the JWT replay cache now live in the core's database.
 TEST(SharedStore, ALogoutAndAUsedLinkSurviveARestartWithoutRedis) {
