@@ -38,6 +38,12 @@ RevocationWatch::RevocationWatch(const std::string& counter_file)
     ::close(fd_);
     throw std::runtime_error("cannot size " + counter_file + ": " + error);
   }
+  // Whoever can write the counter can set it back and revive remembered answers.
+  if ((st.st_mode & 022) != 0 || st.st_uid != ::geteuid()) {
+    ::close(fd_);
+    throw std::runtime_error(counter_file +
+                             " may be written by another user: chmod 600 it, owned by the server");
+  }
   void* mapped = ::mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (mapped == MAP_FAILED) {
     const std::string error = std::strerror(errno);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -85,6 +86,11 @@ TEST(RevocationWatch, AFileThatCannotBeMappedIsRefusedAtOnce) {
   std::filesystem::create_symlink(dir.file("elsewhere"), dir.file("link"));
   EXPECT_THROW(RevocationWatch(dir.file("link")), std::runtime_error) << "no symlink followed";
   EXPECT_FALSE(std::filesystem::exists(dir.file("elsewhere")));
+  { std::ofstream(dir.file("shared")) << ""; }
+  std::filesystem::permissions(dir.file("shared"), std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  EXPECT_THROW(RevocationWatch(dir.file("shared")), std::runtime_error)
+      << "one anyone may write could be set back";
 }
 
 // Two instances on one SQLite database, each with its own connections, revocation store and
