@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 #include "support/json_fields.h"
@@ -320,6 +321,32 @@ TEST(SharedStore, ALogoutHoldsAcrossInstancesSharingOneSqliteDatabase) {
   EXPECT_EQ(b.client().get("/v1/session", bearer).status, 401)
       << "the other instance had remembered the session; the logout ends it there at once";
   EXPECT_EQ(a.client().get("/v1/session", bearer).status, 401);
+}
+
+// A counter file another user could write (and so set back) is not used: the server reads the
+// revocation store on every check instead, and a logout still ends the session.
+TEST(SharedStore, ACounterFileOthersMayWriteIsNotUsed) {
+  TempDir shared;
+  const auto counter = shared.file("linkgate.db-revocations");
+  { std::ofstream(counter) << std::string(4096, '\0'); }
+  std::filesystem::permissions(counter, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  TestConfig config;
+  config.outbox_store = "sqlite:" + shared.file("linkgate.db");
+  TestServer server(config);
+  HttpClient browser = server.client();
+  browser.post_json("/v1/magic-links", start_body("w@example.com"));
+  auto message = server.wait_for_message("w@example.com");
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::map<std::string, std::string> bearer{
+      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(server.client().get("/v1/session", bearer).status, 200);
+  EXPECT_EQ(server.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
+  EXPECT_EQ(server.client().get("/v1/session", bearer).status, 401);
+  std::ifstream in_file(counter, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in_file)), {});
+  EXPECT_EQ(bytes, std::string(4096, '\0')) << "never mapped, never moved";
 }
 
 // The finding: with the default store a revoked access token verified again after a

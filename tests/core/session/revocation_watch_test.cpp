@@ -36,6 +36,26 @@ TEST(RevocationWatch, AnAnswerHoldsUntilTheCounterMoves) {
   EXPECT_FALSE(watch.known_not_revoked("jti-1", watch.counter()));
 }
 
+// At a busy server's scale: 100,000 sessions remembered (more than the shards hold, so they
+// overflow and forget), and one logout ends every answer still remembered.
+TEST(RevocationWatch, OneLogoutEndsEveryRememberedAnswer) {
+  testing::TempDir dir;
+  RevocationWatch watch(dir.file("counter"));
+  const auto at = watch.counter();
+  int remembered = 0;
+  for (int i = 0; i < 100'000; ++i) watch.remember_not_revoked("jti-" + std::to_string(i), at);
+  for (int i = 0; i < 100'000; ++i) {
+    if (watch.known_not_revoked("jti-" + std::to_string(i), at)) ++remembered;
+  }
+  EXPECT_GT(remembered, 0);
+  EXPECT_LE(remembered, 16 * 4096) << "bounded";
+  watch.revoked();
+  const auto now = watch.counter();
+  for (int i = 0; i < 100'000; ++i) {
+    ASSERT_FALSE(watch.known_not_revoked("jti-" + std::to_string(i), now)) << i;
+  }
+}
+
 TEST(RevocationWatch, ACheckBegunBeforeARevocationDoesNotOverwriteNewerAnswers) {
   testing::TempDir dir;
   RevocationWatch watch(dir.file("counter"));
