@@ -294,6 +294,17 @@ TEST(SharedStore, LimitsAndLogoutsHoldAcrossInstancesSharingRedis) {
       << "a logout on one instance ends the session on every instance";
 }
 
+// Signs @p address in through @p server's link and returns the bearer header of its session.
+std::map<std::string, std::string> signed_in_bearer(TestServer& server,
+                                                    const std::string& address) {
+  HttpClient browser = server.client();
+  browser.post_json("/v1/magic-links", start_body(address));
+  auto message = server.wait_for_message(address);
+  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
+  EXPECT_EQ(in.status, 200) << in.body;
+  return {{"Authorization", "Bearer " + field(in.body, "access_token")}};
+}
+
 // Two instances on one SQLite database (security.store: memory): each remembers a session it
 // found not revoked (session/revocation_watch.h), and a logout on either still ends it on both
 // at once — the counter beside the database moved.
@@ -305,13 +316,7 @@ TEST(SharedStore, ALogoutHoldsAcrossInstancesSharingOneSqliteDatabase) {
   config.outbox_dir = shared.file("outbox");  // either instance's worker may deliver the link
   config.users_config = "{ database: " + shared.file("users.db") + " }";
   TestServer a(config), b(config);
-  HttpClient browser = a.client();
-  browser.post_json("/v1/magic-links", start_body("two@example.com"));
-  auto message = a.wait_for_message("two@example.com");
-  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
-  ASSERT_EQ(in.status, 200) << in.body;
-  const std::map<std::string, std::string> bearer{
-      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  const auto bearer = signed_in_bearer(a, "two@example.com");
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(b.client().get("/v1/session", bearer).status, 200);
     ASSERT_EQ(a.client().get("/v1/session", bearer).status, 200);
@@ -334,13 +339,7 @@ TEST(SharedStore, ACounterFileOthersMayWriteIsNotUsed) {
   TestConfig config;
   config.outbox_store = "sqlite:" + shared.file("linkgate.db");
   TestServer server(config);
-  HttpClient browser = server.client();
-  browser.post_json("/v1/magic-links", start_body("w@example.com"));
-  auto message = server.wait_for_message("w@example.com");
-  auto in = browser.post_json("/v1/magic-links/verify", "{\"token\":\"" + message.token + "\"}");
-  ASSERT_EQ(in.status, 200) << in.body;
-  const std::map<std::string, std::string> bearer{
-      {"Authorization", "Bearer " + field(in.body, "access_token")}};
+  const auto bearer = signed_in_bearer(server, "w@example.com");
   for (int i = 0; i < 3; ++i) ASSERT_EQ(server.client().get("/v1/session", bearer).status, 200);
   EXPECT_EQ(server.client().request("POST", "/v1/session/logout", "", "", bearer).status, 204);
   EXPECT_EQ(server.client().get("/v1/session", bearer).status, 401);
