@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
 #include "sql/sqlite_process.h"
+#include "util/allocator_tuning.h"
 #include "util/blocking.h"
 
 // Plugins carry their own copy of util/blocking; this is how their calls to
@@ -202,7 +204,8 @@ std::string config_argument(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(std::cerr);
-  // Before any database is opened, by any command or plugin.
+  // Before any thread starts or database is opened, by any command or plugin.
+  linkgate::util::tune_allocator_for_this_process(std::getenv("GLIBC_TUNABLES"));
   linkgate::sql::tune_sqlite_for_this_process();
   const std::string command = argv[1];
   if (command == "serve") {

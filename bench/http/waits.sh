@@ -4,7 +4,8 @@
 # `perf stat` counts the server's context switches and CPU time over 2 s of it. Paired runs of
 # this script (one setting, then the other, then again) are how docs/performance.md compares
 # changes to the redeem path. The start phase's server CPU, from the first start until every
-# message is delivered, is printed per start, and how long the last delivery came after it.
+# message is delivered, is printed per start, and how long the last delivery came after it;
+# last, the server's peak and present resident memory.
 #
 #   scripts/build && bench/http/waits.sh                      # jwt, the embedded default
 #   TOKEN=stateful bench/http/waits.sh
@@ -48,3 +49,4 @@ awk -F, -v rps="$rps" '
     printf "per redeem: %.1f context switches, %.2f ms of server CPU (%.0f switches, %.0f ms CPU in 2 s)\n",
            switches / redeems, cpu_ms / redeems, switches, cpu_ms
   }' "$work/stat.csv"
+awk '/VmHWM|VmRSS/ { printf "%s %.0f MiB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server/status"
