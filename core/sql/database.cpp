@@ -17,13 +17,6 @@
 using namespace Poco::Data::Keywords;
 
 namespace linkgate::sql {
-namespace {
-
-// SQLite's own default threshold (wal_autocheckpoint): the log stays about 4 MiB.
-constexpr int kCheckpointFrames = 1000;
-
-}  // namespace
-
 PooledConnection::PooledConnection(Poco::Data::Session s, bool sqlite) : session(std::move(s)) {
   if (sqlite) statements = std::make_unique<SqliteStatements>(session);
 }
@@ -89,7 +82,8 @@ std::string Database::safe_url() const {
   return std::regex_replace(out, kConninfoPassword, "password=***");
 }
 
-std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) {
+std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
+                                         int checkpoint_frames) {
   if (url.rfind("postgresql:", 0) == 0 || url.rfind("postgres:", 0) == 0) {
     Poco::Data::PostgreSQL::Connector::registerConnector();
     // Poco parses the connection string itself and takes only libpq's key=value form.
@@ -136,7 +130,7 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size) 
     // write that erases goes through it (write()), and a PRAGMA per pooled lease would cost
     // every read.
     writer << "PRAGMA secure_delete=ON", now;
-    db->checkpointer_ = std::make_unique<Checkpointer>(db->connect(), writer, kCheckpointFrames);
+    db->checkpointer_ = std::make_unique<Checkpointer>(db->connect(), writer, checkpoint_frames);
     db->writer_ = std::make_unique<GroupCommit>(std::move(writer));
     return db;
   } catch (const Poco::Exception& e) {
