@@ -62,7 +62,7 @@ std::string postgres_conninfo(const std::string& url);
 /// The SQLite log's length, in pages, past which the checkpointer copies it into the database
 /// file: 16 MiB. SQLite's own default is 1,000; a longer log writes a page changed by many
 /// commits (an index's inner pages, the table's last leaf) once per checkpoint instead of once
-/// per 1,000 frames — redeems +6 to +9 % (docs/performance.md, "Checkpoints four times
+/// per 1,000 frames — stateful redeems +6 to +9 % (docs/performance.md, "Checkpoints four times
 /// further apart").
 inline constexpr int kCheckpointFrames = 4000;
 
