@@ -31,18 +31,24 @@ RevocationWatch::RevocationWatch(const std::string& counter_file)
     throw std::runtime_error("cannot open " + counter_file + ": " + std::strerror(errno));
   }
   struct stat st {};
-  // Growing a shorter file fills it with zeros; two instances starting at once both write
-  // the same size, and neither shrinks it.
-  if (::fstat(fd_, &st) != 0 || (st.st_size < kFileSize && ::ftruncate(fd_, kFileSize) != 0)) {
+  if (::fstat(fd_, &st) != 0) {
     const std::string error = std::strerror(errno);
     ::close(fd_);
-    throw std::runtime_error("cannot size " + counter_file + ": " + error);
+    throw std::runtime_error("cannot read " + counter_file + ": " + error);
   }
-  // Whoever can write the counter can set it back and revive remembered answers.
+  // Whoever can write the counter can set it back and revive remembered answers. Checked
+  // before anything is written to it: a refused file is left exactly as it was found.
   if ((st.st_mode & 022) != 0 || st.st_uid != ::geteuid()) {
     ::close(fd_);
     throw std::runtime_error(counter_file +
                              " may be written by another user: chmod 600 it, owned by the server");
+  }
+  // Growing a shorter file fills it with zeros; two instances starting at once both write
+  // the same size, and neither shrinks it.
+  if (st.st_size < kFileSize && ::ftruncate(fd_, kFileSize) != 0) {
+    const std::string error = std::strerror(errno);
+    ::close(fd_);
+    throw std::runtime_error("cannot size " + counter_file + ": " + error);
   }
   void* mapped = ::mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (mapped == MAP_FAILED) {

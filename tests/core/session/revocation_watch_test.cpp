@@ -111,6 +111,11 @@ TEST(RevocationWatch, AFileThatCannotBeMappedIsRefusedAtOnce) {
                                std::filesystem::perm_options::add);
   EXPECT_THROW(RevocationWatch(dir.file("shared")), std::runtime_error)
       << "one anyone may write could be set back";
+  EXPECT_EQ(std::filesystem::file_size(dir.file("shared")), 0u) << "and it was not written to";
+  { std::ofstream(dir.file("group")) << ""; }
+  std::filesystem::permissions(dir.file("group"), std::filesystem::perms::group_write,
+                               std::filesystem::perm_options::add);
+  EXPECT_THROW(RevocationWatch(dir.file("group")), std::runtime_error) << "nor a group";
 }
 
 // Two instances on one SQLite database, each with its own connections, revocation store and
