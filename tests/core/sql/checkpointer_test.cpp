@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -28,9 +29,12 @@ constexpr int kThreshold = 1000;
 struct Blobs {
   testing::TempDir dir;
   std::string path = dir.file("c.db");
-  std::shared_ptr<Database> db = Database::open("sqlite:" + path, 8, kThreshold);
+  std::shared_ptr<Database> db;
   int next = 0;
-  Blobs() {
+  // nullopt: Database::open's default, as every database of the server has it.
+  explicit Blobs(std::optional<int> threshold = kThreshold)
+      : db(threshold ? Database::open("sqlite:" + path, 8, *threshold)
+                     : Database::open("sqlite:" + path)) {
     auto lease = db->session();
     *lease << "CREATE TABLE b (n INTEGER PRIMARY KEY, v BLOB)", now;
   }
@@ -69,6 +73,21 @@ TEST(Checkpointer, TheLogIsCopiedIntoTheDatabaseFileByItsOwnThread) {
   EXPECT_GE(blobs.db->checkpointer()->checkpoints(), 1u);
   EXPECT_EQ(blobs.db->checkpointer()->checkpoints_on_the_writer(), 0u)
       << "writes that pause leave the writer's commits without a checkpoint";
+}
+
+TEST(Checkpointer, TheServersDatabasesCheckpointPastKCheckpointFrames) {
+  Blobs blobs(std::nullopt);
+  static_assert(kCheckpointFrames == 4000);
+  for (int i = 0; i < 150; ++i) blobs.write(10);  // ~1,500 pages: past SQLite's 1,000 only
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(blobs.db->checkpointer()->checkpoints(), 0u) << "a 1,500-frame log is left alone";
+  for (int i = 0; i < 300; ++i) blobs.write(10);  // ~4,500 pages in all
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (blobs.db->checkpointer()->checkpoints() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GE(blobs.db->checkpointer()->checkpoints(), 1u) << "past 4,000 frames it is copied";
 }
 
 TEST(Checkpointer, UnderWritesThatNeverPauseTheLogStaysBounded) {
