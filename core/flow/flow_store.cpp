@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sql/store_result.h"
+#include "sql/write_unit.h"
 
 using namespace Poco::Data::Keywords;
 
@@ -218,18 +219,38 @@ sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& st
 sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
   return sql::attempt("flows", [&] {
     bool changed = false;
-    db_->write([&](Poco::Data::Session& s) {
-      if (auto* cached = sql::GroupCommit::statements_for(s)) {
-        auto update = cached->use(kComplete);
-        update.bind(id).bind(now_seconds).run();
-        changed = update.changes() == 1;
-        return;
-      }
-      Poco::Data::Statement update(s);
-      update << db_->sql(kComplete), useRef(id), use(now_seconds);
-      changed = update.execute() == 1;
-    });
+    db_->write([&](Poco::Data::Session& s) { changed = complete_in(s, id, now_seconds); });
     return changed;
+  });
+}
+
+bool SqlFlowRepository::complete_in(Poco::Data::Session& s, const std::string& id,
+                                    std::int64_t now_seconds) const {
+  if (auto* cached = sql::GroupCommit::statements_for(s)) {
+    auto update = cached->use(kComplete);
+    update.bind(id).bind(now_seconds).run();
+    return update.changes() == 1;
+  }
+  Poco::Data::Statement update(s);
+  std::int64_t now_value = now_seconds;
+  update << db_->sql(kComplete), useRef(id), use(now_value);
+  return update.execute() == 1;
+}
+
+sdk::Result<bool> SqlFlowRepository::complete_after(
+    const std::string& id, std::int64_t now_seconds,
+    const std::function<sdk::Result<void>()>& first) {
+  sql::WriteUnit unit(*db_);
+  if (auto consumed = first(); !consumed.ok()) return consumed.error();
+  return sql::attempt("flows", [&] {
+    try {
+      unit.commit([&](Poco::Data::Session& s) {
+        if (!complete_in(s, id, now_seconds)) throw sql::Conflict("flows: completed meanwhile");
+      });
+    } catch (const sql::Conflict&) {
+      return false;  // another redeem won: its link entry, not ours, is kept
+    }
+    return true;
   });
 }
 

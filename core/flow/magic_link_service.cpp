@@ -360,12 +360,17 @@ Outcome<SignedIn> MagicLinkService::finish(const Flow& flow, const std::string* 
   if (!user.ok()) return user.problem();
   auto session = d_.sessions.issue(user.value());
   if (!session.ok()) return problem(Failure::unavailable, "sessions: " + session.error().message);
-  if (link_token != nullptr) {
+  // One winner, for either kind of link and for codes: the flow completes atomically — with
+  // the link's own consumption where the stores allow (ports.h, complete_after).
+  std::optional<sdk::Error> link_refused;
+  auto completed = d_.records.flows.complete_after(flow.id, d_.host.clock().now_seconds(), [&] {
+    if (link_token == nullptr) return sdk::success();
     auto redeemed = d_.plugins.tokens.redeem(*link_token);
-    if (!redeemed.ok()) return token_problem(redeemed.code(), redeemed.error().message);
-  }
-  // One winner, for either kind of link and for codes: the flow completes atomically.
-  auto completed = d_.records.flows.complete(flow.id, d_.host.clock().now_seconds());
+    if (redeemed.ok()) return sdk::success();
+    link_refused = redeemed.error();
+    return sdk::Result<void>(redeemed.error());
+  });
+  if (link_refused) return token_problem(link_refused->code, link_refused->message);
   if (!completed.ok()) return store_problem(completed.error(), "flows", Failure::unknown_flow);
   if (!completed.value()) return Failure::used;
   d_.reporting.metrics.add("linkgate_links_redeemed_total", {}, 1);

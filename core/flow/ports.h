@@ -8,6 +8,7 @@
 // for a missing record, ErrorCode::unavailable for a store that is down.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,16 @@ class FlowRepository {
   virtual sdk::Result<Flow> find_by_short_key(const std::string& mac) = 0;
   /// pending -> completed, only if still pending and unexpired: true for exactly one caller.
   virtual sdk::Result<bool> complete(const std::string& id, std::int64_t now) = 0;
+  /// complete(), after @p first — which consumes what else a redeem uses up (the link) — has
+  /// succeeded; nothing is completed when it fails, and its failure is returned. A store that
+  /// can also commits the writes @p first makes into its own database (a stateless link's
+  /// replay entry, through a key store that shares it) in the completion's transaction: then
+  /// the link is used up exactly when the flow completes, and false undoes both.
+  virtual sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
+                                           const std::function<sdk::Result<void>()>& first) {
+    if (auto consumed = first(); !consumed.ok()) return consumed.error();
+    return complete(id, now);
+  }
   /// Takes one code attempt: true if the flow is pending, unexpired and under @p max_attempts.
   /// Counted before the code is compared, so parallel guesses cannot exceed the limit.
   virtual sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,

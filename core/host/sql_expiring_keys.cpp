@@ -3,6 +3,7 @@
 #include <Poco/Data/Statement.h>
 
 #include "sql/store_result.h"
+#include "sql/write_unit.h"
 
 namespace linkgate::host {
 
@@ -36,26 +37,47 @@ SqlExpiringKeys::SqlExpiringKeys(std::shared_ptr<sql::Database> db, const sdk::C
   }
 }
 
+bool SqlExpiringKeys::upsert(Poco::Data::Session& s, const std::string& name,
+                             std::int64_t expires_at, std::int64_t now_s, bool sweep) const {
+  if (auto* cached = sql::GroupCommit::statements_for(s)) {
+    auto upsert = cached->use(kUpsert);
+    upsert.bind(name).bind(expires_at).bind(now_s).run();
+    const bool inserted = upsert.changes() == 1;
+    if (sweep) cached->use(kSweep).bind(now_s).run();
+    return inserted;
+  }
+  Poco::Data::Statement upsert(s);
+  upsert << db_->sql(kUpsert), useRef(name), use(expires_at), useRef(now_s);
+  const bool inserted = upsert.execute() == 1;
+  if (sweep) s << db_->sql(kSweep), useRef(now_s), now;
+  return inserted;
+}
+
 sdk::Result<bool> SqlExpiringKeys::insert_if_absent(std::string_view key,
                                                     std::int64_t expires_at) noexcept {
+  const bool sweep = ++inserts_since_sweep_ % 1024 == 0;
+  if (auto* unit = sql::WriteUnit::open_for(*db_)) {
+    // Committed with the rest of the unit. A caller that inserts the key meanwhile makes this
+    // insert — and so the whole unit — fail when it runs: true still holds for one caller.
+    auto seen = contains(key);
+    if (!seen.ok()) return seen;
+    if (seen.value()) return false;
+    return sql::attempt("expiring keys", [&] {
+      unit->add([this, name = std::string(key), expires_at, now_s = clock_.now_seconds(),
+                 sweep](Poco::Data::Session& s) {
+        if (!upsert(s, name, expires_at, now_s, sweep)) {
+          throw sql::Conflict("expiring keys: inserted by another caller meanwhile");
+        }
+      });
+      return true;
+    });
+  }
   return sql::attempt("expiring keys", [&] {
     const std::string name(key);
     const std::int64_t now_s = clock_.now_seconds();
-    const bool sweep = ++inserts_since_sweep_ % 1024 == 0;
     bool inserted = false;
-    db_->write([&](Poco::Data::Session& s) {
-      if (auto* cached = sql::GroupCommit::statements_for(s)) {
-        auto upsert = cached->use(kUpsert);
-        upsert.bind(name).bind(expires_at).bind(now_s).run();
-        inserted = upsert.changes() == 1;
-        if (sweep) cached->use(kSweep).bind(now_s).run();
-        return;
-      }
-      Poco::Data::Statement upsert(s);
-      upsert << db_->sql(kUpsert), useRef(name), use(expires_at), useRef(now_s);
-      inserted = upsert.execute() == 1;
-      if (sweep) s << db_->sql(kSweep), useRef(now_s), now;
-    });
+    db_->write(
+        [&](Poco::Data::Session& s) { inserted = upsert(s, name, expires_at, now_s, sweep); });
     return inserted;
   });
 }

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "host/host_services.h"
+#include "host/sql_expiring_keys.h"
 #include "outbox/outbox_store.h"
 #include "support/postgres_server.h"
 #include "support/query_plan.h"
@@ -52,6 +57,112 @@ TEST_P(SqlFlowRepositoryTest, CompletesExactlyOnce) {
 TEST_P(SqlFlowRepositoryTest, DoesNotCompleteAnExpiredFlow) {
   ASSERT_TRUE(store.create(make_flow("f1", "a@example.com", 2000), true, {}).ok());
   EXPECT_FALSE(store.complete("f1", 2000).value());
+}
+
+// A redeem of a stateless link: its replay entry goes into the flows' database through the
+// host's key store, inside complete_after(), and commits with the completion — both or neither.
+class FlowCompletionWithALink : public SqlFlowRepositoryTest {
+ protected:
+  host::ManualClock clock{1500};
+  std::shared_ptr<sql::Database> db = linkgate::testing::open_test_database(GetParam(), dir);
+  SqlFlowRepository flows{db};
+  host::SqlExpiringKeys keys{db, clock};
+
+  std::function<sdk::Result<void>()> consume(const std::string& jti, bool* first = nullptr) {
+    return [this, jti, first]() -> sdk::Result<void> {
+      auto inserted = keys.insert_if_absent(jti, 3000);
+      if (!inserted.ok()) return inserted.error();
+      if (first != nullptr) *first = inserted.value();
+      if (!inserted.value()) return sdk::fail(sdk::ErrorCode::used, "already redeemed");
+      return sdk::success();
+    };
+  }
+};
+
+TEST_P(FlowCompletionWithALink, TheLinksEntryAndTheCompletionCommitTogether) {
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {}).ok());
+  const auto* writer = db->group_commit();
+  const auto calls = writer != nullptr ? writer->calls() : 0;
+  bool visible_early = true;
+  auto completed = flows.complete_after("f1", 1500, [&]() -> sdk::Result<void> {
+    auto r = consume("jti:1")();
+    visible_early = keys.contains("jti:1").value();
+    return r;
+  });
+  ASSERT_TRUE(completed.ok()) << completed.error().message;
+  EXPECT_TRUE(completed.value());
+  EXPECT_FALSE(visible_early) << "the entry waits for the completion's commit";
+  EXPECT_TRUE(keys.contains("jti:1").value());
+  EXPECT_EQ(flows.get("f1")->state, FlowState::completed);
+  if (writer != nullptr) {
+    EXPECT_EQ(writer->calls() - calls, 1u) << "one write for both";
+  }
+}
+
+TEST_P(FlowCompletionWithALink, AFlowAlreadyCompletedKeepsNoEntryForTheLink) {
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(flows.complete("f1", 1500).value());
+  auto completed = flows.complete_after("f1", 1500, consume("jti:2"));
+  ASSERT_TRUE(completed.ok());
+  EXPECT_FALSE(completed.value());
+  EXPECT_FALSE(keys.contains("jti:2").value()) << "undone with the completion that failed";
+}
+
+TEST_P(FlowCompletionWithALink, ALinkThatCannotBeConsumedLeavesTheFlowPending) {
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(keys.insert_if_absent("jti:3", 3000).value());  // redeemed before
+  bool first = true;
+  auto completed = flows.complete_after("f1", 1500, consume("jti:3", &first));
+  EXPECT_FALSE(first);
+  EXPECT_EQ(completed.code(), sdk::ErrorCode::used) << "the link's own failure, as it was";
+  EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
+}
+
+TEST_P(FlowCompletionWithALink, AnEntryMadeByAnotherCallerMeanwhileUndoesTheWholeCompletion) {
+  ASSERT_TRUE(flows.create(make_flow("f1", "a@example.com"), true, {}).ok());
+  bool first = false;
+  auto completed = flows.complete_after("f1", 1500, [&]() -> sdk::Result<void> {
+    auto r = consume("jti:4", &first)();
+    // Another instance redeems the same link between this look-up and this commit.
+    std::thread([&] { EXPECT_TRUE(keys.insert_if_absent("jti:4", 3000).value()); }).join();
+    return r;
+  });
+  EXPECT_TRUE(first) << "absent when looked up";
+  ASSERT_TRUE(completed.ok());
+  EXPECT_FALSE(completed.value()) << "the other caller's insert won";
+  EXPECT_EQ(flows.get("f1")->state, FlowState::pending) << "nothing of the unit was kept";
+}
+
+// Twenty redeems of one link, each completing a flow of its own (as if the link were accepted
+// for each): the replay entry alone decides, and exactly one completes.
+TEST_P(FlowCompletionWithALink, OfTwentyConcurrentRedeemsOfOneLinkOneCompletes) {
+  constexpr int kRedeems = 20;
+  for (int i = 0; i < kRedeems; ++i) {
+    ASSERT_TRUE(flows.create(make_flow("f" + std::to_string(i), "a@example.com"), false, {}).ok());
+  }
+  std::atomic<int> completed{0}, refused{0}, failed{0};
+  std::vector<std::thread> redeems;
+  for (int i = 0; i < kRedeems; ++i) {
+    redeems.emplace_back([&, i] {
+      auto r = flows.complete_after("f" + std::to_string(i), 1500, consume("jti:5"));
+      if (r.ok() && r.value()) {
+        ++completed;
+      } else if ((r.ok() && !r.value()) || r.code() == sdk::ErrorCode::used) {
+        ++refused;
+      } else {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : redeems) t.join();
+  EXPECT_EQ(completed.load(), 1);
+  EXPECT_EQ(refused.load(), kRedeems - 1);
+  EXPECT_EQ(failed.load(), 0);
+  int pending = 0;
+  for (int i = 0; i < kRedeems; ++i) {
+    pending += flows.get("f" + std::to_string(i))->state == FlowState::pending ? 1 : 0;
+  }
+  EXPECT_EQ(pending, kRedeems - 1);
 }
 
 TEST_P(SqlFlowRepositoryTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {
@@ -219,6 +330,9 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return std::string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, FlowCompletionWithALink,
+                         ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

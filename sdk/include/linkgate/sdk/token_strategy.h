@@ -28,8 +28,11 @@ class TokenStrategy {
   /// Returns the grant, or invalid / expired / used.
   [[nodiscard]] virtual Result<LinkGrant> inspect(std::string_view token) = 0;
 
-  /// Consumes @p token: exactly one of any number of concurrent calls with the same token, on
-  /// any instance sharing the store, succeeds; the rest get ErrorCode::used.
+  /// Consumes @p token: of any number of concurrent calls with the same token, on any instance
+  /// sharing the store, exactly one signs in; the rest get ErrorCode::used — from here, or from
+  /// the host when a write made here through HostServices::expiring_keys() commits with the
+  /// flow's completion and another caller's came first (ExpiringKeys::insert_if_absent). The
+  /// host calls it while it completes the token's sign-in flow.
   [[nodiscard]] virtual Result<LinkGrant> redeem(std::string_view token) = 0;
 
   /// Makes every outstanding token of @p subject unusable. Optional: a strategy without state
