@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "support/json_fields.h"
 #include "support/test_server.h"
@@ -656,6 +659,52 @@ TEST(FaultContainment, AReloadNeverUnloadsAPluginWhileOneOfItsCallsIsStuck) {
   }
   EXPECT_FALSE(mapped(library)) << "kept loaded after its last call ended";
   EXPECT_EQ(server.client().get("/healthz").status, 200);
+}
+
+// A redeem's link entry (the jwt replay cache, in the core database) commits with the flow's
+// completion: one write per redeem, not two — also after a reload, when the key store still
+// holds the first configuration's handle of the database. (With the token plugin's calls on
+// its own threads, call_timeout above 0, the entry commits on its own.)
+TEST(Flow, ARedeemWritesItsLinksEntryAndTheCompletionInOneCommit) {
+  TestConfig config;
+  config.token_call_timeout = "0s";
+  TestServer server(config);
+  const auto first_database = server.runtime().database();
+  auto redeem_ten = [&](const std::string& round) {
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 10; ++i) {
+      const std::string who = "one-commit-" + round + std::to_string(i) + "@example.com";
+      server.client().post_json("/v1/magic-links", start_body(who));
+      tokens.push_back(server.wait_for_message(who).token);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the outbox's own writes
+    auto writes = [&] {
+      const auto now_database = server.runtime().database();
+      auto n = first_database->group_commit()->calls();
+      if (now_database != first_database) n += now_database->group_commit()->calls();
+      return n;
+    };
+    const auto before = writes();
+    for (const auto& token : tokens) {
+      EXPECT_EQ(server.client()
+                    .post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}")
+                    .status,
+                200);
+    }
+    // Ten (twenty before); a little room for a sweep or an outbox write landing meanwhile.
+    EXPECT_LE(writes() - before, 14u) << round;
+    for (const auto& token : tokens) {
+      auto again =
+          server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
+      EXPECT_EQ(field(again.body, "error"), "used_token") << round;
+    }
+  };
+  redeem_ten("a");
+  config::Diagnostics d;
+  auto settings = config::load_settings_text(config.yaml(server.dir()), "r.yaml", d);
+  ASSERT_TRUE(server.server().reload(*settings).ok());
+  ASSERT_NE(server.runtime().database(), first_database) << "a reload opens the database anew";
+  redeem_ten("b");
 }
 
 }  // namespace
