@@ -57,11 +57,9 @@ sdk::Result<bool> SqlExpiringKeys::insert_if_absent(std::string_view key,
                                                     std::int64_t expires_at) noexcept {
   const bool sweep = ++inserts_since_sweep_ % 1024 == 0;
   if (auto* unit = sql::WriteUnit::open_for(*db_)) {
-    // Committed with the rest of the unit. A caller that inserts the key meanwhile makes this
-    // insert — and so the whole unit — fail when it runs: true still holds for one caller.
-    auto seen = contains(key);
-    if (!seen.ok()) return seen;
-    if (seen.value()) return false;
+    // Committed with the rest of the unit, and checked then: a key already there — inserted
+    // before, or by another caller meanwhile — fails the insert and so the whole unit. No
+    // look-up now: it would only say sooner what the commit says anyway.
     return sql::attempt("expiring keys", [&] {
       unit->add([this, name = std::string(key), expires_at, now_s = clock_.now_seconds(),
                  sweep](Poco::Data::Session& s) {

@@ -18,9 +18,9 @@ class SqlExpiringKeys final : public sdk::ExpiringKeys {
   /// Creates the table if missing. Throws std::runtime_error when the database is unusable.
   SqlExpiringKeys(std::shared_ptr<sql::Database> db, const sdk::Clock& clock);
   /// One upsert that only replaces an expired row: atomic across every connection. Inside a
-  /// sql::WriteUnit open on this thread for this database, a look-up now and the upsert when
-  /// the unit commits: true, unless the key is there; should another caller insert it before
-  /// the unit commits, the unit fails (sql::Conflict) and nothing of it is kept.
+  /// sql::WriteUnit open on this thread for this database, the upsert runs when the unit
+  /// commits and this returns true at once: should the key be there by then (inserted before,
+  /// or by another caller meanwhile), the unit fails (sql::Conflict) and nothing of it is kept.
   sdk::Result<bool> insert_if_absent(std::string_view key,
                                      std::int64_t expires_at) noexcept override;
   sdk::Result<bool> contains(std::string_view key) noexcept override;

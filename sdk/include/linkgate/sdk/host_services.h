@@ -80,10 +80,10 @@ class ExpiringKeys {
   /// false if it was already present; ErrorCode::unavailable if the store is down.
   /// Inside TokenStrategy::redeem, when the host completes a sign-in flow on the calling thread
   /// and the keys live in the flows' own database (security.store: memory), the insert commits
-  /// together with the flow's completion instead of on its own: true then means the key was
-  /// absent and will be inserted if the flow completes. Should another caller insert it first,
-  /// the host undoes the whole redeem and answers ErrorCode::used — so, as everywhere, do not
-  /// let a lasting effect of redeem depend on true alone.
+  /// together with the flow's completion instead of on its own: true then means the key will
+  /// be inserted if the flow completes. Should the key be there by then (inserted before, or
+  /// by another caller first), the host undoes the whole redeem and answers ErrorCode::used —
+  /// so do not let a lasting effect of redeem depend on true alone.
   [[nodiscard]] virtual Result<bool> insert_if_absent(std::string_view key,
                                                       std::int64_t expires_at) noexcept = 0;
   /// True if @p key is present and not expired.
