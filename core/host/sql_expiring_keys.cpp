@@ -64,7 +64,7 @@ sdk::Result<bool> SqlExpiringKeys::insert_if_absent(std::string_view key,
       unit->add([this, name = std::string(key), expires_at, now_s = clock_.now_seconds(),
                  sweep](Poco::Data::Session& s) {
         if (!upsert(s, name, expires_at, now_s, sweep)) {
-          throw sql::Conflict("expiring keys: inserted by another caller meanwhile");
+          throw sql::Conflict("expiring keys: the key is there already");
         }
       });
       return true;

@@ -16,8 +16,8 @@ namespace linkgate::sql {
 
 class Database;
 
-/// Thrown by a write in a unit when what it was told to expect is no longer so (a key another
-/// caller inserted meanwhile, a row already changed): the whole unit is undone.
+/// Thrown by a write in a unit when what it counted on is not so when it runs (a key that is
+/// there already, a row another caller changed): the whole unit is undone.
 class Conflict : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -34,8 +34,8 @@ class WriteUnit {
   WriteUnit& operator=(const WriteUnit&) = delete;
 
   /// The unit open on this thread for @p db (or another handle with its URL), or null: a store
-  /// that finds one adds its write with add() and returns what the write will do, checked
-  /// again when it runs (Conflict).
+  /// that finds one adds its write with add() and answers as if it will succeed; the write
+  /// checks when it runs, and throws Conflict if it cannot.
   static WriteUnit* open_for(const Database& db);
 
   /// Adds @p work, to run in order when the unit commits.
