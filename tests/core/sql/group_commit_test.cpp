@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/sql/numbers_table.h"
 #include "sql/database.h"
 #include "support/temp_dir.h"
 
@@ -19,27 +20,7 @@ using namespace std::chrono_literals;
 using Poco::Data::Keywords::now;
 using Poco::Data::Keywords::use;
 
-struct Table {
-  testing::TempDir dir;
-  std::shared_ptr<Database> db = Database::open("sqlite:" + dir.file("g.db"));
-  Table() {
-    auto lease = db->session();
-    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
-  }
-  void insert(int n) {
-    db->write([n](Poco::Data::Session& s) {
-      int value = n;
-      s << "INSERT INTO t (n) VALUES (?)", use(value), now;
-    });
-  }
-  // Read on a connection of its own, as any other request would.
-  int count() {
-    auto lease = db->session();
-    int n = 0;
-    *lease << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(n), now;
-    return n;
-  }
-};
+using Table = testing::NumbersTable;
 
 // Holds the writer inside one call until @p release, so the calls made meanwhile queue up and
 // must go out together in the next transaction.

@@ -8,45 +8,23 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/sql/numbers_table.h"
 #include "sql/database.h"
-#include "support/temp_dir.h"
 
 namespace linkgate::sql {
 namespace {
 
-using Poco::Data::Keywords::now;
-using Poco::Data::Keywords::use;
-
-struct Table {
-  testing::TempDir dir;
-  std::shared_ptr<Database> db = Database::open("sqlite:" + dir.file("u.db"));
-  Table() {
-    auto lease = db->session();
-    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
-  }
-  GroupCommit::Work insert(int n) {
-    return [n](Poco::Data::Session& s) {
-      int value = n;
-      s << "INSERT INTO t (n) VALUES (?)", use(value), now;
-    };
-  }
-  int count() {
-    auto lease = db->session();
-    int n = 0;
-    *lease << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(n), now;
-    return n;
-  }
-};
+using Table = testing::NumbersTable;
 
 TEST(WriteUnit, WhatItHoldsIsCommittedInOneCallWithTheLastWrite) {
   Table table;
   const auto calls = table.db->group_commit()->calls();
   {
     WriteUnit unit(*table.db);
-    unit.add(table.insert(1));
-    unit.add(table.insert(2));
+    unit.add(table.inserting(1));
+    unit.add(table.inserting(2));
     EXPECT_EQ(table.count(), 0) << "nothing is written before the unit commits";
-    unit.commit(table.insert(3));
+    unit.commit(table.inserting(3));
   }
   EXPECT_EQ(table.count(), 3);
   EXPECT_EQ(table.db->group_commit()->calls() - calls, 1u) << "one write, one commit";
@@ -56,17 +34,17 @@ TEST(WriteUnit, WhenAnyWriteFailsNoneIsKept) {
   Table table;
   {
     WriteUnit unit(*table.db);
-    unit.add(table.insert(1));
+    unit.add(table.inserting(1));
     EXPECT_THROW(unit.commit([](Poco::Data::Session&) { throw Conflict("changed meanwhile"); }),
                  Conflict);
   }
   {
     WriteUnit unit(*table.db);
     unit.add([](Poco::Data::Session&) { throw Conflict("already there"); });
-    EXPECT_THROW(unit.commit(table.insert(2)), Conflict);
+    EXPECT_THROW(unit.commit(table.inserting(2)), Conflict);
   }
   EXPECT_EQ(table.count(), 0);
-  table.db->write(table.insert(4));
+  table.db->write(table.inserting(4));
   EXPECT_EQ(table.count(), 1) << "the database is writable after a failed unit";
 }
 
@@ -74,7 +52,7 @@ TEST(WriteUnit, AUnitThatIsNotCommittedWritesNothing) {
   Table table;
   {
     WriteUnit unit(*table.db);
-    unit.add(table.insert(1));
+    unit.add(table.inserting(1));
   }
   EXPECT_EQ(table.count(), 0);
   EXPECT_EQ(WriteUnit::open_for(*table.db), nullptr) << "closed with its scope";
@@ -86,7 +64,7 @@ TEST(WriteUnit, OnlyItsOwnThreadAndItsOwnDatabaseFindIt) {
   WriteUnit unit(*table.db);
   EXPECT_EQ(WriteUnit::open_for(*table.db), &unit);
   EXPECT_EQ(WriteUnit::open_for(*other.db), nullptr);
-  auto same_file = Database::open("sqlite:" + table.dir.file("u.db"));
+  auto same_file = Database::open("sqlite:" + table.path());
   EXPECT_EQ(WriteUnit::open_for(*same_file), &unit) << "another handle of the same database";
   const WriteUnit* seen_elsewhere = &unit;
   std::thread([&] { seen_elsewhere = WriteUnit::open_for(*table.db); }).join();
