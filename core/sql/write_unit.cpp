@@ -24,9 +24,7 @@ void WriteUnit::close() {
 }
 
 WriteUnit* WriteUnit::open_for(const Database& db) {
-  // By URL: after a reload the flows and the key store may hold two handles of one database.
-  if (unit_here == nullptr) return nullptr;
-  return &unit_here->db_ == &db || unit_here->db_.url() == db.url() ? unit_here : nullptr;
+  return unit_here != nullptr && &unit_here->db_ == &db ? unit_here : nullptr;
 }
 
 void WriteUnit::add(GroupCommit::Work work) {

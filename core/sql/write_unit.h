@@ -33,7 +33,8 @@ class WriteUnit {
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 
-  /// The unit open on this thread for @p db (or another handle with its URL), or null: a store
+  /// The unit open on this thread for @p db (this handle; another handle of the same file has a
+  /// writer of its own, which cannot join the unit's transaction), or null: a store
   /// that finds one adds its write with add() and answers as if it will succeed; the write
   /// checks when it runs, and throws Conflict if it cannot.
   static WriteUnit* open_for(const Database& db);

@@ -174,7 +174,11 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
   // Every problem is collected before giving up, so one run of check-config lists them all.
   config::Diagnostics problems;
   checked(problems, settings, "outbox.store", [&] {
-    rt->database_ = sql::Database::open(settings.outbox.store);
+    auto open_already = shared->core_database.lock();
+    rt->database_ = open_already && open_already->url() == settings.outbox.store
+                        ? open_already
+                        : sql::Database::open(settings.outbox.store);
+    shared->core_database = rt->database_;
     rt->outbox_ = std::make_shared<outbox::OutboxStore>(rt->database_);
     rt->flows_ = std::make_unique<flow::SqlFlowRepository>(rt->database_, rt->outbox_);
   });

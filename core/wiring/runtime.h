@@ -34,6 +34,10 @@ struct SharedState {
   std::shared_ptr<plugin_host::PluginHost> plugin_host;
   std::shared_ptr<limits::RateLimiter> rate_limiter;
   std::string store;  // where services.expiring_keys and rate_limiter live (see use_store)
+  /// The core database the newest Runtime opened. A reload naming the same one reuses it: one
+  /// writer and one checkpointer per database file, and the key store above writes through
+  /// the handle the flows use (a redeem's entry and completion commit together, WriteUnit).
+  std::weak_ptr<sql::Database> core_database;
 
   /// Makes the replay cache, revocation list and rate limits live in @p store unless they
   /// already do: "redis://host:port" puts all three in Redis; "memory" keeps the rate limits in

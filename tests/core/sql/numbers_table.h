@@ -12,14 +12,12 @@ namespace linkgate::testing {
 
 struct NumbersTable {
   TempDir dir;
-  std::shared_ptr<sql::Database> db = sql::Database::open("sqlite:" + path());
+  std::shared_ptr<sql::Database> db = sql::Database::open("sqlite:" + dir.file("numbers.db"));
 
   NumbersTable() {
     auto lease = db->session();
     *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", Poco::Data::Keywords::now;
   }
-  /// The database file, for another handle of the same database.
-  std::string path() { return dir.file("numbers.db"); }
   /// A write that inserts @p n.
   static sql::GroupCommit::Work inserting(int n) {
     return [n](Poco::Data::Session& s) {
