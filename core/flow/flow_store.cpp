@@ -216,27 +216,6 @@ sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& st
   return f;
 }
 
-sdk::Result<bool> SqlFlowRepository::complete(const std::string& id, std::int64_t now_seconds) {
-  return sql::attempt("flows", [&] {
-    bool changed = false;
-    db_->write([&](Poco::Data::Session& s) { changed = complete_in(s, id, now_seconds); });
-    return changed;
-  });
-}
-
-bool SqlFlowRepository::complete_in(Poco::Data::Session& s, const std::string& id,
-                                    std::int64_t now_seconds) const {
-  if (auto* cached = sql::GroupCommit::statements_for(s)) {
-    auto update = cached->use(kComplete);
-    update.bind(id).bind(now_seconds).run();
-    return update.changes() == 1;
-  }
-  Poco::Data::Statement update(s);
-  std::int64_t now_value = now_seconds;
-  update << db_->sql(kComplete), useRef(id), use(now_value);
-  return update.execute() == 1;
-}
-
 sdk::Result<bool> SqlFlowRepository::complete_after(
     const std::string& id, std::int64_t now_seconds,
     const std::function<sdk::Result<void>()>& first) {
@@ -245,10 +224,21 @@ sdk::Result<bool> SqlFlowRepository::complete_after(
   return sql::attempt("flows", [&] {
     try {
       unit.commit([&](Poco::Data::Session& s) {
-        if (!complete_in(s, id, now_seconds)) throw sql::Conflict("flows: completed meanwhile");
+        bool completed = false;
+        if (auto* cached = sql::GroupCommit::statements_for(s)) {
+          auto update = cached->use(kComplete);
+          update.bind(id).bind(now_seconds).run();
+          completed = update.changes() == 1;
+        } else {
+          Poco::Data::Statement update(s);
+          std::int64_t now_value = now_seconds;
+          update << db_->sql(kComplete), useRef(id), use(now_value);
+          completed = update.execute() == 1;
+        }
+        if (!completed) throw sql::Conflict("flows: not pending, or expired");
       });
     } catch (const sql::Conflict&) {
-      return false;  // another redeem won: its link entry, not ours, is kept
+      return false;  // completed by another redeem, or expired: nothing of this one is kept
     }
     return true;
   });

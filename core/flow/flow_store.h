@@ -23,7 +23,6 @@ class SqlFlowRepository final : public FlowRepository {
   sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override;
   sdk::Result<Flow> get(const std::string& id) override;
   sdk::Result<Flow> find_by_short_key(const std::string& mac) override;
-  sdk::Result<bool> complete(const std::string& id, std::int64_t now) override;
   /// One transaction for the completion and the writes @p first makes into this database
   /// (sql::WriteUnit); false when another caller got there first, and then neither is kept.
   sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
@@ -40,8 +39,6 @@ class SqlFlowRepository final : public FlowRepository {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
  private:
-  /// The completion's UPDATE on @p s: whether it completed the flow.
-  bool complete_in(Poco::Data::Session& s, const std::string& id, std::int64_t now_seconds) const;
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
   static sdk::Result<Flow> select_one_cached(sql::SqliteStatements& statements,
                                              const std::string& column, const std::string& value);

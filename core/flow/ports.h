@@ -30,17 +30,17 @@ class FlowRepository {
   virtual sdk::Result<Flow> get(const std::string& id) = 0;
   /// The flow whose short SMS link key hashes to @p mac; not_found when there is none.
   virtual sdk::Result<Flow> find_by_short_key(const std::string& mac) = 0;
-  /// pending -> completed, only if still pending and unexpired: true for exactly one caller.
-  virtual sdk::Result<bool> complete(const std::string& id, std::int64_t now) = 0;
-  /// complete(), after @p first — which consumes what else a redeem uses up (the link) — has
-  /// succeeded; nothing is completed when it fails, and its failure is returned. A store that
-  /// can also commits the writes @p first makes into its own database (a stateless link's
-  /// replay entry, through a key store that shares it) in the completion's transaction: then
-  /// the link is used up exactly when the flow completes, and false undoes both.
+  /// pending -> completed, only if still pending and unexpired — after @p first, which consumes
+  /// what else a redeem uses up (the link), has succeeded: true for exactly one caller. Nothing
+  /// is completed when @p first fails, and its failure is returned. A store that can also
+  /// commits the writes @p first makes into its own database (a stateless link's replay entry,
+  /// through a key store that shares it) in the completion's transaction: then the link is used
+  /// up exactly when the flow completes, and false undoes both.
   virtual sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
-                                           const std::function<sdk::Result<void>()>& first) {
-    if (auto consumed = first(); !consumed.ok()) return consumed.error();
-    return complete(id, now);
+                                           const std::function<sdk::Result<void>()>& first) = 0;
+  /// complete_after() with nothing to consume first (a code, or a test's setup).
+  sdk::Result<bool> complete(const std::string& id, std::int64_t now) {
+    return complete_after(id, now, [] { return sdk::success(); });
   }
   /// Takes one code attempt: true if the flow is pending, unexpired and under @p max_attempts.
   /// Counted before the code is compared, so parallel guesses cannot exceed the limit.

@@ -3,6 +3,7 @@
 // queue, the token strategy, the user store, the session issuer, the limits and the audit log.
 // Each can be switched "down" to play a dependency that fails.
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -76,7 +77,9 @@ class MemoryFlows final : public FlowRepository {
     }
     return sdk::fail(sdk::ErrorCode::not_found, "no flow");
   }
-  sdk::Result<bool> complete(const std::string& id, std::int64_t now) override {
+  sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
+                                   const std::function<sdk::Result<void>()>& first) override {
+    if (auto consumed = first(); !consumed.ok()) return consumed.error();
     std::lock_guard lock(mutex_);
     if (is_down) return down("flows");
     auto it = flows_.find(id);

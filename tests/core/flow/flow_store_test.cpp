@@ -144,10 +144,10 @@ TEST_P(FlowCompletionWithALink, AnEntryMadeByAnotherCallerMeanwhileUndoesTheWhol
   EXPECT_EQ(flows.get("f1")->state, FlowState::pending) << "nothing of the unit was kept";
 }
 
-// Twenty redeems of one link, each completing a flow of its own (as if the link were accepted
-// for each): the replay entry alone decides, and exactly one completes.
-TEST_P(FlowCompletionWithALink, OfTwentyConcurrentRedeemsOfOneLinkOneCompletes) {
-  constexpr int kRedeems = 20;
+// A hundred redeems of one link at once, each completing a flow of its own (as if the link
+// were accepted for each): the replay entry alone decides, and exactly one completes.
+TEST_P(FlowCompletionWithALink, OfAHundredConcurrentRedeemsOfOneLinkOneCompletes) {
+  constexpr int kRedeems = 100;
   for (int i = 0; i < kRedeems; ++i) {
     ASSERT_TRUE(flows.create(make_flow("f" + std::to_string(i), "a@example.com"), false, {}).ok());
   }
