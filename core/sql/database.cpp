@@ -130,6 +130,11 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
     // write that erases goes through it (write()), and a PRAGMA per pooled lease would cost
     // every read.
     writer << "PRAGMA secure_delete=ON", now;
+    // Each call commits inside a savepoint, whose undo record (the pages it changes, as they
+    // were) SQLite spills to a temporary file in /var/tmp past 64 KiB: a file created and
+    // written with a syscall per page in every large batch, holding the erased bodies' old
+    // pages outside the data folder. In memory it is neither; it lasts one call.
+    writer << "PRAGMA temp_store=MEMORY", now;
     db->checkpointer_ = std::make_unique<Checkpointer>(db->connect(), writer, checkpoint_frames);
     db->writer_ = std::make_unique<GroupCommit>(std::move(writer));
     return db;

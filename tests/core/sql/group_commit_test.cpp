@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -126,6 +128,55 @@ TEST(GroupCommit, ManyCallersEachSeeTheirOwnRowOnReturn) {
   const auto* writer = table.db->group_commit();
   EXPECT_EQ(writer->calls(), static_cast<std::size_t>(kThreads * kEach + kThreads * (kEach / 50)));
   EXPECT_LT(writer->transactions(), writer->calls()) << "concurrent calls shared commits";
+}
+
+// SQLite's temporary files are unlinked as soon as they are made: an open descriptor is all
+// that shows one.
+int open_sqlite_temp_files() {
+  int found = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.find("etilqs_") != std::string::npos) ++found;
+  }
+  return found;
+}
+
+TEST(GroupCommit, ACallThatChangesManyPagesKeepsItsUndoInMemory) {
+  testing::TempDir dir;
+  auto db = Database::open("sqlite:" + dir.file("pages.db"));
+  {
+    auto lease = db->session();
+    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)", now;
+  }
+  // 400 rows of 2 KiB: about 200 pages, so one call that rewrites them all records far more
+  // than the 64 KiB SQLite otherwise keeps in memory before it spills to a file.
+  db->write([](Poco::Data::Session& s) {
+    s << "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 400) "
+         "INSERT INTO t SELECT n, zeroblob(2048) FROM k",
+        now;
+  });
+  const auto rewrite_all = [](Poco::Data::Session& s) {
+    s << "UPDATE t SET body = randomblob(2048)", now;
+  };
+  int during = -1;
+  db->write([&](Poco::Data::Session& s) {
+    rewrite_all(s);
+    during = open_sqlite_temp_files();
+  });
+  EXPECT_EQ(during, 0) << "the savepoint's record of 200 changed pages stayed in memory";
+
+  // The record in memory still undoes a call that fails after changing every page.
+  EXPECT_THROW(db->write([&](Poco::Data::Session& s) {
+    s << "UPDATE t SET body = zeroblob(2048)", now;
+    throw std::runtime_error("refused");
+  }),
+               std::runtime_error);
+  auto lease = db->session();
+  int zeroed = -1;
+  *lease << "SELECT COUNT(*) FROM t WHERE body = zeroblob(2048)",
+      Poco::Data::Keywords::into(zeroed), now;
+  EXPECT_EQ(zeroed, 0) << "the failed call's changes were undone";
 }
 
 TEST(GroupCommit, AWriteSurvivesTheDatabaseBeingReopened) {
