@@ -18,14 +18,6 @@ namespace {
 
 constexpr const char* kFlowCookie = "lg_flow";
 
-Poco::JSON::Object user_json(const sdk::User& u) {
-  auto user = json_object();
-  user.set("id", u.id);
-  user.set("email", u.email);
-  user.set("phone", u.phone);
-  return user;
-}
-
 void set_session_cookie(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
   ex.set_cookie(rt.settings().session.cookie_name, in.session.token, rt.sessions().ttl_seconds());
 }
@@ -70,11 +62,8 @@ void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
                                        static_cast<int>((started->expires_in + 59) / 60), ""));
     return;
   }
-  auto body = json_object();
-  body.set("status", "sent");
-  body.set("flow_id", started->flow_id);
-  body.set("expires_in", started->expires_in);
-  ex.send_json(202, json_text(body));
+  ex.send_json(202, R"({"status":"sent","flow_id":")" + util::json_escape(started->flow_id) +
+                        R"(","expires_in":)" + std::to_string(started->expires_in) + "}");
 }
 
 void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
@@ -84,12 +73,14 @@ void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& i
     ex.send_redirect(in.redirect_uri.empty() ? "/signed-in" : in.redirect_uri);
     return;
   }
-  auto body = json_object();
-  body.set("access_token", in.session.token);
-  body.set("token_type", "Bearer");
-  body.set("expires_in", rt.sessions().ttl_seconds());
-  body.set("user", user_json(in.user));
-  ex.send_json(200, json_text(body));
+  // Written directly, as the session answer is: every redeem ends here, and building it as Poco
+  // JSON objects took half as long as signing the session token in it (a redeem's profile).
+  ex.send_json(200, R"({"access_token":")" + util::json_escape(in.session.token) +
+                        R"(","token_type":"Bearer","expires_in":)" +
+                        std::to_string(rt.sessions().ttl_seconds()) + R"(,"user":{"id":")" +
+                        util::json_escape(in.user.id) + R"(","email":")" +
+                        util::json_escape(in.user.email) + R"(","phone":")" +
+                        util::json_escape(in.user.phone) + R"("}})");
 }
 
 void redeem_link(Exchange& ex, wiring::Runtime& rt, const std::string& token) {

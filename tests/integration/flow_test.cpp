@@ -57,6 +57,10 @@ TEST(Flow, LinkSignInFromRequestToLogout) {
   EXPECT_EQ(body->getValue<int>("expires_in"), 3600);
   auto user = body->getObject("user");
   EXPECT_EQ(user->getValue<std::string>("email"), "alice@example.com");
+  EXPECT_EQ(user->getValue<std::string>("phone"), "");
+  EXPECT_FALSE(user->getValue<std::string>("id").empty());
+  EXPECT_EQ(body->size(), 4u) << redeemed.body;
+  EXPECT_EQ(user->size(), 3u) << redeemed.body;
   const std::string access_token = body->getValue<std::string>("access_token");
   EXPECT_EQ(browser.cookies["lg_session"], access_token);
   EXPECT_NE(redeemed.header("set-cookie").find("lg_session="), std::string::npos);
