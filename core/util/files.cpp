@@ -65,6 +65,24 @@ std::string write_file_atomically(const std::string& path, const std::string& co
 
 std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
                                        unsigned mode) {
+  // An unnamed file, linked under its name once written: one change to the folder instead of
+  // two (a temporary name, then a rename) — each a turn on the folder's lock, which a busy
+  // outbox's workers queue for — and no partial file under any name. A filesystem without
+  // unnamed files, a missing /proc, or a name already there (a message written again after a
+  // restart: the rename replaces it) takes the temporary name.
+  if (auto e = ensure_parent(path); !e.empty()) return e;
+  auto folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  const int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd >= 0) {
+    std::string error = write_all(fd, content, false);
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    const bool linked = error.empty() && ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(),
+                                                  AT_SYMLINK_FOLLOW) == 0;
+    ::close(fd);
+    if (!error.empty()) return "cannot write " + path + ": " + error;
+    if (linked) return "";
+  }
   return write_then_rename(path, content, mode, false);
 }
 

@@ -58,6 +58,24 @@ TEST(FolderSync, ConcurrentWritersShareSyncsAndEveryFileIsWhole) {
   EXPECT_EQ(files, kThreads * kEach);
 }
 
+TEST(FolderSync, AFileIsWrittenPrivateAndAWriteAgainReplacesIt) {
+  testing::TempDir dir;
+  FolderSync sync(dir.path().string());
+  const auto file = dir.file("m.json");
+  ASSERT_EQ(write_file_for_folder_sync(file, "first"), "");
+  EXPECT_EQ(read_file(file), "first");
+  EXPECT_EQ(std::filesystem::status(file).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ASSERT_EQ(write_file_for_folder_sync(file, "second, longer"), "") << "a message sent again";
+  ASSERT_EQ(sync.wait_durable(), "");
+  EXPECT_EQ(read_file(file), "second, longer");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1) << "no temporary name left behind";
+}
+
 TEST(FolderSync, AFolderThatIsNowAFileIsAnErrorNotACrash) {
   testing::TempDir dir;
   const auto folder = dir.file("outbox");
