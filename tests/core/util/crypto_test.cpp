@@ -1,9 +1,12 @@
 #include "util/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <set>
+#include <string>
 
 #include "util/base64url.h"
 
@@ -13,6 +16,28 @@ namespace {
 TEST(Crypto, HmacMatchesRfc4231TestCase2) {
   EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Crypto, HmacMatchesTheOtherRfc4231TestCases) {
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\xaa'), std::string(50, '\xdd'))),
+            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+  std::string key4;
+  for (int i = 1; i <= 25; ++i) key4.push_back(static_cast<char>(i));
+  EXPECT_EQ(to_hex(hmac_sha256(key4, std::string(50, '\xcd'))),
+            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+  // A key longer than the block is hashed first (cases 6 and 7).
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(131, '\xaa'),
+                               "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(to_hex(hmac_sha256(
+                std::string(131, '\xaa'),
+                "This is a test using a larger than block-size key and a larger than block-size "
+                "data. The key needs to be hashed before being used by the HMAC algorithm.")),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(64, 'k'), "")).size(), 64u) << "a block-sized key";
+  EXPECT_NE(hmac_sha256(std::string(64, 'k'), ""), hmac_sha256(std::string(63, 'k'), ""));
 }
 
 TEST(Crypto, Sha256OfAbc) {
@@ -32,6 +57,43 @@ TEST(Crypto, RandomBytesDiffer) {
   for (int i = 0; i < 100; ++i) seen.insert(random_bytes(16));
   EXPECT_EQ(seen.size(), 100u);
   EXPECT_EQ(random_bytes(33).size(), 33u);
+}
+
+TEST(Crypto, RandomBytesRunOnPastABlockWithoutRepeating) {
+  // Sizes that do not divide the block, so draws straddle refills; and some past a quarter
+  // block, which go to OpenSSL directly.
+  std::set<std::string> seen;
+  for (int i = 0; i < 5000; ++i) seen.insert(random_bytes(17 + i % 24));
+  for (int i = 0; i < 200; ++i) seen.insert(random_bytes(300));
+  EXPECT_EQ(seen.size(), 5200u);
+  EXPECT_EQ(random_bytes(0), "");
+}
+
+TEST(Crypto, AForkedChildDrawsBytesItsParentDoesNot) {
+  (void)random_bytes(16);  // the parent's block holds bytes not yet handed out
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const auto bytes = random_bytes(32);
+    (void)!::write(pipe_fds[1], bytes.data(), bytes.size());
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  const auto mine = random_bytes(32);
+  std::string theirs(32, '\0');
+  std::size_t got = 0;
+  while (got < theirs.size()) {
+    const auto n = ::read(pipe_fds[0], theirs.data() + got, theirs.size() - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(got, 32u);
+  EXPECT_NE(mine, theirs) << "the child must not hand out the bytes its parent will";
 }
 
 TEST(Crypto, RandomDigitsAreDigitsAndRoughlyUniform) {
