@@ -40,9 +40,9 @@ std::string write_all(int fd, const std::string& content, bool sync) {
   return ::fsync(fd) == 0 ? "" : std::strerror(errno);
 }
 
+// The folder must exist.
 std::string write_then_rename(const std::string& path, const std::string& content, unsigned mode,
                               bool sync) {
-  if (auto e = ensure_parent(path); !e.empty()) return e;
   std::string temp = path + ".tmp-" + to_hex(random_bytes(6));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return "cannot create " + temp + ": " + std::strerror(errno);
@@ -60,6 +60,7 @@ std::string write_then_rename(const std::string& path, const std::string& conten
 
 std::string write_file_atomically(const std::string& path, const std::string& content,
                                   unsigned mode) {
+  if (auto e = ensure_parent(path); !e.empty()) return e;
   return write_then_rename(path, content, mode, true);
 }
 

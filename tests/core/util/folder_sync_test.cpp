@@ -76,6 +76,36 @@ TEST(FolderSync, AFileIsWrittenPrivateAndAWriteAgainReplacesIt) {
   EXPECT_EQ(entries, 1) << "no temporary name left behind";
 }
 
+TEST(FolderSync, AFileHasNoNameUntilItIsWhole) {
+  // What a process killed mid-write would leave is whatever has a name while the write is under
+  // way: a watcher lists the folder for as long as a 32 MiB file is being written.
+  testing::TempDir dir;
+  const std::string content(32u << 20, 'x');
+  std::atomic<bool> written{false};
+  std::atomic<int> other_names{0}, partial{0}, looks{0};
+  std::thread watcher([&] {
+    while (!written) {
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(dir.path(), ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (it->path().filename() != "m.json") {
+          ++other_names;
+        } else if (std::filesystem::file_size(it->path(), ec) != content.size() && !ec) {
+          ++partial;
+        }
+      }
+      ++looks;
+    }
+  });
+  ASSERT_EQ(write_file_for_folder_sync(dir.file("m.json"), content), "");
+  written = true;
+  watcher.join();
+  EXPECT_GT(looks.load(), 1) << "the watcher looked while the file was written";
+  EXPECT_EQ(other_names.load(), 0) << "no temporary name";
+  EXPECT_EQ(partial.load(), 0) << "never a partial file under its name";
+  EXPECT_EQ(std::filesystem::file_size(dir.file("m.json")), content.size());
+}
+
 TEST(FolderSync, AFolderThatIsNowAFileIsAnErrorNotACrash) {
   testing::TempDir dir;
   const auto folder = dir.file("outbox");
