@@ -70,8 +70,8 @@ std::string write_file_for_folder_sync(const std::string& path, const std::strin
   // two (a temporary name, then a rename) — each a turn on the folder's lock, which a busy
   // outbox's workers queue for — and no partial file under any name. A filesystem without
   // unnamed files, a missing /proc, or a name already there (a message written again after a
-  // restart: the rename replaces it) takes the temporary name.
-  if (auto e = ensure_parent(path); !e.empty()) return e;
+  // restart: the rename replaces it) takes the temporary name. The folder is made only when
+  // the unnamed file could not be: not a look at it per message.
   auto folder = std::filesystem::path(path).parent_path();
   if (folder.empty()) folder = ".";
   const int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
@@ -83,6 +83,8 @@ std::string write_file_for_folder_sync(const std::string& path, const std::strin
     ::close(fd);
     if (!error.empty()) return "cannot write " + path + ": " + error;
     if (linked) return "";
+  } else if (auto e = ensure_parent(path); !e.empty()) {
+    return e;
   }
   return write_then_rename(path, content, mode, false);
 }

@@ -106,6 +106,16 @@ TEST(FolderSync, AFileHasNoNameUntilItIsWhole) {
   EXPECT_EQ(std::filesystem::file_size(dir.file("m.json")), content.size());
 }
 
+TEST(FolderSync, AFolderRemovedMeanwhileIsMadeAgain) {
+  testing::TempDir dir;
+  const auto folder = dir.file("outbox");
+  std::filesystem::create_directories(folder);
+  FolderSync sync(folder);
+  std::filesystem::remove_all(folder);
+  ASSERT_EQ(write_file_for_folder_sync(folder + "/m.json", "x"), "");
+  EXPECT_EQ(read_file(folder + "/m.json"), "x");
+}
+
 TEST(FolderSync, AFolderThatIsNowAFileIsAnErrorNotACrash) {
   testing::TempDir dir;
   const auto folder = dir.file("outbox");
