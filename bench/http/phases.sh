@@ -6,7 +6,8 @@
 # appends one line per phase to the results file:
 #   <phase> ok_rps=<successes/s> p50_ms=<> p99_ms=<> [exhausted=<n>]
 # phases: issue (POST /v1/magic-links over 100,000 addresses, two of three already users — as
-# the peer's — the third strangers signing up), verify (POST /v1/magic-links/verify: returning
+# the peer's — the third strangers signing up; with delivered_rps=<messages delivered in the same
+# 10 s>/s and waiting=<messages not yet delivered at its end>), verify (POST /v1/magic-links/verify: returning
 # users' links, each issued in the issue phase and used once, as the peer measures), signup (the
 # same with the strangers' links: each redeem also makes the user; an unmeasured top-up of starts
 # for fresh addresses keeps both pools ahead of the rate), session (GET /v1/session
@@ -28,8 +29,13 @@ linkgate_phases() {
   "$build/linkgate" users import "$work/returning.txt" --config "$work/linkgate.yaml" >/dev/null
 
   BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+  # Delivery must keep pace: the messages delivered in the same 10 s, and those still waiting
+  # at its end, are written beside the starts.
+  local sent_before sent_after waiting
+  read -r sent_before waiting < <(bench_outbox_counts)
   BENCH_USERS=100000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
-  echo "$plugin/issue $(wrk_result "$work/issue.txt")" >>"$results"
+  read -r sent_after waiting < <(bench_outbox_counts)
+  echo "$plugin/issue $(wrk_result "$work/issue.txt") delivered_rps=$(((sent_after - sent_before) / 10)) waiting=$waiting" >>"$results"
   # More links, not measured, for addresses the phase above did not reach: the redeem phases
   # below must not run out of fresh links however fast they go (each wrk thread has half).
   local made

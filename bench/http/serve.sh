@@ -85,6 +85,12 @@ bench_wait_drained() {
   done
 }
 
+# How many messages of the deployment bench_serve started are sent, and how many wait
+# (pending or being sent): "<sent> <waiting>".
+bench_outbox_counts() {
+  /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(\"SELECT COUNT(*) FILTER (WHERE state='sent'), COUNT(*) FILTER (WHERE state IN ('pending','sending')) FROM lg_outbox\").fetchone())" "$work/data/outbox.db"
+}
+
 # The newest link token of each address in the outbox channel's folder $1 (older ones were
 # superseded), one per line, shuffled; with $2 = with-address, "<address> <token>" lines.
 bench_newest_tokens() {

@@ -3,6 +3,8 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
+
 #include "outbox/retry_policy.h"
 #include "util/crypto.h"
 
@@ -26,6 +28,37 @@ sdk::Result<void> guarded_send(sdk::DeliveryChannel& channel, const sdk::Message
   }
 }
 
+// One result per message whatever the channel does: a throw or a miscount retries them all.
+std::vector<sdk::Result<void>> guarded_send_batch(sdk::DeliveryChannel& channel,
+                                                  const std::vector<sdk::Message>& messages) {
+  std::string error;
+  try {
+    auto results = channel.send_batch(messages);
+    if (results.size() == messages.size()) return results;
+    error = "channel answered a batch of " + std::to_string(messages.size()) + " with " +
+            std::to_string(results.size()) + " results";
+  } catch (const std::exception& e) {
+    error = std::string("channel threw: ") + e.what();
+  } catch (...) {
+    error = "channel threw a non-standard exception";
+  }
+  return std::vector<sdk::Result<void>>(messages.size(),
+                                        sdk::fail(sdk::ErrorCode::retryable, error));
+}
+
+std::size_t batch_limit_of(sdk::DeliveryChannel& channel) {
+  try {
+    return std::max<std::size_t>(1, channel.batch_limit());
+  } catch (...) {
+    return 1;
+  }
+}
+
+sdk::Message message_to_send(const OutboxMessage& m) {
+  return {m.id,   m.kind, m.recipient, m.subject, m.text,
+          m.html, m.link, m.code,      m.locale,  m.attempts};
+}
+
 }  // namespace
 
 OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes routes,
@@ -39,7 +72,12 @@ OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes ro
       clock_(clock) {
   for (const auto& route : routes_) {
     slots_.push_back(std::make_unique<std::counting_semaphore<>>(std::max(1, route.concurrency)));
+    batch_limits_.push_back(batch_limit_of(*route.channel));
   }
+  const bool all_batch =
+      !batch_limits_.empty() && std::all_of(batch_limits_.begin(), batch_limits_.end(),
+                                            [](std::size_t limit) { return limit > 1; });
+  claim_size_ = std::max(1, all_batch ? settings_.claim_batch_when_batched : settings_.claim_batch);
 }
 
 OutboxWorker::~OutboxWorker() {
@@ -110,24 +148,42 @@ int OutboxWorker::drain_once() {
   bool erased = false;
   for (bool more = true; more && !stopping();) {
     const std::int64_t claimed_at = clock_.now_seconds();
-    auto batch = store_->claim_batch(claimed_at, settings_.lease_seconds, settings_.claim_batch);
+    auto batch = store_->claim_batch(claimed_at, settings_.lease_seconds, claim_size_);
     if (!stored(batch, "claiming") || batch->empty()) break;
-    more = static_cast<int>(batch->size()) == settings_.claim_batch;
+    more = static_cast<int>(batch->size()) == claim_size_;
     std::vector<Outcome> outcomes;
     outcomes.reserve(batch->size());
-    bool moved = false;
+    std::vector<std::vector<const OutboxMessage*>> for_batches(routes_.size());
     for (const auto& message : batch.value()) {
       // Past half its lease a batch stops: what is left goes back now, while no other sender
       // can have taken it, instead of being sent late by this one and early by another.
-      if (stopping() || clock_.now_seconds() - claimed_at >= (settings_.lease_seconds + 1) / 2) {
+      if (stopping() || lease_half_gone(claimed_at)) {
         outcomes.push_back({Outcome::Kind::released, message.id, "", clock_.now_seconds(), 0});
         more = false;
         continue;
       }
-      outcomes.push_back(deliver(message));
+      auto routed = route_of(message);
+      if (const auto* done = std::get_if<Outcome>(&routed)) {
+        outcomes.push_back(*done);
+      } else if (const int route = std::get<int>(routed); batch_limits_[route] > 1) {
+        for_batches[static_cast<std::size_t>(route)].push_back(&message);
+      } else {
+        outcomes.push_back(send_one(message, route));
+      }
+    }
+    for (std::size_t route = 0; route < for_batches.size(); ++route) {
+      if (for_batches[route].empty()) continue;
+      send_batched(for_batches[route], static_cast<int>(route), claimed_at, outcomes);
+    }
+    bool moved = false;
+    for (const auto& outcome : outcomes) {
+      if (outcome.kind == Outcome::Kind::released) {
+        more = false;
+        continue;
+      }
       ++handled;
-      erased = erased || outcomes.back().erases_body();
-      moved = moved || outcomes.back().kind == Outcome::Kind::moved;
+      erased = erased || outcome.erases_body();
+      moved = moved || outcome.kind == Outcome::Kind::moved;
     }
     // If this write fails the messages stay claimed: their lease runs out and they are sent
     // again (at least once).
@@ -195,12 +251,16 @@ bool OutboxWorker::stored(const R& result, const char* doing) {
   return false;
 }
 
-Outcome OutboxWorker::deliver(const OutboxMessage& m) {
+bool OutboxWorker::lease_half_gone(std::int64_t claimed_at) const {
+  return clock_.now_seconds() - claimed_at >= (settings_.lease_seconds + 1) / 2;
+}
+
+std::variant<Outcome, int> OutboxWorker::route_of(const OutboxMessage& m) {
   const std::int64_t now = clock_.now_seconds();
   if (m.channel_index == kDiscard) {
     metrics_.add("linkgate_messages_suppressed_total", {}, 1,
                  "Sign-in messages for unknown identifiers, stored like any and never sent");
-    return {Outcome::Kind::suppressed, m.id, "", 0, 0};
+    return Outcome{Outcome::Kind::suppressed, m.id, "", 0, 0};
   }
   // Log lines name the message and its flow, never the address: the audit log ties a flow to
   // the identifier's keyed hash.
@@ -212,29 +272,58 @@ Outcome OutboxWorker::deliver(const OutboxMessage& m) {
     log_.write(
         sdk::LogLevel::error, "outbox",
         "message " + m.id + " for " + who + " is dead: no channel for " + sdk::to_string(m.kind));
-    return {Outcome::Kind::dead, m.id,
-            std::string("no delivery channel for ") + sdk::to_string(m.kind), 0, 0};
+    return Outcome{Outcome::Kind::dead, m.id,
+                   std::string("no delivery channel for ") + sdk::to_string(m.kind), 0, 0};
   }
   if (now >= m.expires_at) {
     log_.write(sdk::LogLevel::warning, "outbox",
                "message " + m.id + " for " + who + " expired before delivery");
-    return {Outcome::Kind::dead, m.id, "the link expired before it could be delivered", 0, 0};
+    return Outcome{Outcome::Kind::dead, m.id, "the link expired before it could be delivered", 0,
+                   0};
   }
-  auto& slots = *slots_[static_cast<std::size_t>(*route)];
+  return *route;
+}
+
+Outcome OutboxWorker::send_one(const OutboxMessage& m, int route) {
+  auto& slots = *slots_[static_cast<std::size_t>(route)];
   while (!slots.try_acquire_for(std::chrono::milliseconds(100))) {
     if (stopping()) return {Outcome::Kind::released, m.id, "", clock_.now_seconds(), 0};
   }
-  Outcome outcome = send_on_route(m, *route);
+  auto result = guarded_send(*routes_[static_cast<std::size_t>(route)].channel, message_to_send(m));
   slots.release();
-  return outcome;
+  return outcome_of(m, route, result);
 }
 
-Outcome OutboxWorker::send_on_route(const OutboxMessage& m, int route) {
+void OutboxWorker::send_batched(const std::vector<const OutboxMessage*>& messages, int route,
+                                std::int64_t claimed_at, std::vector<Outcome>& outcomes) {
+  const auto& r = routes_[static_cast<std::size_t>(route)];
+  auto& slots = *slots_[static_cast<std::size_t>(route)];
+  const std::size_t limit = batch_limits_[static_cast<std::size_t>(route)];
+  for (std::size_t first = 0; first < messages.size(); first += limit) {
+    const std::size_t end = std::min(messages.size(), first + limit);
+    bool go = !stopping() && !lease_half_gone(claimed_at);
+    while (go && !slots.try_acquire_for(std::chrono::milliseconds(100))) go = !stopping();
+    if (!go) {
+      for (std::size_t i = first; i < messages.size(); ++i) {
+        outcomes.push_back({Outcome::Kind::released, messages[i]->id, "", clock_.now_seconds(), 0});
+      }
+      return;
+    }
+    std::vector<sdk::Message> batch;
+    batch.reserve(end - first);
+    for (std::size_t i = first; i < end; ++i) batch.push_back(message_to_send(*messages[i]));
+    auto results = guarded_send_batch(*r.channel, batch);
+    slots.release();
+    for (std::size_t i = first; i < end; ++i) {
+      outcomes.push_back(outcome_of(*messages[i], route, results[i - first]));
+    }
+  }
+}
+
+Outcome OutboxWorker::outcome_of(const OutboxMessage& m, int route,
+                                 const sdk::Result<void>& result) {
   const std::string who = "flow " + m.flow_id;
   const auto& r = routes_[static_cast<std::size_t>(route)];
-  sdk::Message message{m.id,   m.kind, m.recipient, m.subject, m.text,
-                       m.html, m.link, m.code,      m.locale,  m.attempts};
-  auto result = guarded_send(*r.channel, message);
   if (result.ok()) {
     metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
                  "Delivery attempts by channel and outcome");

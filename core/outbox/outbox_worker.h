@@ -8,6 +8,7 @@
 #include <mutex>
 #include <semaphore>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "config/duration.h"
@@ -20,13 +21,17 @@
 namespace linkgate::outbox {
 
 struct WorkerSettings {
-  int threads = 2;  // each claims a batch and sends it, one message at a time
+  int threads = 2;  // each claims a batch and sends it
   int max_attempts = 8;
   config::BackoffRange backoff{std::chrono::seconds(2), std::chrono::minutes(10)};
   std::chrono::milliseconds poll_interval{500};
   std::int64_t lease_seconds = 60;          // longer than any channel's timeout
   std::int64_t retention_seconds = 86'400;  // finished rows older than this are purged
   int claim_batch = 8;                      // messages claimed by one statement
+  // When every route takes batches (DeliveryChannel::batch_limit() above 1): a claim is one
+  // send_batch() per route, so a larger claim is fewer claims, sends and syncs per message.
+  // Otherwise claim_batch: one worker sends its claim one message after another.
+  int claim_batch_when_batched = 64;
   std::chrono::seconds purge_every{60};
   std::chrono::milliseconds scrub_every{1000};  // at most this often after bodies were erased
   // Run with each purge (once per purge_every across the workers): other stores' sweeps.
@@ -49,7 +54,8 @@ class OutboxWorker {
   /// outcomes written in one transaction; returns how many messages were handled. A batch whose
   /// lease is half gone (slow sends) hands its unsent rest back rather than risk a second
   /// sender taking them over mid-send. Sends on one channel wait while `concurrency` of them are
-  /// in flight.
+  /// in flight. A channel that takes batches (DeliveryChannel::batch_limit() above 1) gets the
+  /// batch's messages for it in send_batch() calls, each holding one of those places.
   int drain_once();
   /// Deletes finished messages older than the retention, in bounded batches, and counts them.
   void purge_once();
@@ -62,8 +68,15 @@ class OutboxWorker {
 
  private:
   void run(bool polls);
-  Outcome deliver(const OutboxMessage& message);
-  Outcome send_on_route(const OutboxMessage& message, int route);
+  // The message's route, or its outcome when it is not to be sent (discarded, no channel,
+  // expired).
+  std::variant<Outcome, int> route_of(const OutboxMessage& message);
+  Outcome send_one(const OutboxMessage& message, int route);
+  // Sends @p messages on @p route in send_batch() calls; one outcome each into @p outcomes.
+  void send_batched(const std::vector<const OutboxMessage*>& messages, int route,
+                    std::int64_t claimed_at, std::vector<Outcome>& outcomes);
+  Outcome outcome_of(const OutboxMessage& message, int route, const sdk::Result<void>& result);
+  [[nodiscard]] bool lease_half_gone(std::int64_t claimed_at) const;
   [[nodiscard]] bool stopping();
 
   std::shared_ptr<OutboxStore> store_;
@@ -74,6 +87,8 @@ class OutboxWorker {
   const sdk::Clock& clock_;
   // One counter per route: sends in flight on it at most `concurrency`.
   std::vector<std::unique_ptr<std::counting_semaphore<>>> slots_;
+  std::vector<std::size_t> batch_limits_;  // per route, asked once: 1 sends one at a time
+  int claim_size_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_;

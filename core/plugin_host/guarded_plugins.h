@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "host/log.h"
 #include "linkgate/sdk/delivery_channel.h"
@@ -200,6 +201,35 @@ class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
     return guard_.call<sdk::Result<void>>("ready",
                                           [](sdk::DeliveryChannel& c) { return c.ready(); });
   }
+  std::size_t batch_limit() override {
+    auto limit = guard_.call<sdk::Result<std::size_t>>("batch_limit", [](sdk::DeliveryChannel& c) {
+      return sdk::Result<std::size_t>(c.batch_limit());
+    });
+    return limit.ok() ? std::clamp<std::size_t>(limit.value(), 1, kMostPerBatch) : 1;
+  }
+  std::vector<sdk::Result<void>> send_batch(const std::vector<sdk::Message>& messages) override {
+    auto results = guard_.call<sdk::Result<std::vector<sdk::Result<void>>>>(
+        "send_batch", [messages](sdk::DeliveryChannel& c) {
+          return sdk::Result<std::vector<sdk::Result<void>>>(c.send_batch(messages));
+        });
+    if (results.ok() && results->size() != messages.size()) {
+      results = guard_.checked(std::move(results), "send_batch",
+                               "another number of results than messages");
+    }
+    if (!results.ok()) {
+      // Threw, hung or miscounted: nothing says which messages went, so all go again.
+      return std::vector<sdk::Result<void>>(
+          messages.size(), sdk::fail(sdk::ErrorCode::retryable, results.error().message));
+    }
+    auto each = std::move(results.value());
+    for (auto& r : each) {
+      if (r.code() == sdk::ErrorCode::internal || r.code() == sdk::ErrorCode::unavailable)
+        r = sdk::fail(sdk::ErrorCode::retryable, r.error().message);
+    }
+    return each;
+  }
+  /// The cap on batch_limit(): a batch past it would hold one call (and its timeout) too long.
+  static constexpr std::size_t kMostPerBatch = 1024;
 
  private:
   detail::Guard<sdk::DeliveryChannel> guard_;

@@ -62,23 +62,56 @@ std::string OutboxChannel::file_for(const std::string& id) const {
   return (std::filesystem::path(dir_) / (id + ".json")).string();
 }
 
-sdk::Result<void> OutboxChannel::send(const sdk::Message& message) {
+sdk::Result<void> OutboxChannel::write(const sdk::Message& message) {
   if (!safe_id(message.id))
     return sdk::fail(sdk::ErrorCode::invalid, "message id is not file-safe");
   if (message.to.find_first_of("\r\n") != std::string::npos ||
       message.subject.find_first_of("\r\n") != std::string::npos) {
     return sdk::fail(sdk::ErrorCode::invalid, "CR or LF in the recipient or subject");
   }
-  const std::string file = file_for(message.id);
-  auto error = util::write_file_for_folder_sync(file, message_json(message));
-  if (error.empty()) error = sync_->wait_durable();
+  auto error = util::write_file_for_folder_sync(file_for(message.id), message_json(message));
   if (!error.empty()) return sdk::fail(sdk::ErrorCode::retryable, error);
+  return sdk::success();
+}
+
+void OutboxChannel::written(const sdk::Message& message) {
   if (log_link_) {
     host_.logger().info("development outbox: sign-in link for " + message.to + ": " + message.link +
-                        " (code in " + file + ")");
+                        " (code in " + file_for(message.id) + ")");
   }
   host_.metrics().increment("outbox_files_written", {});
+}
+
+sdk::Result<void> OutboxChannel::send(const sdk::Message& message) {
+  auto result = write(message);
+  if (!result.ok()) return result;
+  if (auto error = sync_->wait_durable(); !error.empty()) {
+    return sdk::fail(sdk::ErrorCode::retryable, error);
+  }
+  written(message);
   return sdk::success();
+}
+
+std::vector<sdk::Result<void>> OutboxChannel::send_batch(
+    const std::vector<sdk::Message>& messages) {
+  std::vector<sdk::Result<void>> results;
+  results.reserve(messages.size());
+  bool any_written = false;
+  for (const auto& message : messages) {
+    results.push_back(write(message));
+    any_written = any_written || results.back().ok();
+  }
+  if (!any_written) return results;
+  const auto error = sync_->wait_durable();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (!results[i].ok()) continue;
+    if (error.empty()) {
+      written(messages[i]);
+    } else {
+      results[i] = sdk::fail(sdk::ErrorCode::retryable, error);
+    }
+  }
+  return results;
 }
 
 sdk::Result<void> OutboxChannel::ready() {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -370,6 +371,123 @@ TEST_F(OutboxWorkerTest, StoppingMidBatchHandsTheUnsentRestBack) {
   auto again = store->claim_batch(clock.now_seconds(), 60, 10);
   ASSERT_EQ(again->size(), 3u);
   for (const auto& m : again.value()) EXPECT_EQ(m.attempts, 1);
+}
+
+// Takes batches; each batch's answers are scripted by message id (none: success).
+class BatchingChannel final : public sdk::DeliveryChannel {
+ public:
+  explicit BatchingChannel(std::size_t limit) : limit_(limit) {}
+  std::map<std::string, sdk::ErrorCode> fail;
+  std::vector<std::vector<std::string>> batches;  // the ids of each send_batch() call
+  int sends = 0;                                  // send() calls
+  bool throw_instead = false;
+  int results_missing = 0;
+  sdk::Result<void> send(const sdk::Message&) override {
+    ++sends;
+    return sdk::success();
+  }
+  sdk::Result<void> ready() override { return sdk::success(); }
+  std::size_t batch_limit() override { return limit_; }
+  std::vector<sdk::Result<void>> send_batch(const std::vector<sdk::Message>& messages) override {
+    batches.emplace_back();
+    std::vector<sdk::Result<void>> results;
+    for (const auto& m : messages) {
+      batches.back().push_back(m.id);
+      auto it = fail.find(m.id);
+      results.push_back(it == fail.end() ? sdk::success()
+                                         : sdk::Result<void>(sdk::fail(it->second, "scripted")));
+    }
+    if (throw_instead) throw std::runtime_error("boom");
+    results.resize(results.size() - static_cast<std::size_t>(results_missing), sdk::success());
+    return results;
+  }
+
+ private:
+  std::size_t limit_;
+};
+
+TEST_F(OutboxWorkerTest, AChannelThatTakesBatchesGetsAClaimInBatchCallsEachAnsweredByItself) {
+  auto channel = std::make_shared<BatchingChannel>(5);
+  auto fallback = std::make_shared<BatchingChannel>(5);
+  auto w = worker({{sdk::AddressKind::email, "batching", channel, 1},
+                   {sdk::AddressKind::email, "fallback", fallback, 1}});
+  std::vector<OutboxMessage> all;
+  for (int i = 0; i < 12; ++i) all.push_back(message());
+  channel->fail[all[1].id] = sdk::ErrorCode::retryable;
+  channel->fail[all[7].id] = sdk::ErrorCode::permanent;
+  channel->fail[all[11].id] = sdk::ErrorCode::invalid;
+  auto expired = message();
+  expired.expires_at = clock.now_seconds();
+  for (const auto& m : all) ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  ASSERT_TRUE(store->enqueue(expired, clock.now_seconds()).ok());
+
+  EXPECT_EQ(w.drain_once(), 13);
+  EXPECT_EQ(channel->sends, 0) << "a channel that takes batches gets no single sends";
+  ASSERT_EQ(channel->batches.size(), 3u) << "12 messages claimed at once, 5 per call at most";
+  EXPECT_EQ(channel->batches[0].size(), 5u);
+  EXPECT_EQ(channel->batches[1].size(), 5u);
+  EXPECT_EQ(channel->batches[2].size(), 2u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto state = store->state_of(all[i].id)->first;
+    if (i == 1) {
+      EXPECT_EQ(state, "pending") << "retried";
+    } else if (i == 7 || i == 11) {
+      EXPECT_EQ(state, "pending") << "failed for good or refused: moved to the fallback";
+    } else {
+      EXPECT_EQ(state, "sent") << i;
+      EXPECT_EQ(store->body_of(all[i].id).value(), "");
+    }
+  }
+  EXPECT_EQ(store->state_of(expired.id)->first, "dead") << "never handed to the channel";
+  w.drain_once();
+  ASSERT_EQ(fallback->batches.size(), 1u);
+  EXPECT_EQ(fallback->batches[0], (std::vector<std::string>{all[7].id, all[11].id}));
+  EXPECT_EQ(store->state_of(all[7].id)->first, "sent");
+  EXPECT_EQ(
+      metrics.value("linkgate_deliveries_total", {{"channel", "batching"}, {"outcome", "sent"}}),
+      9);
+}
+
+TEST_F(OutboxWorkerTest, ABatchThatThrowsOrMiscountsIsRetriedWholeAndNothingIsLost) {
+  for (const bool throws : {true, false}) {
+    auto channel = std::make_shared<BatchingChannel>(16);
+    channel->throw_instead = throws;
+    channel->results_missing = throws ? 0 : 1;
+    auto w = worker({{sdk::AddressKind::email, "broken", channel, 1}}, 5);
+    std::vector<OutboxMessage> batch{message(), message(), message()};
+    for (const auto& m : batch) ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+    EXPECT_NO_THROW(w.drain_once());
+    ASSERT_EQ(channel->batches.size(), 1u);
+    for (const auto& m : batch) {
+      EXPECT_EQ(store->state_of(m.id)->first, "pending") << (throws ? "threw" : "miscounted");
+      EXPECT_NE(store->body_of(m.id).value(), "") << "kept for the retry";
+    }
+    EXPECT_NE(log_text.str().find(throws ? "channel threw: boom"
+                                         : "channel answered a batch of 3 with 2 results"),
+              std::string::npos)
+        << log_text.str();
+    channel->throw_instead = false;
+    channel->results_missing = 0;
+    clock.advance(std::chrono::seconds(120));
+    w.drain_once();
+    for (const auto& m : batch) EXPECT_EQ(store->state_of(m.id)->first, "sent");
+  }
+}
+
+// A claim is one send_batch() per route when every route takes batches; with a channel that
+// sends one at a time among them, one worker would send a large claim message after message.
+TEST_F(OutboxWorkerTest, ClaimsAreLargeOnlyWhenEveryChannelTakesBatches) {
+  for (const bool mixed : {false, true}) {
+    auto channel = std::make_shared<BatchingChannel>(256);
+    DeliveryRoutes routes{{sdk::AddressKind::email, "batching", channel, 1}};
+    if (mixed)
+      routes.push_back({sdk::AddressKind::phone, "single", std::make_shared<ScriptedChannel>(), 1});
+    auto w = worker(routes);
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+    EXPECT_EQ(w.drain_once(), 100);
+    ASSERT_FALSE(channel->batches.empty());
+    EXPECT_EQ(channel->batches[0].size(), mixed ? 8u : 64u);
+  }
 }
 
 TEST(WorkerThreads, AutoIsEveryChannelsConcurrencyTogetherAndAtLeastTwo) {

@@ -165,6 +165,70 @@ TEST(GuardedDeliveryChannel, ASendPastItsTimeoutIsRetriedNotLost) {
   EXPECT_EQ(sent.code(), sdk::ErrorCode::retryable);
 }
 
+// Takes batches of up to `limit`; its send_batch() does what the test sets.
+class BatchChannel final : public sdk::DeliveryChannel {
+ public:
+  std::size_t limit = 8;
+  bool sleeps = false, miscounts = false, throws = false;
+  sdk::Result<void> send(const sdk::Message&) override { return sdk::success(); }
+  sdk::Result<void> ready() override { return sdk::success(); }
+  std::size_t batch_limit() override {
+    if (throws) throw std::runtime_error("no limit");
+    return limit;
+  }
+  std::vector<sdk::Result<void>> send_batch(const std::vector<sdk::Message>& messages) override {
+    if (throws) throw std::runtime_error("boom");
+    if (sleeps) std::this_thread::sleep_for(1s);
+    std::vector<sdk::Result<void>> results(messages.size(), sdk::success());
+    results.front() = sdk::fail(sdk::ErrorCode::unavailable, "relay restarting");
+    if (miscounts) results.pop_back();
+    return results;
+  }
+};
+
+TEST(GuardedDeliveryChannel, ABatchThatHangsThrowsOrMiscountsIsRetriedWhole) {
+  for (const char* fault : {"sleeps", "throws", "miscounts"}) {
+    auto l = std::make_shared<Logged>();
+    auto inner = std::make_shared<BatchChannel>();
+    inner->sleeps = fault == std::string("sleeps");
+    inner->throws = fault == std::string("throws");
+    inner->miscounts = fault == std::string("miscounts");
+    GuardedDeliveryChannel channel(inner, "batchy", shared_log(l), 100ms);
+    const auto results = channel.send_batch(std::vector<sdk::Message>(3));
+    ASSERT_EQ(results.size(), 3u) << fault;
+    for (const auto& r : results) EXPECT_EQ(r.code(), sdk::ErrorCode::retryable) << fault;
+    if (inner->miscounts) {
+      EXPECT_NE(
+          l->text.str().find("plugin batchy returned another number of results than messages"),
+          std::string::npos)
+          << l->text.str();
+    }
+  }
+}
+
+TEST(GuardedDeliveryChannel, EachResultOfABatchKeepsItsPlaceAndAnUnavailableOneIsRetried) {
+  auto l = std::make_shared<Logged>();
+  GuardedDeliveryChannel channel(std::make_shared<BatchChannel>(), "batchy", shared_log(l), 1s);
+  const auto results = channel.send_batch(std::vector<sdk::Message>(3));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].code(), sdk::ErrorCode::retryable);
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_TRUE(results[2].ok());
+}
+
+TEST(GuardedDeliveryChannel, ABatchLimitIsAtLeastOneAndAtMostTheCap) {
+  auto l = std::make_shared<Logged>();
+  auto inner = std::make_shared<BatchChannel>();
+  GuardedDeliveryChannel channel(inner, "batchy", shared_log(l), 1s);
+  EXPECT_EQ(channel.batch_limit(), 8u);
+  inner->limit = 0;
+  EXPECT_EQ(channel.batch_limit(), 1u);
+  inner->limit = 1'000'000;
+  EXPECT_EQ(channel.batch_limit(), GuardedDeliveryChannel::kMostPerBatch);
+  inner->throws = true;
+  EXPECT_EQ(channel.batch_limit(), 1u) << "a limit that throws sends one at a time";
+}
+
 TEST(GuardedTokenStrategy, ATokenThatIsNotUrlSafeIsRefused) {
   class Sloppy final : public sdk::TokenStrategy {
    public:

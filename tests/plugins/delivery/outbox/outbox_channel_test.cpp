@@ -85,5 +85,45 @@ TEST(OutboxChannel, RefusesCrLfAndUnsafeIds) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("escape.json")));
 }
 
+TEST(OutboxChannel, ABatchIsWrittenFileByFileAndMadeDurableByOneSync) {
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+  OutboxChannel channel(dir.file("out"), true, *services.host);
+  ASSERT_GT(channel.batch_limit(), 1u);
+  auto crlf = message("m2");
+  crlf.subject = "Hi\r\nBcc: eve@example.com";
+  const std::vector<sdk::Message> batch{message("m1"), crlf, message("m3"), message("../m4"),
+                                        message("m5")};
+  const auto before = channel.syncs();
+  const auto results = channel.send_batch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), sdk::ErrorCode::invalid);
+  EXPECT_TRUE(results[2].ok());
+  EXPECT_EQ(results[3].code(), sdk::ErrorCode::invalid);
+  EXPECT_TRUE(results[4].ok());
+  EXPECT_EQ(channel.syncs() - before, 1u) << "three files, one sync";
+  for (const char* id : {"m1", "m3", "m5"})
+    EXPECT_TRUE(std::filesystem::exists(channel.file_for(id)));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.file("out")), {}), 3);
+  EXPECT_EQ(services.log_text.str().find("eve@example.com"), std::string::npos);
+
+  const auto refused = channel.send_batch({crlf});
+  EXPECT_EQ(refused[0].code(), sdk::ErrorCode::invalid);
+  EXPECT_EQ(channel.syncs() - before, 1u) << "nothing written, nothing to sync";
+}
+
+TEST(OutboxChannel, AMessageWhoseFileCannotBeMadeIsRetriedAndTheRestOfItsBatchGoes) {
+  linkgate::testing::TempDir dir;
+  linkgate::testing::TestServices services;
+  OutboxChannel channel(dir.file("out"), false, *services.host);
+  std::filesystem::create_directories(dir.file("out/m1.json"));  // the name is taken by a folder
+  const auto results = channel.send_batch({message("m1"), message("m2")});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].code(), sdk::ErrorCode::retryable) << results[0].error().message;
+  EXPECT_TRUE(results[1].ok());
+  EXPECT_TRUE(std::filesystem::exists(channel.file_for("m2")));
+}
+
 }  // namespace
 }  // namespace linkgate::plugins::outbox

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -155,6 +156,35 @@ TEST_P(DeliveryChannelConformance, ConcurrentSendsAllArrive) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 20);
   EXPECT_EQ(wait_for(host, 20).size(), 20u);
+}
+
+// Whether the channel takes batches or keeps SDK's default (a send() per message), a batch is
+// answered message by message: a refused message fails alone and the others arrive.
+TEST_P(DeliveryChannelConformance, ABatchIsAnsweredMessageByMessage) {
+  TestHost host;
+  auto channel = GetParam().make(host, SinkState::working);
+  auto refused = message("crlf");
+  refused.to += "\r\nBcc: victim@example.com";
+  const std::vector<sdk::Message> batch{message("b"), refused, message("b")};
+  const std::size_t limit = channel->batch_limit();
+  ASSERT_GE(limit, 1u);
+  std::vector<sdk::Result<void>> results;
+  for (std::size_t first = 0; first < batch.size(); first += limit) {  // as the host splits it
+    const auto end =
+        batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), first + limit));
+    const std::vector<sdk::Message> part(batch.begin() + static_cast<std::ptrdiff_t>(first), end);
+    auto answered = channel->send_batch(part);
+    ASSERT_EQ(answered.size(), part.size()) << "one result per message";
+    results.insert(results.end(), answered.begin(), answered.end());
+  }
+  EXPECT_TRUE(results[0].ok()) << results[0].error().message;
+  EXPECT_EQ(results[1].code(), sdk::ErrorCode::invalid) << results[1].error().message;
+  EXPECT_TRUE(results[2].ok()) << results[2].error().message;
+  wait_for(host, 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // room for a third, if any
+  const auto got = GetParam().received(host);
+  EXPECT_EQ(got.size(), 2u);
+  for (const auto& text : got) EXPECT_EQ(text.find("victim@example.com"), std::string::npos);
 }
 
 TEST_P(DeliveryChannelConformance, ReadySendsNothing) {
