@@ -54,9 +54,19 @@ std::size_t batch_limit_of(sdk::DeliveryChannel& channel) {
   }
 }
 
-sdk::Message message_to_send(const OutboxMessage& m) {
-  return {m.id,   m.kind, m.recipient, m.subject, m.text,
-          m.html, m.link, m.code,      m.locale,  m.attempts};
+// The body moves into the message sent (a claim holds up to 32 bodies per worker; one copy
+// fewer is a third less memory in flight): what is left of @p m is what its outcome needs.
+sdk::Message message_to_send(OutboxMessage& m) {
+  return {m.id,
+          m.kind,
+          m.recipient,
+          std::move(m.subject),
+          std::move(m.text),
+          std::move(m.html),
+          std::move(m.link),
+          std::move(m.code),
+          m.locale,
+          m.attempts};
 }
 
 }  // namespace
@@ -153,8 +163,8 @@ int OutboxWorker::drain_once() {
     more = static_cast<int>(batch->size()) == claim_size_;
     std::vector<Outcome> outcomes;
     outcomes.reserve(batch->size());
-    std::vector<std::vector<const OutboxMessage*>> for_batches(routes_.size());
-    for (const auto& message : batch.value()) {
+    std::vector<std::vector<OutboxMessage*>> for_batches(routes_.size());
+    for (auto& message : batch.value()) {
       // Past half its lease a batch stops: what is left goes back now, while no other sender
       // can have taken it, instead of being sent late by this one and early by another.
       if (stopping() || lease_half_gone(claimed_at)) {
@@ -284,7 +294,7 @@ std::variant<Outcome, int> OutboxWorker::route_of(const OutboxMessage& m) {
   return *route;
 }
 
-Outcome OutboxWorker::send_one(const OutboxMessage& m, int route) {
+Outcome OutboxWorker::send_one(OutboxMessage& m, int route) {
   auto& slots = *slots_[static_cast<std::size_t>(route)];
   while (!slots.try_acquire_for(std::chrono::milliseconds(100))) {
     if (stopping()) return {Outcome::Kind::released, m.id, "", clock_.now_seconds(), 0};
@@ -294,7 +304,7 @@ Outcome OutboxWorker::send_one(const OutboxMessage& m, int route) {
   return outcome_of(m, route, result);
 }
 
-void OutboxWorker::send_batched(const std::vector<const OutboxMessage*>& messages, int route,
+void OutboxWorker::send_batched(const std::vector<OutboxMessage*>& messages, int route,
                                 std::int64_t claimed_at, std::vector<Outcome>& outcomes) {
   const auto& r = routes_[static_cast<std::size_t>(route)];
   auto& slots = *slots_[static_cast<std::size_t>(route)];

@@ -486,7 +486,7 @@ TEST_F(OutboxWorkerTest, ClaimsAreLargeOnlyWhenEveryChannelTakesBatches) {
     for (int i = 0; i < 100; ++i) ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
     EXPECT_EQ(w.drain_once(), 100);
     ASSERT_FALSE(channel->batches.empty());
-    EXPECT_EQ(channel->batches[0].size(), mixed ? 8u : 64u);
+    EXPECT_EQ(channel->batches[0].size(), mixed ? 8u : 32u);
   }
 }
 
