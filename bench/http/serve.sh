@@ -15,7 +15,8 @@ bench_begin() {
   BUILD=${BUILD:-$(pwd)/build}
   work=$(mktemp -d)
   server=""
-  trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+  # The server is waited for before its folder goes: it may be writing into it until it exits.
+  trap '[ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; rm -rf "$work" || true' EXIT
   bench_need_wrk
   if [ "${1:-}" = perf ] && ! command -v perf >/dev/null; then
     echo "$(basename "$0") needs perf (linux-perf)" >&2

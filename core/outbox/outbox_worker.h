@@ -31,7 +31,7 @@ struct WorkerSettings {
   // When every route takes batches (DeliveryChannel::batch_limit() above 1): a claim is one
   // send_batch() per route, so a larger claim is fewer claims, sends and syncs per message.
   // Otherwise claim_batch: one worker sends its claim one message after another. 32 keeps
-  // delivery up with starts at their full rate; 64 did too, with 10 MiB more held in flight.
+  // delivery up with starts at their full rate; 64 did too, holding more in flight (RSS).
   int claim_batch_when_batched = 32;
   std::chrono::seconds purge_every{60};
   std::chrono::milliseconds scrub_every{1000};  // at most this often after bodies were erased
