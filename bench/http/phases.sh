@@ -4,14 +4,15 @@
 #
 #   linkgate_phases <build folder> <token plugin: jwt | stateful> <results file>
 # appends one line per phase to the results file:
-#   <phase> ok_rps=<successes/s> p50_ms=<> p99_ms=<> [exhausted=<n>]
+#   <phase> ok_rps=<successes/s> p50_ms=<> p99_ms=<> [exhausted=<n>] [delivered_rps=<> waiting=<>]
 # phases: issue (POST /v1/magic-links over 100,000 addresses, two of three already users — as
-# the peer's — the third strangers signing up; with delivered_rps=<messages delivered in the same
-# 10 s>/s and waiting=<messages not yet delivered at its end>), verify (POST /v1/magic-links/verify: returning
-# users' links, each issued in the issue phase and used once, as the peer measures), signup (the
-# same with the strangers' links: each redeem also makes the user; an unmeasured top-up of starts
-# for fresh addresses keeps both pools ahead of the rate), session (GET /v1/session
-# with one bearer token), healthz; then rss_mb=<peak RSS of the server>.
+# the peer's — the third strangers signing up; with delivered_rps, the messages delivered per
+# second in the same 10 s, and waiting, those not yet delivered at its end), verify
+# (POST /v1/magic-links/verify: returning users' links, each issued in the issue phase and used
+# once, as the peer measures), signup (the same with the strangers' links: each redeem also makes
+# the user; an unmeasured top-up of starts for fresh addresses keeps both pools ahead of the
+# rate), session (GET /v1/session with one bearer token), healthz; then rss_mb=<peak RSS of the
+# server>.
 
 # "ok_rps=… p50_ms=… p99_ms=…" from a wrk --latency report; successes exclude non-2xx answers.
 wrk_result() {

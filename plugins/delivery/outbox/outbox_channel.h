@@ -33,12 +33,13 @@ class OutboxChannel final : public sdk::DeliveryChannel {
   [[nodiscard]] std::uint64_t syncs() const { return sync_->syncs(); }
 
  private:
-  std::string dir_;
-  bool log_link_;
   // The file written, or why not, before the sync that makes it durable.
   sdk::Result<void> write(const sdk::Message& message);
+  // After the sync: the log line and the count.
   void written(const sdk::Message& message);
 
+  std::string dir_;
+  bool log_link_;
   sdk::HostServices& host_;
   std::unique_ptr<util::FolderSync> sync_;
 };

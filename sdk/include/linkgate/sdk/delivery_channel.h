@@ -36,7 +36,8 @@ class DeliveryChannel {
   /// send waits on the network. A channel that makes each message durable in a local store
   /// (files, a local queue) returns more and makes a whole batch durable together: one wait for
   /// the disk instead of one per message.
-  /// Errors: none; an exception that escapes counts as 1.
+  /// Thread safety: called once, before any send. Errors: none; an exception that escapes
+  /// counts as 1.
   [[nodiscard]] virtual std::size_t batch_limit() { return 1; }
 
   /// Delivers each of @p messages (at least one, at most batch_limit()); the result at index i
@@ -44,6 +45,8 @@ class DeliveryChannel {
   /// batch as a whole must not block longer than the configured timeout: past it, or when the
   /// call throws or answers with another number of results, the host retries every message of
   /// the batch (at least once, as for send()). The default sends each message in turn.
+  /// Ownership: @p messages is the host's and valid only during the call; copy what you keep.
+  /// Thread safety: as send(), several batches may be under way at once.
   [[nodiscard]] virtual std::vector<Result<void>> send_batch(const std::vector<Message>& messages) {
     std::vector<Result<void>> results;
     results.reserve(messages.size());
