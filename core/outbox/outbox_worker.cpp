@@ -203,15 +203,24 @@ int OutboxWorker::drain_once() {
   if (erased) erased_since_scrub_ = true;
   purge_once();
   scrub_once();
+  measure_backlog_once();
+  return handled;
+}
+
+void OutboxWorker::measure_backlog_once() {
+  // Counting the backlog reads every waiting row; under load the workers drain a hundred times a
+  // second, and counting each time cost more than a twelfth of the server's CPU.
+  const std::int64_t now = clock_.now_seconds();
+  std::int64_t due = next_backlog_.load();
+  if (now < due || !next_backlog_.compare_exchange_strong(due, now + 1)) return;
   if (auto backlog = store_->backlog(); backlog.ok()) {
     metrics_.set("linkgate_outbox_depth", {}, static_cast<double>(backlog->depth),
                  "Messages waiting to be delivered");
     const std::int64_t age =
-        backlog->depth == 0 ? 0 : std::max<std::int64_t>(0, clock_.now_seconds() - backlog->oldest);
+        backlog->depth == 0 ? 0 : std::max<std::int64_t>(0, now - backlog->oldest);
     metrics_.set("linkgate_outbox_oldest_age_seconds", {}, static_cast<double>(age),
                  "How long the oldest undelivered message has waited (0: none waits)");
   }
-  return handled;
 }
 
 void OutboxWorker::purge_once() {

@@ -63,6 +63,10 @@ class OutboxWorker {
   /// When bodies were erased since the last time, and scrub_every has passed: has the store take
   /// them off the disk's files (OutboxStore::scrub). Kept pending when a reader was in the way.
   void scrub_once();
+  /// Sets the depth and oldest-age gauges from the store, at most once per clock second across
+  /// the workers (the poller drains every poll_interval, so they are never more than about a
+  /// second and a half old).
+  void measure_backlog_once();
   /// True when @p result succeeded; otherwise logs what the store failed at.
   template <class R>
   bool stored(const R& result, const char* doing);
@@ -99,6 +103,7 @@ class OutboxWorker {
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
   std::atomic<bool> erased_since_scrub_{false};
   std::atomic<std::int64_t> next_scrub_{0};  // steady milliseconds; one worker scrubs at a time
+  std::atomic<std::int64_t> next_backlog_{0};  // seconds; one worker counts the backlog at a time
 };
 
 }  // namespace linkgate::outbox

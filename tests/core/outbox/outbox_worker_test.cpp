@@ -90,6 +90,22 @@ TEST_F(OutboxWorkerTest, ReportsHowLongTheOldestUndeliveredMessageHasWaited) {
   EXPECT_EQ(metrics.value("linkgate_signin_funnel_total", {{"stage", "delivered"}}), 1);
 }
 
+TEST_F(OutboxWorkerTest, CountsTheBacklogForItsGaugesAtMostOnceAClockSecond) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  channel->script = {sdk::ErrorCode::retryable, sdk::ErrorCode::retryable};
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  w.drain_once();
+  EXPECT_EQ(metrics.value("linkgate_outbox_depth", {}), 1);
+  ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  w.drain_once();
+  ASSERT_EQ(channel->seen.size(), 2u) << "the second message was tried";
+  EXPECT_EQ(metrics.value("linkgate_outbox_depth", {}), 1) << "not counted again this second";
+  clock.advance(std::chrono::seconds(1));
+  w.drain_once();
+  EXPECT_EQ(metrics.value("linkgate_outbox_depth", {}), 2);
+}
+
 TEST_F(OutboxWorkerTest, HousekeepingRunsWithEachPurgeOnceItIsDue) {
   std::vector<std::int64_t> runs;
   WorkerSettings s;
