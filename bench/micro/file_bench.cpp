@@ -78,6 +78,31 @@ BENCHMARK(BM_FolderSyncedFileWrite)
     ->UseRealTime()
     ->MinTime(2);
 
+// The development channel's present shape: one thread writes a batch of 256 files, then one
+// syncfs for the batch (OutboxChannel::send_batch). items_per_second is the most messages per
+// second that channel can make durable on this disk from one sending thread.
+void BM_BatchOfFilesOneSync(benchmark::State& state) {
+  const auto folder = std::filesystem::temp_directory_path() /
+                      ("linkgate-file-bench-batch-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  linkgate::util::FolderSync sync(folder.string());
+  const std::string content(900, 'x');
+  constexpr int kBatch = 256;
+  std::size_t n = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) {
+      const auto file = folder / (std::to_string(n++) + ".json");
+      auto error = linkgate::util::write_file_for_folder_sync(file.string(), content);
+      if (!error.empty()) state.SkipWithError(error.c_str());
+    }
+    if (auto error = sync.wait_durable(); !error.empty()) state.SkipWithError(error.c_str());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+  std::error_code ec;
+  std::filesystem::remove_all(folder, ec);
+}
+BENCHMARK(BM_BatchOfFilesOneSync)->UseRealTime()->MinTime(2);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 #include "identity/identifier.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
+#include "util/unique_ids.h"
 
 namespace linkgate::flow {
 namespace {
@@ -55,6 +56,10 @@ std::string MagicLinkService::new_id(std::size_t bytes) {
     std::string id = util::base64url_encode(d_.host.random().bytes(bytes));
     if (id.front() != '-') return id;
   }
+}
+
+std::string MagicLinkService::new_ordered_id(std::size_t bytes) {
+  return util::time_ordered_id(d_.host.random().bytes(bytes));
 }
 
 std::string MagicLinkService::new_code() {
@@ -161,7 +166,7 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   const std::int64_t now = d_.host.clock().now_seconds();
   const std::int64_t ttl = d_.settings.token_ttl.count() / 1000;
   Flow flow;
-  flow.id = new_id(18);
+  flow.id = new_ordered_id(16);
   flow.identifier = identifier;
   flow.identifier_key = identifier_key;
   flow.subject = user.id;
@@ -197,9 +202,9 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
   FlowMessage outgoing{
       // A stranger's notice carries no link and no code.
       notify
-          ? outbox_message(new_id(12), flow, address,
+          ? outbox_message(new_ordered_id(12), flow, address,
                            d_.messaging.templates.render_unknown(values, locales), channel, "", "")
-          : outbox_message(new_id(12), flow, address, rendered,
+          : outbox_message(new_ordered_id(12), flow, address, rendered,
                            deliver ? channel : outbox::kDiscard, values.link, code),
       now};
   if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);

@@ -149,6 +149,8 @@ class MagicLinkService {
   template <class T>
   Outcome<T> reported(Outcome<T> outcome, audit::AuditEvent event, const char* success);
   std::string new_id(std::size_t bytes);
+  // For the flow's and its message's row keys (util::time_ordered_id).
+  std::string new_ordered_id(std::size_t bytes);
   std::string new_code();
 
   FlowDependencies d_;

@@ -3,7 +3,20 @@
 #include "util/base64url.h"
 #include "util/crypto.h"
 
+#include <chrono>
+
 namespace linkgate::util {
+
+std::string time_ordered_id(const std::string& random_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  std::string id(12, '0');
+  auto n = static_cast<std::uint64_t>(ms);
+  for (int i = 11; i >= 0; --i, n >>= 4) id[static_cast<std::size_t>(i)] = kHex[n & 0xf];
+  return id + base64url_encode(random_bytes);
+}
 
 UniqueIds::UniqueIds() : prefix_(random_bytes(9)) {}
 

@@ -128,7 +128,8 @@ TEST(Postgres, TheWholeFlowOnPostgresAcrossTwoServers) {
   auto started =
       first.client().post_json("/v1/magic-links", "{\"identifier\":\"pg2@example.com\"}");
   auto second_message = first.wait_for_message("pg2@example.com");
-  const std::string flow_id = started.body.substr(started.body.find("flow_id\":\"") + 10, 24);
+  const auto from = started.body.find("flow_id\":\"") + 10;
+  const std::string flow_id = started.body.substr(from, started.body.find('"', from) - from);
   auto in =
       second.client().post_json("/v1/otp/verify", "{\"flow_id\":\"" + flow_id + "\",\"code\":\"" +
                                                       second_message.code + "\"}");

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/flow/flow_fakes.h"
 #include "flow/abuse_limits.h"
 #include "flow/redeem_rules.h"
@@ -139,6 +142,20 @@ TEST_F(MagicLinkServiceTest, NoIdStartsWithADashThatACommandLineWouldTakeForAnOp
     EXPECT_NE(m.id.front(), '-') << m.id;
     EXPECT_NE(m.flow_id.front(), '-') << m.flow_id;
   }
+}
+
+// Rows keyed by a later start go onto the end of the flows' and the outbox's id indexes, not
+// onto a random page of each (util::time_ordered_id).
+TEST_F(MagicLinkServiceTest, AStartLaterThanAnotherHasFlowAndMessageIdsThatSortAfterItsOwn) {
+  auto first = service.start(request("alice@example.com"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto second = service.start(request("alice@example.com"));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  EXPECT_LT(first->flow_id, second->flow_id);
+  ASSERT_EQ(queue.queued.size(), 2u);
+  EXPECT_LT(queue.queued[0].id, queue.queued[1].id);
+  EXPECT_GE(first->flow_id.size(), 12u + 22u) << "at least 128 random bits after the clock";
 }
 
 TEST_F(MagicLinkServiceTest, StartForAStrangerAnswersAlikeAndSendsNothing) {
