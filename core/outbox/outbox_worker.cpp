@@ -209,7 +209,7 @@ int OutboxWorker::drain_once() {
 
 void OutboxWorker::measure_backlog_once() {
   // Counting the backlog reads every waiting row; under load the workers drain a hundred times a
-  // second, and counting each time cost more than a twelfth of the server's CPU.
+  // second, and counting after each drain was nearly 8 % of a start profile's samples.
   const std::int64_t now = clock_.now_seconds();
   std::int64_t due = next_backlog_.load();
   if (now < due || !next_backlog_.compare_exchange_strong(due, now + 1)) return;

@@ -64,8 +64,8 @@ class OutboxWorker {
   /// them off the disk's files (OutboxStore::scrub). Kept pending when a reader was in the way.
   void scrub_once();
   /// Sets the depth and oldest-age gauges from the store, at most once per clock second across
-  /// the workers (the poller drains every poll_interval, so they are never more than about a
-  /// second and a half old).
+  /// the workers; the polling worker drains every poll_interval, so with the default they are
+  /// never more than about a second and a half old.
   void measure_backlog_once();
   /// True when @p result succeeded; otherwise logs what the store failed at.
   template <class R>
@@ -102,7 +102,7 @@ class OutboxWorker {
   std::uint64_t pending_wakes_ = 0;
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
   std::atomic<bool> erased_since_scrub_{false};
-  std::atomic<std::int64_t> next_scrub_{0};  // steady milliseconds; one worker scrubs at a time
+  std::atomic<std::int64_t> next_scrub_{0};    // steady milliseconds; one worker scrubs at a time
   std::atomic<std::int64_t> next_backlog_{0};  // seconds; one worker counts the backlog at a time
 };
 

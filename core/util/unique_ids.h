@@ -1,7 +1,9 @@
 #pragma once
-// Ids that must never repeat but need not be secret (a token's jti: the token is signed, so
-// knowing a future jti gives nothing): a random prefix per generator and a counter, without a
-// trip to the CSPRNG — whose fork check is a getpid() system call — per id.
+// Ids that must never repeat. UniqueIds: ids that need not be secret either (a token's jti: the
+// token is signed, so knowing a future jti gives nothing) — a random prefix per generator and a
+// counter, without a trip to the CSPRNG, whose fork check is a getpid() system call, per id.
+// time_ordered_id: row keys that sort by when they were made, as hard to guess as their random
+// part.
 
 #include <atomic>
 #include <cstdint>
