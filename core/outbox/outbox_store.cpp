@@ -136,7 +136,14 @@ sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t no
     std::vector<int> kinds, attempts, channels;
     std::vector<std::int64_t> expiries;
     const bool postgres = db_->dialect() == sql::Dialect::postgresql;
+    std::vector<OutboxMessage> cached;
+    bool was_cached = false;
     db_->write([&](Poco::Data::Session& s) {
+      if (auto* statements = sql::GroupCommit::statements_for(s)) {
+        cached = claim_cached(*statements, claim, lease_until, now_seconds, max);
+        was_cached = true;
+        return;
+      }
       Poco::Data::Statement update(s);
       update << claim_statement(), into(ids), into(flow_ids), into(kinds), into(recipients),
           into(locales), into(subjects), into(texts), into(htmls), into(links), into(codes),
@@ -152,6 +159,7 @@ sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t no
       if (postgres) update, use(now_seconds), use(now_seconds);
       update.execute();
     });
+    if (was_cached) return cached;
     std::vector<OutboxMessage> out(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       auto& m = out[i];
@@ -171,6 +179,38 @@ sdk::Result<std::vector<OutboxMessage>> OutboxStore::claim_batch(std::int64_t no
     }
     return out;
   });
+}
+
+std::vector<OutboxMessage> OutboxStore::claim_cached(sql::SqliteStatements& statements,
+                                                     const std::string& claim,
+                                                     std::int64_t lease_until,
+                                                     std::int64_t now_seconds, int max) const {
+  std::vector<OutboxMessage> out;
+  auto update = statements.use(claim_statement());
+  update.bind(claim)
+      .bind(lease_until)
+      .bind(now_seconds)
+      .bind(now_seconds)
+      .bind(std::int64_t{max})
+      .bind(now_seconds)
+      .bind(std::int64_t{max});
+  while (update.next_row()) {
+    auto& m = out.emplace_back();
+    m.id = update.text(0);
+    m.flow_id = update.text(1);
+    m.kind = update.int64(2) == 1 ? sdk::AddressKind::phone : sdk::AddressKind::email;
+    m.recipient = update.text(3);
+    m.locale = update.text(4);
+    m.subject = update.text(5);
+    m.text = update.text(6);
+    m.html = update.text(7);
+    m.link = update.text(8);
+    m.code = update.text(9);
+    m.attempts = static_cast<int>(update.int64(10));
+    m.channel_index = static_cast<int>(update.int64(11));
+    m.expires_at = update.int64(12);
+  }
+  return out;
 }
 
 sdk::Result<OutboxMessage> OutboxStore::claim(std::int64_t now_seconds,

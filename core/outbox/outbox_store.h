@@ -105,6 +105,11 @@ class OutboxStore {
   [[nodiscard]] std::string purge_statement() const;
   static void record_cached(sql::SqliteStatements& statements, const Outcome& outcome,
                             std::int64_t now_seconds);
+  // The claim through the writer's kept statement (SQLite): each row read straight into its
+  // message.
+  std::vector<OutboxMessage> claim_cached(sql::SqliteStatements& statements,
+                                          const std::string& claim, std::int64_t lease_until,
+                                          std::int64_t now_seconds, int max) const;
 
   std::shared_ptr<sql::Database> db_;
 };

@@ -63,6 +63,34 @@ TEST_P(OutboxStoreTest, ClaimsADueMessageOnceAndCountsTheAttempt) {
   EXPECT_EQ(store.depth().value(), 1);
 }
 
+TEST_P(OutboxStoreTest, AClaimedMessageComesBackWithEveryFieldItWasStoredWith) {
+  OutboxMessage stored = message("m1");
+  stored.kind = sdk::AddressKind::phone;
+  stored.recipient = "+15555550100";
+  stored.locale = "de";
+  stored.html = "<p>html</p>";
+  stored.channel_index = 2;
+  stored.expires_at = 12'345;
+  ASSERT_TRUE(store.enqueue(stored, 100).ok());
+  auto batch = store.claim_batch(100, 60, 8);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 1u);
+  const OutboxMessage& m = batch->front();
+  EXPECT_EQ(m.id, "m1");
+  EXPECT_EQ(m.flow_id, "flow-m1");
+  EXPECT_EQ(m.kind, sdk::AddressKind::phone);
+  EXPECT_EQ(m.recipient, "+15555550100");
+  EXPECT_EQ(m.locale, "de");
+  EXPECT_EQ(m.subject, "subject");
+  EXPECT_EQ(m.text, stored.text);
+  EXPECT_EQ(m.html, "<p>html</p>");
+  EXPECT_EQ(m.link, stored.link);
+  EXPECT_EQ(m.code, "123456");
+  EXPECT_EQ(m.attempts, 1);
+  EXPECT_EQ(m.channel_index, 2);
+  EXPECT_EQ(m.expires_at, 12'345);
+}
+
 TEST_P(OutboxStoreTest, AnExpiredLeaseIsClaimedAgain) {
   ASSERT_TRUE(store.enqueue(message("m1"), 100).ok());
   ASSERT_TRUE(store.claim(100, 60));
