@@ -8,14 +8,14 @@
 namespace linkgate::util {
 
 std::string time_ordered_id(const std::string& random_bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-  std::string id(12, '0');
-  auto n = static_cast<std::uint64_t>(ms);
-  for (int i = 11; i >= 0; --i, n >>= 4) id[static_cast<std::size_t>(i)] = kHex[n & 0xf];
-  return id + base64url_encode(random_bytes);
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::string big_endian(6, '\0');  // 48 bits: milliseconds until the year 10889
+  for (int i = 0; i < 6; ++i)
+    big_endian[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (40 - 8 * i)) & 0xff);
+  return to_hex(big_endian) + base64url_encode(random_bytes);
 }
 
 UniqueIds::UniqueIds() : prefix_(random_bytes(9)) {}
