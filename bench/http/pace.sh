@@ -19,20 +19,19 @@ if [ -n "${CONCURRENCY:-}" ]; then
 fi
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
 BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
 bench_wait_drained
 read -r sent_before _ < <(bench_outbox_counts)
-ticks_before=$(server_cpu_ticks)
+ticks_before=$(bench_server_cpu_ticks)
 BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" \
   >"$work/issue.txt"
 read -r sent_after waiting < <(bench_outbox_counts)
-ticks=$(($(server_cpu_ticks) - ticks_before))
+ticks=$(($(bench_server_cpu_ticks) - ticks_before))
 starts=$(awk '/requests in/{print $1}' "$work/issue.txt")
 echo "starts:    $(bench_wrk_summary "$work/issue.txt")"
 echo "delivered: $(((sent_after - sent_before) / 10))/s in the same 10 s, $waiting waiting at its end"
 awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" -v starts="$starts" \
   'BEGIN { printf "per start: %.2f ms of server CPU in the window, its deliveries included\n",
            ticks / hz * 1000 / starts }'
-awk '/VmHWM|VmRSS/ { printf "%s %.0f MiB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server/status"
+bench_server_memory

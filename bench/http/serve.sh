@@ -24,6 +24,13 @@ bench_begin() {
   fi
 }
 
+# bench_server_cpu_ticks: the server's user + system CPU so far, in clock ticks (getconf CLK_TCK).
+bench_server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# bench_server_memory: the server's peak and present resident memory, on one line.
+bench_server_memory() {
+  awk '/VmHWM|VmRSS/ { printf "%s %.0f MiB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server/status"
+}
+
 bench_serve() {
   [ -n "${BENCH_KEEP_DATA:-}" ] || rm -rf "$work/data"
   mkdir -p "$work/data"

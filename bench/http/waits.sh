@@ -20,15 +20,14 @@ bench_begin perf
 bench_serve_token "$BUILD" "$TOKEN" "${TOKEN_CONFIG_EXTRA:-}"
 base="http://127.0.0.1:$port"
 
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-before=$(server_cpu_ticks)
+before=$(bench_server_cpu_ticks)
 BENCH_USERS=100000 wrk -t2 -c50 -d12s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
 echo "starts:  $(bench_wrk_summary "$work/issue.txt")"
 drain_from=$(date +%s.%N)
 bench_wait_drained
 awk -v from="$drain_from" -v to="$(date +%s.%N)" \
   'BEGIN { printf "delivery: the last message delivered %.1f s after the last start\n", to - from }'
-awk -v ticks=$(($(server_cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" \
+awk -v ticks=$(($(bench_server_cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" \
   -v starts="$(awk '/requests in/{print $1}' "$work/issue.txt")" \
   'BEGIN { printf "per start: %.2f ms of server CPU, its delivery included (%.1f s CPU for %d starts)\n",
            ticks / hz * 1000 / starts, ticks / hz, starts }'
@@ -49,4 +48,4 @@ awk -F, -v rps="$rps" '
     printf "per redeem: %.1f context switches, %.2f ms of server CPU (%.0f switches, %.0f ms CPU in 2 s)\n",
            switches / redeems, cpu_ms / redeems, switches, cpu_ms
   }' "$work/stat.csv"
-awk '/VmHWM|VmRSS/ { printf "%s %.0f MiB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server/status"
+bench_server_memory
