@@ -1,6 +1,7 @@
 // What rendering a sign-in e-mail costs: MessageTemplates::render (subject, text and HTML from
 // the shipped English templates, each parsed once per thread) against parsing all three anew
-// for each message, as it was done before.
+// for each message, as it was done before; and escaping the result for the development
+// channel's message file.
 //   build/template_bench
 
 #include <benchmark/benchmark.h>
@@ -11,6 +12,8 @@
 
 #include "flow/message_templates.h"
 #include "util/files.h"
+#include "util/json_escape.h"
+#include "util/utf8.h"
 
 namespace {
 
@@ -59,6 +62,22 @@ void BM_ParseAndRenderSignInEmail(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ParseAndRenderSignInEmail);
+
+// The development channel's share of a rendered e-mail: its text and HTML made well-formed UTF-8
+// and escaped for the message file's JSON strings (plugins/delivery/outbox message_json).
+void BM_EscapeSignInEmailForItsFile(benchmark::State& state) {
+  const linkgate::flow::MessageTemplates templates(kTemplates, "en");
+  const auto m = templates.render(linkgate::sdk::AddressKind::email, values(), {"en"});
+  for (auto _ : state) {
+    auto text = linkgate::util::json_escape(linkgate::util::valid_utf8(m.text));
+    auto html = linkgate::util::json_escape(linkgate::util::valid_utf8(m.html));
+    benchmark::DoNotOptimize(text);
+    benchmark::DoNotOptimize(html);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(m.text.size() + m.html.size()));
+}
+BENCHMARK(BM_EscapeSignInEmailForItsFile);
 
 }  // namespace
 

@@ -1,39 +1,56 @@
 #include "util/json_escape.h"
 
-#include <cstdio>
-
 namespace linkgate::util {
+namespace {
+
+bool needs_escape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+}
+
+void append_escaped(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default: {
+      constexpr char kHex[] = "0123456789abcdef";
+      const char code[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+      out.append(code, sizeof code);
+    }
+  }
+}
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  // Runs that need no escaping are appended whole: most of a message is such a run.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!needs_escape(c)) continue;
+    out.append(text.substr(run, i - run));
+    append_escaped(out, c);
+    run = i + 1;
+  }
+  out.append(text.substr(run));
+}
 
 std::string json_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
+  append_json_escaped(out, text);
   return out;
 }
 

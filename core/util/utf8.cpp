@@ -1,5 +1,8 @@
 #include "util/utf8.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace linkgate::util {
 namespace {
 
@@ -33,20 +36,36 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   return n;
 }
 
+// Where the well-formed prefix of @p s starting at @p i ends. Messages are mostly ASCII, so
+// eight bytes are checked at a time while none has its high bit set.
+std::size_t well_formed_until(std::string_view s, std::size_t i) {
+  while (i < s.size()) {
+    std::uint64_t eight;
+    if (s.size() - i >= sizeof eight) {
+      std::memcpy(&eight, s.data() + i, sizeof eight);
+      if ((eight & 0x8080808080808080ULL) == 0) {
+        i += sizeof eight;
+        continue;
+      }
+    }
+    const std::size_t n = sequence_length(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return i;
+}
+
 }  // namespace
 
 std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t n = sequence_length(text, i);
-    if (n == 0) {
-      out += kReplacement;
-      ++i;
-    } else {
-      out.append(text.substr(i, n));
-      i += n;
-    }
+    const std::size_t end = well_formed_until(text, i);
+    out.append(text.substr(i, end - i));
+    if (end == text.size()) break;
+    out += kReplacement;
+    i = end + 1;
   }
   return out;
 }

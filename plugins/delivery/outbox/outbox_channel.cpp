@@ -1,6 +1,7 @@
 #include "outbox_channel.h"
 
 #include <filesystem>
+#include <initializer_list>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -25,23 +26,25 @@ bool safe_id(const std::string& id) {
 std::string message_json(const sdk::Message& m) {
   // Written directly (a Poco JSON object and stream cost a tenth of the delivery); any byte that
   // is not UTF-8 becomes U+FFFD, so the file is always JSON a reader can parse.
-  std::string out = "{\n";
+  const std::initializer_list<std::pair<const char*, std::string_view>> fields = {
+      {"id", m.id},         {"channel", sdk::to_string(m.kind)},
+      {"to", m.to},         {"subject", m.subject},
+      {"link", m.link},     {"code", m.code},
+      {"locale", m.locale}, {"text", m.text},
+      {"html", m.html}};
+  std::size_t size = 8;
+  for (const auto& field : fields) size += field.second.size() + 16;
+  std::string out;
+  out.reserve(size + size / 8);  // room for a few escapes without growing
+  out += "{\n";
   bool first = true;
-  for (const auto& [key, value] : {std::pair<const char*, std::string_view>{"id", m.id},
-                                   {"channel", sdk::to_string(m.kind)},
-                                   {"to", m.to},
-                                   {"subject", m.subject},
-                                   {"link", m.link},
-                                   {"code", m.code},
-                                   {"locale", m.locale},
-                                   {"text", m.text},
-                                   {"html", m.html}}) {
+  for (const auto& [key, value] : fields) {
     if (!first) out += ",\n";
     first = false;
     out += "  \"";
     out += key;
     out += "\": \"";
-    out += util::json_escape(util::valid_utf8(value));
+    util::append_json_escaped(out, util::valid_utf8(value));
     out += '"';
   }
   out += "\n}\n";
