@@ -210,12 +210,8 @@ void Database::write(const GroupCommit::Work& work) {
 }
 
 bool Database::truncate_log() {
-  if (dialect_ != Dialect::sqlite) return true;
-  int busy = 0, log_frames = 0, checkpointed = 0;
-  auto lease = session();
-  *lease << "PRAGMA wal_checkpoint(TRUNCATE)", Poco::Data::Keywords::into(busy),
-      Poco::Data::Keywords::into(log_frames), Poco::Data::Keywords::into(checkpointed), now;
-  return busy == 0;
+  // On the writer's own connection: see GroupCommit::truncate_log.
+  return dialect_ != Dialect::sqlite || writer_->truncate_log();
 }
 
 bool Database::truncate_log_within(std::chrono::milliseconds patience) {

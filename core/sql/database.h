@@ -96,7 +96,7 @@ class Database {
   /// checkpoints every page into the database file (where secure_delete has zeroed what rows
   /// gave up) and truncates the log to nothing. False when a reader kept it from finishing; try
   /// again later. PostgreSQL: nothing linkgate can do from here (its WAL and dead tuples are the
-  /// server's, see docs/security.md); true. Throws Poco::Exception when the database fails.
+  /// server's, see docs/security.md); true. Throws when the database fails.
   bool truncate_log();
   /// truncate_log(), tried again every 50 ms while a reader is in the way, for up to
   /// @p patience: whether it finished. For a deletion that promises the data left the disk.

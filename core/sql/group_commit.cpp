@@ -2,7 +2,13 @@
 #include "util/blocking.h"
 #include "util/thread_name.h"
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace linkgate::sql {
 namespace {
@@ -16,6 +22,12 @@ thread_local const GroupCommit* writer_here = nullptr;
 GroupCommit::GroupCommit(Poco::Data::Session session)
     : session_(std::move(session)),
       statements_(std::make_unique<SqliteStatements>(session_)),
+      busy_timeout_ms_([this] {
+        int ms = 0;
+        session_ << "PRAGMA busy_timeout", Poco::Data::Keywords::into(ms),
+            Poco::Data::Keywords::now;
+        return ms;
+      }()),
       writer_([this] {
         util::name_this_thread("lg-commit");
         writer_here = this;
@@ -43,6 +55,16 @@ GroupCommit::~GroupCommit() {
 void GroupCommit::run(const Work& work) {
   Call call;
   call.work = &work;
+  wait_for(call);
+}
+
+bool GroupCommit::truncate_log() {
+  Call call;
+  wait_for(call);
+  return call.truncated;
+}
+
+void GroupCommit::wait_for(Call& call) {
   {
     std::lock_guard lock(mutex_);
     waiting_.push_back(&call);
@@ -52,6 +74,30 @@ void GroupCommit::run(const Work& work) {
   std::unique_lock lock(call.mutex);
   call.finished.wait(lock, [&] { return call.done; });
   if (call.error) std::rethrow_exception(call.error);
+}
+
+void GroupCommit::finish(Call& call) {
+  // Notified under the call's lock: the caller cannot return (and take the call off its
+  // stack) before the notification is done with it.
+  std::lock_guard lock(call.mutex);
+  call.done = true;
+  call.finished.notify_one();
+}
+
+bool GroupCommit::truncate_without_waiting() {
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
+  // No busy handler for this one call: a reader or a checkpoint in the way makes it give up at
+  // once instead of holding every write back while it waits.
+  sqlite3_busy_timeout(db, 0);
+  int log_frames = 0, copied = 0;
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &copied);
+  sqlite3_busy_timeout(db, busy_timeout_ms_);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) {
+    throw std::runtime_error(std::string("truncating the log: ") + sqlite3_errstr(rc));
+  }
+  return true;
 }
 
 std::size_t GroupCommit::transactions() const {
@@ -75,18 +121,34 @@ void GroupCommit::write() {
       batch.assign(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
       waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    commit(batch);
-    {
-      std::lock_guard lock(mutex_);
-      ++transactions_;
-      calls_ += batch.size();
+    // Truncations after the batch's commit (they take its pages too) and after its callers
+    // are woken: none of them waits for a checkpoint it did not ask for.
+    const auto truncations = std::stable_partition(
+        batch.begin(), batch.end(), [](const Call* call) { return call->work != nullptr; });
+    std::vector<Call*> truncate_calls(truncations, batch.end());
+    batch.erase(truncations, batch.end());
+    if (!batch.empty()) {
+      commit(batch);
+      {
+        std::lock_guard lock(mutex_);
+        ++transactions_;
+        calls_ += batch.size();
+      }
+      for (Call* call : batch) finish(*call);
     }
-    for (Call* call : batch) {
-      // Notified under the call's lock: the caller cannot return (and take the call off its
-      // stack) before the notification is done with it.
-      std::lock_guard lock(call->mutex);
-      call->done = true;
-      call->finished.notify_one();
+    if (!truncate_calls.empty()) {
+      bool truncated = false;
+      std::exception_ptr error;
+      try {
+        truncated = truncate_without_waiting();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      for (Call* call : truncate_calls) {
+        call->truncated = truncated;
+        call->error = error;
+        finish(*call);
+      }
     }
   }
 }

@@ -36,6 +36,15 @@ class GroupCommit {
   /// call in the batch throws. Thread-safe; @p work must not start or end transactions itself.
   void run(const Work& work);
 
+  /// Checkpoints every page of the log into the database file and truncates the log to nothing
+  /// (wal_checkpoint TRUNCATE), on the writer's thread between two transactions: the writes
+  /// queued meanwhile wait for its own work only, where from another connection it took the
+  /// write lock and each commit slept in SQLite's busy handler until it was done (and it slept
+  /// there itself until the writer let go). Returns false, at once, when a reader still uses
+  /// the log or a checkpoint elsewhere is under way; try again later.
+  /// Thread-safe; blocks until done. Throws what SQLite reports as an error.
+  bool truncate_log();
+
   /// The prepared statements of @p session when it is the connection of the writer running on
   /// this thread (inside a Work); null anywhere else (PostgreSQL, another thread).
   static SqliteStatements* statements_for(const Poco::Data::Session& session);
@@ -48,19 +57,24 @@ class GroupCommit {
   // Each caller waits on its own call, so a commit wakes exactly the callers it holds — not
   // every thread waiting for the database, most of which would only go back to sleep.
   struct Call {
-    const Work* work = nullptr;
+    const Work* work = nullptr;  // null: a truncate_log() call
+    bool truncated = false;
     std::exception_ptr error;
     std::mutex mutex;
     std::condition_variable finished;
     bool done = false;
   };
   void write();
+  void wait_for(Call& call);
   void commit(std::vector<Call*>& batch);
+  bool truncate_without_waiting();
+  static void finish(Call& call);
 
   void step(const char* statement);
 
   Poco::Data::Session session_;
   std::unique_ptr<SqliteStatements> statements_;  // finalized before session_ closes
+  int busy_timeout_ms_ = 0;                       // the session's, restored after a truncate
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::vector<Call*> waiting_;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -192,6 +194,57 @@ TEST(GroupCommit, AWriteSurvivesTheDatabaseBeingReopened) {
   int n = 0;
   *lease << "SELECT n FROM t", Poco::Data::Keywords::into(n), now;
   EXPECT_EQ(n, 7);
+}
+
+std::uintmax_t log_size(const Table& table) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(table.dir.file("numbers.db-wal"), ec);
+  return ec ? 0 : size;
+}
+
+int writers_busy_timeout(Table& table) {
+  int ms = -1;
+  table.db->write([&](Poco::Data::Session& s) {
+    s << "PRAGMA busy_timeout", Poco::Data::Keywords::into(ms), now;
+  });
+  return ms;
+}
+
+TEST(GroupCommit, TruncatingTheLogCopiesEveryPageInAndCutsTheLogToNothing) {
+  Table table;
+  const int timeout = writers_busy_timeout(table);
+  for (int i = 0; i < 100; ++i) table.insert(i);
+  ASSERT_GT(log_size(table), 0u) << "the rows are in the log first";
+  EXPECT_TRUE(table.db->truncate_log());
+  EXPECT_EQ(log_size(table), 0u);
+  EXPECT_EQ(table.count(), 100);
+  table.insert(100);
+  EXPECT_EQ(table.count(), 101) << "writes go on after it";
+  EXPECT_EQ(writers_busy_timeout(table), timeout) << "the writer waits for other writers again";
+}
+
+// The writer gives up at once instead of waiting (with every write behind it) for a reader
+// that still reads an older snapshot out of the log; once the reader is done, it succeeds.
+TEST(GroupCommit, ALogAReaderStillUsesIsLeftForLaterWithoutHoldingWritesBack) {
+  Table table;
+  table.insert(1);
+  auto reader = table.db->session();
+  int seen = 0;
+  *reader << "BEGIN", now;
+  *reader << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(seen), now;
+  ASSERT_EQ(seen, 1);
+  table.insert(2);  // past the reader's snapshot
+
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(table.db->truncate_log());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s)
+      << "not the writer's 10 s wait for a lock";
+  table.insert(3);
+  EXPECT_EQ(table.count(), 3);
+
+  *reader << "COMMIT", now;
+  EXPECT_TRUE(table.db->truncate_log());
+  EXPECT_EQ(log_size(table), 0u);
 }
 
 }  // namespace
