@@ -23,7 +23,7 @@ server=""
 . bench/http/serve.sh
 bench_need_wrk
 command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
-trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work" || true' EXIT
+trap '[ -n "$server" ] && kill $server 2>/dev/null; bench_discard "$work"' EXIT
 
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"

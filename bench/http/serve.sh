@@ -4,19 +4,19 @@
 # comes from one address.
 #
 #   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
-# starts <build folder>/linkgate on a free port with its data in $work/data (wiped first unless
-# $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY,
+# starts <build folder>/linkgate on a free port with its data in $work/data (an earlier run's
+# set aside first, unless $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY,
 # when set, is the `delivery:` list instead of the outbox channel (bench/delivery/smtp.sh sends
 # through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
 # bench_begin [perf]: the start most benchmarks share — $BUILD (default build/), a fresh $work
-# folder removed at exit, with $server (once started) stopped; wrk installed; with "perf", the
-# script stops unless perf is there.
+# folder discarded at exit (bench_discard), with $server (once started) stopped; wrk installed;
+# with "perf", the script stops unless perf is there.
 bench_begin() {
   BUILD=${BUILD:-$(pwd)/build}
   work=$(mktemp -d)
   server=""
   # The server is waited for before its folder goes: it may be writing into it until it exits.
-  trap '[ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; rm -rf "$work" || true' EXIT
+  trap '[ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; bench_discard "$work"' EXIT
   bench_need_wrk
   if [ "${1:-}" = perf ] && ! command -v perf >/dev/null; then
     echo "$(basename "$0") needs perf (linux-perf)" >&2
@@ -31,8 +31,30 @@ bench_server_memory() {
   awk '/VmHWM|VmRSS/ { printf "%s %.0f MiB  ", $1, $2 / 1024 } END { print "" }' "/proc/$server/status"
 }
 
+# Why no run deletes the message files of the run before it: on an ext4 without a journal (this
+# VM's disk), each new inode first skips, one buffer look-up at a time, every inode of its group
+# freed in the last one to six minutes (recently_deleted() in fs/ext4/ialloc.c), and the
+# development channel makes one inode per message. docs/performance.md ("The benchmark's own
+# deletions") has the measurements. So an earlier run's data is renamed aside
+# (no inode freed) and removed with $work at exit.
+bench_set_aside() {
+  mkdir -p "$work/spent"
+  mv "$1" "$(mktemp -d -p "$work/spent")/"
+}
+
+# bench_discard <folder>: removes a finished benchmark's folder — or, with $BENCH_SPENT set,
+# moves it there, so that a series of runs (paired comparisons) frees no inode between its runs;
+# remove $BENCH_SPENT after the series.
+bench_discard() {
+  if [ -n "${BENCH_SPENT:-}" ]; then
+    mkdir -p "$BENCH_SPENT" && mv "$1" "$BENCH_SPENT/" || true
+  else
+    rm -rf "$1" || true
+  fi
+}
+
 bench_serve() {
-  [ -n "${BENCH_KEEP_DATA:-}" ] || rm -rf "$work/data"
+  if [ -z "${BENCH_KEEP_DATA:-}" ] && [ -d "$work/data" ]; then bench_set_aside "$work/data"; fi
   mkdir -p "$work/data"
   local delivery=${BENCH_DELIVERY:-"  - { plugin: outbox, for: email, config: { dir: $work/data/outbox, log_link: false } }"}
   cat >"$work/linkgate.yaml" <<YAML
