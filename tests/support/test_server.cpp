@@ -9,12 +9,14 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 namespace linkgate::testing {
 namespace {
@@ -47,7 +49,11 @@ std::vector<TestServer::Delivered> read_messages(const std::filesystem::path& di
       // A file being written is renamed into place whole; anything else is not ours.
     }
   }
-  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  // Ties of the file time (a clock tick) go by the message id, which begins with the
+  // millisecond its start was made in.
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) {
+    return std::tie(a.first, a.second.id) < std::tie(b.first, b.second.id);
+  });
   std::vector<TestServer::Delivered> out;
   for (auto& f : found) out.push_back(f.second);
   return out;
@@ -98,7 +104,16 @@ TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     auto messages = read_messages(outbox_dir_, recipient);
-    if (messages.size() > already_seen) return messages.back();
+    if (messages.size() > already_seen) {
+      auto newest = messages.rbegin();
+      if (already_seen > 0) {
+        newest = std::find_if(messages.rbegin(), messages.rend(),
+                              [&](const Delivered& m) { return !returned_ids_.contains(m.id); });
+        if (newest == messages.rend()) newest = messages.rbegin();
+      }
+      returned_ids_.insert(newest->id);
+      return *newest;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("no message for " + recipient + " within 10 s");

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,9 @@ class TestServer {
   void restart();
   wiring::Runtime& runtime() { return *server_->runtime(); }
 
-  /// The newest message the outbox channel wrote for @p recipient (waits up to 10 s).
+  /// The newest message the outbox channel wrote for @p recipient (waits up to 10 s); with
+  /// @p already_seen, once more than that many were written, the newest this call has not
+  /// returned before (two messages written within one clock tick have the same file time).
   struct Delivered {
     std::string to, link, code, token, subject, text, html, locale, id;
   };
@@ -42,7 +45,8 @@ class TestServer {
 
  private:
   TempDir dir_;
-  std::string outbox_dir_;  // where the development channel writes messages
+  std::string outbox_dir_;              // where the development channel writes messages
+  std::set<std::string> returned_ids_;  // messages wait_for_message returned
   std::unique_ptr<config::Settings> settings_;
   std::shared_ptr<const sdk::Clock> clock_;
   std::unique_ptr<server::Server> server_;
