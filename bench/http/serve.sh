@@ -5,9 +5,9 @@
 #
 #   bench_serve <build folder> <more server keys, e.g. ", threads: 64">
 # starts <build folder>/linkgate on a free port with its data in $work/data (an earlier run's
-# set aside first, unless $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs $work. $BENCH_DELIVERY,
-# when set, is the `delivery:` list instead of the outbox channel (bench/delivery/smtp.sh sends
-# through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
+# set aside first, unless $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs
+# $work. $BENCH_DELIVERY, when set, is the `delivery:` list instead of the outbox channel
+# (bench/delivery/smtp.sh sends through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
 # bench_begin [perf]: the start most benchmarks share — $BUILD (default build/), a fresh $work
 # folder discarded at exit (bench_discard), with $server (once started) stopped; wrk installed;
 # with "perf", the script stops unless perf is there.
@@ -35,8 +35,8 @@ bench_server_memory() {
 # VM's disk), each new inode first skips, one buffer look-up at a time, every inode of its group
 # freed in the last one to six minutes (recently_deleted() in fs/ext4/ialloc.c), and the
 # development channel makes one inode per message. docs/performance.md ("The benchmark's own
-# deletions") has the measurements. So an earlier run's data is renamed aside
-# (no inode freed) and removed with $work at exit.
+# deletions") has the measurements. So an earlier run's data is renamed aside (no inode freed)
+# and removed with $work at exit.
 bench_set_aside() {
   mkdir -p "$work/spent"
   mv "$1" "$(mktemp -d -p "$work/spent")/"
