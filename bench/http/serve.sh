@@ -33,7 +33,7 @@ bench_server_memory() {
 
 # Why no run deletes the message files of the run before it: on an ext4 without a journal (this
 # VM's disk), each new inode first skips, one buffer look-up at a time, every inode of its group
-# freed in the last one to six minutes (recently_deleted() in fs/ext4/ialloc.c), and the
+# freed in the last few minutes (up to five; recently_deleted() in fs/ext4/ialloc.c), and the
 # development channel makes one inode per message. docs/performance.md ("The benchmark's own
 # deletions") has the measurements. So an earlier run's data is renamed aside (no inode freed)
 # and removed with $work at exit.
