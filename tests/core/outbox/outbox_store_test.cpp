@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "support/outbox_sample.h"
 #include "support/postgres_server.h"
@@ -222,6 +225,67 @@ TEST_P(OutboxStoreTest, PurgeDeletesOnlyFinishedMessagesPastTheRetention) {
   EXPECT_EQ(store.state_of("sent").code(), sdk::ErrorCode::not_found);
   EXPECT_EQ(store.state_of("pending")->first, "pending");
   EXPECT_EQ(store.state_of("sending")->first, "sending");
+}
+
+// Each state is counted through the one index that holds it; the waiting ones (pending and
+// being sent) make the depth and the backlog.
+TEST_P(OutboxStoreTest, CountsEveryStateAndTheBacklog) {
+  for (const char* id : {"p1", "p2", "s1", "d1", "x1", "w1"}) {
+    ASSERT_TRUE(store.enqueue(message(id), 100 + (id[0] == 'p' ? 10 : 0)).ok());
+  }
+  // Claimed in order of when each is due: the four made at 100 (not p1 or p2, due at 110).
+  ASSERT_EQ(store.claim_batch(105, 60, 4)->size(), 4u);
+  ASSERT_TRUE(store.mark_sent("s1", 106).ok());
+  ASSERT_TRUE(store.mark_dead("d1", "x", 106).ok());
+  ASSERT_TRUE(store.mark_suppressed("x1", 106).ok());
+  auto counts = store.counts();
+  ASSERT_TRUE(counts);
+  const std::map<std::string, std::int64_t> expected{
+      {"pending", 2}, {"sending", 1}, {"sent", 1}, {"dead", 1}, {"suppressed", 1}};
+  EXPECT_EQ(counts.value(), expected);
+  EXPECT_EQ(store.depth().value(), 3);
+  auto backlog = store.backlog();
+  ASSERT_TRUE(backlog);
+  EXPECT_EQ(backlog->depth, 3);
+  EXPECT_EQ(backlog->oldest, 100) << "w1, being sent, is the oldest waiting";
+}
+
+std::set<std::string> outbox_indexes(sql::Database& db) {
+  auto lease = db.session();
+  std::vector<std::string> names;
+  *lease << db.sql(db.dialect() == sql::Dialect::postgresql
+                       ? "SELECT indexname FROM pg_indexes"
+                         " WHERE schemaname = current_schema() AND tablename = 'lg_outbox'"
+                       : "SELECT name FROM sqlite_master WHERE type = 'index'"
+                         " AND tbl_name = 'lg_outbox' AND sql IS NOT NULL"),
+      Poco::Data::Keywords::into(names), Poco::Data::Keywords::now;
+  return {names.begin(), names.end()};
+}
+
+TEST_P(OutboxStoreTest, ADatabaseWithTheIndexesOverEveryRowGetsThePartialOnes) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  { OutboxStore made(db); }
+  {
+    auto lease = db->session();
+    for (const char* index : {"lg_outbox_pending", "lg_outbox_sending", "lg_outbox_finished"}) {
+      *lease << std::string("DROP INDEX ") + index, Poco::Data::Keywords::now;
+    }
+    *lease << "CREATE INDEX lg_outbox_due ON lg_outbox (state, next_attempt_at)",
+        Poco::Data::Keywords::now;
+    *lease << "CREATE INDEX lg_outbox_lease ON lg_outbox (state, lease_until)",
+        Poco::Data::Keywords::now;
+    *lease << "CREATE INDEX lg_outbox_done ON lg_outbox (state, updated_at)",
+        Poco::Data::Keywords::now;
+  }
+  ASSERT_TRUE(outbox_indexes(*db).contains("lg_outbox_due"));
+  OutboxStore reopened(db);
+  const std::set<std::string> partial{"lg_outbox_pending", "lg_outbox_sending",
+                                      "lg_outbox_finished"};
+  auto now_there = outbox_indexes(*db);
+  now_there.erase("lg_outbox_pkey");  // PostgreSQL's primary key; SQLite's has no sql
+  EXPECT_EQ(now_there, partial);
+  ASSERT_TRUE(reopened.enqueue(message("m1"), 100).ok());
+  EXPECT_EQ(reopened.claim(100, 60)->id, "m1");
 }
 
 using linkgate::testing::plan_of;
