@@ -58,14 +58,15 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
     // that is to use one names its condition as written here.
     for (std::string before : {"lg_outbox_due", "lg_outbox_lease", "lg_outbox_done"}) {
       // Asked first: PostgreSQL answers a DROP INDEX IF EXISTS that finds nothing with a
-      // notice on the server's standard error, at every start.
+      // notice on the server's standard error, at every start. IF EXISTS still, for a second
+      // server starting on the same database at the same moment.
       std::int64_t found = 0;
       s << db_->sql(db_->dialect() == sql::Dialect::postgresql
                         ? "SELECT COUNT(*) FROM pg_indexes"
                           " WHERE schemaname = current_schema() AND indexname = ?"
                         : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"),
           useRef(before), into(found), now;
-      if (found > 0) s << db_->sql("DROP INDEX " + before), now;
+      if (found > 0) s << db_->sql("DROP INDEX IF EXISTS " + before), now;
     }
     s << db_->sql(
         "CREATE INDEX IF NOT EXISTS lg_outbox_pending"
