@@ -94,9 +94,10 @@ class Database {
   /// Takes erased data off the disk's files. SQLite keeps page images of every change in its
   /// write-ahead log until a checkpoint, and even then the log file keeps its old frames: this
   /// checkpoints every page into the database file (where secure_delete has zeroed what rows
-  /// gave up) and truncates the log to nothing. False when a reader kept it from finishing; try
-  /// again later. PostgreSQL: nothing linkgate can do from here (its WAL and dead tuples are the
-  /// server's, see docs/security.md); true. Throws when the database fails.
+  /// gave up) and truncates the log to nothing. False when a reader, or a checkpoint under way,
+  /// kept it from finishing; try again later. PostgreSQL: nothing linkgate can do from here
+  /// (its WAL and dead tuples are the server's, see docs/security.md); true. Throws when the
+  /// database fails.
   bool truncate_log();
   /// truncate_log(), tried again every 50 ms while a reader is in the way, for up to
   /// @p patience: whether it finished. For a deletion that promises the data left the disk.
