@@ -105,6 +105,7 @@ TestServer::Delivered TestServer::wait_for_message(const std::string& recipient,
   while (std::chrono::steady_clock::now() < deadline) {
     auto messages = read_messages(outbox_dir_, recipient);
     if (messages.size() > already_seen) {
+      std::lock_guard lock(returned_mutex_);  // tests may wait from several threads
       auto newest = messages.rbegin();
       if (already_seen > 0) {
         newest = std::find_if(messages.rbegin(), messages.rend(),

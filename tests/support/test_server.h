@@ -2,6 +2,7 @@
 // A linkgate server in the test process, on a free port, with its own temp folder.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,7 +46,8 @@ class TestServer {
 
  private:
   TempDir dir_;
-  std::string outbox_dir_;              // where the development channel writes messages
+  std::string outbox_dir_;  // where the development channel writes messages
+  std::mutex returned_mutex_;
   std::set<std::string> returned_ids_;  // messages wait_for_message returned
   std::unique_ptr<config::Settings> settings_;
   std::shared_ptr<const sdk::Clock> clock_;
