@@ -1,4 +1,5 @@
 #include "sql/database.h"
+#include "sql/wal_write_batching.h"
 #include "util/blocking.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -105,6 +106,7 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
                              url.substr(0, url.find(':')) + ":...\"");
   }
   Poco::Data::SQLite::Connector::registerConnector();
+  use_batched_wal_writes();
   const std::string path = url.substr(7);
   auto parent = std::filesystem::absolute(path).parent_path();
   std::error_code ec;

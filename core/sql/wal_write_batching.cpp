@@ -1,0 +1,420 @@
+#include "sql/wal_write_batching.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+namespace linkgate::sql {
+namespace {
+
+constexpr int kFrameHeader = 24;  // SQLite's WAL_FRAME_HDRSIZE
+constexpr int kWalWriteLock = 0;  // SQLite's WAL_WRITE_LOCK, a slot of the shared index
+constexpr std::size_t kGatherAtMost = 1u << 20;  // a larger transaction is written as it goes
+// SQLite's own file system writes at most 128 KiB - 1 per call (it masks the length with
+// 0x1ffff, and takes a write of 128 KiB as the disk being full).
+constexpr std::size_t kWriteAtMost = 0x1f000;
+
+std::atomic<unsigned long long> g_asked{0};
+std::atomic<unsigned long long> g_issued{0};
+
+sqlite3_vfs* g_base = nullptr;  // SQLite's own default, which the shim wraps
+
+// One open file. SQLite allocates szOsFile bytes for it and knows only `base`; the wrapped
+// file of the base file system lives in the same allocation, after this.
+struct ShimFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+  bool is_log;
+  // A log file: the connection's database file, whose locks tell when a write transaction ends.
+  // A database file: the log file of the same connection, while it is open.
+  ShimFile* partner;
+  const char* db_name;  // a database file: the name SQLite opened it by (the key below)
+  // Frames appended but not yet written, starting at file offset `gathered_at`.
+  std::string* gathered;
+  sqlite3_int64 gathered_at;
+  // After a commit frame's header: where its page will be written, and whether the header is
+  // gathered with the frames before it (-1: no commit frame under way).
+  sqlite3_int64 commit_page_at;
+  bool commit_held;
+};
+
+// Database files by the name pointer SQLite opened them with: the log file of a connection is
+// named by the same pager, and sqlite3_filename_database() of its name gives that pointer back.
+// The pointer, not the text: connections to the same file each have their own.
+std::mutex g_open_mutex;
+std::unordered_map<const char*, ShimFile*>& open_databases() {
+  static std::unordered_map<const char*, ShimFile*> map;
+  return map;
+}
+
+ShimFile* shim(sqlite3_file* f) {
+  return reinterpret_cast<ShimFile*>(f);
+}
+
+int flush(ShimFile* f) {
+  f->commit_held = false;
+  if (f->gathered == nullptr || f->gathered->empty()) return SQLITE_OK;
+  int rc = SQLITE_OK;
+  for (std::size_t done = 0; rc == SQLITE_OK && done < f->gathered->size(); done += kWriteAtMost) {
+    const std::size_t size = std::min(kWriteAtMost, f->gathered->size() - done);
+    rc = f->real->pMethods->xWrite(f->real, f->gathered->data() + done, static_cast<int>(size),
+                                   f->gathered_at + static_cast<sqlite3_int64>(done));
+    g_issued.fetch_add(1, std::memory_order_relaxed);
+  }
+  f->gathered->clear();
+  return rc;
+}
+
+std::uint32_t big_endian_32(const void* p) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         std::uint32_t{b[3]};
+}
+
+int write_through(ShimFile* f, const void* data, int amount, sqlite3_int64 offset) {
+  g_issued.fetch_add(1, std::memory_order_relaxed);
+  return f->real->pMethods->xWrite(f->real, data, amount, offset);
+}
+
+int shim_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+  ShimFile* f = shim(file);
+  if (!f->is_log || f->gathered == nullptr) {
+    return f->real->pMethods->xWrite(f->real, data, amount, offset);
+  }
+  g_asked.fetch_add(1, std::memory_order_relaxed);
+  if (f->commit_page_at >= 0) {
+    const bool its_page = offset == f->commit_page_at;
+    const bool held = f->commit_held;
+    f->commit_page_at = -1;
+    f->commit_held = false;
+    if (its_page && held) {
+      // The commit frame is whole: the transaction goes to the file in one write.
+      f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+      return flush(f);
+    }
+    if (its_page) return write_through(f, data, amount, offset);
+    if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  }
+  const bool follows = !f->gathered->empty() &&
+                       offset == f->gathered_at + static_cast<sqlite3_int64>(f->gathered->size());
+  // A frame header whose second word is nonzero is a commit frame's. Held only right after the
+  // frames before it: SQLite then writes the frame's page next, and with it the transaction is
+  // written. A commit header anywhere else — the first frame of a transaction, or SQLite
+  // rewriting headers in place with new checksums once the frames are out, where no page
+  // follows — is written at once, and so is the page after it: a committed transaction is
+  // never held back.
+  const bool commit_header =
+      amount == kFrameHeader && big_endian_32(static_cast<const char*>(data) + 4) != 0;
+  if (commit_header) {
+    f->commit_page_at = offset + kFrameHeader;
+    if (follows) {
+      f->commit_held = true;
+      f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+      return SQLITE_OK;
+    }
+    if (int rc = flush(f); rc != SQLITE_OK) return rc;
+    return write_through(f, data, amount, offset);
+  }
+  if ((!follows && !f->gathered->empty()) || f->gathered->size() + amount > kGatherAtMost) {
+    if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  }
+  if (f->gathered->empty()) f->gathered_at = offset;
+  f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+  return SQLITE_OK;
+}
+
+// Everything below writes what was gathered before the file is used any other way (a read,
+// only when it reads some of it).
+
+int shim_close(sqlite3_file* file) {
+  ShimFile* f = shim(file);
+  int rc = flush(f);
+  if (f->is_log) {
+    if (f->partner != nullptr) f->partner->partner = nullptr;
+  } else if (f->db_name != nullptr) {
+    std::lock_guard lock(g_open_mutex);
+    open_databases().erase(f->db_name);
+    if (f->partner != nullptr) f->partner->partner = nullptr;
+  }
+  delete f->gathered;
+  f->gathered = nullptr;
+  const int closed = f->real->pMethods->xClose(f->real);
+  return rc != SQLITE_OK ? rc : closed;
+}
+
+int shim_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+  ShimFile* f = shim(file);
+  // Frames of earlier transactions are read often mid-transaction (a page the cache let go):
+  // only a read of what is gathered needs it written first.
+  const bool overlaps = f->gathered != nullptr && !f->gathered->empty() &&
+                        offset + amount > f->gathered_at &&
+                        offset < f->gathered_at + static_cast<sqlite3_int64>(f->gathered->size());
+  if (int rc = overlaps ? flush(f) : SQLITE_OK; rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xRead(f->real, data, amount, offset);
+}
+
+int shim_truncate(sqlite3_file* file, sqlite3_int64 size) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xTruncate(f->real, size);
+}
+
+int shim_sync(sqlite3_file* file, int flags) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xSync(f->real, flags);
+}
+
+int shim_file_size(sqlite3_file* file, sqlite3_int64* size) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFileSize(f->real, size);
+}
+
+int shim_lock(sqlite3_file* file, int level) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xLock(f->real, level);
+}
+
+int shim_unlock(sqlite3_file* file, int level) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xUnlock(f->real, level);
+}
+
+int shim_check_reserved_lock(sqlite3_file* file, int* out) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xCheckReservedLock(f->real, out);
+}
+
+int shim_file_control(sqlite3_file* file, int op, void* arg) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFileControl(f->real, op, arg);
+}
+
+int shim_sector_size(sqlite3_file* file) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xSectorSize(f->real);
+}
+
+int shim_device_characteristics(sqlite3_file* file) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xDeviceCharacteristics(f->real);
+}
+
+int shim_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xShmMap(f->real, page, size, extend, out);
+}
+
+int shim_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+  ShimFile* f = shim(file);
+  // The write lock let go: the transaction ended, committed or rolled back. A rolled-back one
+  // may have left frames gathered (spilled pages of a large transaction); they go to the file
+  // now, while this connection still holds the lock, never later over another writer's frames.
+  if (offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) &&
+      f->partner != nullptr) {
+    if (int rc = flush(f->partner); rc != SQLITE_OK) return rc;
+  }
+  return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+}
+
+void shim_shm_barrier(sqlite3_file* file) {
+  ShimFile* f = shim(file);
+  f->real->pMethods->xShmBarrier(f->real);
+}
+
+int shim_shm_unmap(sqlite3_file* file, int delete_flag) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xShmUnmap(f->real, delete_flag);
+}
+
+int shim_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** out) {
+  ShimFile* f = shim(file);
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return f->real->pMethods->xFetch(f->real, offset, amount, out);
+}
+
+int shim_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
+  ShimFile* f = shim(file);
+  return f->real->pMethods->xUnfetch(f->real, offset, page);
+}
+
+// One table per version of the methods the wrapped file has, so that SQLite never calls one
+// the wrapped file lacks.
+const sqlite3_io_methods* methods_of_version(int version) {
+  static const auto make = [](int v) {
+    sqlite3_io_methods m{};
+    m.iVersion = v;
+    m.xClose = shim_close;
+    m.xRead = shim_read;
+    m.xWrite = shim_write;
+    m.xTruncate = shim_truncate;
+    m.xSync = shim_sync;
+    m.xFileSize = shim_file_size;
+    m.xLock = shim_lock;
+    m.xUnlock = shim_unlock;
+    m.xCheckReservedLock = shim_check_reserved_lock;
+    m.xFileControl = shim_file_control;
+    m.xSectorSize = shim_sector_size;
+    m.xDeviceCharacteristics = shim_device_characteristics;
+    if (v >= 2) {
+      m.xShmMap = shim_shm_map;
+      m.xShmLock = shim_shm_lock;
+      m.xShmBarrier = shim_shm_barrier;
+      m.xShmUnmap = shim_shm_unmap;
+    }
+    if (v >= 3) {
+      m.xFetch = shim_fetch;
+      m.xUnfetch = shim_unfetch;
+    }
+    return m;
+  };
+  static const sqlite3_io_methods tables[3] = {make(1), make(2), make(3)};
+  return &tables[std::max(1, std::min(version, 3)) - 1];
+}
+
+constexpr int kShimSize = (sizeof(ShimFile) + 15) / 16 * 16;
+
+int shim_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
+              int* out_flags) {
+  ShimFile* f = shim(file);
+  f->base.pMethods = nullptr;
+  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kShimSize);
+  const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
+  if (rc != SQLITE_OK || f->real->pMethods == nullptr) return rc;
+  (void)vfs;
+  f->is_log = (flags & SQLITE_OPEN_WAL) != 0;
+  f->partner = nullptr;
+  f->db_name = nullptr;
+  f->gathered = nullptr;
+  f->gathered_at = 0;
+  f->commit_page_at = -1;
+  f->commit_held = false;
+  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
+    std::lock_guard lock(g_open_mutex);
+    f->db_name = name;
+    open_databases()[name] = f;
+  } else if (f->is_log && name != nullptr) {
+    std::lock_guard lock(g_open_mutex);
+    auto found = open_databases().find(sqlite3_filename_database(name));
+    // A log whose connection's database file is not known here (opened before the shim, or by
+    // another file system) is written straight through: without its lock it cannot be batched
+    // safely.
+    if (found != open_databases().end()) {
+      f->partner = found->second;
+      found->second->partner = f;
+      f->gathered = new (std::nothrow) std::string;
+    }
+  }
+  f->base.pMethods = methods_of_version(f->real->pMethods->iVersion);
+  return SQLITE_OK;
+}
+
+// The rest of the file system is the base one's.
+int shim_delete(sqlite3_vfs*, const char* name, int sync_dir) {
+  return g_base->xDelete(g_base, name, sync_dir);
+}
+int shim_access(sqlite3_vfs*, const char* name, int flags, int* out) {
+  return g_base->xAccess(g_base, name, flags, out);
+}
+int shim_full_pathname(sqlite3_vfs*, const char* name, int size, char* out) {
+  return g_base->xFullPathname(g_base, name, size, out);
+}
+void* shim_dl_open(sqlite3_vfs*, const char* name) {
+  return g_base->xDlOpen(g_base, name);
+}
+void shim_dl_error(sqlite3_vfs*, int size, char* out) {
+  g_base->xDlError(g_base, size, out);
+}
+void (*shim_dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
+  return g_base->xDlSym(g_base, handle, symbol);
+}
+void shim_dl_close(sqlite3_vfs*, void* handle) {
+  g_base->xDlClose(g_base, handle);
+}
+int shim_randomness(sqlite3_vfs*, int size, char* out) {
+  return g_base->xRandomness(g_base, size, out);
+}
+int shim_sleep(sqlite3_vfs*, int microseconds) {
+  return g_base->xSleep(g_base, microseconds);
+}
+int shim_current_time(sqlite3_vfs*, double* out) {
+  return g_base->xCurrentTime(g_base, out);
+}
+int shim_get_last_error(sqlite3_vfs*, int size, char* out) {
+  return g_base->xGetLastError ? g_base->xGetLastError(g_base, size, out) : 0;
+}
+int shim_current_time_int64(sqlite3_vfs*, sqlite3_int64* out) {
+  return g_base->xCurrentTimeInt64(g_base, out);
+}
+int shim_set_system_call(sqlite3_vfs*, const char* name, sqlite3_syscall_ptr call) {
+  return g_base->xSetSystemCall(g_base, name, call);
+}
+sqlite3_syscall_ptr shim_get_system_call(sqlite3_vfs*, const char* name) {
+  return g_base->xGetSystemCall(g_base, name);
+}
+const char* shim_next_system_call(sqlite3_vfs*, const char* name) {
+  return g_base->xNextSystemCall(g_base, name);
+}
+
+sqlite3_vfs g_shim{};
+
+}  // namespace
+
+void use_batched_wal_writes() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sqlite3_initialize() != SQLITE_OK) throw std::runtime_error("sqlite3_initialize failed");
+    g_base = sqlite3_vfs_find(nullptr);
+    if (g_base == nullptr) throw std::runtime_error("SQLite has no default file system");
+    g_shim.iVersion = std::min(g_base->iVersion, 3);
+    g_shim.szOsFile = kShimSize + g_base->szOsFile;
+    g_shim.mxPathname = g_base->mxPathname;
+    g_shim.zName = "linkgate-wal-batching";
+    g_shim.xOpen = shim_open;
+    g_shim.xDelete = shim_delete;
+    g_shim.xAccess = shim_access;
+    g_shim.xFullPathname = shim_full_pathname;
+    g_shim.xDlOpen = shim_dl_open;
+    g_shim.xDlError = shim_dl_error;
+    g_shim.xDlSym = shim_dl_sym;
+    g_shim.xDlClose = shim_dl_close;
+    g_shim.xRandomness = shim_randomness;
+    g_shim.xSleep = shim_sleep;
+    g_shim.xCurrentTime = shim_current_time;
+    g_shim.xGetLastError = shim_get_last_error;
+    if (g_shim.iVersion >= 2) g_shim.xCurrentTimeInt64 = shim_current_time_int64;
+    if (g_shim.iVersion >= 3) {
+      g_shim.xSetSystemCall = shim_set_system_call;
+      g_shim.xGetSystemCall = shim_get_system_call;
+      g_shim.xNextSystemCall = shim_next_system_call;
+    }
+    if (sqlite3_vfs_register(&g_shim, 1) != SQLITE_OK) {
+      throw std::runtime_error("SQLite refused the log-batching file system");
+    }
+  });
+}
+
+void batch_wal_writes_by_default(bool on) {
+  use_batched_wal_writes();
+  if (sqlite3_vfs_register(on ? &g_shim : g_base, 1) != SQLITE_OK) {
+    throw std::runtime_error("SQLite refused to change its default file system");
+  }
+}
+
+WalWriteCounts wal_write_counts() {
+  return {g_asked.load(), g_issued.load()};
+}
+
+}  // namespace linkgate::sql
