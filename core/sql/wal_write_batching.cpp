@@ -69,6 +69,9 @@ int flush(ShimFile* f) {
                                    f->gathered_at + static_cast<sqlite3_int64>(done));
     g_issued.fetch_add(1, std::memory_order_relaxed);
   }
+  // The buffer is kept for the next commit; what it held (page images, message bodies among
+  // them) is not left lying in it until then.
+  std::memset(f->gathered->data(), 0, f->gathered->size());
   f->gathered->clear();
   return rc;
 }
@@ -77,6 +80,16 @@ std::uint32_t big_endian_32(const void* p) {
   const auto* b = static_cast<const unsigned char*>(p);
   return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
          std::uint32_t{b[3]};
+}
+
+// Appends to what is gathered; false when memory for it ran out (nothing is appended then).
+bool gather(ShimFile* f, const void* data, int amount) noexcept {
+  try {
+    f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+    return true;
+  } catch (...) {
+    return false;
+  }
 }
 
 int write_through(ShimFile* f, const void* data, int amount, sqlite3_int64 offset) {
@@ -97,8 +110,9 @@ int shim_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
     f->commit_held = false;
     if (its_page && held) {
       // The commit frame is whole: the transaction goes to the file in one write.
-      f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
-      return flush(f);
+      if (gather(f, data, amount)) return flush(f);
+      if (int rc = flush(f); rc != SQLITE_OK) return rc;
+      return write_through(f, data, amount, offset);
     }
     if (its_page) return write_through(f, data, amount, offset);
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
@@ -115,9 +129,8 @@ int shim_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
       amount == kFrameHeader && big_endian_32(static_cast<const char*>(data) + 4) != 0;
   if (commit_header) {
     f->commit_page_at = offset + kFrameHeader;
-    if (follows) {
+    if (follows && gather(f, data, amount)) {
       f->commit_held = true;
-      f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
       return SQLITE_OK;
     }
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
@@ -127,8 +140,9 @@ int shim_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
   }
   if (f->gathered->empty()) f->gathered_at = offset;
-  f->gathered->append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
-  return SQLITE_OK;
+  if (gather(f, data, amount)) return SQLITE_OK;
+  if (int rc = flush(f); rc != SQLITE_OK) return rc;
+  return write_through(f, data, amount, offset);
 }
 
 // Everything below writes what was gathered before the file is used any other way (a read,
@@ -179,15 +193,14 @@ int shim_file_size(sqlite3_file* file, sqlite3_int64* size) {
   return f->real->pMethods->xFileSize(f->real, size);
 }
 
+// Locks are taken on database files, where nothing is gathered.
 int shim_lock(sqlite3_file* file, int level) {
   ShimFile* f = shim(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xLock(f->real, level);
 }
 
 int shim_unlock(sqlite3_file* file, int level) {
   ShimFile* f = shim(file);
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
   return f->real->pMethods->xUnlock(f->real, level);
 }
 
@@ -222,9 +235,11 @@ int shim_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
   // The write lock let go: the transaction ended, committed or rolled back. A rolled-back one
   // may have left frames gathered (spilled pages of a large transaction); they go to the file
   // now, while this connection still holds the lock, never later over another writer's frames.
+  // What is gathered then is a rolled-back transaction's (a commit's frames are written before
+  // its commit returns): if writing it fails, nothing is lost, and the lock is let go all the same.
   if (offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) &&
       f->partner != nullptr) {
-    if (int rc = flush(f->partner); rc != SQLITE_OK) return rc;
+    (void)flush(f->partner);
   }
   return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
@@ -303,8 +318,12 @@ int shim_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int f
   f->commit_held = false;
   if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
     std::lock_guard lock(g_open_mutex);
-    f->db_name = name;
-    open_databases()[name] = f;
+    try {
+      open_databases()[name] = f;
+      f->db_name = name;
+    } catch (...) {
+      // Out of memory: this connection's log is written straight through (below).
+    }
   } else if (f->is_log && name != nullptr) {
     std::lock_guard lock(g_open_mutex);
     auto found = open_databases().find(sqlite3_filename_database(name));

@@ -153,9 +153,9 @@ TEST(WalWriteBatching, ARolledBackTransactionsFramesNeverLandOnAnotherWritersFra
   a.run("CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)");
   a.run("INSERT INTO t (body) VALUES (randomblob(100))");
   // a's transaction spills frames to the log, then rolls back: those frames lie past the last
-  // commit, where b writes its own next.
-  // A cache that holds the tree's upper pages but not its leaves: the spilled leaves are never
-  // read back, so nothing but the end of the transaction makes them go to the file.
+  // commit, where b writes its own next. Its cache holds the tree's upper pages but not its
+  // leaves, so the spilled leaves are never read back: nothing but the end of the transaction
+  // makes them go to the file.
   a.run("PRAGMA cache_size=20");
   a.run("BEGIN");
   a.run(
