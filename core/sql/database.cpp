@@ -1,5 +1,4 @@
 #include "sql/database.h"
-#include "sql/wal_write_batching.h"
 #include "util/blocking.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -106,7 +105,6 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
                              url.substr(0, url.find(':')) + ":...\"");
   }
   Poco::Data::SQLite::Connector::registerConnector();
-  use_batched_wal_writes();
   const std::string path = url.substr(7);
   auto parent = std::filesystem::absolute(path).parent_path();
   std::error_code ec;

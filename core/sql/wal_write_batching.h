@@ -18,8 +18,12 @@
 namespace linkgate::sql {
 
 /// Makes the shim SQLite's default file system for this process (once; later calls do nothing),
-/// so that every connection opened afterwards — the core's and the plugins' — uses it. Throws
-/// std::runtime_error if SQLite refuses to register it. Thread-safe.
+/// so that every connection opened afterwards — the core's and the plugins' — uses it. Called
+/// by the executable's main(), after any restart of SQLite (which makes SQLite's own the default
+/// again), and never from a plugin: SQLite keeps a pointer to the file system for the life of
+/// the process, and a plugin's library can be unloaded; a second copy registered from a plugin
+/// would also wrap the first. Throws std::runtime_error if SQLite refuses to register it.
+/// Thread-safe.
 void use_batched_wal_writes();
 
 /// For tests and benchmarks that compare: after use_batched_wal_writes(), makes the shim (true)

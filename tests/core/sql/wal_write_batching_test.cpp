@@ -75,6 +75,7 @@ void in_a_killed_child(const std::function<void()>& work) {
 }
 
 TEST(WalWriteBatching, ACommitOfManyFramesIsOneWriteToTheLog) {
+  use_batched_wal_writes();
   testing::TempDir dir;
   auto db = Database::open("sqlite:" + dir.file("one.db"));
   {
@@ -99,6 +100,30 @@ TEST(WalWriteBatching, ACommitOfManyFramesIsOneWriteToTheLog) {
   auto lease = db->session();
   *lease << "SELECT COUNT(*) FROM t", into(rows), now;
   EXPECT_EQ(rows, 2 * kCommits);
+}
+
+TEST(WalWriteBatching, ACommitLargerThanOneWriteOfSQLitesGoesOutInPieces) {
+  use_batched_wal_writes();
+  testing::TempDir dir;
+  auto db = Database::open("sqlite:" + dir.file("large.db"));
+  {
+    auto lease = db->session();
+    *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)", now;
+  }
+  // About 200 pages, 800 KiB of log in one commit: SQLite's own file system takes at most
+  // 128 KiB - 1 per write, and calls a longer one a full disk.
+  db->write([](Poco::Data::Session& s) {
+    s << "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 400)"
+         " INSERT INTO t SELECT n, randomblob(2048) FROM k",
+        now;
+  });
+  int rows = 0;
+  std::string integrity;
+  auto lease = db->session();
+  *lease << "SELECT COUNT(*) FROM t", into(rows), now;
+  *lease << "PRAGMA integrity_check", into(integrity), now;
+  EXPECT_EQ(rows, 400);
+  EXPECT_EQ(integrity, "ok");
 }
 
 TEST(WalWriteBatching, EveryCommitOutlivesAKillAndAHalfWrittenTransactionDoesNot) {
