@@ -24,7 +24,6 @@
 #include "linkgate/sdk/version.h"
 #include "server/server.h"
 #include "sql/sqlite_process.h"
-#include "sql/wal_write_batching.h"
 #include "util/allocator_tuning.h"
 #include "util/blocking.h"
 
@@ -208,12 +207,6 @@ int main(int argc, char** argv) {
   // Before any thread starts or database is opened, by any command or plugin.
   linkgate::util::tune_allocator_for_this_process(std::getenv("GLIBC_TUNABLES"));
   linkgate::sql::tune_sqlite_for_this_process();
-  // After the tuning, whose restart of SQLite makes its own file system the default again.
-  try {
-    linkgate::sql::use_batched_wal_writes();
-  } catch (const std::exception& e) {
-    std::cerr << "linkgate: SQLite's log written frame by frame: " << e.what() << "\n";
-  }
   const std::string command = argv[1];
   if (command == "serve") {
     // Databases, keys and outbox files hold addresses and secrets: nobody else may read them.

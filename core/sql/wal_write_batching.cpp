@@ -419,10 +419,13 @@ void use_batched_wal_writes() {
       g_shim.xGetSystemCall = shim_get_system_call;
       g_shim.xNextSystemCall = shim_next_system_call;
     }
-    if (sqlite3_vfs_register(&g_shim, 1) != SQLITE_OK) {
-      throw std::runtime_error("SQLite refused the log-batching file system");
-    }
   });
+  // Again whenever SQLite's own became the default since (sqlite3_shutdown and
+  // sqlite3_initialize, as tune_sqlite_for_this_process does, make it the default again).
+  if (sqlite3_initialize() != SQLITE_OK) throw std::runtime_error("sqlite3_initialize failed");
+  if (sqlite3_vfs_find(nullptr) != &g_shim && sqlite3_vfs_register(&g_shim, 1) != SQLITE_OK) {
+    throw std::runtime_error("SQLite refused the log-batching file system");
+  }
 }
 
 void batch_wal_writes_by_default(bool on) {

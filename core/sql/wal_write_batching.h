@@ -17,10 +17,12 @@
 
 namespace linkgate::sql {
 
-/// Makes the shim SQLite's default file system for this process (once; later calls do nothing),
+/// Makes the shim SQLite's default file system for this process (registered once; a later call
+/// makes it the default again if something else became the default meanwhile),
 /// so that every connection opened afterwards — the core's and the plugins' — uses it. Called
-/// by the executable's main(), after any restart of SQLite (which makes SQLite's own the default
-/// again), and never from a plugin: SQLite keeps a pointer to the file system for the life of
+/// by tune_sqlite_for_this_process() (sql/sqlite_process.h), first thing in the executable's
+/// main(), after its restart of SQLite (which makes SQLite's own the default again), and never
+/// from a plugin: SQLite keeps a pointer to the file system for the life of
 /// the process, and a plugin's library can be unloaded; a second copy registered from a plugin
 /// would also wrap the first. Throws std::runtime_error if SQLite refuses to register it.
 /// Thread-safe.
