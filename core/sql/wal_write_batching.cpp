@@ -232,11 +232,10 @@ int shim_shm_map(sqlite3_file* file, int page, int size, int extend, void volati
 
 int shim_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
   ShimFile* f = shim(file);
-  // The write lock let go: the transaction ended, committed or rolled back. A rolled-back one
-  // may have left frames gathered (spilled pages of a large transaction); they go to the file
-  // now, while this connection still holds the lock, never later over another writer's frames.
-  // What is gathered then is a rolled-back transaction's (a commit's frames are written before
-  // its commit returns): if writing it fails, nothing is lost, and the lock is let go all the same.
+  // The write lock let go: the transaction ended. A commit's frames were written before it
+  // returned, so what is still gathered is a rolled-back transaction's (pages it spilled); it
+  // goes to the file now, while this connection holds the lock, never later over another
+  // writer's frames. If that write fails nothing is lost, and the lock is let go all the same.
   if (offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) &&
       f->partner != nullptr) {
     (void)flush(f->partner);
@@ -301,14 +300,18 @@ const sqlite3_io_methods* methods_of_version(int version) {
 
 constexpr int kShimSize = (sizeof(ShimFile) + 15) / 16 * 16;
 
-int shim_open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
-              int* out_flags) {
+int shim_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
   ShimFile* f = shim(file);
   f->base.pMethods = nullptr;
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kShimSize);
   const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
-  if (rc != SQLITE_OK || f->real->pMethods == nullptr) return rc;
-  (void)vfs;
+  if (rc != SQLITE_OK) {
+    // SQLite closes a file whose open failed only if its methods are set; ours are not, so the
+    // wrapped file's are closed here.
+    if (f->real->pMethods != nullptr) f->real->pMethods->xClose(f->real);
+    return rc;
+  }
+  if (f->real->pMethods == nullptr) return SQLITE_CANTOPEN;
   f->is_log = (flags & SQLITE_OPEN_WAL) != 0;
   f->partner = nullptr;
   f->db_name = nullptr;
