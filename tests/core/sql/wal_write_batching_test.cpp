@@ -110,10 +110,11 @@ TEST(WalWriteBatching, ACommitLargerThanOneWriteOfSQLitesGoesOutInPieces) {
     auto lease = db->session();
     *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY, body BLOB NOT NULL)", now;
   }
-  // About 200 pages, 800 KiB of log in one commit: SQLite's own file system takes at most
-  // 128 KiB - 1 per write, and calls a longer one a full disk.
+  // About 500 pages, 2 MiB of log in one commit: past the 1 MiB the shim gathers before it
+  // writes, and each write in pieces, since SQLite's own file system takes at most 128 KiB - 1
+  // per write and calls a longer one a full disk.
   db->write([](Poco::Data::Session& s) {
-    s << "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 400)"
+    s << "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1000)"
          " INSERT INTO t SELECT n, randomblob(2048) FROM k",
         now;
   });
@@ -122,7 +123,7 @@ TEST(WalWriteBatching, ACommitLargerThanOneWriteOfSQLitesGoesOutInPieces) {
   auto lease = db->session();
   *lease << "SELECT COUNT(*) FROM t", into(rows), now;
   *lease << "PRAGMA integrity_check", into(integrity), now;
-  EXPECT_EQ(rows, 400);
+  EXPECT_EQ(rows, 1000);
   EXPECT_EQ(integrity, "ok");
 }
 
