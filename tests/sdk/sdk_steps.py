@@ -10,9 +10,9 @@ import urllib.error
 import urllib.request
 
 
-def run(*cmd):
+def run(*cmd, env=None):
     print("$", " ".join(cmd), flush=True)
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     if r.returncode != 0:
         sys.exit(f"step failed ({r.returncode}):\n{r.stdout}")
     return r.stdout
@@ -23,12 +23,19 @@ def install_sdk(build, prefix):
 
 
 def build_and_test(project, build_dir, prefix):
-    """Configures @project against the SDK in @prefix alone, builds it, runs its tests."""
+    """Configures @project against the SDK in @prefix alone, builds it, runs its tests — with a
+    temporary folder of their own, which they must leave as they found it (empty)."""
     run("cmake", "-S", project, "-B", build_dir, "-G", "Ninja", f"-DCMAKE_PREFIX_PATH={prefix}")
     run("cmake", "--build", build_dir)
-    tests = run("ctest", "--test-dir", build_dir, "--output-on-failure")
+    scratch = os.path.join(build_dir, "tmp")
+    os.makedirs(scratch, exist_ok=True)
+    tests = run("ctest", "--test-dir", build_dir, "--output-on-failure",
+                env=dict(os.environ, TMPDIR=scratch))
     if "100% tests passed" not in tests:
         sys.exit(f"{project}: its tests did not pass:\n{tests}")
+    left = os.listdir(scratch)
+    if left:
+        sys.exit(f"{project}: its tests left {left} in their temporary folder")
 
 
 class Receiver:

@@ -1,7 +1,6 @@
 // The SDK testkit's user store suite against the built plugin.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "linkgate/testkit/testkit.h"
@@ -18,8 +17,7 @@ UserStoreCase csv_case() {
   c.existing = {{linkgate::sdk::AddressKind::email, "ada@example.com"},
                 {linkgate::sdk::AddressKind::phone, "+14155550177"}};
   c.make = [](TestHost& host) {
-    char dir[] = "/tmp/csv-directory-test-XXXXXX";
-    const std::string file = std::string(::mkdtemp(dir)) + "/users.csv";
+    const std::string file = (host.scratch_directory() / "users.csv").string();
     std::ofstream(file) << "# id,email,phone,locale\n"
                            "u-ada, Ada@Example.com, , en\n"
                            "u-grace, , +14155550177, de\n";
@@ -35,8 +33,7 @@ INSTANTIATE_TEST_SUITE_P(Example, UserStoreConformance, ::testing::Values(csv_ca
 
 TEST(CsvDirectory, ABrokenFileIsRefusedWithItsLine) {
   TestHost host;
-  char dir[] = "/tmp/csv-directory-test-XXXXXX";
-  const std::string file = std::string(::mkdtemp(dir)) + "/users.csv";
+  const std::string file = (host.scratch_directory() / "users.csv").string();
   std::ofstream(file) << "u1,a@example.com\nu1,b@example.com\n";
   try {
     LoadedPlugin::load(PLUGIN_FILE).create<linkgate::sdk::UserStore>({{"file", file}}, host);

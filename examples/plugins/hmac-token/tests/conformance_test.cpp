@@ -1,9 +1,6 @@
 // The SDK testkit's token strategy suite against the built plugin.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-
 #include "linkgate/testkit/testkit.h"
 #include "linkgate/testkit/token_strategy_conformance.h"
 
@@ -14,8 +11,7 @@ using namespace linkgate::testkit;
 TokenStrategyCase hmac_case() {
   return {"hmac",
           [](TestHost& host) {
-            char dir[] = "/tmp/hmac-token-test-XXXXXX";
-            const std::string key_file = std::string(::mkdtemp(dir)) + "/key";
+            const std::string key_file = (host.scratch_directory() / "key").string();
             return LoadedPlugin::load(PLUGIN_FILE)
                 .create<linkgate::sdk::TokenStrategy>({{"key_file", key_file}}, host);
           },

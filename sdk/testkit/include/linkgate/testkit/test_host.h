@@ -1,16 +1,21 @@
 #pragma once
 /// @file
 /// TestHost: the host services a plugin gets from the server, for tests — a clock the test moves,
-/// a logger and metrics that record, a replay cache in memory, and an HTTP client whose answers
-/// the test scripts. Header-only; part of the linkgate plugin testkit.
+/// a logger and metrics that record, a replay cache in memory, an HTTP client whose answers the
+/// test scripts, and a scratch folder removed with the host. Header-only; part of the linkgate
+/// plugin testkit.
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <random>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -70,6 +75,13 @@ class FakeHttpClient final : public sdk::HttpClient {
 class TestHost final : public sdk::HostServices {
  public:
   TestHost() : keys_(clock_), random_(std::random_device{}()) {}
+  /// Removes the scratch folder, if one was made, with everything in it.
+  ~TestHost() override {
+    std::error_code ignored;
+    if (!scratch_.empty()) std::filesystem::remove_all(scratch_, ignored);
+  }
+  TestHost(const TestHost&) = delete;
+  TestHost& operator=(const TestHost&) = delete;
 
   sdk::Logger& logger() noexcept override { return logger_; }
   const sdk::Clock& clock() noexcept override { return clock_; }
@@ -86,6 +98,26 @@ class TestHost final : public sdk::HostServices {
   std::vector<std::string> log_lines() const { return logger_.lines(); }
   /// A counter's total (all labels together).
   double counter(const std::string& name) const { return metrics_.total(name); }
+
+  /// A folder of this host's own for the files a plugin under test reads or keeps (a key file,
+  /// a user list): made empty on the first call, in the system's temporary folder (`$TMPDIR`,
+  /// else /tmp), and the same folder on every later call. It is removed, with everything in it,
+  /// when the host is destroyed — after the objects made with the host, which it outlives.
+  /// Thread-safe. Throws std::filesystem::filesystem_error when the folder cannot be made.
+  std::filesystem::path scratch_directory() {
+    std::lock_guard lock(scratch_mutex_);
+    if (scratch_.empty()) {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "linkgate-testkit-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::filesystem::filesystem_error(
+            "cannot make a scratch folder", pattern,
+            std::error_code(errno, std::generic_category()));
+      }
+      scratch_ = pattern;
+    }
+    return scratch_;
+  }
 
  private:
   class RecordingLogger final : public sdk::Logger {
@@ -186,6 +218,8 @@ class TestHost final : public sdk::HostServices {
   MemoryKeys keys_;
   TestRandom random_;
   FakeHttpClient http_;
+  std::mutex scratch_mutex_;
+  std::filesystem::path scratch_;
 };
 
 }  // namespace linkgate::testkit
