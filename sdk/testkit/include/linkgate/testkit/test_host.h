@@ -110,9 +110,8 @@ class TestHost final : public sdk::HostServices {
       std::string pattern =
           (std::filesystem::temp_directory_path() / "linkgate-testkit-XXXXXX").string();
       if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::filesystem::filesystem_error(
-            "cannot make a scratch folder", pattern,
-            std::error_code(errno, std::generic_category()));
+        throw std::filesystem::filesystem_error("cannot make a scratch folder", pattern,
+                                                std::error_code(errno, std::generic_category()));
       }
       scratch_ = pattern;
     }
