@@ -4,7 +4,11 @@
 // same run; plus sqlite3_prepare_v2 alone, what the cache saves per execution. And a sign-in
 // start's write — a flow and its message committed by the group-commit writer, one call at a
 // time — with the log's frames written as SQLite writes them (two system calls each) and
-// gathered into one write per commit (sql/wal_write_batching.h).
+// gathered into one write per commit (sql/wal_write_batching.h). And the rows a start and its
+// delivery write, through the real stores' statements, 64 to a transaction on the writer (its
+// CPU per row): a message inserted and finished under the finished-message index written as the
+// store writes it and as it was written before (an IN list), and a start's supersede in one
+// UPDATE and in the two steps the writer runs.
 //   build/sql_bench --benchmark_min_time=1
 
 #include <Poco/Data/SQLite/Utility.h>
@@ -12,6 +16,8 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
+#include "flow/flow_store.h"
+#include "outbox/outbox_store.h"
 #include "sql/database.h"
 #include "sql/wal_write_batching.h"
 #include "support/temp_dir.h"
@@ -109,6 +115,83 @@ void CommitAStartsRows(benchmark::State& state) {
   sql::batch_wal_writes_by_default(true);
 }
 BENCHMARK(CommitAStartsRows)->ArgName("gathered")->Arg(0)->Arg(1)->UseRealTime();
+
+std::map<std::string, std::string> by_name(
+    const std::vector<std::pair<std::string, std::string>>& statements) {
+  return {statements.begin(), statements.end()};
+}
+
+constexpr int kRowsPerTransaction = 64;
+
+void AMessageInsertedAndFinished(benchmark::State& state) {
+  testing::TempDir dir;
+  auto db = sql::Database::open("sqlite:" + dir.file("outbox.db"));
+  const auto statements = by_name(outbox::OutboxStore(db).statements());
+  if (state.range(0) == 1) {
+    auto lease = db->session();
+    *lease << "DROP INDEX lg_outbox_ended", now;
+    *lease << "CREATE INDEX lg_outbox_finished ON lg_outbox (state, updated_at)"
+              " WHERE state IN ('sent', 'dead', 'suppressed')",
+        now;
+  }
+  const std::string body(3000, 'x');
+  std::uint64_t n = 0;
+  while (state.KeepRunningBatch(kRowsPerTransaction)) {
+    db->write([&](Poco::Data::Session& s) {
+      auto* cached = sql::GroupCommit::statements_for(s);
+      for (int i = 0; i < kRowsPerTransaction; ++i, ++n) {
+        const std::string id = std::to_string(1'000'000'000 + n);
+        auto insert = cached->use(statements.at("insert"));
+        insert.bind(id).bind(id).bind(std::int64_t{0}).bind("a@example.com").bind("en");
+        insert.bind("subject").bind(body).bind(body).bind("link").bind("code");
+        insert.bind(std::int64_t{0}).bind(std::int64_t{0}).bind(std::int64_t{4'000'000'000});
+        insert.bind(std::int64_t{0}).bind(std::int64_t{0}).run();
+        cached->use(statements.at("finish"))
+            .bind("sent")
+            .bind("")
+            .bind(std::int64_t{1})
+            .bind(id)
+            .run();
+      }
+    });
+  }
+}
+BENCHMARK(AMessageInsertedAndFinished)->ArgName("in_list")->Arg(0)->Arg(1);
+
+void AStartSupersedes(benchmark::State& state) {
+  testing::TempDir dir;
+  auto db = sql::Database::open("sqlite:" + dir.file("flows.db"));
+  const auto statements = by_name(flow::SqlFlowRepository(db).statements());
+  {
+    auto lease = db->session();
+    *lease << "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000)"
+              " INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
+              " redirect_uri, code_mac, state, created_at, expires_at, device, deliverable)"
+              " SELECT 'f' || x, 'k' || x, 0, 'a', '', '', '', 'pending', 0, 0, '', 1 FROM n",
+        now;
+  }
+  std::uint64_t n = 0;
+  while (state.KeepRunningBatch(kRowsPerTransaction)) {
+    db->write([&](Poco::Data::Session& s) {
+      auto* cached = sql::GroupCommit::statements_for(s);
+      for (int i = 0; i < kRowsPerTransaction; ++i, ++n) {
+        const std::string key = "k" + std::to_string(1 + (n * 7919) % 100'000);
+        if (state.range(0) == 0) {
+          cached->use(statements.at("supersede")).bind(key).run();
+          continue;
+        }
+        std::vector<std::string> pending;
+        {
+          auto found = cached->use(statements.at("pending_of_identifier"));
+          found.bind(key);
+          while (found.next_row()) pending.push_back(found.text(0));
+        }
+        for (const auto& id : pending) cached->use(statements.at("supersede_one")).bind(id).run();
+      }
+    });
+  }
+}
+BENCHMARK(AStartSupersedes)->ArgName("two_step")->Arg(0)->Arg(1);
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "sql/store_result.h"
 #include "sql/write_unit.h"
@@ -33,6 +35,14 @@ std::vector<std::string> split_families(const std::string& list) {
 
 constexpr const char* kSupersede =
     "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND state = 'pending'";
+// The same in two steps, for the writer's kept statements: an UPDATE that finds its rows through
+// an index whose column it changes (state, in lg_flows_identifier) first collects them in a
+// temporary B-tree, which SQLite builds and frees at every start; found first, then updated one
+// by one by key, there is none.
+constexpr const char* kPendingOfIdentifier =
+    "SELECT id FROM lg_flows WHERE identifier_key = ? AND state = 'pending'";
+constexpr const char* kSupersedeOne =
+    "UPDATE lg_flows SET state = 'superseded' WHERE id = ? AND state = 'pending'";
 constexpr const char* kInsert =
     "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
     " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
@@ -124,7 +134,15 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
   return sql::attempt("flows", [&] {
     db_->write([&](Poco::Data::Session& s) {
       if (auto* cached = sql::GroupCommit::statements_for(s)) {
-        if (supersede) cached->use(kSupersede).bind(f.identifier_key).run();
+        if (supersede) {
+          std::vector<std::string> pending;
+          {
+            auto found = cached->use(kPendingOfIdentifier);
+            found.bind(f.identifier_key);
+            while (found.next_row()) pending.push_back(found.text(0));
+          }
+          for (const auto& id : pending) cached->use(kSupersedeOne).bind(id).run();
+        }
         cached->use(kInsert)
             .bind(f.id)
             .bind(f.identifier_key)
@@ -303,6 +321,8 @@ sdk::Result<SweptFlows> SqlFlowRepository::sweep(std::int64_t now_seconds,
 
 std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements() const {
   return {{"supersede", db_->sql(kSupersede)},
+          {"pending_of_identifier", db_->sql(kPendingOfIdentifier)},
+          {"supersede_one", db_->sql(kSupersedeOne)},
           {"insert", db_->sql(kInsert)},
           {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
           {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},

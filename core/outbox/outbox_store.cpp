@@ -14,8 +14,18 @@ namespace linkgate::outbox {
 namespace {
 
 // The states a message ends in, as the partial index of finished messages and every query that
-// is to use it write them.
-const std::string kFinished = "state IN ('sent', 'dead', 'suppressed')";
+// is to use it write them. Not `state IN (...)`: SQLite tests a row against an IN list through a
+// temporary B-tree it builds for each statement run, and it tests the partial index's condition
+// at every insert and update of a message, so each one built and freed a B-tree of its own.
+const std::string kFinished = "(state = 'sent' OR state = 'dead' OR state = 'suppressed')";
+// The partial index of finished messages; the one named before 2026-12-02 had the IN list, which
+// queries written as above can no longer use.
+constexpr const char* kFinishedIndex = "lg_outbox_ended";
+
+constexpr const char* kInsert =
+    "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
+    " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
+    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)";
 
 // Each state counted through the one index that holds it.
 const std::string kCounts =
@@ -56,7 +66,8 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
     // writes one entry and each change of state moves it to the next index, where three
     // indexes over every row wrote three entries and moved all three at each change. A query
     // that is to use one names its condition as written here.
-    for (std::string before : {"lg_outbox_due", "lg_outbox_lease", "lg_outbox_done"}) {
+    for (std::string before :
+         {"lg_outbox_due", "lg_outbox_lease", "lg_outbox_done", "lg_outbox_finished"}) {
       // Asked first: PostgreSQL answers a DROP INDEX IF EXISTS that finds nothing with a
       // notice on the server's standard error, at every start. IF EXISTS still, for a second
       // server starting on the same database at the same moment.
@@ -76,10 +87,8 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
         "CREATE INDEX IF NOT EXISTS lg_outbox_sending"
         " ON lg_outbox (state, lease_until) WHERE state = 'sending'"),
         now;
-    s << db_->sql(
-        "CREATE INDEX IF NOT EXISTS lg_outbox_finished ON lg_outbox (state, updated_at)"
-        " WHERE " +
-        kFinished),
+    s << db_->sql(std::string("CREATE INDEX IF NOT EXISTS ") + kFinishedIndex +
+                  " ON lg_outbox (state, updated_at) WHERE " + kFinished),
         now;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("outbox store: " + e.displayText());
@@ -88,10 +97,6 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
 
 void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
                          std::int64_t now_seconds) const {
-  static const std::string kInsert =
-      "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
-      " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
-      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)";
   int kind = static_cast<int>(m.kind);
   if (auto* cached = sql::GroupCommit::statements_for(s)) {
     cached->use(kInsert)
@@ -396,10 +401,15 @@ std::string OutboxStore::purge_statement() const {
 
 std::vector<std::pair<std::string, std::string>> OutboxStore::statements() const {
   return {
-      {"claim", claim_statement()},     {"finish", db_->sql(kFinishErasingBody)},
-      {"retry", db_->sql(kRetry)},      {"move", db_->sql(kMoved)},
-      {"release", db_->sql(kReleased)}, {"depth", db_->sql(kDepth)},
-      {"counts", db_->sql(kCounts)},    {"backlog", db_->sql(kBacklog)},
+      {"insert", db_->sql(kInsert)},
+      {"claim", claim_statement()},
+      {"finish", db_->sql(kFinishErasingBody)},
+      {"retry", db_->sql(kRetry)},
+      {"move", db_->sql(kMoved)},
+      {"release", db_->sql(kReleased)},
+      {"depth", db_->sql(kDepth)},
+      {"counts", db_->sql(kCounts)},
+      {"backlog", db_->sql(kBacklog)},
       {"purge", purge_statement()},
   };
 }

@@ -1,6 +1,11 @@
 #include "support/query_plan.h"
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
+#include <sqlite3.h>
+
+#include <cstring>
+#include <stdexcept>
 
 #include <vector>
 
@@ -39,6 +44,23 @@ bool scans_whole_table(const std::string& plan, const std::string& table) {
     if (plan.find(needle) != std::string::npos) return true;
   }
   return false;
+}
+
+int temporary_btrees_of(sql::Database& db, const std::string& statement) {
+  auto lease = db.session();
+  sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*lease);
+  sqlite3_stmt* program = nullptr;
+  const std::string explain = "EXPLAIN " + statement;
+  if (sqlite3_prepare_v2(handle, explain.c_str(), -1, &program, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(std::string("EXPLAIN: ") + sqlite3_errmsg(handle));
+  }
+  int count = 0;
+  while (sqlite3_step(program) == SQLITE_ROW) {
+    const auto* opcode = reinterpret_cast<const char*>(sqlite3_column_text(program, 1));
+    if (opcode != nullptr && std::strcmp(opcode, "OpenEphemeral") == 0) ++count;
+  }
+  sqlite3_finalize(program);
+  return count;
 }
 
 }  // namespace linkgate::testing

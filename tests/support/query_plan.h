@@ -18,4 +18,9 @@ std::string plan_of(sql::Database& db, std::string statement);
 /// is "SCAN <table> USING ... INDEX", still every row), PostgreSQL's "Seq Scan on <table>".
 bool scans_whole_table(const std::string& plan, const std::string& table);
 
+/// How many temporary B-trees SQLite opens each time it runs @p statement on @p db (a SQLite
+/// database): the OpenEphemeral steps of its program (for an IN list, a sort, a two-pass
+/// UPDATE, RETURNING), each one allocated, filled and freed at every run.
+int temporary_btrees_of(sql::Database& db, const std::string& statement);
+
 }  // namespace linkgate::testing

@@ -331,12 +331,29 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
       linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
   EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
   const auto statements = flows.statements();
-  ASSERT_EQ(statements.size(), 9u);
+  ASSERT_EQ(statements.size(), 11u);
   for (const auto& [name, statement] : statements) {
     if (name == "insert") continue;  // no rows to find
     const auto plan = linkgate::testing::plan_of(*db, statement);
     ASSERT_FALSE(plan.empty()) << name;
     EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_flows")) << name << ":\n" << plan;
+  }
+}
+
+// What a start and a redeem run on the writer's connection builds no temporary B-tree on SQLite
+// (an UPDATE that finds its rows through an index whose column it changes would collect them in
+// one first, at every start). The plain `supersede` is PostgreSQL's and the uncached path's.
+TEST(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTree) {
+  linkgate::testing::TempDir dir;
+  auto db = linkgate::testing::open_test_database("sqlite", dir);
+  SqlFlowRepository flows(db);
+  std::map<std::string, std::string> statements;
+  for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
+  // The check itself: the one-statement supersede does.
+  EXPECT_EQ(linkgate::testing::temporary_btrees_of(*db, statements.at("supersede")), 1);
+  for (const char* name :
+       {"pending_of_identifier", "supersede_one", "insert", "get", "complete", "take_attempt"}) {
+    EXPECT_EQ(linkgate::testing::temporary_btrees_of(*db, statements.at(name)), 0) << name;
   }
 }
 
