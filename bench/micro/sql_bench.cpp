@@ -5,8 +5,8 @@
 // start's write — a flow and its message committed by the group-commit writer, one call at a
 // time — with the log's frames written as SQLite writes them (two system calls each) and
 // gathered into one write per commit (sql/wal_write_batching.h). And the rows a start and its
-// delivery write, through the real stores' statements, 64 to a transaction on the writer (its
-// CPU per row): a message inserted and finished under the finished-message index written as the
+// delivery write, through the real stores' statements, 64 to a transaction on the writer (the
+// time per row is all the writer's): a message inserted and finished under the finished-message index written as the
 // store writes it and as it was written before (an IN list), and a start's supersede in one
 // UPDATE and in the two steps the writer runs.
 //   build/sql_bench --benchmark_min_time=1
@@ -15,6 +15,11 @@
 #include <Poco/Data/Session.h>
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "flow/flow_store.h"
 #include "outbox/outbox_store.h"
