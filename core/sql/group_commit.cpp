@@ -4,9 +4,13 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
+#include <linux/futex.h>
 #include <sqlite3.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <stdexcept>
 #include <string>
 
@@ -16,6 +20,23 @@ namespace {
 constexpr std::size_t kMostPerTransaction = 512;
 
 thread_local const GroupCommit* writer_here = nullptr;
+
+// Whether batch @p batch is finished, given the last finished batch of its parity (numbers wrap;
+// a later batch of the same parity finishes only after this one).
+bool finished_by(std::uint32_t last, std::uint32_t batch) {
+  return static_cast<std::int32_t>(last - batch) >= 0;
+}
+
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen) {
+  // Returns at once when the word no longer holds @p seen; spurious returns are rechecked.
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr,
+            nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<std::uint32_t>& word) {
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX,
+            nullptr, nullptr, 0);
+}
 
 }  // namespace
 
@@ -67,13 +88,31 @@ bool GroupCommit::truncate_log() {
 void GroupCommit::wait_for(Call& call) {
   {
     std::lock_guard lock(mutex_);
+    // The writer takes up to kMostPerTransaction calls from the front at a time.
+    call.batch = next_batch_ + static_cast<std::uint32_t>(waiting_.size() / kMostPerTransaction);
     waiting_.push_back(&call);
   }
   queued_.notify_one();
   util::about_to_block();
-  std::unique_lock lock(call.mutex);
-  call.finished.wait(lock, [&] { return call.done; });
+  if (call.work == nullptr) {
+    std::unique_lock lock(call.mutex);
+    call.finished.wait(lock, [&] { return call.done; });
+  } else {
+    auto& word = finished_[call.batch & 1];
+    for (std::uint32_t last = word.load(std::memory_order_acquire); !finished_by(last, call.batch);
+         last = word.load(std::memory_order_acquire)) {
+      futex_wait(word, last);
+    }
+  }
   if (call.error) std::rethrow_exception(call.error);
+}
+
+void GroupCommit::finish_batch(std::uint32_t batch) {
+  // Released after every result of the batch is written: a caller that sees it may return at
+  // once and take its call off its stack, so nothing of the batch's calls is touched after.
+  auto& word = finished_[batch & 1];
+  word.store(batch, std::memory_order_release);
+  futex_wake_all(word);
 }
 
 void GroupCommit::finish(Call& call) {
@@ -113,6 +152,7 @@ std::size_t GroupCommit::calls() const {
 void GroupCommit::write() {
   std::vector<Call*> batch;
   for (;;) {
+    std::uint32_t number = 0;
     {
       std::unique_lock lock(mutex_);
       queued_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
@@ -120,6 +160,7 @@ void GroupCommit::write() {
       const std::size_t n = std::min(waiting_.size(), kMostPerTransaction);
       batch.assign(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
       waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+      number = next_batch_++;
     }
     // Truncations after the batch's commit (they take its pages too) and after its callers
     // are woken: none of them waits for a checkpoint it did not ask for.
@@ -134,8 +175,8 @@ void GroupCommit::write() {
         ++transactions_;
         calls_ += batch.size();
       }
-      for (Call* call : batch) finish(*call);
     }
+    finish_batch(number);
     if (!truncate_calls.empty()) {
       bool truncated = false;
       std::exception_ptr error;

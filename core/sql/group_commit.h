@@ -7,8 +7,10 @@
 
 #include <Poco/Data/Session.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -54,10 +56,13 @@ class GroupCommit {
   [[nodiscard]] std::size_t calls() const;
 
  private:
-  // Each caller waits on its own call, so a commit wakes exactly the callers it holds — not
-  // every thread waiting for the database, most of which would only go back to sleep.
+  // A commit wakes exactly the callers it holds, all with one system call: each caller knows the
+  // number of the batch it will be in and sleeps on the word of that batch's parity, so the
+  // callers queued for the next batch (the other parity) sleep on. A truncate_log() call, which
+  // is woken after its batch's callers, waits on its own condition.
   struct Call {
     const Work* work = nullptr;  // null: a truncate_log() call
+    std::uint32_t batch = 0;
     bool truncated = false;
     std::exception_ptr error;
     std::mutex mutex;
@@ -68,6 +73,7 @@ class GroupCommit {
   void wait_for(Call& call);
   void commit(std::vector<Call*>& batch);
   bool truncate_without_waiting();
+  void finish_batch(std::uint32_t batch);
   static void finish(Call& call);
 
   void step(const char* statement);
@@ -78,6 +84,9 @@ class GroupCommit {
   mutable std::mutex mutex_;
   std::condition_variable queued_;
   std::vector<Call*> waiting_;
+  std::uint32_t next_batch_ = 1;  // the batch the first call waiting will be in
+  // Futex words: the number of the last batch finished with each parity (wrapping).
+  std::atomic<std::uint32_t> finished_[2] = {0, 0};
   bool stopping_ = false;
   std::size_t transactions_ = 0;
   std::size_t calls_ = 0;
