@@ -132,6 +132,42 @@ TEST(GroupCommit, ManyCallersEachSeeTheirOwnRowOnReturn) {
   EXPECT_LT(writer->transactions(), writer->calls()) << "concurrent calls shared commits";
 }
 
+// More callers queued than one transaction takes (512): they go out in several, one after the
+// other, and each caller is woken by its own transaction's commit — not by an earlier one, whose
+// wake reaches the callers sleeping on the same word (every other transaction's).
+TEST(GroupCommit, CallersQueuedBeyondOneTransactionEachReturnAfterTheirOwnCommit) {
+  Table table;
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  const auto before = table.db->group_commit()->transactions();
+  constexpr int kCallers = 1300;
+  std::atomic<int> started{0}, unseen{0};
+  std::vector<std::thread> writers;
+  writers.reserve(kCallers);
+  for (int i = 0; i < kCallers; ++i) {
+    writers.emplace_back([&, i] {
+      ++started;
+      table.insert(i);
+      auto lease = table.db->session();
+      int found = 0;
+      int value = i;
+      *lease << "SELECT COUNT(*) FROM t WHERE n = ?", use(value), Poco::Data::Keywords::into(found),
+          now;
+      if (found != 1) ++unseen;
+    });
+  }
+  while (started < kCallers) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(300ms);  // every caller is queued behind the held call
+  release = true;
+  holder.join();
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(unseen.load(), 0) << "a call returned before the commit holding its row";
+  EXPECT_EQ(table.count(), kCallers);
+  EXPECT_GE(table.db->group_commit()->transactions() - before, 4u)
+      << "the held call's transaction, then at least three of at most 512 calls";
+}
+
 // SQLite's temporary files are unlinked as soon as they are made: an open descriptor is all
 // that shows one.
 int open_sqlite_temp_files() {
