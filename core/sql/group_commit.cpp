@@ -27,6 +27,10 @@ bool finished_by(std::uint32_t last, std::uint32_t batch) {
   return static_cast<std::int32_t>(last - batch) >= 0;
 }
 
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
+                  sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
+              "a futex word is a plain 32-bit integer");
+
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen) {
   // Returns at once when the word no longer holds @p seen; spurious returns are rechecked.
   ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr,
