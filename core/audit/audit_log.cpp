@@ -58,15 +58,14 @@ void AuditLog::write_batches() {
     queued_.wait(lock, [this] { return !queue_.empty() || stopping_; });
     if (queue_.empty()) return;  // stopping, and everything is written
     batch.swap(queue_);
-    const std::uint64_t upto = enqueued_;
+    const std::uint32_t number = ++taken_;
     lock.unlock();
     std::fwrite(batch.data(), 1, batch.size(), file_);
     std::fflush(file_);
     batch.clear();
     lock.lock();
-    done_ = upto;
     ++writes_;
-    written_.notify_all();
+    written_.finish(number);
   }
 }
 
@@ -102,13 +101,19 @@ void AuditLog::record(const AuditEvent& event, std::int64_t now_ms) noexcept {
     } else {
       line = format(event, now_ms) + "\n";
     }
-    std::unique_lock lock(mutex_);
-    queue_ += line;
-    const std::uint64_t mine = ++enqueued_;
+    std::uint32_t batch = 0;
+    bool wait = false;
+    {
+      std::lock_guard lock(mutex_);
+      queue_ += line;
+      batch = taken_ + 1;  // the writer's next batch takes everything queued
+      wait = !stopping_;   // while it stops, nobody waits for it
+    }
     queued_.notify_one();
+    if (!wait) return;
     // Answered only once its line is written, as before: an audit trail without gaps.
-    if (done_ < mine) util::about_to_block();
-    written_.wait(lock, [&] { return done_ >= mine || stopping_; });
+    util::about_to_block();
+    written_.wait(batch);
   } catch (...) {
     // An audit line that cannot be formatted (out of memory) must not fail the sign-in.
   }

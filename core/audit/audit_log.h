@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/batch_wake.h"
+
 namespace linkgate::audit {
 
 struct AuditEvent {
@@ -58,10 +60,9 @@ class AuditLog final : public AuditSink {
   std::FILE* file_ = nullptr;
   mutable std::mutex mutex_;
   std::condition_variable queued_;
-  std::condition_variable written_;
-  std::string queue_;           // lines waiting, joined
-  std::uint64_t enqueued_ = 0;  // lines ever queued
-  std::uint64_t done_ = 0;      // lines ever written
+  std::string queue_;        // lines waiting, joined
+  std::uint32_t taken_ = 0;  // batches the writer took (wrapping)
+  util::BatchWake written_;  // batches written
   std::uint64_t writes_ = 0;
   bool stopping_ = false;
   std::thread writer_;  // last: started once everything above exists

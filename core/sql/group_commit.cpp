@@ -4,13 +4,9 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
-#include <linux/futex.h>
 #include <sqlite3.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <stdexcept>
 #include <string>
 
@@ -20,27 +16,6 @@ namespace {
 constexpr std::size_t kMostPerTransaction = 512;
 
 thread_local const GroupCommit* writer_here = nullptr;
-
-// Whether batch @p batch is finished, given the last finished batch of its parity (numbers wrap;
-// a later batch of the same parity finishes only after this one).
-bool finished_by(std::uint32_t last, std::uint32_t batch) {
-  return static_cast<std::int32_t>(last - batch) >= 0;
-}
-
-static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
-                  sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
-              "a futex word is a plain 32-bit integer");
-
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen) {
-  // Returns at once when the word no longer holds @p seen; spurious returns are rechecked.
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr,
-            nullptr, 0);
-}
-
-void futex_wake_all(std::atomic<std::uint32_t>& word) {
-  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX,
-            nullptr, nullptr, 0);
-}
 
 }  // namespace
 
@@ -102,21 +77,9 @@ void GroupCommit::wait_for(Call& call) {
     std::unique_lock lock(call.mutex);
     call.finished.wait(lock, [&] { return call.done; });
   } else {
-    auto& word = finished_[call.batch & 1];
-    for (std::uint32_t last = word.load(std::memory_order_acquire); !finished_by(last, call.batch);
-         last = word.load(std::memory_order_acquire)) {
-      futex_wait(word, last);
-    }
+    batches_.wait(call.batch);
   }
   if (call.error) std::rethrow_exception(call.error);
-}
-
-void GroupCommit::finish_batch(std::uint32_t batch) {
-  // Released after every result of the batch is written: a caller that sees it may return at
-  // once and take its call off its stack, so nothing of the batch's calls is touched after.
-  auto& word = finished_[batch & 1];
-  word.store(batch, std::memory_order_release);
-  futex_wake_all(word);
 }
 
 void GroupCommit::finish(Call& call) {
@@ -180,7 +143,8 @@ void GroupCommit::write() {
         calls_ += batch.size();
       }
     }
-    finish_batch(number);
+    // After every result of the batch is written: its callers may return at once.
+    batches_.finish(number);
     if (!truncate_calls.empty()) {
       bool truncated = false;
       std::exception_ptr error;

@@ -7,7 +7,6 @@
 
 #include <Poco/Data/Session.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "sql/sqlite_statements.h"
+#include "util/batch_wake.h"
 
 namespace linkgate::sql {
 
@@ -56,10 +56,9 @@ class GroupCommit {
   [[nodiscard]] std::size_t calls() const;
 
  private:
-  // A commit wakes exactly the callers it holds, all with one system call: each caller knows the
-  // number of the batch it will be in and sleeps on the word of that batch's parity, so the
-  // callers queued for the next batch (the other parity) sleep on. A truncate_log() call, which
-  // is woken after its batch's callers, waits on its own condition.
+  // A commit wakes exactly the callers it holds, all with one system call (util::BatchWake): each
+  // caller knows the number of the batch it will be in. A truncate_log() call, woken after its
+  // batch's callers once the checkpoint is done, waits on its own condition.
   struct Call {
     const Work* work = nullptr;  // null: a truncate_log() call
     std::uint32_t batch = 0;
@@ -73,7 +72,6 @@ class GroupCommit {
   void wait_for(Call& call);
   void commit(std::vector<Call*>& batch);
   bool truncate_without_waiting();
-  void finish_batch(std::uint32_t batch);
   static void finish(Call& call);
 
   void step(const char* statement);
@@ -85,8 +83,7 @@ class GroupCommit {
   std::condition_variable queued_;
   std::vector<Call*> waiting_;
   std::uint32_t next_batch_ = 1;  // the batch the first call waiting will be in
-  // Futex words: the number of the last batch finished with each parity (wrapping).
-  std::atomic<std::uint32_t> finished_[2] = {0, 0};
+  util::BatchWake batches_;
   bool stopping_ = false;
   std::size_t transactions_ = 0;
   std::size_t calls_ = 0;
