@@ -5,22 +5,18 @@
 
 #include <benchmark/benchmark.h>
 
-#include <ctime>
 #include <thread>
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "process_cpu.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 using namespace linkgate;
 
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
+using bench::process_cpu_seconds;
 
 void ManyRequestsRecord(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));

@@ -18,7 +18,6 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
-#include <ctime>
 #include <map>
 #include <string>
 #include <thread>
@@ -27,6 +26,7 @@
 
 #include "flow/flow_store.h"
 #include "outbox/outbox_store.h"
+#include "process_cpu.h"
 #include "sql/database.h"
 #include "sql/wal_write_batching.h"
 #include "support/temp_dir.h"
@@ -202,11 +202,7 @@ void AStartSupersedes(benchmark::State& state) {
 }
 BENCHMARK(AStartSupersedes)->ArgName("two_step")->Arg(0)->Arg(1);
 
-double process_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
+using bench::process_cpu_seconds;
 
 void ManyCallersCommit(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));
