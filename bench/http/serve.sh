@@ -8,6 +8,8 @@
 # set aside first, unless $BENCH_KEEP_DATA is set), and sets $server (its pid) and $port. Needs
 # $work. $BENCH_DELIVERY, when set, is the `delivery:` list instead of the outbox channel
 # (bench/delivery/smtp.sh sends through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
+# Without an audit log unless $BENCH_AUDIT is set (configs/linkgate.yaml keeps one, and each start
+# and redeem then waits for its line; the tables in docs/performance.md are without it).
 # bench_begin [perf]: the start most benchmarks share — $BUILD (default build/), a fresh $work
 # folder discarded at exit (bench_discard), with $server (once started) stopped; wrk installed;
 # with "perf", the script stops unless perf is there.
@@ -73,7 +75,7 @@ security:
   rate_limits: { per_identifier: 1000000/1s, per_client: 100000000/1s, resend_cooldown: 0s }
 outbox: { store: "sqlite:$work/data/outbox.db" }
 templates: { dir: configs/templates }
-log: { level: info, format: json }
+log: { level: info, format: json${BENCH_AUDIT:+, audit_file: $work/data/audit.log} }
 YAML
   "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
   server=$!
