@@ -5,9 +5,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <thread>
-#include <vector>
-
 #include "audit/audit_log.h"
 #include "process_cpu.h"
 #include "support/temp_dir.h"
@@ -15,8 +12,6 @@
 namespace {
 
 using namespace linkgate;
-
-using bench::process_cpu_seconds;
 
 void ManyRequestsRecord(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));
@@ -31,15 +26,8 @@ void ManyRequestsRecord(benchmark::State& state) {
   double cpu = 0;
   std::int64_t events = 0;
   for (auto _ : state) {
-    const double before = process_cpu_seconds();
-    std::vector<std::thread> requests;
-    for (int t = 0; t < threads; ++t) {
-      requests.emplace_back([&] {
-        for (int i = 0; i < kEventsEach; ++i) log.record(event, 1'800'000'000'000);
-      });
-    }
-    for (auto& r : requests) r.join();
-    cpu += process_cpu_seconds() - before;
+    cpu += bench::cpu_of_calls_on_threads(threads, kEventsEach,
+                                          [&] { log.record(event, 1'800'000'000'000); });
     events += threads * kEventsEach;
   }
   state.counters["cpu_us_per_event"] = cpu * 1e6 / static_cast<double>(events);

@@ -20,7 +20,6 @@
 
 #include <map>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -202,8 +201,6 @@ void AStartSupersedes(benchmark::State& state) {
 }
 BENCHMARK(AStartSupersedes)->ArgName("two_step")->Arg(0)->Arg(1);
 
-using bench::process_cpu_seconds;
-
 void ManyCallersCommit(benchmark::State& state) {
   const auto threads = static_cast<int>(state.range(0));
   constexpr int kCallsEach = 200;
@@ -215,20 +212,13 @@ void ManyCallersCommit(benchmark::State& state) {
   }
   double cpu = 0;
   std::int64_t calls = 0;
+  const auto insert = [&db] {
+    db->write([](Poco::Data::Session& s) {
+      sql::GroupCommit::statements_for(s)->use("INSERT INTO t (v) VALUES ('row')").run();
+    });
+  };
   for (auto _ : state) {
-    const double before = process_cpu_seconds();
-    std::vector<std::thread> callers;
-    for (int t = 0; t < threads; ++t) {
-      callers.emplace_back([&db] {
-        for (int i = 0; i < kCallsEach; ++i) {
-          db->write([](Poco::Data::Session& s) {
-            sql::GroupCommit::statements_for(s)->use("INSERT INTO t (v) VALUES ('row')").run();
-          });
-        }
-      });
-    }
-    for (auto& c : callers) c.join();
-    cpu += process_cpu_seconds() - before;
+    cpu += bench::cpu_of_calls_on_threads(threads, kCallsEach, insert);
     calls += threads * kCallsEach;
   }
   state.counters["cpu_us_per_call"] = cpu * 1e6 / static_cast<double>(calls);
