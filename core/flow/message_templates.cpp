@@ -44,7 +44,7 @@ struct ParsedHere {
 };
 thread_local ParsedHere parsed_here;
 
-enum class Escape { none, html };
+using Escape = PlainTemplate::Escape;
 
 mustache::mustache& parsed(std::uint64_t serial, const std::string& source, Escape escape) {
   if (parsed_here.serial != serial) {
@@ -102,24 +102,28 @@ MessageTemplates::MessageTemplates(const std::string& dir, std::string default_l
         complete = false;
         continue;
       }
-      *target = *content;
+      target->source = *content;
     }
     for (auto [file, target, fallback] :
          {std::tuple{"unknown.subject", &set.unknown_subject, kUnknownSubject},
           std::tuple{"unknown.txt", &set.unknown_text, kUnknownText}}) {
       auto path = (it->path() / file).string();
-      *target = util::read_file(path).value_or(fallback);
-      mustache::mustache check(*target);
+      target->source = util::read_file(path).value_or(fallback);
+      mustache::mustache check(target->source);
       if (!check.is_valid()) {
         problems += "  " + path + ": " + check.error_message() + "\n";
         complete = false;
       }
     }
-    for (auto* subject : {&set.subject, &set.unknown_subject}) {
+    for (auto* subject : {&set.subject.source, &set.unknown_subject.source}) {
       while (!subject->empty() && (subject->back() == '\n' || subject->back() == '\r'))
         subject->pop_back();
     }
-    if (complete) sets_[locale] = std::move(set);
+    if (!complete) continue;
+    for (auto* plain : {&set.subject, &set.text, &set.sms, &set.unknown_subject, &set.unknown_text})
+      plain->plain = PlainTemplate::compile(plain->source, Escape::none);
+    set.html.plain = PlainTemplate::compile(set.html.source, Escape::html);
+    sets_[locale] = std::move(set);
   }
   if (ec) problems += "  " + dir + ": " + ec.message() + "\n";
   if (!sets_.count(default_locale_)) {
@@ -145,19 +149,24 @@ std::vector<std::string> MessageTemplates::locales() const {
   return out;
 }
 
+std::string MessageTemplates::render_one(const Template& source, Escape escape,
+                                         const MessageValues& values) const {
+  if (source.plain) return source.plain->render(values);
+  return parsed(serial_, source.source, escape).render(to_data(values));
+}
+
 RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageValues& values,
                                          const std::vector<std::string>& preferred_locales) const {
   RenderedMessage out;
   out.locale = choose_locale(preferred_locales);
   const Set& set = sets_.at(out.locale);
-  const auto data = to_data(values);
   if (kind == sdk::AddressKind::email) {
     // A header must stay one line whatever a value contains.
-    out.subject = one_line(parsed(serial_, set.subject, Escape::none).render(data));
-    out.text = parsed(serial_, set.text, Escape::none).render(data);
-    out.html = parsed(serial_, set.html, Escape::html).render(data);
+    out.subject = one_line(render_one(set.subject, Escape::none, values));
+    out.text = render_one(set.text, Escape::none, values);
+    out.html = render_one(set.html, Escape::html, values);
   } else {
-    out.text = parsed(serial_, set.sms, Escape::none).render(data);
+    out.text = render_one(set.sms, Escape::none, values);
     while (!out.text.empty() && out.text.back() == '\n') out.text.pop_back();
   }
   return out;
@@ -168,9 +177,8 @@ RenderedMessage MessageTemplates::render_unknown(
   RenderedMessage out;
   out.locale = choose_locale(preferred_locales);
   const Set& set = sets_.at(out.locale);
-  const auto data = to_data(values);
-  out.subject = one_line(parsed(serial_, set.unknown_subject, Escape::none).render(data));
-  out.text = parsed(serial_, set.unknown_text, Escape::none).render(data);
+  out.subject = one_line(render_one(set.unknown_subject, Escape::none, values));
+  out.text = render_one(set.unknown_text, Escape::none, values);
   return out;
 }
 

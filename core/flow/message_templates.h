@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "flow/plain_template.h"
 #include "linkgate/sdk/types.h"
 
 namespace linkgate::flow {
@@ -30,8 +32,9 @@ struct RenderedMessage {
   std::string html;  // e-mail only
 };
 
-/// Thread-safe: each thread renders from its own parsed copy of the templates (parsed on its
-/// first use of each; a template parsed anew per message cost more than the rest of the render).
+/// Thread-safe. A template of only text and variables (flow/plain_template.h) is rendered by
+/// joining its pieces; any other is rendered by kainjow from each thread's own parsed copy
+/// (parsed on its first use; a template parsed anew per message cost more than the rest).
 class MessageTemplates {
  public:
   /// Loads every locale folder under @p dir. Throws std::runtime_error listing each problem
@@ -52,10 +55,16 @@ class MessageTemplates {
   [[nodiscard]] std::vector<std::string> locales() const;
 
  private:
-  struct Set {
-    std::string subject, text, html, sms;
-    std::string unknown_subject, unknown_text;
+  struct Template {
+    std::string source;
+    std::optional<PlainTemplate> plain;  // when it is only text and variables
   };
+  struct Set {
+    Template subject, text, html, sms;
+    Template unknown_subject, unknown_text;
+  };
+  std::string render_one(const Template& source, PlainTemplate::Escape escape,
+                         const MessageValues& values) const;
   std::map<std::string, Set> sets_;
   std::string default_locale_;
   std::uint64_t serial_;  // which instance a thread's parsed templates came from
