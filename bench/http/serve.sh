@@ -77,10 +77,12 @@ outbox: { store: "sqlite:$work/data/outbox.db" }
 templates: { dir: configs/templates }
 log: { level: info, format: json${BENCH_AUDIT:+, audit_file: $work/data/audit.log} }
 YAML
-  "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
+  # $BENCH_WRAP, when set, runs the server under another program that execs it in the same
+  # process (valgrind); $BENCH_START_TENTHS is how long to wait for it to listen (default 10 s).
+  ${BENCH_WRAP:-} "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
   server=$!
   port=""
-  for _ in $(seq 100); do
+  for _ in $(seq "${BENCH_START_TENTHS:-100}"); do
     port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/server.log" | grep -o '[0-9]*$' || true)
     [ -n "$port" ] && return 0
     sleep 0.1

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The instructions the whole server executes per sign-in start, its delivery included, counted
+# by valgrind's callgrind: a measure the machine's noise cannot move (on a shared VM the start
+# rate of one build swings by a third between runs, and it has no CPU counters). The server runs
+# under callgrind (every thread, one at a time); wrk makes starts for $SECONDS seconds after a
+# warm-up, the outbox is drained, and the instructions counted between the two ends are divided
+# by the starts the server answered. Paired runs (BUILD= one build, then another) compare changes
+# whose effect at full speed is below that noise. Counts are of instructions, not of time: a
+# system call or a sleep is one instruction or none, so this says nothing of waits.
+#
+#   scripts/build && bench/http/instructions.sh
+#   BUILD=/other/build TOKEN=stateful SECONDS=20 bench/http/instructions.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TOKEN=${TOKEN:-jwt}
+MEASURE=${SECONDS_MEASURED:-20}
+. bench/http/serve.sh
+bench_begin
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+out="$work/callgrind.out"
+BENCH_START_TENTHS=600 BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=$out" \
+  bench_serve_token "$BUILD" "$TOKEN"
+base="http://127.0.0.1:$port"
+
+BENCH_USERS=100000 wrk -t2 -c8 -d5s -s bench/http/issue.lua "$base" >/dev/null
+bench_wait_drained
+callgrind_control -z "$server" >/dev/null
+BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c8 -d"${MEASURE}s" -s bench/http/issue.lua "$base" \
+  >"$work/issue.txt"
+bench_wait_drained
+callgrind_control -d "$server" >/dev/null
+starts=$(awk '/requests in/{print $1}' "$work/issue.txt")
+non2xx=$(awk '/Non-2xx/{print $NF}' "$work/issue.txt")
+ls "$out"* >&2; grep -H "^\(summary\|totals\):" "$out"* >&2
+instructions=$(cat "$out".* 2>/dev/null | awk '/^totals:/{s += $2} END{print s + 0}')
+echo "starts: $starts in ${MEASURE} s under callgrind (non-2xx: ${non2xx:-0}), $TOKEN"
+awk -v i="$instructions" -v n="$starts" \
+  'BEGIN{printf "instructions per start, its delivery included: %.0f\n", i / n}'
