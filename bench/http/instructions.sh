@@ -9,7 +9,8 @@
 # system call or a sleep is one instruction or none, so this says nothing of waits.
 #
 #   scripts/build && bench/http/instructions.sh
-#   BUILD=/other/build TOKEN=stateful SECONDS=20 bench/http/instructions.sh
+#   BUILD=/other/build TOKEN=stateful SECONDS_MEASURED=20 bench/http/instructions.sh
+#   KEEP=/tmp/ir bench/http/instructions.sh && callgrind_annotate /tmp/ir/callgrind.out
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
@@ -29,9 +30,9 @@ BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c8 -d"${MEASURE}s" -s bench/http/i
   >"$work/issue.txt"
 bench_wait_drained
 callgrind_control -d "$server" >/dev/null
+[ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp "$out".1 "$KEEP/callgrind.out"
 starts=$(awk '/requests in/{print $1}' "$work/issue.txt")
 non2xx=$(awk '/Non-2xx/{print $NF}' "$work/issue.txt")
-ls "$out"* >&2; grep -H "^\(summary\|totals\):" "$out"* >&2
 instructions=$(cat "$out".* 2>/dev/null | awk '/^totals:/{s += $2} END{print s + 0}')
 echo "starts: $starts in ${MEASURE} s under callgrind (non-2xx: ${non2xx:-0}), $TOKEN"
 awk -v i="$instructions" -v n="$starts" \

@@ -1,10 +1,21 @@
 #include "util/json_escape.h"
 
+#include <array>
+
 namespace linkgate::util {
 namespace {
 
+// One load per byte instead of four comparisons: a message file's text and HTML are escaped a
+// byte at a time, and most bytes need nothing.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = table[0x7f] = true;
+  return table;
+}();
+
 bool needs_escape(unsigned char c) {
-  return c < 0x20 || c == '"' || c == '\\' || c == 0x7f;
+  return kNeedsEscape[c];
 }
 
 void append_escaped(std::string& out, unsigned char c) {

@@ -16,6 +16,11 @@ TEST(JsonEscape, EscapesQuotesBackslashesAndEveryControlCharacter) {
     const std::string escaped = json_escape(std::string(1, static_cast<char>(c)));
     EXPECT_EQ(escaped.front(), '\\') << "control character " << c;
   }
+  for (int c = 0x20; c < 0x100; ++c) {
+    if (c == '"' || c == '\\' || c == 0x7f) continue;
+    const std::string one(1, static_cast<char>(c));
+    EXPECT_EQ(json_escape(one), one) << "byte " << c << " needs no escape";
+  }
 }
 
 // Unescaped runs are copied whole; an escape at any place in a long text is still made.
