@@ -1,6 +1,7 @@
 #pragma once
 // The `delivery:` list: which channel carries a message of each kind, in order.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,10 @@ struct DeliveryRoute {
   std::string plugin;  // for logs and metrics
   std::shared_ptr<sdk::DeliveryChannel> channel;
   int concurrency;  // sends in flight on this channel at most (`concurrency:` of the entry)
+  /// Sends a batch shared with the call instead of copied for it, when the channel can (a
+  /// guarded plugin's, wired by wiring/runtime); empty: `channel->send_batch`.
+  std::function<std::vector<sdk::Result<void>>(std::shared_ptr<const std::vector<sdk::Message>>)>
+      send_shared_batch = {};
 };
 
 using DeliveryRoutes = std::vector<DeliveryRoute>;

@@ -29,21 +29,22 @@ sdk::Result<void> guarded_send(sdk::DeliveryChannel& channel, const sdk::Message
 }
 
 // One result per message whatever the channel does: a throw or a miscount retries them all.
-std::vector<sdk::Result<void>> guarded_send_batch(sdk::DeliveryChannel& channel,
-                                                  const std::vector<sdk::Message>& messages) {
+std::vector<sdk::Result<void>> guarded_send_batch(
+    const DeliveryRoute& route, std::shared_ptr<const std::vector<sdk::Message>> messages) {
+  const std::size_t count = messages->size();
   std::string error;
   try {
-    auto results = channel.send_batch(messages);
-    if (results.size() == messages.size()) return results;
-    error = "channel answered a batch of " + std::to_string(messages.size()) + " with " +
+    auto results = route.send_shared_batch ? route.send_shared_batch(std::move(messages))
+                                           : route.channel->send_batch(*messages);
+    if (results.size() == count) return results;
+    error = "channel answered a batch of " + std::to_string(count) + " with " +
             std::to_string(results.size()) + " results";
   } catch (const std::exception& e) {
     error = std::string("channel threw: ") + e.what();
   } catch (...) {
     error = "channel threw a non-standard exception";
   }
-  return std::vector<sdk::Result<void>>(messages.size(),
-                                        sdk::fail(sdk::ErrorCode::retryable, error));
+  return std::vector<sdk::Result<void>>(count, sdk::fail(sdk::ErrorCode::retryable, error));
 }
 
 std::size_t batch_limit_of(sdk::DeliveryChannel& channel) {
@@ -328,10 +329,10 @@ void OutboxWorker::send_batched(const std::vector<OutboxMessage*>& messages, int
       }
       return;
     }
-    std::vector<sdk::Message> batch;
-    batch.reserve(end - first);
-    for (std::size_t i = first; i < end; ++i) batch.push_back(message_to_send(*messages[i]));
-    auto results = guarded_send_batch(*r.channel, batch);
+    auto batch = std::make_shared<std::vector<sdk::Message>>();
+    batch->reserve(end - first);
+    for (std::size_t i = first; i < end; ++i) batch->push_back(message_to_send(*messages[i]));
+    auto results = guarded_send_batch(r, std::move(batch));
     slots.release();
     for (std::size_t i = first; i < end; ++i) {
       outcomes.push_back(outcome_of(*messages[i], route, results[i - first]));

@@ -208,18 +208,27 @@ class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
     return limit.ok() ? std::clamp<std::size_t>(limit.value(), 1, kMostPerBatch) : 1;
   }
   std::vector<sdk::Result<void>> send_batch(const std::vector<sdk::Message>& messages) override {
+    return send_shared_batch(std::make_shared<const std::vector<sdk::Message>>(messages));
+  }
+  /// send_batch() with the messages shared with the call instead of copied for it (their bodies
+  /// are most of a claim's memory): a call that outlives its deadline on the plugin's thread
+  /// keeps them alive itself. @p messages must not be changed until the call has returned
+  /// everywhere, which the shared pointer to const says.
+  std::vector<sdk::Result<void>> send_shared_batch(
+      std::shared_ptr<const std::vector<sdk::Message>> messages) {
+    const std::size_t count = messages->size();
     auto results = guard_.call<sdk::Result<std::vector<sdk::Result<void>>>>(
-        "send_batch", [messages](sdk::DeliveryChannel& c) {
-          return sdk::Result<std::vector<sdk::Result<void>>>(c.send_batch(messages));
+        "send_batch", [messages = std::move(messages)](sdk::DeliveryChannel& c) {
+          return sdk::Result<std::vector<sdk::Result<void>>>(c.send_batch(*messages));
         });
-    if (results.ok() && results->size() != messages.size()) {
+    if (results.ok() && results->size() != count) {
       results = guard_.checked(std::move(results), "send_batch",
                                "another number of results than messages");
     }
     if (!results.ok()) {
       // Threw, hung or miscounted: nothing says which messages went, so all go again.
       return std::vector<sdk::Result<void>>(
-          messages.size(), sdk::fail(sdk::ErrorCode::retryable, results.error().message));
+          count, sdk::fail(sdk::ErrorCode::retryable, results.error().message));
     }
     auto each = std::move(results.value());
     for (auto& r : each) {

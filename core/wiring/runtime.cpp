@@ -207,10 +207,13 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
       auto channel =
           make_plugin_object(p, shared, &sdk::PluginInstance::delivery_channel, problems);
       if (!channel) continue;
-      rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name,
-                             std::make_shared<plugin_host::GuardedDeliveryChannel>(
-                                 channel, p.use.name, log_ptr, p.use.call_timeout, metrics),
-                             settings.delivery[i].concurrency});
+      auto guarded = std::make_shared<plugin_host::GuardedDeliveryChannel>(
+          channel, p.use.name, log_ptr, p.use.call_timeout, metrics);
+      auto send_shared = [guarded](auto messages) {
+        return guarded->send_shared_batch(std::move(messages));
+      };
+      rt->routes_.push_back({plugins->delivery_kinds[i], p.use.name, std::move(guarded),
+                             settings.delivery[i].concurrency, send_shared});
     }
   }
 

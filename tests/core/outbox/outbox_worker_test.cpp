@@ -490,6 +490,41 @@ TEST_F(OutboxWorkerTest, ABatchThatThrowsOrMiscountsIsRetriedWholeAndNothingIsLo
   }
 }
 
+// A route that can send a batch without copying it (a guarded plugin's) is sent that way; what
+// it answers is still checked like the channel's own.
+TEST_F(OutboxWorkerTest, ARouteThatSharesItsBatchesGetsThemWholeAndIsStillChecked) {
+  auto channel = std::make_shared<BatchingChannel>(16);
+  std::vector<std::shared_ptr<const std::vector<sdk::Message>>> shared;
+  bool miscount = false;
+  DeliveryRoute route{sdk::AddressKind::email, "sharing", channel, 1};
+  route.send_shared_batch = [&](std::shared_ptr<const std::vector<sdk::Message>> messages) {
+    shared.push_back(messages);
+    std::vector<sdk::Result<void>> results(messages->size(), sdk::success());
+    if (miscount) results.pop_back();
+    return results;
+  };
+  auto w = worker({route});
+  std::vector<OutboxMessage> batch{message(), message(), message()};
+  for (auto& m : batch) {
+    m.text = "the body of " + m.id;
+    ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  }
+  miscount = true;
+  EXPECT_EQ(w.drain_once(), 3);
+  for (const auto& m : batch) EXPECT_EQ(store->state_of(m.id)->first, "pending") << "retried";
+  miscount = false;
+  clock.advance(std::chrono::seconds(120));
+  w.drain_once();
+  EXPECT_TRUE(channel->batches.empty()) << "the channel's own send_batch() is not called";
+  ASSERT_EQ(shared.size(), 2u);
+  ASSERT_EQ(shared[1]->size(), 3u);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ((*shared[1])[i].id, batch[i].id);
+    EXPECT_EQ((*shared[1])[i].text, batch[i].text) << "the body travels with the message";
+    EXPECT_EQ(store->state_of(batch[i].id)->first, "sent");
+  }
+}
+
 // A claim is one send_batch() per route when every route takes batches; with a channel that
 // sends one at a time among them, one worker would send a large claim message after message.
 TEST_F(OutboxWorkerTest, ClaimsAreLargeOnlyWhenEveryChannelTakesBatches) {

@@ -216,6 +216,42 @@ TEST(GuardedDeliveryChannel, EachResultOfABatchKeepsItsPlaceAndAnUnavailableOneI
   EXPECT_TRUE(results[2].ok());
 }
 
+// Sees the very vector it was handed, and reads every body only after sleeping past its deadline.
+class LateReadingChannel final : public sdk::DeliveryChannel {
+ public:
+  std::atomic<const void*> handed{nullptr};
+  std::atomic<bool> done{false};
+  std::string bodies;  // written before done
+  sdk::Result<void> send(const sdk::Message&) override { return sdk::success(); }
+  sdk::Result<void> ready() override { return sdk::success(); }
+  std::size_t batch_limit() override { return 8; }
+  std::vector<sdk::Result<void>> send_batch(const std::vector<sdk::Message>& messages) override {
+    handed = &messages;
+    std::this_thread::sleep_for(300ms);
+    for (const auto& m : messages) bodies += m.text + "|";
+    done = true;
+    return std::vector<sdk::Result<void>>(messages.size(), sdk::success());
+  }
+};
+
+TEST(GuardedDeliveryChannel, ASharedBatchIsNotCopiedAndOutlivesACallerThatGaveUpOnIt) {
+  auto l = std::make_shared<Logged>();
+  auto inner = std::make_shared<LateReadingChannel>();
+  GuardedDeliveryChannel channel(inner, "late", shared_log(l), 50ms);
+  auto batch = std::make_shared<std::vector<sdk::Message>>(3);
+  for (std::size_t i = 0; i < batch->size(); ++i) (*batch)[i].text = std::string(4096, 'a' + i);
+  const void* ours = batch.get();
+  const auto results = channel.send_shared_batch(std::move(batch));
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) EXPECT_EQ(r.code(), sdk::ErrorCode::retryable) << "past deadline";
+  // The caller holds nothing now; the plugin's thread still reads the batch.
+  for (int i = 0; i < 500 && !inner->done; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(inner->done);
+  EXPECT_EQ(inner->handed.load(), ours) << "the plugin read the caller's batch, not a copy";
+  EXPECT_EQ(inner->bodies, std::string(4096, 'a') + "|" + std::string(4096, 'b') + "|" +
+                               std::string(4096, 'c') + "|");
+}
+
 TEST(GuardedDeliveryChannel, ABatchLimitIsAtLeastOneAndAtMostTheCap) {
   auto l = std::make_shared<Logged>();
   auto inner = std::make_shared<BatchChannel>();
