@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "flow/message_templates.h"
+#include "flow/mustache_values.h"
 #include "util/files.h"
 #include "util/json_escape.h"
 #include "util/utf8.h"
@@ -51,17 +52,6 @@ std::vector<std::string> email_sources() {
   return sources;
 }
 
-mustache::data data_of(const linkgate::flow::MessageValues& v) {
-  mustache::data d;
-  d.set("link", v.link);
-  d.set("code", v.code);
-  d.set("minutes", std::to_string(v.minutes));
-  d.set("app_name", v.app_name);
-  d.set("title", v.title);
-  d.set("domain", v.domain);
-  return d;
-}
-
 void BM_KainjowRenderSignInEmail(benchmark::State& state) {
   std::vector<mustache::mustache> parsed;
   for (const auto& source : email_sources()) parsed.emplace_back(source);
@@ -69,7 +59,7 @@ void BM_KainjowRenderSignInEmail(benchmark::State& state) {
   parsed[1].set_custom_escape([](const std::string& s) { return s; });
   const auto v = values();
   for (auto _ : state) {
-    const auto d = data_of(v);
+    const auto d = linkgate::flow::mustache_values(v);
     for (auto& one : parsed) {
       auto text = one.render(d);
       benchmark::DoNotOptimize(text);
@@ -82,7 +72,7 @@ void BM_ParseAndRenderSignInEmail(benchmark::State& state) {
   const auto sources = email_sources();
   const auto v = values();
   for (auto _ : state) {
-    const auto d = data_of(v);
+    const auto d = linkgate::flow::mustache_values(v);
     for (const auto& source : sources) {
       mustache::mustache parsed(source);
       auto text = parsed.render(d);

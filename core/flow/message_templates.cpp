@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "flow/mustache_values.h"
 #include "util/files.h"
 
 namespace linkgate::flow {
@@ -20,17 +21,6 @@ namespace mustache = kainjow::mustache;
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-mustache::data to_data(const MessageValues& v) {
-  mustache::data d;
-  d.set("link", v.link);
-  d.set("code", v.code);
-  d.set("minutes", std::to_string(v.minutes));
-  d.set("app_name", v.app_name);
-  d.set("title", v.title);
-  d.set("domain", v.domain);
-  return d;
 }
 
 std::atomic<std::uint64_t> next_serial{1};
@@ -152,7 +142,7 @@ std::vector<std::string> MessageTemplates::locales() const {
 std::string MessageTemplates::render_one(const Template& source, Escape escape,
                                          const MessageValues& values) const {
   if (source.plain) return source.plain->render(values);
-  return parsed(serial_, source.source, escape).render(to_data(values));
+  return parsed(serial_, source.source, escape).render(mustache_values(values));
 }
 
 RenderedMessage MessageTemplates::render(sdk::AddressKind kind, const MessageValues& values,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flow/message_templates.h"
+#include "flow/mustache_values.h"
 #include "support/temp_dir.h"
 #include "util/files.h"
 
@@ -34,14 +35,7 @@ MessageValues hostile_values() {
 std::string kainjow_render(const std::string& source, Escape escape, const MessageValues& v) {
   mustache::mustache parsed(source);
   if (escape == Escape::none) parsed.set_custom_escape([](const std::string& s) { return s; });
-  mustache::data d;
-  d.set("link", v.link);
-  d.set("code", v.code);
-  d.set("minutes", std::to_string(v.minutes));
-  d.set("app_name", v.app_name);
-  d.set("title", v.title);
-  d.set("domain", v.domain);
-  return parsed.render(d);
+  return parsed.render(mustache_values(v));
 }
 
 void expect_same_as_kainjow(const std::string& source) {
