@@ -2,11 +2,13 @@
 # The instructions the whole server executes per sign-in start, its delivery included, counted
 # by valgrind's callgrind: a measure the machine's noise cannot move (on a shared VM the start
 # rate of one build swings by a third between runs, and it has no CPU counters). The server runs
-# under callgrind (every thread, one at a time); wrk makes starts for $SECONDS seconds after a
-# warm-up, the outbox is drained, and the instructions counted between the two ends are divided
-# by the starts the server answered. Paired runs (BUILD= one build, then another) compare changes
-# whose effect at full speed is below that noise. Counts are of instructions, not of time: a
-# system call or a sleep is one instruction or none, so this says nothing of waits.
+# under callgrind (every thread, one at a time); wrk makes starts for $SECONDS_MEASURED seconds
+# (default 20) after a warm-up, the outbox is drained, and the instructions counted between the
+# two ends are divided by the starts the server answered. Paired runs (BUILD= one build, then
+# another) compare changes whose effect at full speed is below that noise. Counts are of
+# instructions, not of time: a system call or a sleep is one instruction or none, so this says
+# nothing of waits; a `rep stos`/`rep movs` counts each byte; under callgrind a delivery batch is
+# about one message, so batched work weighs more than at full speed.
 #
 #   scripts/build && bench/http/instructions.sh
 #   BUILD=/other/build TOKEN=stateful SECONDS_MEASURED=20 bench/http/instructions.sh
