@@ -1,9 +1,15 @@
 #include "util/es256.h"
 
+// ECDSA_do_sign_ex and EC_KEY are deprecated in OpenSSL 3 (no EVP call takes a caller's k^-1 and
+// r), but they are OpenSSL's own constant-time arithmetic, which verify() below needs.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <gmp.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
@@ -20,7 +26,44 @@ struct MdCtxFree {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
+struct BnFree {
+  void operator()(BIGNUM* b) const { BN_free(b); }
+};
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+
+struct BnCtxFree {
+  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
+};
+using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
+
+struct PointFree {
+  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
+};
+using Point = std::unique_ptr<EC_POINT, PointFree>;
+
+struct SigFree {
+  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
+using Sig = std::unique_ptr<ECDSA_SIG, SigFree>;
+
 constexpr std::size_t kHalf = 32;
+
+// @p value^-1 mod @p modulus (prime, above @p value, which is not zero), by GMP's extended
+// Euclid: its time depends on the value, so for public values only.
+Bn public_inverse(const unsigned char* value, const mpz_t modulus) {
+  mpz_t v, inverse;
+  mpz_inits(v, inverse, nullptr);
+  mpz_import(v, kHalf, 1, 1, 1, 0, value);
+  Bn out;
+  if (mpz_invert(inverse, v, modulus) != 0) {
+    unsigned char bytes[kHalf];
+    std::size_t length = 0;
+    mpz_export(bytes, &length, 1, 1, 1, 0, inverse);
+    out.reset(BN_bin2bn(bytes, static_cast<int>(length), nullptr));
+  }
+  mpz_clears(v, inverse, nullptr);
+  return out;
+}
 
 }  // namespace
 
@@ -29,10 +72,19 @@ struct Es256Key::Impl {
   // Set up once with the key; each call copies them instead of initialising from scratch
   // (OpenSSL 3 looks up providers and algorithms in every *Init).
   EVP_MD_CTX* sign_template = nullptr;
-  EVP_MD_CTX* verify_template = nullptr;
+  EVP_MD_CTX* digest_template = nullptr;  // SHA-256 alone, for verify()
+  EC_KEY* ec = nullptr;                   // the same key, for ECDSA_do_sign_ex
+  const EC_GROUP* group = nullptr;        // owned by ec
+  const BIGNUM* order = nullptr;          // owned by group
+  // The order for GMP, whose inversion of s (public) is a twentieth of OpenSSL's
+  // BN_mod_inverse and half of a verify without it. Read-only once set, shared by every thread.
+  mpz_t gmp_order;
+  Impl() { mpz_init(gmp_order); }
   ~Impl() {
+    mpz_clear(gmp_order);
     EVP_MD_CTX_free(sign_template);
-    EVP_MD_CTX_free(verify_template);
+    EVP_MD_CTX_free(digest_template);
+    EC_KEY_free(ec);
     EVP_PKEY_free(key);
   }
 };
@@ -51,13 +103,30 @@ Es256Key Es256Key::from_private_pem(const std::string& pem) {
       std::string(group) != SN_X9_62_prime256v1) {
     throw std::runtime_error("ES256 needs a key on P-256 (prime256v1)");
   }
+  // verify() computes with the private scalar where a verifier uses the public point: the two
+  // must be one key, or tokens this signs would verify here and fail everywhere else.
+  EVP_PKEY_CTX* check = EVP_PKEY_CTX_new(impl->key, nullptr);
+  const bool pair = check != nullptr && EVP_PKEY_pairwise_check(check) == 1;
+  EVP_PKEY_CTX_free(check);
+  if (!pair) {
+    ERR_clear_error();
+    throw std::runtime_error("the key's public point is not its private scalar's (damaged key)");
+  }
   impl->sign_template = EVP_MD_CTX_new();
-  impl->verify_template = EVP_MD_CTX_new();
-  if (impl->sign_template == nullptr || impl->verify_template == nullptr ||
+  impl->digest_template = EVP_MD_CTX_new();
+  impl->ec = EVP_PKEY_get1_EC_KEY(impl->key);
+  if (impl->sign_template == nullptr || impl->digest_template == nullptr || impl->ec == nullptr ||
       EVP_DigestSignInit(impl->sign_template, nullptr, EVP_sha256(), nullptr, impl->key) != 1 ||
-      EVP_DigestVerifyInit(impl->verify_template, nullptr, EVP_sha256(), nullptr, impl->key) != 1) {
+      EVP_DigestInit_ex(impl->digest_template, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("cannot set up ES256 with this key");
   }
+  impl->group = EC_KEY_get0_group(impl->ec);
+  impl->order = EC_GROUP_get0_order(impl->group);
+  unsigned char order[kHalf];
+  if (BN_bn2binpad(impl->order, order, kHalf) != kHalf) {
+    throw std::runtime_error("cannot set up ES256 with this key");
+  }
+  mpz_import(impl->gmp_order, kHalf, 1, 1, 1, 0, order);
   return Es256Key(std::move(impl));
 }
 
@@ -82,27 +151,47 @@ std::string Es256Key::sign(std::string_view data) const {
   return out;
 }
 
+// A verifier holding only the public point Q computes u1*G + u2*Q (u1 = e/s, u2 = r/s) and checks
+// that its x is r. This key also holds the private scalar d with Q = d*G (checked at load), so
+// the same point is t*G with t = (e + r*d)/s: one multiple of the generator, which OpenSSL
+// computes from a precomputed table, instead of a multiple of an arbitrary point, which is most
+// of the cost of a verify (about a third of it remains). For a valid signature t is the signer's
+// nonce, whose disclosure would give d away, so t is computed only by OpenSSL's constant-time
+// signing arithmetic (ECDSA_do_sign_ex with s^-1 in place of k^-1) and used only by its
+// constant-time multiplication of the generator; what is compared, x(t*G), anyone holding Q can
+// compute. s^-1 is computed by a routine whose time depends on s, which is public.
 bool Es256Key::verify(std::string_view data, std::string_view signature) const noexcept {
   if (signature.size() != 2 * kHalf) return false;
   const auto* bytes = reinterpret_cast<const unsigned char*>(signature.data());
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(bytes, kHalf, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes + kHalf, kHalf, nullptr);
-  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
-    return false;
+  const Impl& k = *impl_;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  MdCtx md(EVP_MD_CTX_new());
+  BnCtx ctx(BN_CTX_new());
+  Bn r(BN_bin2bn(bytes, kHalf, nullptr));
+  Bn s(BN_bin2bn(bytes + kHalf, kHalf, nullptr));
+  Bn x(BN_new());
+  Point point(k.group == nullptr ? nullptr : EC_POINT_new(k.group));
+  bool valid = false;
+  if (md && ctx && r && s && x && point && !BN_is_zero(r.get()) && !BN_is_zero(s.get()) &&
+      BN_cmp(r.get(), k.order) < 0 && BN_cmp(s.get(), k.order) < 0 &&
+      EVP_MD_CTX_copy_ex(md.get(), k.digest_template) == 1 &&
+      EVP_DigestUpdate(md.get(), data.data(), data.size()) == 1 &&
+      EVP_DigestFinal_ex(md.get(), digest, &digest_length) == 1) {
+    Bn s_inverse = public_inverse(bytes + kHalf, k.gmp_order);
+    // t is zero (ECDSA_do_sign_ex fails) exactly when u1*G + u2*Q is the point at infinity.
+    Sig t(s_inverse ? ECDSA_do_sign_ex(digest, static_cast<int>(digest_length), s_inverse.get(),
+                                       r.get(), k.ec)
+                    : nullptr);
+    valid =
+        t &&
+        EC_POINT_mul(k.group, point.get(), ECDSA_SIG_get0_s(t.get()), nullptr, nullptr,
+                     ctx.get()) == 1 &&
+        EC_POINT_get_affine_coordinates(k.group, point.get(), x.get(), nullptr, ctx.get()) == 1 &&
+        BN_nnmod(x.get(), x.get(), k.order, ctx.get()) == 1 && BN_cmp(x.get(), r.get()) == 0;
   }
-  unsigned char der[80];
-  unsigned char* out = der;
-  const int der_length = i2d_ECDSA_SIG(sig, &out);
-  ECDSA_SIG_free(sig);
-  if (der_length <= 0 || der_length > static_cast<int>(sizeof der)) return false;
-  MdCtx ctx(EVP_MD_CTX_new());
-  return ctx && EVP_MD_CTX_copy_ex(ctx.get(), impl_->verify_template) == 1 &&
-         EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_length),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  if (!valid) ERR_clear_error();
+  return valid;
 }
 
 std::string Es256Key::public_pem() const {

@@ -5,7 +5,15 @@
 #include <Poco/JWT/Token.h>
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
 
+#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -60,6 +68,140 @@ TEST(Es256, TokensInteroperateWithPocosJwt) {
   const auto last = theirs.rfind('.');
   EXPECT_TRUE(key.verify(std::string_view(theirs).substr(0, last),
                          *base64url_decode(std::string_view(theirs).substr(last + 1))));
+}
+
+// The reference a verifier elsewhere runs: OpenSSL's own ECDSA verify with the public key alone
+// (u1*G + u2*Q), on r and s as the token carries them.
+EVP_PKEY* public_key_alone(const Es256Key& key) {
+  const std::string pem = key.public_pem();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* pub = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return pub;
+}
+
+bool verified_with_public_key_alone(EVP_PKEY* pub, std::string_view data,
+                                    std::string_view signature) {
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(signature.data());
+  ECDSA_SIG_set0(sig, BN_bin2bn(bytes, 32, nullptr), BN_bin2bn(bytes + 32, 32, nullptr));
+  unsigned char* der = nullptr;
+  const int der_length = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pub) == 1 &&
+      EVP_DigestVerify(ctx, der, static_cast<std::size_t>(der_length),
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  OPENSSL_free(der);
+  return ok;
+}
+
+std::string big_endian_32(const BIGNUM* n) {
+  std::string out(32, '\0');
+  BN_bn2binpad(n, reinterpret_cast<unsigned char*>(out.data()), 32);
+  return out;
+}
+
+// verify() uses the private scalar (t*G with t = (e + r*d)/s) where a verifier elsewhere uses the
+// public point: for every signature, good or bad, the two must say the same.
+TEST(Es256, VerifiesExactlyWhatThePublicKeyAloneVerifies) {
+  auto key = Es256Key::from_private_pem(fresh_pem());
+  EVP_PKEY* pub = public_key_alone(key);
+  std::mt19937_64 random(20261202);
+  BIGNUM* order = BN_new();
+  EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+  BN_copy(order, EC_GROUP_get0_order(group));
+  BIGNUM* value = BN_new();
+  const auto scalar = [&](long offset_from_order) {
+    BN_copy(value, order);
+    if (offset_from_order >= 0) {
+      BN_add_word(value, static_cast<BN_ULONG>(offset_from_order));
+    } else {
+      BN_sub_word(value, static_cast<BN_ULONG>(-offset_from_order));
+    }
+    return big_endian_32(value);
+  };
+  int agreed_valid = 0, agreed_invalid = 0;
+  for (int i = 0; i < 300; ++i) {
+    const std::string data = "payload." + std::to_string(random());
+    const std::string good = key.sign(data);
+    std::vector<std::string> candidates = {good};
+    std::string flipped = good;
+    flipped[random() % 64] ^= static_cast<char>(1u << (random() % 8));
+    candidates.push_back(flipped);
+    std::string garbage(64, '\0');
+    for (char& c : garbage) c = static_cast<char>(random());
+    candidates.push_back(garbage);
+    // (r, n - s) is the other valid signature of the same message: both must take it.
+    BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(good.data()) + 32, 32, nullptr);
+    BN_sub(s, order, s);
+    candidates.push_back(good.substr(0, 32) + big_endian_32(s));
+    BN_free(s);
+    // r and s at and around the ends of their range.
+    const std::string r = good.substr(0, 32), s_good = good.substr(32);
+    for (long offset : {-1L, 0L, 1L}) {
+      candidates.push_back(scalar(offset) + s_good);
+      candidates.push_back(r + scalar(offset));
+    }
+    candidates.push_back(std::string(32, '\0') + s_good);
+    candidates.push_back(r + std::string(32, '\0'));
+    candidates.push_back(std::string(64, '\xff'));
+    for (const auto& candidate : candidates) {
+      const bool reference = verified_with_public_key_alone(pub, data, candidate);
+      ASSERT_EQ(key.verify(data, candidate), reference) << i;
+      ++(reference ? agreed_valid : agreed_invalid);
+    }
+    ASSERT_FALSE(key.verify(data + "x", good));
+  }
+  EXPECT_EQ(agreed_valid, 600) << "each good signature and its (r, n - s) twin";
+  BN_free(value);
+  BN_free(order);
+  EC_GROUP_free(group);
+  EVP_PKEY_free(pub);
+}
+
+// A key file whose public point is not its private scalar's: tokens signed with the scalar would
+// pass verify() here and fail with every verifier that reads the published point.
+TEST(Es256, RefusesAKeyWhosePublicPointIsAnotherKeys) {
+  EVP_PKEY* one = EVP_EC_gen("P-256");
+  EVP_PKEY* other = EVP_EC_gen("P-256");
+  BIGNUM* priv = nullptr;
+  unsigned char pub[65];
+  std::size_t pub_length = 0;
+  ASSERT_EQ(EVP_PKEY_get_bn_param(one, OSSL_PKEY_PARAM_PRIV_KEY, &priv), 1);
+  ASSERT_EQ(
+      EVP_PKEY_get_octet_string_param(other, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &pub_length),
+      1);
+  OSSL_PARAM_BLD* build = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD_push_utf8_string(build, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0);
+  OSSL_PARAM_BLD_push_BN(build, OSSL_PKEY_PARAM_PRIV_KEY, priv);
+  OSSL_PARAM_BLD_push_octet_string(build, OSSL_PKEY_PARAM_PUB_KEY, pub, pub_length);
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(build);
+  EVP_PKEY_CTX* from = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+  EVP_PKEY* mixed = nullptr;
+  ASSERT_EQ(EVP_PKEY_fromdata_init(from), 1);
+  ASSERT_EQ(EVP_PKEY_fromdata(from, &mixed, EVP_PKEY_KEYPAIR, params), 1);
+  BIO* bio = BIO_new(BIO_s_mem());
+  ASSERT_EQ(PEM_write_bio_PrivateKey(bio, mixed, nullptr, nullptr, 0, nullptr, nullptr), 1);
+  char* text = nullptr;
+  const long length = BIO_get_mem_data(bio, &text);
+  const std::string pem(text, static_cast<std::size_t>(length));
+  BIO_free(bio);
+  EVP_PKEY_free(mixed);
+  EVP_PKEY_CTX_free(from);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(build);
+  BN_free(priv);
+  EVP_PKEY_free(one);
+  EVP_PKEY_free(other);
+  try {
+    Es256Key::from_private_pem(pem);
+    FAIL() << "a mismatched key was taken";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("public point"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Es256, OnlyP256KeysAreTaken) {
