@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "util/base64url.h"
+#include "util/ecdsa_presignatures.h"
 
 namespace linkgate::util {
 namespace {
@@ -30,6 +31,11 @@ struct BnFree {
   void operator()(BIGNUM* b) const { BN_free(b); }
 };
 using Bn = std::unique_ptr<BIGNUM, BnFree>;
+
+struct SecretFree {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+using Secret = std::unique_ptr<BIGNUM, SecretFree>;
 
 struct BnCtxFree {
   void operator()(BN_CTX* c) const { BN_CTX_free(c); }
@@ -79,8 +85,11 @@ struct Es256Key::Impl {
   // The order for GMP, whose inversion of s (public) is a twentieth of OpenSSL's
   // BN_mod_inverse and half of a verify without it. Read-only once set, shared by every thread.
   mpz_t gmp_order;
+  // Null where the kernel cannot keep them from a forked child: sign() then goes through EVP.
+  std::unique_ptr<EcdsaPresignatures> presignatures;
   Impl() { mpz_init(gmp_order); }
   ~Impl() {
+    presignatures.reset();
     mpz_clear(gmp_order);
     EVP_MD_CTX_free(sign_template);
     EVP_MD_CTX_free(digest_template);
@@ -127,28 +136,70 @@ Es256Key Es256Key::from_private_pem(const std::string& pem) {
     throw std::runtime_error("cannot set up ES256 with this key");
   }
   mpz_import(impl->gmp_order, kHalf, 1, 1, 1, 0, order);
+  try {
+    impl->presignatures = std::make_unique<EcdsaPresignatures>(impl->group);
+  } catch (const std::runtime_error&) {
+  }
   return Es256Key(std::move(impl));
 }
 
-std::string Es256Key::sign(std::string_view data) const {
+namespace {
+
+std::string r_and_s(const ECDSA_SIG* sig) {
+  std::string out(2 * kHalf, '\0');
+  auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig), bytes, kHalf) != kHalf ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig), bytes + kHalf, kHalf) != kHalf) {
+    throw std::runtime_error("ES256 signature out of range");
+  }
+  return out;
+}
+
+std::string sign_through_evp(EVP_MD_CTX* sign_template, std::string_view data) {
   MdCtx ctx(EVP_MD_CTX_new());
   unsigned char der[80];
   std::size_t der_length = sizeof der;
-  if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), impl_->sign_template) != 1 ||
+  if (!ctx || EVP_MD_CTX_copy_ex(ctx.get(), sign_template) != 1 ||
       EVP_DigestSign(ctx.get(), der, &der_length,
                      reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
     throw std::runtime_error("ES256 signing failed");
   }
   const unsigned char* in = der;
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der_length));
-  if (sig == nullptr) throw std::runtime_error("ES256 signing gave no signature");
-  std::string out(2 * kHalf, '\0');
-  auto* bytes = reinterpret_cast<unsigned char*>(out.data());
-  const bool fits = BN_bn2binpad(ECDSA_SIG_get0_r(sig), bytes, kHalf) == kHalf &&
-                    BN_bn2binpad(ECDSA_SIG_get0_s(sig), bytes + kHalf, kHalf) == kHalf;
-  ECDSA_SIG_free(sig);
-  if (!fits) throw std::runtime_error("ES256 signature out of range");
-  return out;
+  Sig sig(d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der_length)));
+  if (!sig) throw std::runtime_error("ES256 signing gave no signature");
+  return r_and_s(sig.get());
+}
+
+}  // namespace
+
+// s = k^-1 (e + r*d) by OpenSSL's constant-time signing arithmetic (ECDSA_do_sign_ex), with k^-1
+// and r from a presignature (util/ecdsa_presignatures): what EVP would compute for this one
+// message, computed ahead in a batch.
+std::string Es256Key::sign(std::string_view data) const {
+  const Impl& k = *impl_;
+  if (!k.presignatures) return sign_through_evp(k.sign_template, data);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  MdCtx md(EVP_MD_CTX_new());
+  if (!md || EVP_MD_CTX_copy_ex(md.get(), k.digest_template) != 1 ||
+      EVP_DigestUpdate(md.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(md.get(), digest, &digest_length) != 1) {
+    throw std::runtime_error("ES256 signing failed");
+  }
+  // s is zero for one presignature in 2^256: then another.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Presignature p;
+    k.presignatures->take(p);
+    Secret k_inverse(BN_bin2bn(p.k_inverse, kHalf, BN_secure_new()));
+    Bn r(BN_bin2bn(p.r, kHalf, nullptr));
+    OPENSSL_cleanse(&p, sizeof p);
+    if (!k_inverse || !r) throw std::runtime_error("ES256 signing failed");
+    Sig sig(
+        ECDSA_do_sign_ex(digest, static_cast<int>(digest_length), k_inverse.get(), r.get(), k.ec));
+    if (sig) return r_and_s(sig.get());
+    ERR_clear_error();
+  }
+  throw std::runtime_error("ES256 signing failed");
 }
 
 // A verifier holding only the public point Q computes u1*G + u2*Q (u1 = e/s, u2 = r/s) and checks

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -159,6 +160,36 @@ TEST(Es256, VerifiesExactlyWhatThePublicKeyAloneVerifies) {
   BN_free(value);
   BN_free(order);
   EC_GROUP_free(group);
+  EVP_PKEY_free(pub);
+}
+
+// sign() takes each nonce from a batch computed ahead (util/ecdsa_presignatures): its signatures
+// are what a verifier with the public key alone accepts, and no two share an r, from any thread.
+TEST(Es256, SignaturesFromPresignaturesVerifyWithThePublicKeyAloneAndShareNoNonce) {
+  auto key = Es256Key::from_private_pem(fresh_pem());
+  EVP_PKEY* pub = public_key_alone(key);
+  constexpr int kThreads = 4, kEach = 60;
+  std::vector<std::vector<std::pair<std::string, std::string>>> signed_by(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string data = "thread " + std::to_string(t) + " token " + std::to_string(i);
+        std::string signature = key.sign(data);
+        signed_by[t].emplace_back(std::move(data), std::move(signature));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> rs;
+  for (const auto& list : signed_by) {
+    for (const auto& [data, signature] : list) {
+      ASSERT_EQ(signature.size(), 64u);
+      EXPECT_TRUE(verified_with_public_key_alone(pub, data, signature)) << data;
+      EXPECT_TRUE(rs.insert(signature.substr(0, 32)).second) << "a nonce used twice";
+    }
+  }
+  EXPECT_EQ(rs.size(), static_cast<std::size_t>(kThreads * kEach));
   EVP_PKEY_free(pub);
 }
 
