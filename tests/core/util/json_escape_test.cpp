@@ -32,6 +32,30 @@ TEST(JsonEscape, EscapesAtEveryPlaceInALongText) {
   }
 }
 
+// The escaper scans sixteen bytes at a time: every byte value, at every place of texts longer and
+// shorter than a block, among bytes that need nothing (some above 0x7f, which a signed compare
+// would take for control characters), escaped as a byte at a time would.
+TEST(JsonEscape, EveryByteAtEveryPlaceOfABlockIsEscapedAsOneAtATimeWould) {
+  const auto one_at_a_time = [](const std::string& text) {
+    std::string out;
+    for (const char c : text) out += json_escape(std::string_view(&c, 1));
+    return out;
+  };
+  const std::string filler = "a\xc3\xa9~ \x80\xff\x7e\x21z";
+  for (int c = 0; c < 0x100; ++c) {
+    for (std::size_t length = 1; length <= 40; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text;
+        for (std::size_t i = 0; i < length; ++i) text += filler[(i + at) % filler.size()];
+        text[at] = static_cast<char>(c);
+        if (length > 20) text[length - 1 - at % 3] = '"';  // a second escape in the same block
+        ASSERT_EQ(json_escape(text), one_at_a_time(text))
+            << "byte " << c << " at " << at << " of " << length;
+      }
+    }
+  }
+}
+
 TEST(JsonEscape, AppendsToWhatIsAlreadyThere) {
   std::string out = "{\"k\": \"";
   append_json_escaped(out, "v\"");
