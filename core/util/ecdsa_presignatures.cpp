@@ -5,6 +5,8 @@
 
 #include "util/ecdsa_presignatures.h"
 
+#include "util/openssl_handles.h"
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <sys/mman.h>
@@ -18,20 +20,6 @@ namespace linkgate::util {
 namespace {
 
 constexpr int kBytes = 32;
-
-struct SecretFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-using Secret = std::unique_ptr<BIGNUM, SecretFree>;
-
-struct CtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
-};
-using Point = std::unique_ptr<EC_POINT, PointFree>;
 
 [[noreturn]] void fail() {
   ERR_clear_error();
@@ -57,7 +45,7 @@ EcdsaPresignatures::EcdsaPresignatures(const EC_GROUP* group) : group_(group) {
   count_ = static_cast<std::size_t*>(page);
   slots_ = reinterpret_cast<Presignature*>(static_cast<unsigned char*>(page) + sizeof(std::size_t));
   capacity_ = (page_size() - sizeof(std::size_t)) / sizeof(Presignature);
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  BnCtx ctx(BN_CTX_new());
   order_mont_ = BN_MONT_CTX_new();
   order_minus_2_ = BN_dup(EC_GROUP_get0_order(group_));
   if (!ctx || order_mont_ == nullptr || order_minus_2_ == nullptr ||
@@ -109,11 +97,11 @@ void EcdsaPresignatures::take(Presignature& out) {
 // field arithmetic OpenSSL's own signing uses to make k*G affine.
 void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
   const BIGNUM* order = EC_GROUP_get0_order(group_);
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_secure_new());
+  BnCtx ctx(BN_CTX_secure_new());
   if (!ctx) fail();
   BN_CTX* c = ctx.get();
-  std::vector<Secret> k, prefix;
-  std::vector<Point> points;
+  std::vector<SecretBn> k, prefix;
+  std::vector<EcPoint> points;
   std::vector<EC_POINT*> raw_points;
   for (std::size_t i = 0; i < count; ++i) {
     k.emplace_back(BN_secure_new());
@@ -131,8 +119,8 @@ void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
   }
   if (EC_POINTs_make_affine(group_, count, raw_points.data(), c) != 1) fail();
 
-  Secret x(BN_secure_new()), y(BN_secure_new()), z(BN_secure_new()), r(BN_new());
-  Secret inverse(BN_secure_new()), k_inverse(BN_secure_new());
+  SecretBn x(BN_secure_new()), y(BN_secure_new()), z(BN_secure_new()), r(BN_new());
+  SecretBn inverse(BN_secure_new()), k_inverse(BN_secure_new());
   if (!x || !y || !z || !r || !inverse || !k_inverse) fail();
   for (std::size_t i = 0; i < count; ++i) {
     // Z is one now; should it not be, get x the usual way (one inversion of its own).

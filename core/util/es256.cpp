@@ -1,7 +1,7 @@
 #include "util/es256.h"
 
 // ECDSA_do_sign_ex and EC_KEY are deprecated in OpenSSL 3 (no EVP call takes a caller's k^-1 and
-// r), but they are OpenSSL's own constant-time arithmetic, which verify() below needs.
+// r), but they are OpenSSL's own constant-time arithmetic, which sign() and verify() below need.
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <gmp.h>
@@ -18,39 +18,12 @@
 
 #include "util/base64url.h"
 #include "util/ecdsa_presignatures.h"
+#include "util/openssl_handles.h"
 
 namespace linkgate::util {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
-
-struct SecretFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-using Secret = std::unique_ptr<BIGNUM, SecretFree>;
-
-struct BnCtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
-
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
-using Point = std::unique_ptr<EC_POINT, PointFree>;
-
-struct SigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-using Sig = std::unique_ptr<ECDSA_SIG, SigFree>;
+using Sig = std::unique_ptr<ECDSA_SIG, FreedWith<ECDSA_SIG_free>>;
 
 constexpr std::size_t kHalf = 32;
 
@@ -190,7 +163,7 @@ std::string Es256Key::sign(std::string_view data) const {
   for (int attempt = 0; attempt < 3; ++attempt) {
     Presignature p;
     k.presignatures->take(p);
-    Secret k_inverse(BN_bin2bn(p.k_inverse, kHalf, BN_secure_new()));
+    SecretBn k_inverse(BN_bin2bn(p.k_inverse, kHalf, BN_secure_new()));
     Bn r(BN_bin2bn(p.r, kHalf, nullptr));
     OPENSSL_cleanse(&p, sizeof p);
     if (!k_inverse || !r) throw std::runtime_error("ES256 signing failed");
@@ -222,7 +195,7 @@ bool Es256Key::verify(std::string_view data, std::string_view signature) const n
   Bn r(BN_bin2bn(bytes, kHalf, nullptr));
   Bn s(BN_bin2bn(bytes + kHalf, kHalf, nullptr));
   Bn x(BN_new());
-  Point point(k.group == nullptr ? nullptr : EC_POINT_new(k.group));
+  EcPoint point(k.group == nullptr ? nullptr : EC_POINT_new(k.group));
   bool valid = false;
   if (md && ctx && r && s && x && point && !BN_is_zero(r.get()) && !BN_is_zero(s.get()) &&
       BN_cmp(r.get(), k.order) < 0 && BN_cmp(s.get(), k.order) < 0 &&
