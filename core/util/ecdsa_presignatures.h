@@ -1,11 +1,12 @@
 #pragma once
 // Most of an ECDSA signature does not depend on the message: a random nonce k, the point k*G,
 // r (its x mod n) and k^-1. Computed one signature at a time, each costs two inversions (of k,
-// and of k*G's projective Z to find x), half of a P-256 signature's time. Computed sixteen at a
-// time they share both (Montgomery's trick: one inversion and three multiplications each), and a
-// signature costs about half. What is computed ahead is kept in a page that the kernel wipes in a
-// forked child (MADV_WIPEONFORK) and leaves out of core dumps: a nonce used for two messages gives
-// the private key away, so no presignature may be used twice, not even by a copy of the process.
+// and of k*G's projective Z to find x), two fifths of a P-256 signature's instructions. Computed
+// sixteen at a time they share both (Montgomery's trick: one inversion and three multiplications
+// each), and a signature costs a little over half of what it did. What is computed ahead is kept in
+// a page that the kernel wipes in a forked child (MADV_WIPEONFORK) and leaves out of core dumps: a
+// nonce used for two messages gives the private key away, so no presignature may be used twice, not
+// even by a copy of the process.
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -36,7 +37,7 @@ class EcdsaPresignatures {
 
   /// Writes a presignature into @p out that no one was given before, in this process or any
   /// process forked from it; computes a batch when none is left (the one call that does costs
-  /// about eight signatures). Thread-safe. Throws std::runtime_error if OpenSSL fails.
+  /// about a dozen signatures). Thread-safe. Throws std::runtime_error if OpenSSL fails.
   void take(Presignature& out);
 
   /// How many a batch computes.

@@ -1,8 +1,9 @@
 #pragma once
-// ES256 (ECDSA over P-256 with SHA-256) straight through OpenSSL, with the key parsed and the
-// signing context set up once: what JWT signing costs is then the ECDSA operation itself, not
-// Poco's per-call engine set-up, JSON round trips and stream base64. Verification uses that the
-// server verifies only its own signatures, with the private key at hand (see verify()).
+// ES256 (ECDSA over P-256 with SHA-256) straight to OpenSSL's arithmetic, with the key parsed
+// once: no per-call engine set-up, JSON round trips or stream base64 as with Poco's JWT. A
+// signature takes the message-independent half of its work from a batch computed ahead
+// (util/ecdsa_presignatures); verification uses that the server verifies only its own
+// signatures, with the private key at hand (see verify()).
 
 #include <memory>
 #include <string>
