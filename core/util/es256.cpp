@@ -179,7 +179,7 @@ std::string Es256Key::sign(std::string_view data) const {
 // that its x is r. This key also holds the private scalar d with Q = d*G (checked at load), so
 // the same point is t*G with t = (e + r*d)/s: one multiple of the generator, which OpenSSL
 // computes from a precomputed table, instead of a multiple of an arbitrary point, which is most
-// of the cost of a verify (about a third of it remains). For a valid signature t is the signer's
+// of the cost of a verify (about a quarter of it remains). For a valid signature t is the signer's
 // nonce, whose disclosure would give d away, so t is computed only by OpenSSL's constant-time
 // signing arithmetic (ECDSA_do_sign_ex with s^-1 in place of k^-1) and used only by its
 // constant-time multiplication of the generator; what is compared, x(t*G), anyone holding Q can
