@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "util/base64url.h"
+#include "util/crypto.h"
 #include "util/ecdsa_presignatures.h"
 #include "util/openssl_handles.h"
 
@@ -51,10 +52,9 @@ struct Es256Key::Impl {
   // Set up once with the key; each call copies them instead of initialising from scratch
   // (OpenSSL 3 looks up providers and algorithms in every *Init).
   EVP_MD_CTX* sign_template = nullptr;
-  EVP_MD_CTX* digest_template = nullptr;  // SHA-256 alone, for verify()
-  EC_KEY* ec = nullptr;                   // the same key, for ECDSA_do_sign_ex
-  const EC_GROUP* group = nullptr;        // owned by ec
-  const BIGNUM* order = nullptr;          // owned by group
+  EC_KEY* ec = nullptr;             // the same key, for ECDSA_do_sign_ex
+  const EC_GROUP* group = nullptr;  // owned by ec
+  const BIGNUM* order = nullptr;    // owned by group
   // The order for GMP, whose inversion of s (public) is a twentieth of OpenSSL's
   // BN_mod_inverse and half of a verify without it. Read-only once set, shared by every thread.
   mpz_t gmp_order;
@@ -65,7 +65,6 @@ struct Es256Key::Impl {
     presignatures.reset();
     mpz_clear(gmp_order);
     EVP_MD_CTX_free(sign_template);
-    EVP_MD_CTX_free(digest_template);
     EC_KEY_free(ec);
     EVP_PKEY_free(key);
   }
@@ -95,11 +94,9 @@ Es256Key Es256Key::from_private_pem(const std::string& pem) {
     throw std::runtime_error("the key's public point is not its private scalar's (damaged key)");
   }
   impl->sign_template = EVP_MD_CTX_new();
-  impl->digest_template = EVP_MD_CTX_new();
   impl->ec = EVP_PKEY_get1_EC_KEY(impl->key);
-  if (impl->sign_template == nullptr || impl->digest_template == nullptr || impl->ec == nullptr ||
-      EVP_DigestSignInit(impl->sign_template, nullptr, EVP_sha256(), nullptr, impl->key) != 1 ||
-      EVP_DigestInit_ex(impl->digest_template, EVP_sha256(), nullptr) != 1) {
+  if (impl->sign_template == nullptr || impl->ec == nullptr ||
+      EVP_DigestSignInit(impl->sign_template, nullptr, EVP_sha256(), nullptr, impl->key) != 1) {
     throw std::runtime_error("cannot set up ES256 with this key");
   }
   impl->group = EC_KEY_get0_group(impl->ec);
@@ -151,14 +148,7 @@ std::string sign_through_evp(EVP_MD_CTX* sign_template, std::string_view data) {
 std::string Es256Key::sign(std::string_view data) const {
   const Impl& k = *impl_;
   if (!k.presignatures) return sign_through_evp(k.sign_template, data);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  MdCtx md(EVP_MD_CTX_new());
-  if (!md || EVP_MD_CTX_copy_ex(md.get(), k.digest_template) != 1 ||
-      EVP_DigestUpdate(md.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(md.get(), digest, &digest_length) != 1) {
-    throw std::runtime_error("ES256 signing failed");
-  }
+  const std::string digest = sha256(data);
   // s is zero for one presignature in 2^256: then another.
   for (int attempt = 0; attempt < 3; ++attempt) {
     Presignature p;
@@ -167,8 +157,8 @@ std::string Es256Key::sign(std::string_view data) const {
     Bn r(BN_bin2bn(p.r, kHalf, nullptr));
     OPENSSL_cleanse(&p, sizeof p);
     if (!k_inverse || !r) throw std::runtime_error("ES256 signing failed");
-    Sig sig(
-        ECDSA_do_sign_ex(digest, static_cast<int>(digest_length), k_inverse.get(), r.get(), k.ec));
+    Sig sig(ECDSA_do_sign_ex(reinterpret_cast<const unsigned char*>(digest.data()),
+                             static_cast<int>(digest.size()), k_inverse.get(), r.get(), k.ec));
     if (sig) return r_and_s(sig.get());
     ERR_clear_error();
   }
@@ -188,25 +178,21 @@ bool Es256Key::verify(std::string_view data, std::string_view signature) const n
   if (signature.size() != 2 * kHalf) return false;
   const auto* bytes = reinterpret_cast<const unsigned char*>(signature.data());
   const Impl& k = *impl_;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_length = 0;
-  MdCtx md(EVP_MD_CTX_new());
   BnCtx ctx(BN_CTX_new());
   Bn r(BN_bin2bn(bytes, kHalf, nullptr));
   Bn s(BN_bin2bn(bytes + kHalf, kHalf, nullptr));
   Bn x(BN_new());
   EcPoint point(k.group == nullptr ? nullptr : EC_POINT_new(k.group));
   bool valid = false;
-  if (md && ctx && r && s && x && point && !BN_is_zero(r.get()) && !BN_is_zero(s.get()) &&
-      BN_cmp(r.get(), k.order) < 0 && BN_cmp(s.get(), k.order) < 0 &&
-      EVP_MD_CTX_copy_ex(md.get(), k.digest_template) == 1 &&
-      EVP_DigestUpdate(md.get(), data.data(), data.size()) == 1 &&
-      EVP_DigestFinal_ex(md.get(), digest, &digest_length) == 1) {
+  if (ctx && r && s && x && point && !BN_is_zero(r.get()) && !BN_is_zero(s.get()) &&
+      BN_cmp(r.get(), k.order) < 0 && BN_cmp(s.get(), k.order) < 0) {
+    const std::string digest = sha256(data);
     Bn s_inverse = public_inverse(bytes + kHalf, k.gmp_order);
     // t is zero (ECDSA_do_sign_ex fails) exactly when u1*G + u2*Q is the point at infinity.
-    Sig t(s_inverse ? ECDSA_do_sign_ex(digest, static_cast<int>(digest_length), s_inverse.get(),
-                                       r.get(), k.ec)
-                    : nullptr);
+    Sig t(s_inverse
+              ? ECDSA_do_sign_ex(reinterpret_cast<const unsigned char*>(digest.data()),
+                                 static_cast<int>(digest.size()), s_inverse.get(), r.get(), k.ec)
+              : nullptr);
     valid =
         t &&
         EC_POINT_mul(k.group, point.get(), ECDSA_SIG_get0_s(t.get()), nullptr, nullptr,

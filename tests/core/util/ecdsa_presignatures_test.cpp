@@ -50,10 +50,10 @@ std::string r_of(const Presignature& p) {
   return std::string(reinterpret_cast<const char*>(p.r), sizeof p.r);
 }
 
-TEST(EcdsaPresignatures, EachIsAnInverseNonceAndItsRAndNoneComesTwiceAcrossThreads) {
+TEST(EcdsaPresignatures, EachIsAnInverseNonceAndItsRAndNoneOfTenThousandComesTwice) {
   Group g;
   EcdsaPresignatures presignatures(g.group);
-  constexpr int kThreads = 4, kEach = 5 * EcdsaPresignatures::kBatch;
+  constexpr int kThreads = 8, kEach = 80 * EcdsaPresignatures::kBatch;  // 10,240 in all
   std::vector<std::vector<Presignature>> taken(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
