@@ -14,6 +14,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
+#include <new>
 #include <stdexcept>
 
 #include "util/base64url.h"
@@ -186,7 +187,12 @@ bool Es256Key::verify(std::string_view data, std::string_view signature) const n
   bool valid = false;
   if (ctx && r && s && x && point && !BN_is_zero(r.get()) && !BN_is_zero(s.get()) &&
       BN_cmp(r.get(), k.order) < 0 && BN_cmp(s.get(), k.order) < 0) {
-    const std::string digest = sha256(data);
+    std::string digest;
+    try {
+      digest = sha256(data);
+    } catch (const std::bad_alloc&) {  // verify() promises not to throw: no memory, no signature
+      return false;
+    }
     Bn s_inverse = public_inverse(bytes + kHalf, k.gmp_order);
     // t is zero (ECDSA_do_sign_ex fails) exactly when u1*G + u2*Q is the point at infinity.
     Sig t(s_inverse
