@@ -17,6 +17,7 @@
 
 #include "server/response_bytes.h"
 #include "server/transport.h"
+#include "util/after_answer.h"
 #include "util/blocking.h"
 #include "util/thread_name.h"
 
@@ -390,8 +391,11 @@ void FrontEnd::serve(Connection& c, std::uint32_t events) {
 // Answers every complete request the connection holds, pipelined ones in order, on this thread.
 void FrontEnd::answer_requests(Connection& c) {
   bool answered = false;
+  util::AfterAnswer after_answer;
   for (;;) {
     write_to(c);
+    // The answers so far are on the socket (or queued for it): now what their handlers left.
+    after_answer.run();
     // A TLS session may hold bytes the socket no longer signals. Plain TCP needs no read here:
     // the armed socket reports whatever the client sent meanwhile.
     if (answered && c.http.wants_read() && c.transport->may_hold_unsignalled_bytes()) {

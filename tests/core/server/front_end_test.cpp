@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/raw_connection.h"
+#include "util/after_answer.h"
 #include "util/blocking.h"
 
 namespace linkgate::server {
@@ -185,6 +186,39 @@ TEST(FrontEnd, AThreadAboutToBlockLetsAnotherRunInItsPlace) {
       EXPECT_NE(answer_to(fast, "GET /fast"), std::string::npos);
     }
   }
+}
+
+// What a handler leaves for later (util/after_answer.h: the outbox's wake-up) runs once its
+// answer is on the socket: the deferred work here waits for the client to have the answer, which
+// it never would if the work ran first on the thread that writes it.
+TEST(FrontEnd, WorkAHandlerDefersRunsAfterItsAnswerIsWritten) {
+  struct Gate {
+    std::mutex m;
+    std::condition_variable cv;
+    bool answer_received = false;
+    bool ran = false;
+    bool ran_after_answer = false;
+  } gate;
+  const util::AfterAnswer::Work wait_for_the_answer = [](void* p) noexcept {
+    auto& g = *static_cast<Gate*>(p);
+    std::unique_lock lock(g.m);
+    g.ran_after_answer = g.cv.wait_for(lock, 5s, [&] { return g.answer_received; });
+    g.ran = true;
+    g.cv.notify_all();
+  };
+  Served served(2, [&](http::Request&& request) {
+    util::AfterAnswer::defer(wait_for_the_answer, &gate);
+    return echo(std::move(request));
+  });
+  RawConnection c("127.0.0.1", served.port);
+  ASSERT_TRUE(c.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const bool answered = answer_to(c, "GET /first") != std::string::npos;
+  std::unique_lock lock(gate.m);
+  gate.answer_received = true;
+  gate.cv.notify_all();
+  ASSERT_TRUE(gate.cv.wait_for(lock, 10s, [&] { return gate.ran; })) << "the work never ran";
+  EXPECT_TRUE(answered) << "the answer waited for the work";
+  EXPECT_TRUE(gate.ran_after_answer);
 }
 
 TEST(FrontEnd, ExpectContinueGetsTheInterimAnswerThenTheRealOne) {
