@@ -71,7 +71,7 @@ struct Es256Key::Impl {
   }
 };
 
-Es256Key Es256Key::from_private_pem(const std::string& pem) {
+Es256Key Es256Key::from_private_pem(const std::string& pem, Nonces nonces) {
   auto impl = std::make_shared<Impl>();
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   if (bio == nullptr) throw std::runtime_error("out of memory");
@@ -107,9 +107,12 @@ Es256Key Es256Key::from_private_pem(const std::string& pem) {
     throw std::runtime_error("cannot set up ES256 with this key");
   }
   mpz_import(impl->gmp_order, kHalf, 1, 1, 1, 0, order);
-  try {
-    impl->presignatures = std::make_unique<EcdsaPresignatures>(impl->group);
-  } catch (const std::runtime_error&) {
+  if (nonces == Nonces::presigned_when_possible) {
+    try {
+      impl->presignatures = std::make_unique<EcdsaPresignatures>(impl->group);
+    } catch (const std::runtime_error&) {
+      // No MADV_WIPEONFORK (or OpenSSL failed): each signature draws its own nonce.
+    }
   }
   return Es256Key(std::move(impl));
 }

@@ -13,10 +13,20 @@ namespace linkgate::util {
 
 class Es256Key {
  public:
+  /// Where a signature's nonce comes from.
+  enum class Nonces {
+    /// From a batch computed ahead (util/ecdsa_presignatures), where the kernel can keep the
+    /// batch from a forked child; else as each_at_signing.
+    presigned_when_possible,
+    /// Drawn by OpenSSL's EVP signing, one per signature (about twice the cost).
+    each_at_signing,
+  };
+
   /// Parses a PEM private key on P-256 (as `openssl ecparam -genkey` or Poco's ECKey write it)
   /// and checks that its public point is its private scalar's. Throws std::runtime_error naming
   /// what is wrong, never the key.
-  static Es256Key from_private_pem(const std::string& pem);
+  static Es256Key from_private_pem(const std::string& pem,
+                                   Nonces nonces = Nonces::presigned_when_possible);
 
   /// The signature of @p data as JWS wants it: r and s, 32 bytes each, big-endian (64 bytes).
   /// Thread-safe. Throws std::runtime_error if OpenSSL fails.

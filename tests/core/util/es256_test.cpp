@@ -163,10 +163,9 @@ TEST(Es256, VerifiesExactlyWhatThePublicKeyAloneVerifies) {
   EVP_PKEY_free(pub);
 }
 
-// sign() takes each nonce from a batch computed ahead (util/ecdsa_presignatures): its signatures
-// are what a verifier with the public key alone accepts, and no two share an r, from any thread.
-TEST(Es256, SignaturesFromPresignaturesVerifyWithThePublicKeyAloneAndShareNoNonce) {
-  auto key = Es256Key::from_private_pem(fresh_pem());
+// Signatures from four threads at once: each is what a verifier with the public key alone
+// accepts, and no two share an r.
+void expect_sound_signatures_from_many_threads(const Es256Key& key) {
   EVP_PKEY* pub = public_key_alone(key);
   constexpr int kThreads = 4, kEach = 60;
   std::vector<std::vector<std::pair<std::string, std::string>>> signed_by(kThreads);
@@ -191,6 +190,24 @@ TEST(Es256, SignaturesFromPresignaturesVerifyWithThePublicKeyAloneAndShareNoNonc
   }
   EXPECT_EQ(rs.size(), static_cast<std::size_t>(kThreads * kEach));
   EVP_PKEY_free(pub);
+}
+
+// sign() takes each nonce from a batch computed ahead (util/ecdsa_presignatures).
+TEST(Es256, SignaturesFromPresignaturesVerifyWithThePublicKeyAloneAndShareNoNonce) {
+  expect_sound_signatures_from_many_threads(Es256Key::from_private_pem(fresh_pem()));
+}
+
+// Where the kernel cannot keep a batch from a forked child, each signature draws its nonce
+// through EVP: the same guarantees, and verify() takes those signatures too.
+TEST(Es256, SignaturesWithANonceDrawnEachTimeAreSoundToo) {
+  const std::string pem = fresh_pem();
+  const auto key = Es256Key::from_private_pem(pem, Es256Key::Nonces::each_at_signing);
+  expect_sound_signatures_from_many_threads(key);
+  const std::string signature = key.sign("one message");
+  EXPECT_TRUE(key.verify("one message", signature));
+  EXPECT_TRUE(Es256Key::from_private_pem(pem).verify("one message", signature))
+      << "the same key with presignatures";
+  EXPECT_FALSE(key.verify("another message", signature));
 }
 
 // A key file whose public point is not its private scalar's: tokens signed with the scalar would
