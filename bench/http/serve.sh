@@ -68,7 +68,7 @@ ${BENCH_TOKEN:-"  plugin: jwt
   config: { key_file: $work/data/keys/link.pem }"}
 delivery:
 $delivery
-users: { plugin: sql, signup: true, call_timeout: 0s, config: { database: $work/data/users.db } }
+users: { plugin: sql, signup: ${BENCH_SIGNUP:-true}, call_timeout: 0s, config: { database: $work/data/users.db } }
 session: { signing_keys: { dir: $work/data/keys } }
 security:
   secret_file: $work/data/keys/server.secret
