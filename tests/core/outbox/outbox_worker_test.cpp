@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "host/host_services.h"
+#include "outbox/message_queue.h"
 #include "support/temp_dir.h"
+#include "util/after_answer.h"
 
 namespace linkgate::outbox {
 namespace {
@@ -220,6 +222,38 @@ TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   w.stop();
   EXPECT_EQ(store->depth().value(), 0);
   EXPECT_EQ(channel->seen.size(), 5u);
+}
+
+// A start's wake-up, made while its request is being answered, reaches the worker only once the
+// answer is written (util::AfterAnswer): a user's delivery must not run beside the answer that a
+// stranger, whose message is only discarded, would get sooner (docs/security.md).
+TEST_F(OutboxWorkerTest, AWakeMadeWhileARequestIsAnsweredComesAfterItsAnswer) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings s;
+  s.threads = 1;
+  s.poll_interval = std::chrono::minutes(10);  // nothing but a wake-up makes it look
+  OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel, 1}}, s, log, metrics, clock);
+  OutboxQueue queue(&w);
+  w.start();
+  auto delivered = [&](std::size_t n) {
+    for (int i = 0; i < 500 && store->depth().value() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return store->depth().value() == 0 && channel->seen.size() == n;
+  };
+  ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  queue.wake();  // no request being answered: at once
+  ASSERT_TRUE(delivered(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker back asleep
+  {
+    util::AfterAnswer answering;
+    ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+    queue.wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(store->depth().value(), 1) << "delivered before the answer was written";
+    answering.run();
+    EXPECT_TRUE(delivered(2));
+  }
+  w.stop();
 }
 
 TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
