@@ -3,6 +3,7 @@
 // and stays until a channel accepted it. A delivered (or dead) message keeps only metadata:
 // its link and code are erased, so no usable secret lingers on disk.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -81,9 +82,9 @@ class OutboxStore {
   /// name — for checking that each one's plan uses an index.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
-  /// Takes the bodies erased so far off the disk's files (Database::truncate_log): false when a
-  /// reader was in the way and it should be tried again.
-  sdk::Result<bool> scrub();
+  /// Takes the bodies erased so far off the disk's files (Database::scrub_log): false until it
+  /// is done; call again, with @p more_erased when bodies were erased since the last call.
+  sdk::Result<bool> scrub(bool more_erased, std::chrono::milliseconds patience);
 
   /// Messages not yet delivered (pending or being sent).
   sdk::Result<std::int64_t> depth();

@@ -60,8 +60,8 @@ class OutboxWorker {
   int drain_once();
   /// Deletes finished messages older than the retention, in bounded batches, and counts them.
   void purge_once();
-  /// When bodies were erased since the last time, and scrub_every has passed: has the store take
-  /// them off the disk's files (OutboxStore::scrub). Kept pending when a reader was in the way.
+  /// When bodies were erased since the last time, or an earlier scrub is not done, and
+  /// scrub_every has passed: has the store take them off the disk's files (OutboxStore::scrub).
   void scrub_once();
   /// Sets the depth and oldest-age gauges from the store, at most once per clock second across
   /// the workers; the polling worker drains every poll_interval, so with the default they are
@@ -102,6 +102,7 @@ class OutboxWorker {
   std::uint64_t pending_wakes_ = 0;
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
   std::atomic<bool> erased_since_scrub_{false};
+  std::atomic<bool> scrub_pending_{false};
   std::atomic<std::int64_t> next_scrub_{0};    // steady milliseconds; one worker scrubs at a time
   std::atomic<std::int64_t> next_backlog_{0};  // seconds; one worker counts the backlog at a time
 };

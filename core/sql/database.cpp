@@ -6,6 +6,7 @@
 
 #include <Poco/URI.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <regex>
 
@@ -212,6 +213,20 @@ void Database::write(const GroupCommit::Work& work) {
 bool Database::truncate_log() {
   // On the writer's own connection: see GroupCommit::truncate_log.
   return dialect_ != Dialect::sqlite || writer_->truncate_log();
+}
+
+bool Database::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
+  if (dialect_ != Dialect::sqlite) return true;
+  if (!writer_->scrub_log(more_erased, patience)) return false;
+  // The zeros were written into the page cache; the checkpoints sync the log often under load,
+  // but an idle one might wait for the kernel's writeback.
+  const std::string log = connection_ + "-wal";
+  if (const int fd = ::open(log.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+    const int synced = ::fdatasync(fd);
+    ::close(fd);
+    if (synced != 0) throw std::runtime_error("database " + url_ + ": syncing its log failed");
+  }
+  return true;
 }
 
 bool Database::truncate_log_within(std::chrono::milliseconds patience) {

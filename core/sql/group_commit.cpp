@@ -1,4 +1,5 @@
 #include "sql/group_commit.h"
+#include "sql/wal_write_batching.h"
 #include "util/blocking.h"
 #include "util/thread_name.h"
 
@@ -7,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -64,6 +66,15 @@ bool GroupCommit::truncate_log() {
   return call.truncated;
 }
 
+bool GroupCommit::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
+  Call call;
+  call.scrub = true;
+  call.more_erased = more_erased;
+  call.patience = patience;
+  wait_for(call);
+  return call.truncated;
+}
+
 void GroupCommit::wait_for(Call& call) {
   {
     std::lock_guard lock(mutex_);
@@ -106,6 +117,53 @@ bool GroupCommit::truncate_without_waiting() {
   return true;
 }
 
+bool GroupCommit::scrub_without_waiting(const Call& call) {
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
+  const auto log = stale_log_frames(db);
+  if (!log) {
+    // No log open yet (then nothing was written to it), or one the shim does not write.
+    const bool done = truncate_without_waiting();
+    std::lock_guard lock(mutex_);
+    if (done) ++scrubs_by_truncation_;
+    return done;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (call.more_erased) {
+    if (scrub_target_ < 0) {
+      scrub_waiting_since_ = now;
+      passes_seen_ = log->passes;
+    }
+    scrub_target_ = std::max(scrub_target_, log->generation);
+    zero_stale_log_frames_after(db, scrub_target_);
+  }
+  if (scrub_target_ < 0) return true;
+  if (log->gone_through >= scrub_target_) {
+    scrub_target_ = -1;
+    std::lock_guard lock(mutex_);
+    ++scrubs_by_zeroing_;
+    return true;
+  }
+  if (log->passes != passes_seen_) {
+    passes_seen_ = log->passes;
+    scrub_waiting_since_ = now;
+  }
+  if (now - scrub_waiting_since_ < call.patience || !truncate_without_waiting()) return false;
+  scrub_target_ = -1;
+  std::lock_guard lock(mutex_);
+  ++scrubs_by_truncation_;
+  return true;
+}
+
+std::size_t GroupCommit::scrubs_by_zeroing() const {
+  std::lock_guard lock(mutex_);
+  return scrubs_by_zeroing_;
+}
+
+std::size_t GroupCommit::scrubs_by_truncation() const {
+  std::lock_guard lock(mutex_);
+  return scrubs_by_truncation_;
+}
+
 std::size_t GroupCommit::transactions() const {
   std::lock_guard lock(mutex_);
   return transactions_;
@@ -129,12 +187,12 @@ void GroupCommit::write() {
       waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
       number = next_batch_++;
     }
-    // Truncations after the batch's commit (they take its pages too) and after its callers
-    // are woken: none of them waits for a checkpoint it did not ask for.
-    const auto truncations = std::stable_partition(
+    // Truncations and scrubs after the batch's commit (they take its pages too) and after its
+    // callers are woken: none of them waits for a checkpoint it did not ask for.
+    const auto log_calls_start = std::stable_partition(
         batch.begin(), batch.end(), [](const Call* call) { return call->work != nullptr; });
-    std::vector<Call*> truncate_calls(truncations, batch.end());
-    batch.erase(truncations, batch.end());
+    std::vector<Call*> log_calls(log_calls_start, batch.end());
+    batch.erase(log_calls_start, batch.end());
     if (!batch.empty()) {
       commit(batch);
       {
@@ -145,19 +203,19 @@ void GroupCommit::write() {
     }
     // After every result of the batch is written: its callers may return at once.
     batches_.finish(number);
-    if (!truncate_calls.empty()) {
-      bool truncated = false;
-      std::exception_ptr error;
+    std::optional<bool> truncated;  // one truncation answers every truncate_log() call here
+    for (Call* call : log_calls) {
       try {
-        truncated = truncate_without_waiting();
+        if (call->scrub) {
+          call->truncated = scrub_without_waiting(*call);
+        } else {
+          if (!truncated) truncated = truncate_without_waiting();
+          call->truncated = *truncated;
+        }
       } catch (...) {
-        error = std::current_exception();
+        call->error = std::current_exception();
       }
-      for (Call* call : truncate_calls) {
-        call->truncated = truncated;
-        call->error = error;
-        finish(*call);
-      }
+      finish(*call);
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -16,6 +17,7 @@ namespace linkgate::sql {
 namespace {
 
 constexpr int kFrameHeader = 24;  // SQLite's WAL_FRAME_HDRSIZE
+constexpr int kLogHeader = 32;    // SQLite's WAL_HDRSIZE: written at offset 0 as the log starts
 constexpr int kWalWriteLock = 0;  // SQLite's WAL_WRITE_LOCK, a slot of the shared index
 constexpr std::size_t kGatherAtMost = 1u << 20;  // a larger transaction is written as it goes
 // SQLite's own file system writes at most 128 KiB - 1 per call (it masks the length with
@@ -24,6 +26,10 @@ constexpr std::size_t kWriteAtMost = 0x1f000;
 
 std::atomic<unsigned long long> g_asked{0};
 std::atomic<unsigned long long> g_issued{0};
+std::atomic<unsigned long long> g_zeroed{0};
+
+// What a stale log's tail is overwritten with, one write at a time.
+char g_zeros[kWriteAtMost];
 
 sqlite3_vfs* g_base = nullptr;  // SQLite's own default, which the shim wraps
 
@@ -44,6 +50,17 @@ struct ShimFile {
   // gathered with the frames before it (-1: no commit frame under way).
   sqlite3_int64 commit_page_at;
   bool commit_held;
+  // A database file: the first page of its shared index while mapped, whose header says where
+  // the log's last commit ends.
+  volatile void* index_first_page;
+  // A log file: the stale frames a restart leaves behind, zeroed on request (zero_stale_tail).
+  std::int64_t generation;          // log headers this connection wrote (each starts the log)
+  std::int64_t zero_after;          // zero once a generation past this starts; -1: not asked
+  std::int64_t zeroing_generation;  // the pass under way began in this generation; -1: none
+  sqlite3_int64 zero_front;         // the pass zeroes from here ...
+  sqlite3_int64 zero_until;         // ... to the file's size when it began
+  std::int64_t zeroed_through;      // no frame of a generation up to this is left; -1: none
+  std::uint64_t passes;             // passes finished
 };
 
 // Database files by the name pointer SQLite opened them with: the log file of a connection is
@@ -103,6 +120,7 @@ int shim_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 o
     return f->real->pMethods->xWrite(f->real, data, amount, offset);
   }
   g_asked.fetch_add(1, std::memory_order_relaxed);
+  if (offset == 0 && amount == kLogHeader) ++f->generation;
   if (f->commit_page_at >= 0) {
     const bool its_page = offset == f->commit_page_at;
     const bool held = f->commit_held;
@@ -178,7 +196,13 @@ int shim_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) 
 int shim_truncate(sqlite3_file* file, sqlite3_int64 size) {
   ShimFile* f = shim(file);
   if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return f->real->pMethods->xTruncate(f->real, size);
+  const int rc = f->real->pMethods->xTruncate(f->real, size);
+  if (rc == SQLITE_OK && f->is_log && size == 0) {
+    // Nothing of any generation is left in the file.
+    f->zeroed_through = std::max(f->zeroed_through, f->generation);
+    f->zeroing_generation = -1;
+  }
+  return rc;
 }
 
 int shim_sync(sqlite3_file* file, int flags) {
@@ -227,7 +251,70 @@ int shim_device_characteristics(sqlite3_file* file) {
 
 int shim_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
   ShimFile* f = shim(file);
-  return f->real->pMethods->xShmMap(f->real, page, size, extend, out);
+  const int rc = f->real->pMethods->xShmMap(f->real, page, size, extend, out);
+  if (page == 0) f->index_first_page = rc == SQLITE_OK ? *out : nullptr;
+  return rc;
+}
+
+// Where the log's last commit ends, from the shared index's header (SQLite's file format,
+// "WAL-index format": a 48-byte header, szPage at byte 14, mxFrame at byte 16, in the machine's
+// byte order); -1 when the index is not mapped or not in that format.
+sqlite3_int64 committed_log_end(const ShimFile* db) {
+  if (db->index_first_page == nullptr) return -1;
+  unsigned char header[20];
+  const auto* from = static_cast<const volatile unsigned char*>(db->index_first_page);
+  for (std::size_t i = 0; i < sizeof header; ++i) header[i] = from[i];
+  std::uint32_t version = 0, frames = 0;
+  std::uint16_t page_field = 0;
+  std::memcpy(&version, header, 4);
+  std::memcpy(&page_field, header + 14, 2);
+  std::memcpy(&frames, header + 16, 4);
+  constexpr std::uint32_t kIndexVersion = 3007000;  // SQLite's WALINDEX_MAX_VERSION
+  const bool initialised = header[12] != 0;
+  const sqlite3_int64 page = (page_field & 0xfe00) + ((page_field & 0x0001) << 16);
+  if (version != kIndexVersion || !initialised || page < 512) return -1;
+  return kLogHeader + static_cast<sqlite3_int64>(frames) * (kFrameHeader + page);
+}
+
+// Called as this connection lets go of the log's write lock, so while it still holds it: no
+// other connection, of this process or another, writes the log meanwhile. Past the end of the
+// last commit nothing is live — frames of a rolled-back transaction, or of generations before
+// the log last started over (SQLite starts it over only once every frame is in the database
+// file and no reader uses any). Once asked, and once the log has started over since, each
+// release zeroes the next kWriteAtMost bytes of that stale tail, up to the file's size when the
+// pass began: a commit costs a write into the page cache, where a truncation stalled the writer
+// for milliseconds, and the erased data leaves the file's blocks instead of staying in freed
+// ones. The frames before the tail are the new generation's, written over the old.
+void zero_stale_tail(ShimFile* db, ShimFile* log) {
+  if (log->zeroing_generation < 0) {
+    if (log->zero_after < 0 || log->generation <= log->zero_after) return;
+    sqlite3_int64 size = 0;
+    if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
+    log->zeroing_generation = log->generation;
+    log->zero_after = -1;
+    log->zero_front = kLogHeader;
+    log->zero_until = size;
+  }
+  const sqlite3_int64 end = committed_log_end(db);
+  if (end < 0) return;
+  sqlite3_int64 size = 0;
+  if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
+  log->zero_front = std::max(log->zero_front, end);
+  log->zero_until = std::min(log->zero_until, size);
+  if (log->zero_front < log->zero_until) {
+    const auto amount =
+        static_cast<int>(std::min<sqlite3_int64>(kWriteAtMost, log->zero_until - log->zero_front));
+    if (log->real->pMethods->xWrite(log->real, g_zeros, amount, log->zero_front) != SQLITE_OK) {
+      return;  // tried again at the next release
+    }
+    g_zeroed.fetch_add(static_cast<unsigned long long>(amount), std::memory_order_relaxed);
+    log->zero_front += amount;
+  }
+  if (log->zero_front >= log->zero_until) {
+    log->zeroed_through = std::max(log->zeroed_through, log->zeroing_generation - 1);
+    log->zeroing_generation = -1;
+    ++log->passes;
+  }
 }
 
 int shim_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
@@ -239,6 +326,7 @@ int shim_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
   if (offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE) &&
       f->partner != nullptr) {
     (void)flush(f->partner);
+    zero_stale_tail(f, f->partner);
   }
   return f->real->pMethods->xShmLock(f->real, offset, n, flags);
 }
@@ -250,6 +338,7 @@ void shim_shm_barrier(sqlite3_file* file) {
 
 int shim_shm_unmap(sqlite3_file* file, int delete_flag) {
   ShimFile* f = shim(file);
+  f->index_first_page = nullptr;
   return f->real->pMethods->xShmUnmap(f->real, delete_flag);
 }
 
@@ -319,6 +408,14 @@ int shim_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags
   f->gathered_at = 0;
   f->commit_page_at = -1;
   f->commit_held = false;
+  f->index_first_page = nullptr;
+  f->generation = 0;
+  f->zero_after = -1;
+  f->zeroing_generation = -1;
+  f->zero_front = 0;
+  f->zero_until = 0;
+  f->zeroed_through = -1;
+  f->passes = 0;
   if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {
     std::lock_guard lock(g_open_mutex);
     try {
@@ -439,7 +536,42 @@ void batch_wal_writes_by_default(bool on) {
 }
 
 WalWriteCounts wal_write_counts() {
-  return {g_asked.load(), g_issued.load()};
+  return {g_asked.load(), g_issued.load(), g_zeroed.load()};
+}
+
+namespace {
+
+// The log file of @p db's main database when the shim writes it with its connection's locks
+// known (only then is its stale tail zeroed); null otherwise, or while no log is open.
+ShimFile* shim_log_of(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr) {
+    return nullptr;
+  }
+  bool ours = false;
+  for (int version = 1; version <= 3; ++version) {
+    ours = ours || file->pMethods == methods_of_version(version);
+  }
+  if (!ours) return nullptr;
+  ShimFile* log = shim(file);
+  return log->is_log && log->partner != nullptr ? log : nullptr;
+}
+
+}  // namespace
+
+std::optional<StaleLogFrames> stale_log_frames(sqlite3* db) {
+  const ShimFile* log = shim_log_of(db);
+  if (log == nullptr) return std::nullopt;
+  return StaleLogFrames{log->generation, log->zeroed_through, log->passes,
+                        log->zeroing_generation >= 0};
+}
+
+bool zero_stale_log_frames_after(sqlite3* db, std::int64_t generation) {
+  ShimFile* log = shim_log_of(db);
+  if (log == nullptr) return false;
+  log->zero_after = std::max(log->zero_after, generation);
+  return true;
 }
 
 }  // namespace linkgate::sql

@@ -15,6 +15,11 @@
 // twice), a sync, a truncation, its size, a lock, closing it — the gathered frames are written
 // first, so SQLite never sees the file differ from what it wrote.
 
+#include <cstdint>
+#include <optional>
+
+struct sqlite3;
+
 namespace linkgate::sql {
 
 /// Makes the shim SQLite's default file system for this process (registered once; a later call
@@ -38,7 +43,37 @@ void batch_wal_writes_by_default(bool on);
 struct WalWriteCounts {
   unsigned long long asked = 0;   // xWrite calls on log files
   unsigned long long issued = 0;  // pwrite calls they became
+  unsigned long long zeroed = 0;  // bytes of stale log frames overwritten with zeros
 };
+
+// Stale frames. When SQLite starts its log over (every frame copied into the database file, no
+// reader using any), it writes the new frames from the start of the file and leaves the old
+// ones past them — page images of rows since deleted or erased, until written over. On request
+// the shim zeroes them: each time the connection that writes the log lets go of its write lock
+// (so no other connection, of this process or another, can be writing), the next 124 KiB past
+// the last commit, from the first restart after the request up to the file's size then. What
+// is past the last commit is never live (SQLite reads only up to it, and its recovery stops at
+// the first frame whose header does not match), so this is safe at any moment the lock is
+// held. A truncation to nothing (wal_checkpoint TRUNCATE) counts as every generation gone.
+
+/// What the shim knows of one connection's log (see "Stale frames" above).
+struct StaleLogFrames {
+  std::int64_t generation = 0;     // how many times this connection started the log
+  std::int64_t gone_through = -1;  // no frame of a generation up to this is left in the file
+  std::uint64_t passes = 0;        // zeroing passes finished
+  bool zeroing = false;            // a pass under way
+};
+
+/// The log of @p db's main database as the shim writes it; nullopt when it does not (opened
+/// through another file system, or with its database file unknown to the shim) or when no log
+/// is open yet. Call only on the thread using @p db, between its statements.
+[[nodiscard]] std::optional<StaleLogFrames> stale_log_frames(sqlite3* db);
+
+/// Asks for the frames of generations up to @p generation to be zeroed: a pass begins at the
+/// first release of the write lock after the log next starts over, and goes on with each
+/// release until done (StaleLogFrames::gone_through then reaches @p generation). False when the
+/// shim does not write this log (stale_log_frames() is nullopt). Same thread rule as above.
+bool zero_stale_log_frames_after(sqlite3* db, std::int64_t generation);
 [[nodiscard]] WalWriteCounts wal_write_counts();
 
 }  // namespace linkgate::sql

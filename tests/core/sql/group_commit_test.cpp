@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -15,6 +17,7 @@
 
 #include "core/sql/numbers_table.h"
 #include "sql/database.h"
+#include "sql/wal_write_batching.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::sql {
@@ -281,6 +284,78 @@ TEST(GroupCommit, ALogAReaderStillUsesIsLeftForLaterWithoutHoldingWritesBack) {
   *reader << "COMMIT", now;
   EXPECT_TRUE(table.db->truncate_log());
   EXPECT_EQ(log_size(table), 0u);
+}
+
+bool any_file_holds(const testing::TempDir& dir, const std::string& text) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (bytes.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Rows holding @p secret, written then erased (their bodies emptied) through the writer.
+void write_and_erase(Database& db, const std::string& secret) {
+  for (int i = 0; i < 50; ++i) {
+    db.write([&](Poco::Data::Session& s) {
+      std::string body = secret + std::string(2000, 'x');
+      s << "INSERT INTO bodies (body) VALUES (?)", use(body), now;
+    });
+  }
+  db.write([](Poco::Data::Session& s) { s << "UPDATE bodies SET body = ''", now; });
+}
+
+TEST(GroupCommit, ScrubbingZeroesWhatWasErasedOnceTheLogStartsOverWithoutCuttingIt) {
+  use_batched_wal_writes();
+  testing::TempDir dir;
+  // A checkpoint every 32 frames, so that under these writes the log starts over often.
+  auto db = Database::open("sqlite:" + dir.file("scrubbed.db"), 8, 32);
+  {
+    auto lease = db->session();
+    *lease << "CREATE TABLE bodies (n INTEGER PRIMARY KEY, body TEXT NOT NULL)", now;
+  }
+  const std::string secret = "erased-body-7d41b2";
+  write_and_erase(*db, secret);
+  ASSERT_TRUE(any_file_holds(dir, secret)) << "the log still holds the erased bodies";
+
+  EXPECT_FALSE(db->scrub_log(true, 60s)) << "nothing is zeroed before the log starts over";
+  bool scrubbed = false;
+  for (int i = 0; i < 20'000 && !scrubbed; ++i) {
+    db->write(
+        [](Poco::Data::Session& s) { s << "INSERT INTO bodies (body) VALUES ('filler')", now; });
+    if (i % 50 == 49) scrubbed = db->scrub_log(false, 60s);
+  }
+  EXPECT_TRUE(scrubbed);
+  EXPECT_EQ(db->group_commit()->scrubs_by_zeroing(), 1u);
+  EXPECT_EQ(db->group_commit()->scrubs_by_truncation(), 0u);
+  EXPECT_GT(std::filesystem::file_size(dir.file("scrubbed.db-wal")), 0u) << "the log was not cut";
+  EXPECT_FALSE(any_file_holds(dir, secret));
+  auto lease = db->session();
+  std::string integrity;
+  *lease << "PRAGMA integrity_check", Poco::Data::Keywords::into(integrity), now;
+  EXPECT_EQ(integrity, "ok");
+}
+
+// An idle log never starts over: after the patience, the writer cuts it instead.
+TEST(GroupCommit, ScrubbingAnIdleLogCutsItOnceThePatienceRunsOut) {
+  use_batched_wal_writes();
+  testing::TempDir dir;
+  auto db = Database::open("sqlite:" + dir.file("idle.db"));
+  {
+    auto lease = db->session();
+    *lease << "CREATE TABLE bodies (n INTEGER PRIMARY KEY, body TEXT NOT NULL)", now;
+  }
+  const std::string secret = "erased-body-idle-52e0";
+  write_and_erase(*db, secret);
+  EXPECT_FALSE(db->scrub_log(true, 300ms));
+  EXPECT_FALSE(db->scrub_log(false, 300ms)) << "the patience has not run out";
+  std::this_thread::sleep_for(400ms);
+  EXPECT_TRUE(db->scrub_log(false, 300ms));
+  EXPECT_EQ(db->group_commit()->scrubs_by_truncation(), 1u);
+  EXPECT_EQ(std::filesystem::file_size(dir.file("idle.db-wal")), 0u);
+  EXPECT_FALSE(any_file_holds(dir, secret));
+  EXPECT_TRUE(db->scrub_log(false, 300ms)) << "nothing more was erased";
 }
 
 }  // namespace
