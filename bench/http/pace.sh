@@ -34,4 +34,7 @@ echo "delivered: $(((sent_after - sent_before) / 10))/s in the same 10 s, $waiti
 awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" -v starts="$starts" \
   'BEGIN { printf "per start: %.2f ms of server CPU in the window, its deliveries included\n",
            ticks / hz * 1000 / starts }'
+# How the erased bodies left the outbox's log (docs/security.md): zeroed after a restart, or cut.
+curl -s "$base/metrics" | awk -F'[{}"]' '/^linkgate_outbox_scrubs_total/ {n[$3] = $NF}
+  END { printf "scrubs:    %d by zeroing, %d by truncation since the server started\n", n["zeroing"], n["truncation"] }'
 bench_server_memory

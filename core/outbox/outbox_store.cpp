@@ -360,7 +360,8 @@ sdk::Result<void> OutboxStore::mark_suppressed(const std::string& id, std::int64
   return record({{Outcome::Kind::suppressed, id, "", 0, 0}}, now_seconds);
 }
 
-sdk::Result<bool> OutboxStore::scrub(bool more_erased, std::chrono::milliseconds patience) {
+sdk::Result<sql::GroupCommit::Scrub> OutboxStore::scrub(bool more_erased,
+                                                        std::chrono::milliseconds patience) {
   return sql::attempt("outbox", [&] { return db_->scrub_log(more_erased, patience); });
 }
 

@@ -82,9 +82,9 @@ class OutboxStore {
   /// name — for checking that each one's plan uses an index.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> statements() const;
 
-  /// Takes the bodies erased so far off the disk's files (Database::scrub_log): false until it
+  /// Takes the bodies erased so far off the disk's files (Database::scrub_log): pending until it
   /// is done; call again, with @p more_erased when bodies were erased since the last call.
-  sdk::Result<bool> scrub(bool more_erased, std::chrono::milliseconds patience);
+  sdk::Result<sql::GroupCommit::Scrub> scrub(bool more_erased, std::chrono::milliseconds patience);
 
   /// Messages not yet delivered (pending or being sent).
   sdk::Result<std::int64_t> depth();

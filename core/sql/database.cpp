@@ -215,9 +215,10 @@ bool Database::truncate_log() {
   return dialect_ != Dialect::sqlite || writer_->truncate_log();
 }
 
-bool Database::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
-  if (dialect_ != Dialect::sqlite) return true;
-  if (!writer_->scrub_log(more_erased, patience)) return false;
+GroupCommit::Scrub Database::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
+  if (dialect_ != Dialect::sqlite) return GroupCommit::Scrub::done;
+  const auto scrub = writer_->scrub_log(more_erased, patience);
+  if (scrub == GroupCommit::Scrub::pending || scrub == GroupCommit::Scrub::done) return scrub;
   // The zeros were written into the page cache; the checkpoints sync the log often under load,
   // but an idle one might wait for the kernel's writeback.
   const std::string log = connection_ + "-wal";
@@ -226,7 +227,7 @@ bool Database::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
     ::close(fd);
     if (synced != 0) throw std::runtime_error("database " + url_ + ": syncing its log failed");
   }
-  return true;
+  return scrub;
 }
 
 bool Database::truncate_log_within(std::chrono::milliseconds patience) {

@@ -66,13 +66,13 @@ bool GroupCommit::truncate_log() {
   return call.truncated;
 }
 
-bool GroupCommit::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
+GroupCommit::Scrub GroupCommit::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
   Call call;
   call.scrub = true;
   call.more_erased = more_erased;
   call.patience = patience;
   wait_for(call);
-  return call.truncated;
+  return call.scrubbed;
 }
 
 void GroupCommit::wait_for(Call& call) {
@@ -117,15 +117,12 @@ bool GroupCommit::truncate_without_waiting() {
   return true;
 }
 
-bool GroupCommit::scrub_without_waiting(const Call& call) {
+GroupCommit::Scrub GroupCommit::scrub_without_waiting(const Call& call) {
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
   const auto log = stale_log_frames(db);
   if (!log) {
     // No log open yet (then nothing was written to it), or one the shim does not write.
-    const bool done = truncate_without_waiting();
-    std::lock_guard lock(mutex_);
-    if (done) ++scrubs_by_truncation_;
-    return done;
+    return truncate_without_waiting() ? Scrub::cut : Scrub::pending;
   }
   const auto now = std::chrono::steady_clock::now();
   if (call.more_erased) {
@@ -136,32 +133,20 @@ bool GroupCommit::scrub_without_waiting(const Call& call) {
     scrub_target_ = std::max(scrub_target_, log->generation);
     zero_stale_log_frames_after(db, scrub_target_);
   }
-  if (scrub_target_ < 0) return true;
+  if (scrub_target_ < 0) return Scrub::done;
   if (log->gone_through >= scrub_target_) {
     scrub_target_ = -1;
-    std::lock_guard lock(mutex_);
-    ++scrubs_by_zeroing_;
-    return true;
+    return Scrub::zeroed;
   }
   if (log->passes != passes_seen_) {
     passes_seen_ = log->passes;
     scrub_waiting_since_ = now;
   }
-  if (now - scrub_waiting_since_ < call.patience || !truncate_without_waiting()) return false;
+  if (now - scrub_waiting_since_ < call.patience || !truncate_without_waiting()) {
+    return Scrub::pending;
+  }
   scrub_target_ = -1;
-  std::lock_guard lock(mutex_);
-  ++scrubs_by_truncation_;
-  return true;
-}
-
-std::size_t GroupCommit::scrubs_by_zeroing() const {
-  std::lock_guard lock(mutex_);
-  return scrubs_by_zeroing_;
-}
-
-std::size_t GroupCommit::scrubs_by_truncation() const {
-  std::lock_guard lock(mutex_);
-  return scrubs_by_truncation_;
+  return Scrub::cut;
 }
 
 std::size_t GroupCommit::transactions() const {
@@ -207,7 +192,7 @@ void GroupCommit::write() {
     for (Call* call : log_calls) {
       try {
         if (call->scrub) {
-          call->truncated = scrub_without_waiting(*call);
+          call->scrubbed = scrub_without_waiting(*call);
         } else {
           if (!truncated) truncated = truncate_without_waiting();
           call->truncated = *truncated;

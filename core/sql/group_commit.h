@@ -48,17 +48,25 @@ class GroupCommit {
   /// Thread-safe; blocks until done. Throws what SQLite reports as an error.
   bool truncate_log();
 
+  /// What a scrub_log() call found or did.
+  enum class Scrub {
+    pending,  // frames to zero are still in the log's file; call again
+    zeroed,   // a pass zeroed the last of them (or the log was cut meanwhile)
+    cut,      // this call truncated the log (no pass finished within the patience)
+    done,     // nothing was left to zero
+  };
+
   /// Takes what was erased off the log's file without cutting it: has the file-system shim zero
   /// the log's stale frames after its next restart (sql/wal_write_batching.h, "Stale frames"),
   /// which under load comes within a second or so and costs the writer a write into the page
   /// cache per commit. @p more_erased: rows were erased since the last call, so frames written
-  /// until now must go too. Returns true once no frame of the log as it was at the last call
-  /// with @p more_erased is left in the file. When no zeroing pass has finished for @p patience
-  /// while some are due (an idle log does not restart; readers can hold it), it falls back to
-  /// truncate_log() — also when the shim does not write this connection's log. Run on the
-  /// writer's thread between two transactions. Thread-safe; blocks until done. Throws what
-  /// SQLite reports as an error.
-  bool scrub_log(bool more_erased, std::chrono::milliseconds patience);
+  /// until now must go too. Anything but pending means no frame of the log as it was at the
+  /// last call with @p more_erased is left in the file. When no zeroing pass has finished for
+  /// @p patience while some are due (an idle log does not restart; readers can hold it), it
+  /// falls back to truncate_log() — also when the shim does not write this connection's log.
+  /// Run on the writer's thread between two transactions. Thread-safe; blocks until done.
+  /// Throws what SQLite reports as an error.
+  Scrub scrub_log(bool more_erased, std::chrono::milliseconds patience);
 
   /// The prepared statements of @p session when it is the connection of the writer running on
   /// this thread (inside a Work); null anywhere else (PostgreSQL, another thread).
@@ -67,9 +75,6 @@ class GroupCommit {
   /// How many transactions and calls so far (for tests and metrics).
   [[nodiscard]] std::size_t transactions() const;
   [[nodiscard]] std::size_t calls() const;
-  /// How many scrub_log() calls that finished did so by a zeroing pass, and by a truncation.
-  [[nodiscard]] std::size_t scrubs_by_zeroing() const;
-  [[nodiscard]] std::size_t scrubs_by_truncation() const;
 
  private:
   // A commit wakes exactly the callers it holds, all with one system call (util::BatchWake): each
@@ -81,7 +86,8 @@ class GroupCommit {
     bool more_erased = false;
     std::chrono::milliseconds patience{0};
     std::uint32_t batch = 0;
-    bool truncated = false;  // or scrubbed
+    bool truncated = false;
+    Scrub scrubbed = Scrub::pending;
     std::exception_ptr error;
     std::mutex mutex;
     std::condition_variable finished;
@@ -91,7 +97,7 @@ class GroupCommit {
   void wait_for(Call& call);
   void commit(std::vector<Call*>& batch);
   bool truncate_without_waiting();
-  bool scrub_without_waiting(const Call& call);
+  Scrub scrub_without_waiting(const Call& call);
   static void finish(Call& call);
 
   void step(const char* statement);
@@ -112,8 +118,6 @@ class GroupCommit {
   std::int64_t scrub_target_ = -1;
   std::uint64_t passes_seen_ = 0;
   std::chrono::steady_clock::time_point scrub_waiting_since_;
-  std::size_t scrubs_by_zeroing_ = 0;     // under mutex_
-  std::size_t scrubs_by_truncation_ = 0;  // under mutex_
   std::thread writer_;
 };
 

@@ -1,6 +1,7 @@
 #include "outbox/outbox_worker.h"
 
 #include <gtest/gtest.h>
+#include <filesystem>
 
 #include <atomic>
 #include <map>
@@ -285,6 +286,34 @@ TEST_F(OutboxWorkerTest, FinishedMessagesArePurgedAfterTheRetentionAndCounted) {
   EXPECT_EQ(metrics.value("linkgate_outbox_purged_total", {{"state", "sent"}}), 20);
   EXPECT_EQ(metrics.value("linkgate_outbox_purged_total", {{"state", "suppressed"}}), 1);
   EXPECT_EQ(store->state_of(fresh.id)->first, "sent");
+}
+
+// Once a delivery erased a body, the worker has the store scrub it off the log's file and asks
+// again each scrub_every until that is done, with nothing more erased meanwhile: this log is
+// idle, so it is cut once two intervals pass without a restart, and that is counted.
+TEST_F(OutboxWorkerTest, AnErasedBodyIsScrubbedOffTheLogEvenWhenNothingMoreHappens) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings settings;
+  settings.scrub_every = std::chrono::milliseconds(50);
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, settings, log, metrics,
+                 clock);
+  ASSERT_TRUE(store->enqueue(message(), clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 1);
+  const auto scrubs = [&] {
+    return metrics.value("linkgate_outbox_scrubs_total", {{"by", "truncation"}}) +
+           metrics.value("linkgate_outbox_scrubs_total", {{"by", "zeroing"}});
+  };
+  for (int i = 0; i < 100 && scrubs() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(w.drain_once(), 0);
+  }
+  EXPECT_EQ(metrics.value("linkgate_outbox_scrubs_total", {{"by", "truncation"}}), 1);
+  EXPECT_EQ(std::filesystem::file_size(dir.file("o.db-wal")), 0u);
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    w.drain_once();
+  }
+  EXPECT_EQ(scrubs(), 1) << "nothing more to scrub";
 }
 
 TEST_F(OutboxWorkerTest, EveryOutcomeOfABatchIsWrittenTogether) {

@@ -319,16 +319,15 @@ TEST(GroupCommit, ScrubbingZeroesWhatWasErasedOnceTheLogStartsOverWithoutCutting
   write_and_erase(*db, secret);
   ASSERT_TRUE(any_file_holds(dir, secret)) << "the log still holds the erased bodies";
 
-  EXPECT_FALSE(db->scrub_log(true, 60s)) << "nothing is zeroed before the log starts over";
-  bool scrubbed = false;
-  for (int i = 0; i < 20'000 && !scrubbed; ++i) {
+  using Scrub = GroupCommit::Scrub;
+  EXPECT_EQ(db->scrub_log(true, 60s), Scrub::pending) << "nothing is zeroed before a restart";
+  Scrub scrub = Scrub::pending;
+  for (int i = 0; i < 20'000 && scrub == Scrub::pending; ++i) {
     db->write(
         [](Poco::Data::Session& s) { s << "INSERT INTO bodies (body) VALUES ('filler')", now; });
-    if (i % 50 == 49) scrubbed = db->scrub_log(false, 60s);
+    if (i % 50 == 49) scrub = db->scrub_log(false, 60s);
   }
-  EXPECT_TRUE(scrubbed);
-  EXPECT_EQ(db->group_commit()->scrubs_by_zeroing(), 1u);
-  EXPECT_EQ(db->group_commit()->scrubs_by_truncation(), 0u);
+  EXPECT_EQ(scrub, Scrub::zeroed);
   EXPECT_GT(std::filesystem::file_size(dir.file("scrubbed.db-wal")), 0u) << "the log was not cut";
   EXPECT_FALSE(any_file_holds(dir, secret));
   auto lease = db->session();
@@ -348,14 +347,14 @@ TEST(GroupCommit, ScrubbingAnIdleLogCutsItOnceThePatienceRunsOut) {
   }
   const std::string secret = "erased-body-idle-52e0";
   write_and_erase(*db, secret);
-  EXPECT_FALSE(db->scrub_log(true, 300ms));
-  EXPECT_FALSE(db->scrub_log(false, 300ms)) << "the patience has not run out";
+  using Scrub = GroupCommit::Scrub;
+  EXPECT_EQ(db->scrub_log(true, 300ms), Scrub::pending);
+  EXPECT_EQ(db->scrub_log(false, 300ms), Scrub::pending) << "the patience has not run out";
   std::this_thread::sleep_for(400ms);
-  EXPECT_TRUE(db->scrub_log(false, 300ms));
-  EXPECT_EQ(db->group_commit()->scrubs_by_truncation(), 1u);
+  EXPECT_EQ(db->scrub_log(false, 300ms), Scrub::cut);
   EXPECT_EQ(std::filesystem::file_size(dir.file("idle.db-wal")), 0u);
   EXPECT_FALSE(any_file_holds(dir, secret));
-  EXPECT_TRUE(db->scrub_log(false, 300ms)) << "nothing more was erased";
+  EXPECT_EQ(db->scrub_log(false, 300ms), Scrub::done) << "nothing more was erased";
 }
 
 }  // namespace
