@@ -265,11 +265,11 @@ void OutboxWorker::scrub_once() {
     if (more_erased) erased_since_scrub_ = true;
     return;
   }
-  using Scrub = sql::GroupCommit::Scrub;
-  scrub_pending_ = done.value() == Scrub::pending;
-  if (done.value() == Scrub::zeroed || done.value() == Scrub::cut) {
+  using By = sql::GroupCommit::Scrub::By;
+  scrub_pending_ = done->pending;
+  if (done->finished != By::nothing) {
     metrics_.add("linkgate_outbox_scrubs_total",
-                 {{"by", done.value() == Scrub::zeroed ? "zeroing" : "truncation"}}, 1,
+                 {{"by", done->finished == By::zeroing ? "zeroing" : "truncation"}}, 1,
                  "Erased message bodies taken off the SQLite log's file: by zeroing its stale "
                  "frames after a restart, or by cutting it when none came");
   }

@@ -216,9 +216,9 @@ bool Database::truncate_log() {
 }
 
 GroupCommit::Scrub Database::scrub_log(bool more_erased, std::chrono::milliseconds patience) {
-  if (dialect_ != Dialect::sqlite) return GroupCommit::Scrub::done;
+  if (dialect_ != Dialect::sqlite) return {};
   const auto scrub = writer_->scrub_log(more_erased, patience);
-  if (scrub == GroupCommit::Scrub::pending || scrub == GroupCommit::Scrub::done) return scrub;
+  if (scrub.finished == GroupCommit::Scrub::By::nothing) return scrub;
   // The zeros were written into the page cache; the checkpoints sync the log often under load,
   // but an idle one might wait for the kernel's writeback.
   const std::string log = connection_ + "-wal";

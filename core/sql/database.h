@@ -102,8 +102,8 @@ class Database {
   /// Takes erased data off the log's file without cutting it (GroupCommit::scrub_log: the stale
   /// frames zeroed after the log's next restart, a truncation when none comes for @p patience);
   /// called again while it is pending, with @p more_erased when rows were erased since the
-  /// last call. Once it is no longer pending the log file is synced, so the zeros are on the
-  /// disk too. PostgreSQL: done, as truncate_log(). Throws when the database fails.
+  /// last call. When a call finished some, the log file is synced, so the zeros are on the disk
+  /// too. PostgreSQL: nothing to do, as truncate_log(). Throws when the database fails.
   GroupCommit::Scrub scrub_log(bool more_erased, std::chrono::milliseconds patience);
   /// truncate_log(), tried again every 50 ms while a reader is in the way, for up to
   /// @p patience: whether it finished. For a deletion that promises the data left the disk.

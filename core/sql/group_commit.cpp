@@ -118,13 +118,21 @@ bool GroupCommit::truncate_without_waiting() {
 }
 
 GroupCommit::Scrub GroupCommit::scrub_without_waiting(const Call& call) {
+  using By = Scrub::By;
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session_);
   const auto log = stale_log_frames(db);
   if (!log) {
     // No log open yet (then nothing was written to it), or one the shim does not write.
-    return truncate_without_waiting() ? Scrub::cut : Scrub::pending;
+    if (truncate_without_waiting()) return {By::truncation, false};
+    return {By::nothing, true};
   }
   const auto now = std::chrono::steady_clock::now();
+  Scrub scrub;
+  // What was asked before is done: said so even when more was erased since (under load, always).
+  if (scrub_target_ >= 0 && log->gone_through >= scrub_target_) {
+    scrub_target_ = -1;
+    scrub.finished = By::zeroing;
+  }
   if (call.more_erased) {
     if (scrub_target_ < 0) {
       scrub_waiting_since_ = now;
@@ -133,20 +141,17 @@ GroupCommit::Scrub GroupCommit::scrub_without_waiting(const Call& call) {
     scrub_target_ = std::max(scrub_target_, log->generation);
     zero_stale_log_frames_after(db, scrub_target_);
   }
-  if (scrub_target_ < 0) return Scrub::done;
-  if (log->gone_through >= scrub_target_) {
-    scrub_target_ = -1;
-    return Scrub::zeroed;
-  }
+  if (scrub_target_ < 0) return scrub;
   if (log->passes != passes_seen_) {
     passes_seen_ = log->passes;
     scrub_waiting_since_ = now;
   }
   if (now - scrub_waiting_since_ < call.patience || !truncate_without_waiting()) {
-    return Scrub::pending;
+    scrub.pending = true;
+    return scrub;
   }
   scrub_target_ = -1;
-  return Scrub::cut;
+  return {By::truncation, false};
 }
 
 std::size_t GroupCommit::transactions() const {

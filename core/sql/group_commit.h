@@ -49,19 +49,21 @@ class GroupCommit {
   bool truncate_log();
 
   /// What a scrub_log() call found or did.
-  enum class Scrub {
-    pending,  // frames to zero are still in the log's file; call again
-    zeroed,   // a pass zeroed the last of them (or the log was cut meanwhile)
-    cut,      // this call truncated the log (no pass finished within the patience)
-    done,     // nothing was left to zero
+  struct Scrub {
+    enum class By { nothing, zeroing, truncation };
+    /// What took the last frames of an earlier call off the file during this call, if anything.
+    By finished = By::nothing;
+    /// Frames to take off are still in the file: call again.
+    bool pending = false;
+    bool operator==(const Scrub&) const = default;
   };
 
   /// Takes what was erased off the log's file without cutting it: has the file-system shim zero
   /// the log's stale frames after its next restart (sql/wal_write_batching.h, "Stale frames"),
   /// which under load comes within a second or so and costs the writer a write into the page
   /// cache per commit. @p more_erased: rows were erased since the last call, so frames written
-  /// until now must go too. Anything but pending means no frame of the log as it was at the
-  /// last call with @p more_erased is left in the file. When no zeroing pass has finished for
+  /// until now must go too. Not pending: no frame of the log as it was at the last call with
+  /// @p more_erased is left in the file. When no zeroing pass has finished for
   /// @p patience while some are due (an idle log does not restart; readers can hold it), it
   /// falls back to truncate_log() — also when the shim does not write this connection's log.
   /// Run on the writer's thread between two transactions. Thread-safe; blocks until done.
@@ -87,7 +89,7 @@ class GroupCommit {
     std::chrono::milliseconds patience{0};
     std::uint32_t batch = 0;
     bool truncated = false;
-    Scrub scrubbed = Scrub::pending;
+    Scrub scrubbed;
     std::exception_ptr error;
     std::mutex mutex;
     std::condition_variable finished;

@@ -57,10 +57,12 @@ struct ShimFile {
   std::int64_t generation;          // log headers this connection wrote (each starts the log)
   std::int64_t zero_after;          // zero once a generation past this starts; -1: not asked
   std::int64_t zeroing_generation;  // the pass under way began in this generation; -1: none
-  sqlite3_int64 zero_front;         // the pass zeroes from here ...
-  sqlite3_int64 zero_until;         // ... to the file's size when it began
-  std::int64_t zeroed_through;      // no frame of a generation up to this is left; -1: none
-  std::uint64_t passes;             // passes finished
+  // What the pass has left to zero: from the end of the last commit (rising as commits write
+  // over the stale frames themselves) to the file's size when it began (falling as it zeroes).
+  sqlite3_int64 zero_low;
+  sqlite3_int64 zero_high;
+  std::int64_t zeroed_through;  // no frame of a generation up to this is left; -1: none
+  std::uint64_t passes;         // passes finished
 };
 
 // Database files by the name pointer SQLite opened them with: the log file of a connection is
@@ -281,10 +283,11 @@ sqlite3_int64 committed_log_end(const ShimFile* db) {
 // last commit nothing is live — frames of a rolled-back transaction, or of generations before
 // the log last started over (SQLite starts it over only once every frame is in the database
 // file and no reader uses any). Once asked, and once the log has started over since, each
-// release zeroes the next kWriteAtMost bytes of that stale tail, up to the file's size when the
-// pass began: a commit costs a write into the page cache, where a truncation stalled the writer
-// for milliseconds, and the erased data leaves the file's blocks instead of staying in freed
-// ones. The frames before the tail are the new generation's, written over the old.
+// release zeroes the highest kWriteAtMost bytes still stale, below the file's size when the pass
+// began, until they meet the last commit's end: a commit costs a write into the page cache,
+// where a truncation stalled the writer for milliseconds, and the erased data leaves the file's
+// blocks instead of staying in freed ones. Below the tail are the new generation's frames,
+// written over the old.
 void zero_stale_tail(ShimFile* db, ShimFile* log) {
   if (log->zeroing_generation < 0) {
     if (log->zero_after < 0 || log->generation <= log->zero_after) return;
@@ -292,25 +295,28 @@ void zero_stale_tail(ShimFile* db, ShimFile* log) {
     if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
     log->zeroing_generation = log->generation;
     log->zero_after = -1;
-    log->zero_front = kLogHeader;
-    log->zero_until = size;
+    log->zero_low = kLogHeader;
+    log->zero_high = size;
   }
   const sqlite3_int64 end = committed_log_end(db);
   if (end < 0) return;
   sqlite3_int64 size = 0;
   if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
-  log->zero_front = std::max(log->zero_front, end);
-  log->zero_until = std::min(log->zero_until, size);
-  if (log->zero_front < log->zero_until) {
+  log->zero_low = std::max(log->zero_low, end);
+  log->zero_high = std::min(log->zero_high, size);
+  if (log->zero_low < log->zero_high) {
+    // From the top down: under load the commits coming up from below write over much of the
+    // stale tail themselves before the two meet.
     const auto amount =
-        static_cast<int>(std::min<sqlite3_int64>(kWriteAtMost, log->zero_until - log->zero_front));
-    if (log->real->pMethods->xWrite(log->real, g_zeros, amount, log->zero_front) != SQLITE_OK) {
+        static_cast<int>(std::min<sqlite3_int64>(kWriteAtMost, log->zero_high - log->zero_low));
+    const sqlite3_int64 at = log->zero_high - amount;
+    if (log->real->pMethods->xWrite(log->real, g_zeros, amount, at) != SQLITE_OK) {
       return;  // tried again at the next release
     }
     g_zeroed.fetch_add(static_cast<unsigned long long>(amount), std::memory_order_relaxed);
-    log->zero_front += amount;
+    log->zero_high = at;
   }
-  if (log->zero_front >= log->zero_until) {
+  if (log->zero_low >= log->zero_high) {
     log->zeroed_through = std::max(log->zeroed_through, log->zeroing_generation - 1);
     log->zeroing_generation = -1;
     ++log->passes;
@@ -412,8 +418,8 @@ int shim_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags
   f->generation = 0;
   f->zero_after = -1;
   f->zeroing_generation = -1;
-  f->zero_front = 0;
-  f->zero_until = 0;
+  f->zero_low = 0;
+  f->zero_high = 0;
   f->zeroed_through = -1;
   f->passes = 0;
   if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && name != nullptr) {

@@ -50,8 +50,9 @@ struct WalWriteCounts {
 // reader using any), it writes the new frames from the start of the file and leaves the old
 // ones past them — page images of rows since deleted or erased, until written over. On request
 // the shim zeroes them: each time the connection that writes the log lets go of its write lock
-// (so no other connection, of this process or another, can be writing), the next 124 KiB past
-// the last commit, from the first restart after the request up to the file's size then. What
+// (so no other connection, of this process or another, can be writing), 124 KiB of them, from
+// the file's size at the first restart after the request down to the end of the last commit
+// (which rises meanwhile as new frames write over the old ones themselves). What
 // is past the last commit is never live (SQLite reads only up to it, and its recovery stops at
 // the first frame whose header does not match), so this is safe at any moment the lock is
 // held. A truncation to nothing (wal_checkpoint TRUNCATE) counts as every generation gone.
