@@ -45,6 +45,7 @@ struct WalWriteCounts {
   unsigned long long issued = 0;  // pwrite calls they became
   unsigned long long zeroed = 0;  // bytes of stale log frames overwritten with zeros
 };
+[[nodiscard]] WalWriteCounts wal_write_counts();
 
 // Stale frames. When SQLite starts its log over (every frame copied into the database file, no
 // reader using any), it writes the new frames from the start of the file and leaves the old
@@ -75,6 +76,5 @@ struct StaleLogFrames {
 /// release until done (StaleLogFrames::gone_through then reaches @p generation). False when the
 /// shim does not write this log (stale_log_frames() is nullopt). Same thread rule as above.
 bool zero_stale_log_frames_after(sqlite3* db, std::int64_t generation);
-[[nodiscard]] WalWriteCounts wal_write_counts();
 
 }  // namespace linkgate::sql

@@ -377,13 +377,13 @@ TEST(GroupCommit, ScrubbingAnIdleLogCutsItOnceThePatienceRunsOut) {
   write_and_erase(*db, secret);
   using Scrub = GroupCommit::Scrub;
   using By = Scrub::By;
-  EXPECT_EQ(db->scrub_log(true, 300ms), (Scrub{By::nothing, true}));
-  EXPECT_EQ(db->scrub_log(false, 300ms), (Scrub{By::nothing, true})) << "patience not run out";
-  std::this_thread::sleep_for(400ms);
-  EXPECT_EQ(db->scrub_log(false, 300ms), (Scrub{By::truncation, false}));
+  EXPECT_EQ(db->scrub_log(true, 2s), (Scrub{By::nothing, true}));
+  EXPECT_EQ(db->scrub_log(false, 2s), (Scrub{By::nothing, true})) << "patience not run out";
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_EQ(db->scrub_log(false, 2s), (Scrub{By::truncation, false}));
   EXPECT_EQ(std::filesystem::file_size(dir.file("idle.db-wal")), 0u);
   EXPECT_FALSE(any_file_holds(dir, secret));
-  EXPECT_EQ(db->scrub_log(false, 300ms), (Scrub{By::nothing, false})) << "nothing more erased";
+  EXPECT_EQ(db->scrub_log(false, 2s), (Scrub{By::nothing, false})) << "nothing more erased";
 }
 
 }  // namespace
