@@ -289,19 +289,17 @@ sqlite3_int64 committed_log_end(const ShimFile* db) {
 // blocks instead of staying in freed ones. Below the tail are the new generation's frames,
 // written over the old.
 void zero_stale_tail(ShimFile* db, ShimFile* log) {
+  const bool asked = log->zero_after >= 0 && log->generation > log->zero_after;
+  if (log->zeroing_generation < 0 && !asked) return;
+  const sqlite3_int64 end = committed_log_end(db);
+  sqlite3_int64 size = 0;
+  if (end < 0 || log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
   if (log->zeroing_generation < 0) {
-    if (log->zero_after < 0 || log->generation <= log->zero_after) return;
-    sqlite3_int64 size = 0;
-    if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
     log->zeroing_generation = log->generation;
     log->zero_after = -1;
     log->zero_low = kLogHeader;
     log->zero_high = size;
   }
-  const sqlite3_int64 end = committed_log_end(db);
-  if (end < 0) return;
-  sqlite3_int64 size = 0;
-  if (log->real->pMethods->xFileSize(log->real, &size) != SQLITE_OK) return;
   log->zero_low = std::max(log->zero_low, end);
   log->zero_high = std::min(log->zero_high, size);
   if (log->zero_low < log->zero_high) {

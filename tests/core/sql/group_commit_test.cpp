@@ -8,8 +8,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -18,6 +16,7 @@
 #include "core/sql/numbers_table.h"
 #include "sql/database.h"
 #include "sql/wal_write_batching.h"
+#include "support/file_contents.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::sql {
@@ -286,15 +285,6 @@ TEST(GroupCommit, ALogAReaderStillUsesIsLeftForLaterWithoutHoldingWritesBack) {
   EXPECT_EQ(log_size(table), 0u);
 }
 
-bool any_file_holds(const testing::TempDir& dir, const std::string& text) {
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (bytes.find(text) != std::string::npos) return true;
-  }
-  return false;
-}
-
 // Rows holding @p secret, written then erased (their bodies emptied) through the writer.
 void write_and_erase(Database& db, const std::string& secret) {
   for (int i = 0; i < 50; ++i) {
@@ -317,7 +307,8 @@ TEST(GroupCommit, ScrubbingZeroesWhatWasErasedOnceTheLogStartsOverWithoutCutting
   }
   const std::string secret = "erased-body-7d41b2";
   write_and_erase(*db, secret);
-  ASSERT_TRUE(any_file_holds(dir, secret)) << "the log still holds the erased bodies";
+  ASSERT_TRUE(testing::any_file_holds(dir.path(), secret))
+      << "the log still holds the erased bodies";
 
   using Scrub = GroupCommit::Scrub;
   using By = Scrub::By;
@@ -330,7 +321,7 @@ TEST(GroupCommit, ScrubbingZeroesWhatWasErasedOnceTheLogStartsOverWithoutCutting
   }
   EXPECT_EQ(scrub, (Scrub{By::zeroing, false}));
   EXPECT_GT(std::filesystem::file_size(dir.file("scrubbed.db-wal")), 0u) << "the log was not cut";
-  EXPECT_FALSE(any_file_holds(dir, secret));
+  EXPECT_FALSE(testing::any_file_holds(dir.path(), secret));
   auto lease = db->session();
   std::string integrity;
   *lease << "PRAGMA integrity_check", Poco::Data::Keywords::into(integrity), now;
@@ -382,7 +373,7 @@ TEST(GroupCommit, ScrubbingAnIdleLogCutsItOnceThePatienceRunsOut) {
   std::this_thread::sleep_for(2100ms);
   EXPECT_EQ(db->scrub_log(false, 2s), (Scrub{By::truncation, false}));
   EXPECT_EQ(std::filesystem::file_size(dir.file("idle.db-wal")), 0u);
-  EXPECT_FALSE(any_file_holds(dir, secret));
+  EXPECT_FALSE(testing::any_file_holds(dir.path(), secret));
   EXPECT_EQ(db->scrub_log(false, 2s), (Scrub{By::nothing, false})) << "nothing more erased";
 }
 

@@ -9,12 +9,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <iterator>
 #include <string>
 
 #include "sql/database.h"
+#include "support/file_contents.h"
 #include "support/temp_dir.h"
 
 namespace linkgate::sql {
@@ -223,12 +222,6 @@ TEST(WalWriteBatching, AnotherConnectionSeesEachCommitAtOnce) {
   EXPECT_EQ(reader.text("PRAGMA integrity_check"), "ok");
 }
 
-bool file_holds(const std::string& path, const std::string& text) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return bytes.find(text) != std::string::npos;
-}
-
 const std::string kStale = "stale-frame-0f3c9a";
 
 // About 2.5 MiB of log whose rows each hold kStale, all deleted again: their page images stay in
@@ -264,7 +257,8 @@ TEST(WalWriteBatching, AStaleTailIsZeroedAfterTheLogStartsOverAndAnotherWritersF
   a.run("PRAGMA wal_autocheckpoint=0");
   b.run("PRAGMA wal_autocheckpoint=0");
   fill_the_log_with_rows_since_deleted(a);
-  ASSERT_TRUE(file_holds(path + "-wal", kStale)) << "the deleted rows' pages are in the log";
+  ASSERT_TRUE(testing::file_holds(path + "-wal", kStale))
+      << "the deleted rows' pages are in the log";
   const auto log_size = std::filesystem::file_size(path + "-wal");
   const auto zeroed_before = wal_write_counts().zeroed;
 
@@ -283,7 +277,7 @@ TEST(WalWriteBatching, AStaleTailIsZeroedAfterTheLogStartsOverAndAnotherWritersF
   EXPECT_EQ(log->passes, 1u);
   EXPECT_EQ(log->gone_through, log->generation - 1);
   EXPECT_LE(commits, log_size / 0x1f000 + 2) << "124 KiB per commit";
-  EXPECT_FALSE(file_holds(path + "-wal", kStale));
+  EXPECT_FALSE(testing::file_holds(path + "-wal", kStale));
   EXPECT_EQ(std::filesystem::file_size(path + "-wal"), log_size) << "zeroed, not cut";
   EXPECT_GT(wal_write_counts().zeroed - zeroed_before, log_size / 2);
 
@@ -307,7 +301,7 @@ TEST(WalWriteBatching, ALogWhoseStaleTailWasZeroedRecoversEveryCommitAfterAKill)
     for (int i = 0; i < 30; ++i) c.run("INSERT INTO t (body) VALUES (zeroblob(500))");
     if (stale_log_frames(c.db)->zeroing) throw std::runtime_error("the pass did not finish");
   });
-  EXPECT_FALSE(file_holds(path + "-wal", kStale));
+  EXPECT_FALSE(testing::file_holds(path + "-wal", kStale));
   Connection after(path);
   EXPECT_EQ(after.text("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(after.text("SELECT COUNT(*) FROM t WHERE body = zeroblob(500)"), "30");
