@@ -19,6 +19,7 @@
 
 #include "flow/sms_length.h"
 #include "support/child_process.h"
+#include "support/held_port.h"
 #include "support/smtp_server.h"
 #include "support/test_server.h"
 
@@ -70,7 +71,8 @@ TEST(Delivery, SignInWithTheLinkFromARealMail) {
 
 TEST(Delivery, AMailServerThatIsDownDelaysTheMailButLosesNothing) {
   TempDir mail_dir;
-  const std::uint16_t port = free_port();
+  const HeldPort down;
+  const std::uint16_t port = down.port();
   TestConfig config;
   config.delivery = smtp_delivery(port, "none", "");
   config.outbox_retry = "{ attempts: 10, backoff: 1s..2s }";
@@ -284,7 +286,8 @@ TEST_F(SmsWithStatefulTokens, AStatefulTokenFitsOneSegmentAndIsUsedAsIs) {
 TEST(Delivery, AQueuedMessageSurvivesSigkill) {
   TempDir dir;
   TempDir mail_dir;
-  const std::uint16_t smtp_port = free_port();
+  const HeldPort down;
+  const std::uint16_t smtp_port = down.port();
   TestConfig config;
   config.log_level = "info";
   config.delivery = smtp_delivery(smtp_port, "none", "");
