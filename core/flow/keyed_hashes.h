@@ -7,13 +7,14 @@
 #include <string>
 
 #include "linkgate/sdk/types.h"
+#include "util/crypto.h"
 
 namespace linkgate::flow {
 
 class KeyedHashes {
  public:
   /// @p secret: security.secret_file's bytes (at least 32).
-  explicit KeyedHashes(std::string secret) : secret_(std::move(secret)) {}
+  explicit KeyedHashes(std::string_view secret) : key_(secret) {}
 
   /// Of the @p code sent for the flow @p flow_id.
   [[nodiscard]] std::string code(const std::string& flow_id, const std::string& code) const;
@@ -23,7 +24,7 @@ class KeyedHashes {
   [[nodiscard]] std::string short_link(const std::string& key) const;
 
  private:
-  std::string secret_;
+  util::HmacSha256Key key_;
 };
 
 }  // namespace linkgate::flow

@@ -4,7 +4,6 @@
 #include "util/json_escape.h"
 #include "util/redact.h"
 #include "util/thread_name.h"
-#include "util/utf8.h"
 
 #include <unistd.h>
 
@@ -102,17 +101,34 @@ const char* level_name(sdk::LogLevel level) {
   return "info";
 }
 
-std::string timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
+// Appends the time as 2026-12-03T06:41:07.123Z. The part up to the second is formatted once a
+// second per thread, not per line.
+void append_timestamp(std::string& out) {
+  struct Second {  // trivially destructible: nothing runs at thread exit
+    std::time_t at = -1;
+    char text[32];
+    int length = 0;
+  };
+  thread_local Second second;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  if (secs != second.at) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    const int n = std::snprintf(second.text, sizeof second.text, "%04d-%02d-%02dT%02d:%02d:%02d",
+                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                                tm.tm_sec);
+    second.length = n > 0 && n < static_cast<int>(sizeof second.text) ? n : 0;
+    second.at = secs;
+  }
+  out.append(second.text, static_cast<std::size_t>(second.length));
+  const auto milli = static_cast<int>(ms % 1000);
+  const char tail[] = {'.', static_cast<char>('0' + milli / 100),
+                       static_cast<char>('0' + milli / 10 % 10),
+                       static_cast<char>('0' + milli % 10), 'Z'};
+  out.append(tail, sizeof tail);
 }
 }  // namespace
 
@@ -121,34 +137,40 @@ void Log::write(sdk::LogLevel level, std::string_view source, std::string_view m
   try {
     // Whatever a plugin or a remote server said, no address reaches the log.
     const std::string redacted = util::redact_addresses(message);
-    message = redacted;
     const std::string& request = RequestScope::current();
     std::string line;
+    line.reserve(96 + source.size() + request.size() + redacted.size());
     if (json_) {
       // Written directly (the fields are known strings): a Poco JSON object and a stream per
       // line cost more than the rest of a small request's answer.
-      const std::string when = timestamp();
-      const std::string from = util::json_escape(util::valid_utf8(source));
-      const std::string what = util::json_escape(util::valid_utf8(message));
-      line.reserve(64 + from.size() + request.size() + what.size());
       line += R"({"time":")";
-      line += when;
+      append_timestamp(line);
       line += R"(","level":")";
       line += level_name(level);
       line += R"(","source":")";
-      line += from;
+      util::append_json_text(line, source);
       if (!request.empty()) {
         line += R"(","request_id":")";
-        line += util::json_escape(util::valid_utf8(request));
+        util::append_json_text(line, request);
       }
       line += R"(","message":")";
-      line += what;
+      util::append_json_text(line, redacted);
       line += "\"}\n";
     } else {
       // Text mode escapes control characters too, so a message cannot forge a log line.
-      line = timestamp() + " " + level_name(level) + " [" + std::string(source) + "] " +
-             (request.empty() ? "" : "(" + request + ") ") +
-             util::json_escape(util::valid_utf8(message)) + "\n";
+      append_timestamp(line);
+      line += ' ';
+      line += level_name(level);
+      line += " [";
+      line += source;
+      line += "] ";
+      if (!request.empty()) {
+        line += '(';
+        line += request;
+        line += ") ";
+      }
+      util::append_json_text(line, redacted);
+      line += '\n';
     }
     put(std::move(line), level);
   } catch (...) {

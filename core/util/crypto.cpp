@@ -1,8 +1,13 @@
+// SHA256_Init & co are deprecated in OpenSSL 3 for EVP, whose contexts are allocated objects:
+// an HMAC key's hashed pads are plain structs here, copied per message at no cost. Defined
+// before the first OpenSSL header.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "util/crypto.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <pthread.h>
 
@@ -51,14 +56,6 @@ void take_random(unsigned char* out, std::size_t count) {
   block.used += count;
 }
 
-// Fetched once: given by name (HMAC(), EVP_sha256()), OpenSSL 3 looks the digest up in its
-// provider store on every call, under a lock and with allocations, which cost as much as
-// hashing a token.
-const EVP_MD* sha256_digest() {
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
 }  // namespace
 
 std::string random_bytes(std::size_t count) {
@@ -68,45 +65,59 @@ std::string random_bytes(std::size_t count) {
 }
 
 std::string sha256(std::string_view data) {
-  std::string out(32, '\0');
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
-             sha256_digest(), nullptr);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(out.data()));
   return out;
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
-  // RFC 2104 over the digest fetched once: H((K ^ opad) || H((K ^ ipad) || data)).
-  constexpr std::size_t kBlock = 64;
-  const EVP_MD* md = sha256_digest();
+  return HmacSha256Key(key).mac(data);
+}
+
+// RFC 2104: H((K ^ opad) || H((K ^ ipad) || data)), each H's first block (the padded key)
+// hashed once.
+struct HmacSha256Key::Pads {
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+  Pads() = default;
+  Pads(const Pads&) = delete;
+  Pads& operator=(const Pads&) = delete;
+  ~Pads() { OPENSSL_cleanse(this, sizeof *this); }
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) {
+  constexpr std::size_t kBlock = SHA256_CBLOCK;
   unsigned char padded[kBlock] = {};
-  unsigned int len = 0;
   if (key.size() > kBlock) {
-    EVP_Digest(key.data(), key.size(), padded, &len, md, nullptr);
+    SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), padded);
   } else {
     std::memcpy(padded, key.data(), key.size());
   }
+  auto pads = std::make_shared<Pads>();
   unsigned char pad[kBlock];
-  unsigned char inner[32];
-  std::string out(32, '\0');
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr;
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = padded[i] ^ 0x36;
-  ok = ok && EVP_DigestInit_ex(ctx, md, nullptr) == 1 && EVP_DigestUpdate(ctx, pad, kBlock) == 1 &&
-       EVP_DigestUpdate(ctx, data.data(), data.size()) == 1 &&
-       EVP_DigestFinal_ex(ctx, inner, &len) == 1;
+  SHA256_Init(&pads->inner);
+  SHA256_Update(&pads->inner, pad, kBlock);
   for (std::size_t i = 0; i < kBlock; ++i) pad[i] = padded[i] ^ 0x5c;
-  ok = ok && EVP_DigestInit_ex(ctx, md, nullptr) == 1 && EVP_DigestUpdate(ctx, pad, kBlock) == 1 &&
-       EVP_DigestUpdate(ctx, inner, sizeof inner) == 1 &&
-       EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  SHA256_Init(&pads->outer);
+  SHA256_Update(&pads->outer, pad, kBlock);
   OPENSSL_cleanse(padded, sizeof padded);
   OPENSSL_cleanse(pad, sizeof pad);
+  pads_ = std::move(pads);
+}
+
+std::string HmacSha256Key::mac(std::string_view data) const {
+  SHA256_CTX ctx = pads_->inner;
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(inner, &ctx);
+  ctx = pads_->outer;
+  SHA256_Update(&ctx, inner, sizeof inner);
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   OPENSSL_cleanse(inner, sizeof inner);
-  if (!ok) {
-    std::fputs("linkgate: SHA-256 failed; refusing to continue\n", stderr);
-    std::abort();
-  }
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "util/json_escape.h"
 
+#include "util/utf8.h"
+
 #include <array>
 
 #if defined(__SSE2__)
@@ -81,6 +83,11 @@ void append_json_escaped(std::string& out, std::string_view text) {
     run = i + 1;
   }
   out.append(text.substr(run));
+}
+
+void append_json_text(std::string& out, std::string_view text) {
+  if (is_valid_utf8(text)) return append_json_escaped(out, text);
+  append_json_escaped(out, valid_utf8(text));
 }
 
 std::string json_escape(std::string_view text) {

@@ -54,7 +54,13 @@ std::string redact_addresses(std::string_view text) {
       i = end;
       continue;
     }
-    out += text[i++];
+    // Up to the next character that can begin an address's domain or a number, in one piece.
+    std::size_t next = i + 1;
+    while (next < text.size() && text[next] != '@' && text[next] != '+' && !digit(text[next])) {
+      ++next;
+    }
+    out.append(text.substr(i, next - i));
+    i = next;
   }
   return out;
 }

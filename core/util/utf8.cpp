@@ -57,6 +57,10 @@ std::size_t well_formed_until(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) {
+  return well_formed_until(text, 0) == text.size();
+}
+
 std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -8,7 +8,6 @@
 
 #include "util/files.h"
 #include "util/json_escape.h"
-#include "util/utf8.h"
 
 namespace linkgate::plugins::outbox {
 namespace {
@@ -44,7 +43,7 @@ std::string message_json(const sdk::Message& m) {
     out += "  \"";
     out += key;
     out += "\": \"";
-    util::append_json_escaped(out, util::valid_utf8(value));
+    util::append_json_text(out, value);
     out += '"';
   }
   out += "\n}\n";

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 
 #include <regex>
@@ -165,6 +166,44 @@ TEST(Log, AJsonLineIsOneObjectWhateverItsFieldsHold) {
   EXPECT_NE(message.find(" utf-8"), std::string::npos);
   const std::regex time(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   EXPECT_TRUE(std::regex_match(objects[1]->getValue<std::string>("time"), time));
+}
+
+// The part of a line's time up to the second is kept per thread between lines: a line written a
+// second after another on the same thread still carries its own second.
+TEST(Log, EachLineCarriesTheTimeItWasWritten) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  std::vector<std::time_t> written;
+  {
+    Log log(sdk::LogLevel::info, false, pipe_fds[1]);
+    for (int i = 0; i < 3; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+      written.push_back(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
+      log.write(sdk::LogLevel::warning, "core", "line " + std::to_string(i));
+    }
+  }
+  ::close(pipe_fds[1]);
+  const std::string text = drain(pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  std::istringstream lines(text);
+  const std::regex stamped(R"((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.\d{3}Z warning .*)");
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, stamped)) << line;
+    ASSERT_LT(n, written.size());
+    std::tm tm{};
+    tm.tm_year = std::stoi(m[1]) - 1900;
+    tm.tm_mon = std::stoi(m[2]) - 1;
+    tm.tm_mday = std::stoi(m[3]);
+    tm.tm_hour = std::stoi(m[4]);
+    tm.tm_min = std::stoi(m[5]);
+    tm.tm_sec = std::stoi(m[6]);
+    const std::time_t at = timegm(&tm);
+    EXPECT_GE(at, written[n]) << line;
+    EXPECT_LE(at, written[n] + 1) << line;
+  }
+  EXPECT_EQ(n, 3u) << text;
 }
 
 TEST(Log, LinesOnADescriptorHaveAddressesTakenOut) {

@@ -1,6 +1,8 @@
 #include "util/crypto.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +40,29 @@ TEST(Crypto, HmacMatchesTheOtherRfc4231TestCases) {
             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
   EXPECT_EQ(to_hex(hmac_sha256(std::string(64, 'k'), "")).size(), 64u) << "a block-sized key";
   EXPECT_NE(hmac_sha256(std::string(64, 'k'), ""), hmac_sha256(std::string(63, 'k'), ""));
+}
+
+TEST(Crypto, AKeyHashedOnceMacsEveryMessageAsTheOneShotHmacDoes) {
+  const HmacSha256Key jefe("Jefe");
+  const HmacSha256Key long_key(std::string(131, '\xaa'));
+  const HmacSha256Key copy = jefe;
+  for (int round = 0; round < 3; ++round) {  // the hashed pads are not used up by a message
+    EXPECT_EQ(to_hex(jefe.mac("what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(to_hex(copy.mac("what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(to_hex(long_key.mac("Test Using Larger Than Block-Size Key - Hash Key First")),
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  }
+  // Messages around SHA-256's block and padding edges, against OpenSSL's own HMAC.
+  for (std::size_t size : {0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000}) {
+    const std::string message(size, 'm');
+    unsigned char expected[32];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), "Jefe", 4, reinterpret_cast<const unsigned char*>(message.data()),
+         message.size(), expected, &length);
+    EXPECT_EQ(jefe.mac(message), std::string(reinterpret_cast<char*>(expected), length)) << size;
+  }
 }
 
 TEST(Crypto, Sha256OfAbc) {
