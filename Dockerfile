@@ -9,7 +9,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates cmake ninja-build g++ file \
       dpkg-dev libpoco-dev libyaml-cpp-dev libboost-dev libkainjow-mustache-dev libssl-dev \
-      libgmp-dev libpq-dev \
+      libgmp-dev libpq-dev libgoogle-perftools-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -108,6 +108,24 @@ void signs_in_from(const fs::path& root, const std::string& prefix, const std::s
   EXPECT_EQ(server.wait(), 0);
 }
 
+// The build links the server with tcmalloc (LINKGATE_TCMALLOC, docs/performance.md): a linker
+// that drops a library nothing names would leave it on glibc's malloc without a word.
+TEST(Service, TheServerAllocatesThroughTcmallocWhenBuiltWithIt) {
+  if (!LINKGATE_WITH_TCMALLOC) GTEST_SKIP() << "built with LINKGATE_TCMALLOC=OFF";
+  TempDir dir;
+  TestConfig config;
+  config.log_level = "info";
+  ServerProcess server(LINKGATE_BINARY, config.write(dir));
+  ASSERT_FALSE(server.port().empty()) << server.output();
+  const std::string maps = read_file("/proc/" + std::to_string(server.pid()) + "/maps");
+  EXPECT_NE(maps.find("libtcmalloc_minimal.so"), std::string::npos) << maps;
+  HttpClient client("http://127.0.0.1:" + server.port());
+  EXPECT_EQ(client.post_json("/v1/magic-links", "{\"identifier\":\"heap@example.com\"}").status,
+            202);
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait(), 0);
+}
+
 TEST(Install, TheFhsLayoutServesASignInFromTheInstalledFilesAlone) {
   TempDir dir;
   const fs::path root = dir.path() / "root";

@@ -50,6 +50,10 @@ ServerProcess::~ServerProcess() {
   if (drain_.joinable()) drain_.join();
 }
 
+int ServerProcess::pid() const {
+  return handle_ ? handle_->id() : -1;
+}
+
 void ServerProcess::signal(int sig) const {
   if (handle_) ::kill(handle_->id(), sig);
 }

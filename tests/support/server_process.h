@@ -36,6 +36,8 @@ class ServerProcess {
   /// Waits up to @p timeout until its output holds @p text; whether it does.
   bool await_output(const std::string& text, std::chrono::milliseconds timeout);
   void signal(int sig) const;
+  /// Its process id.
+  [[nodiscard]] int pid() const;
   /// Waits for it to end; its exit code (Poco's: 256 + n when killed by signal n).
   int wait();
   /// SIGTERM, then wait().
