@@ -4,8 +4,8 @@
 # windows of 10 s back to back on one server, and each window prints its starts/s with p50 and
 # p99, the messages delivered in it, those waiting at its end, the server's CPU per start (its
 # deliveries included), its resident memory, and the share of the machine's CPU time the
-# hypervisor gave to others (steal, from /proc/stat: on a shared VM the rate follows it). Last, the last window against the first, and
-# how long the outbox took to empty after the minute.
+# hypervisor gave to others (steal, from /proc/stat: on a shared VM the rate follows it). Last,
+# the last window against the first, and how long the outbox took to empty after the minute.
 #
 #   scripts/build && bench/http/sustain.sh
 #   TOKEN=stateful bench/http/sustain.sh

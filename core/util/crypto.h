@@ -28,6 +28,7 @@ class HmacSha256Key {
   struct Pads;
   std::shared_ptr<const Pads> pads_;
 };
+
 /// Compares two byte strings in time that depends only on their lengths.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 /// A uniformly random decimal string of @p digits digits (rejection sampling, no modulo bias).
