@@ -185,6 +185,9 @@ TEST(Package, TheDebHasItsDependsConffileAndUnitPassesLintianAndServesASignIn) {
         "libssl3", "libgmp10", "conffiles", "postinst"}) {
     EXPECT_NE(info.find(needed), std::string::npos) << needed << "\n" << info;
   }
+  if (LINKGATE_WITH_TCMALLOC) {
+    EXPECT_NE(info.find("libtcmalloc-minimal4"), std::string::npos) << "the allocator\n" << info;
+  }
   auto [conf_rc, conffiles] = run("/usr/bin/dpkg-deb", {"--ctrl-tarfile", deb.string()});
   EXPECT_NE(conffiles.find("/etc/linkgate/linkgate.yaml"), std::string::npos);
   auto [list_rc, contents] = run("/usr/bin/dpkg-deb", {"--contents", deb.string()});
