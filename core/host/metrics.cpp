@@ -1,7 +1,10 @@
 #include "host/metrics.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <sstream>
 
 namespace linkgate::host {
@@ -73,6 +76,22 @@ double MetricsRegistry::value(const std::string& name, const Labels& labels) con
 }
 
 namespace {
+// Counters pass a million in days; a stream's default six significant digits would show
+// 1234567 as 1.23457e+06, and a rate over it would move in steps of ten.
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 9.0e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  std::array<char, 400> text{};  // the longest fixed form of a double
+  // The shortest digits that read back as v, never with an exponent: `le` values are matched as
+  // text in queries, and 0.0005 has always been written so.
+  const auto end =
+      std::to_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed).ptr;
+  return std::string(text.data(), end);
+}
+
 // Adds `le="x"` to already-rendered labels.
 std::string with_le(const std::string& labels, const std::string& le) {
   if (labels.empty()) return "{le=\"" + le + "\"}";
@@ -88,23 +107,52 @@ std::string MetricsRegistry::render() const {
     out << "# TYPE " << name << " " << f.type << "\n";
     for (const auto& [labels, s] : f.series) {
       if (f.type != "histogram") {
-        out << name << labels << " " << s->value.load() << "\n";
+        out << name << labels << " " << number(s->value.load()) << "\n";
         continue;
       }
       // Read while requests add to it: the count first, and no bucket above it, so what is
       // shown is always a valid histogram (cumulative buckets, +Inf = count).
       const std::uint64_t count = s->count.load();
       for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-        std::ostringstream le;
-        le << kBuckets[i];
-        out << name << "_bucket" << with_le(labels, le.str()) << " "
+        out << name << "_bucket" << with_le(labels, number(kBuckets[i])) << " "
             << std::min(count, s->buckets[i].load()) << "\n";
       }
       out << name << "_bucket" << with_le(labels, "+Inf") << " " << count << "\n";
-      out << name << "_sum" << labels << " " << s->sum.load() << "\n";
+      out << name << "_sum" << labels << " " << number(s->sum.load()) << "\n";
       out << name << "_count" << labels << " " << count << "\n";
     }
   }
+  for (const auto& [key, source] : sources_) out << source();
+  return out.str();
+}
+
+void MetricsRegistry::set_source(const std::string& key, std::function<std::string()> render) {
+  std::unique_lock lock(mutex_);
+  if (render) {
+    sources_[key] = std::move(render);
+  } else {
+    sources_.erase(key);
+  }
+}
+
+std::string render_histogram(const std::string& name, const std::string& help,
+                             const util::LatencyCounts::Reading& reading) {
+  std::ostringstream out;
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " histogram\n";
+  for (std::size_t i = 0; i < reading.at_most.size(); ++i) {
+    out << name << "_bucket{le=\"" << number(util::LatencyCounts::kBounds[i]) << "\"} "
+        << reading.at_most[i] << "\n";
+  }
+  out << name << "_bucket{le=\"+Inf\"} " << reading.count << "\n";
+  out << name << "_sum " << number(reading.sum_seconds) << "\n";
+  out << name << "_count " << reading.count << "\n";
+  return out.str();
+}
+
+std::string render_counter(const std::string& name, const std::string& help, double value) {
+  std::ostringstream out;
+  out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n"
+      << name << " " << number(value) << "\n";
   return out.str();
 }
 

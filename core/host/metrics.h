@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "linkgate/sdk/host_services.h"
+#include "util/latency_counts.h"
 
 namespace linkgate::host {
 
@@ -37,6 +39,13 @@ class MetricsRegistry {
   /// Everything, in the Prometheus text exposition format 0.0.4.
   std::string render() const;
 
+  /// Metrics kept elsewhere (their owner counts them its own way, without the registry): under
+  /// @p key, a function that renders them with render_histogram() and render_counter(), called
+  /// on every render() after the registry's own metrics. A second call with the same key
+  /// replaces the first; an empty function removes it. The function runs under the registry's
+  /// lock: it must not call back into the registry. Its names must differ from the registry's.
+  void set_source(const std::string& key, std::function<std::string()> render);
+
  private:
   static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5};
@@ -57,10 +66,18 @@ class MetricsRegistry {
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, Family> families_;
+  std::map<std::string, std::function<std::string()>> sources_;
 };
 
 /// Renders labels as `{a="x",b="y"}` with values escaped; "" for none.
 std::string render_labels(const Labels& labels);
+
+/// One histogram (HELP, TYPE, buckets, sum, count) in the text exposition format, from counts
+/// kept by util::LatencyCounts.
+std::string render_histogram(const std::string& name, const std::string& help,
+                             const util::LatencyCounts::Reading& reading);
+/// One counter (HELP, TYPE, value) in the text exposition format.
+std::string render_counter(const std::string& name, const std::string& help, double value);
 
 /// The SDK Metrics a plugin receives: counters prefixed `linkgate_plugin_`, labelled with the
 /// plugin's name.

@@ -76,6 +76,7 @@ GroupCommit::Scrub GroupCommit::scrub_log(bool more_erased, std::chrono::millise
 }
 
 void GroupCommit::wait_for(Call& call) {
+  const auto queued = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     // The writer takes up to kMostPerTransaction calls from the front at a time.
@@ -89,8 +90,30 @@ void GroupCommit::wait_for(Call& call) {
     call.finished.wait(lock, [&] { return call.done; });
   } else {
     batches_.wait(call.batch);
+    count_waits(call, queued);
   }
   if (call.error) std::rethrow_exception(call.error);
+}
+
+void GroupCommit::note_finished(std::uint32_t batch) noexcept {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started_)
+                          .count();
+  finished_at_[batch % finished_at_.size()].store(
+      (static_cast<std::uint64_t>(batch & 0xFFFFu) << 48) |
+          (static_cast<std::uint64_t>(micros) & 0xFFFF'FFFF'FFFFu),
+      std::memory_order_relaxed);
+}
+
+void GroupCommit::count_waits(const Call& call,
+                              std::chrono::steady_clock::time_point queued) noexcept {
+  const auto back = std::chrono::steady_clock::now();
+  const std::uint64_t noted =
+      finished_at_[call.batch % finished_at_.size()].load(std::memory_order_relaxed);
+  if ((noted >> 48) != (call.batch & 0xFFFFu)) return;
+  const auto finished = started_ + std::chrono::microseconds(noted & 0xFFFF'FFFF'FFFFu);
+  commit_waits_.record(finished - queued);
+  wake_delays_.record(back - finished);
 }
 
 void GroupCommit::finish(Call& call) {
@@ -192,6 +215,7 @@ void GroupCommit::write() {
       }
     }
     // After every result of the batch is written: its callers may return at once.
+    note_finished(number);
     batches_.finish(number);
     std::optional<bool> truncated;  // one truncation answers every truncate_log() call here
     for (Call* call : log_calls) {

@@ -7,6 +7,8 @@
 
 #include <Poco/Data/Session.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -20,6 +22,7 @@
 
 #include "sql/sqlite_statements.h"
 #include "util/batch_wake.h"
+#include "util/latency_counts.h"
 
 namespace linkgate::sql {
 
@@ -78,6 +81,13 @@ class GroupCommit {
   [[nodiscard]] std::size_t transactions() const;
   [[nodiscard]] std::size_t calls() const;
 
+  /// For each run() call: how long it waited from being queued until the commit that holds it
+  /// was done (the writer's side: the batch before it, its own batch, the commit).
+  [[nodiscard]] const util::LatencyCounts& commit_waits() const { return commit_waits_; }
+  /// For each run() call: how long from the end of its commit until its thread ran again — the
+  /// kernel's delay in giving a woken thread a core, long when the machine's CPU is saturated.
+  [[nodiscard]] const util::LatencyCounts& wake_delays() const { return wake_delays_; }
+
  private:
   // A commit wakes exactly the callers it holds, all with one system call (util::BatchWake): each
   // caller knows the number of the batch it will be in. A truncate_log() or scrub_log() call,
@@ -103,6 +113,8 @@ class GroupCommit {
   static void finish(Call& call);
 
   void step(const char* statement);
+  void note_finished(std::uint32_t batch) noexcept;
+  void count_waits(const Call& call, std::chrono::steady_clock::time_point queued) noexcept;
 
   Poco::Data::Session session_;
   std::unique_ptr<SqliteStatements> statements_;  // finalized before session_ closes
@@ -120,6 +132,13 @@ class GroupCommit {
   std::int64_t scrub_target_ = -1;
   std::uint64_t passes_seen_ = 0;
   std::chrono::steady_clock::time_point scrub_waiting_since_;
+  // When each of the last batches was done, for its callers to measure their two waits by: the
+  // batch number's low 16 bits, then microseconds since started_ (a caller that finds another
+  // batch in its slot, 64 or more batches behind, leaves its waits uncounted).
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::array<std::atomic<std::uint64_t>, 64> finished_at_{};
+  util::LatencyCounts commit_waits_;
+  util::LatencyCounts wake_delays_;
   std::thread writer_;
 };
 

@@ -15,6 +15,7 @@
 #include "util/base64url.h"
 #include "util/crypto.h"
 #include "util/files.h"
+#include "wiring/commit_metrics.h"
 #include "wiring/plugin_resolution.h"
 
 namespace linkgate::wiring {
@@ -293,6 +294,7 @@ std::int64_t Runtime::now_ms() const {
 }
 
 void Runtime::start() {
+  report_commits(*shared_->services.metrics, database_);
   worker_->start();
 }
 

@@ -528,7 +528,12 @@ TEST(Flow, TheMetricsExpositionParsesWithPrometheusOwnParser) {
   c.get("/nope");
   c.get("/readyz");
   const std::string file = server.dir().file("metrics.txt");
-  std::ofstream(file) << c.get("/metrics").body;
+  const std::string exposition = c.get("/metrics").body;
+  // The core store's commits too (SQLite here): one sign-in start waited for one at least.
+  EXPECT_NE(exposition.find("# TYPE linkgate_sqlite_commit_wait_seconds histogram\n"),
+            std::string::npos);
+  EXPECT_EQ(exposition.find("linkgate_sqlite_commit_wake_seconds_count 0\n"), std::string::npos);
+  std::ofstream(file) << exposition;
   auto [rc, out] = run_python(std::string(source_dir()) + "/tests/tools/check_metrics.py", {file});
   EXPECT_EQ(rc, 0) << out;
   // And it fails on a broken one.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -68,6 +69,56 @@ TEST(MetricsRegistry, ConcurrentUpdatesAreAllCountedAndScrapesStayValid) {
     EXPECT_EQ(m.value("lg_thread_total", {{"thread", std::to_string(t)}}), 20'000);
   EXPECT_NE(m.render().find("lg_seconds_count{route=\"/a\"} 160000\n"), std::string::npos);
   EXPECT_EQ(bad_scrapes.load(), 0);
+}
+
+// A counter past a million is still exact (a stream's default precision showed 1.23457e+06);
+// fractions keep their digits, and bounds read as written.
+TEST(MetricsRegistry, LargeCountersAndSumsRenderExactly) {
+  MetricsRegistry m;
+  m.add("lg_big_total", {}, 1'234'567);
+  m.add("lg_huge_total", {}, 9'876'543'210.0);
+  m.set("lg_fraction", {}, 0.1234567891);
+  m.observe("lg_seconds", {}, 1234.5678);
+  const std::string text = m.render();
+  EXPECT_NE(text.find("lg_big_total 1234567\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_huge_total 9876543210\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_fraction 0.1234567891\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_seconds_sum 1234.5678\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_seconds_bucket{le=\"0.0005\"} 0\n"), std::string::npos) << text;
+}
+
+// Metrics another part of the server counts itself come after the registry's own, from the
+// latest function set under their key, and go when it is removed.
+TEST(MetricsRegistry, SourcesRenderAfterTheRegistryAndAreReplacedByKey) {
+  MetricsRegistry m;
+  m.add("lg_own_total", {}, 1);
+  util::LatencyCounts waits;
+  waits.record(std::chrono::microseconds(300));
+  waits.record(std::chrono::milliseconds(2));
+  m.set_source("store", [] { return render_counter("lg_old_total", "Old", 1); });
+  m.set_source("store", [&waits] {
+    return render_counter("lg_commits_total", "Commits", 2'000'000) +
+           render_histogram("lg_wait_seconds", "Waits", waits.read());
+  });
+  std::string text = m.render();
+  EXPECT_EQ(text.find("lg_old_total"), std::string::npos) << "replaced: " << text;
+  EXPECT_LT(text.find("lg_own_total 1\n"), text.find("# HELP lg_commits_total Commits\n"));
+  EXPECT_NE(text.find("# TYPE lg_commits_total counter\nlg_commits_total 2000000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("# HELP lg_wait_seconds Waits\n# TYPE lg_wait_seconds histogram\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("lg_wait_seconds_bucket{le=\"0.00025\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_wait_seconds_bucket{le=\"0.0005\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_wait_seconds_bucket{le=\"0.002\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_wait_seconds_bucket{le=\"+Inf\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_wait_seconds_sum 0.0023\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_wait_seconds_count 2\n"), std::string::npos) << text;
+  m.set_source("store", nullptr);
+  text = m.render();
+  EXPECT_EQ(text.find("lg_commits_total"), std::string::npos) << text;
+  EXPECT_NE(text.find("lg_own_total 1\n"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -55,6 +56,40 @@ TEST(GroupCommit, CallsMadeWhileTheWriterIsBusyShareOneTransaction) {
   EXPECT_EQ(table.count(), 40) << "each call returned after the commit holding its row";
   EXPECT_LE(table.db->group_commit()->transactions() - before, 3u)
       << "40 calls, one transaction for the held call and about one for the rest";
+}
+
+std::size_t bucket_of(double seconds) {
+  const auto& bounds = util::LatencyCounts::kBounds;
+  return static_cast<std::size_t>(std::find(bounds.begin(), bounds.end(), seconds) -
+                                  bounds.begin());
+}
+
+// Each write counts its two waits for /metrics: until its commit was done — past 50 ms for a
+// call held 80 ms and for the call queued behind it — and from then until it ran again; the
+// log's own calls (a truncation) count neither.
+TEST(GroupCommit, EachWriteCountsItsWaitForItsCommitAndForACoreAfterIt) {
+  Table table;
+  const GroupCommit& commits = *table.db->group_commit();
+  const auto waits_before = commits.commit_waits().read();
+  const auto wakes_before = commits.wake_delays().read();
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  std::thread queued([&table] { table.insert(1); });
+  std::this_thread::sleep_for(80ms);
+  release = true;
+  holder.join();
+  queued.join();
+  const auto waits = commits.commit_waits().read();
+  EXPECT_EQ(waits.count - waits_before.count, 2u);
+  const std::size_t fifty_ms = bucket_of(0.05);
+  ASSERT_LT(fifty_ms, waits.at_most.size());
+  EXPECT_EQ(waits.at_most[fifty_ms], waits_before.at_most[fifty_ms])
+      << "neither call's commit was done within 50 ms of its queueing";
+  EXPECT_GE(waits.sum_seconds - waits_before.sum_seconds, 0.15);
+  EXPECT_EQ(commits.wake_delays().read().count - wakes_before.count, 2u);
+  EXPECT_TRUE(table.db->truncate_log());
+  EXPECT_EQ(commits.commit_waits().read().count, waits.count);
 }
 
 TEST(GroupCommit, AFailingCallIsUndoneAloneAndItsErrorIsItsOwn) {
