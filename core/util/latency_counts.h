@@ -1,7 +1,7 @@
 #pragma once
-// How long something took, counted into fixed buckets with one atomic addition per event: cheap
-// enough for every write a server makes, readable at any moment (for /metrics) while events are
-// counted.
+// How long something took, counted into fixed buckets with two atomic additions per event (its
+// bucket, the sum): cheap enough for every write a server makes, readable at any moment (for
+// /metrics) while events are counted.
 
 #include <array>
 #include <atomic>
