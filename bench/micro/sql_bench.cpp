@@ -10,7 +10,7 @@
 // index written as the store writes it and as it was written before (an IN list), and a start's
 // supersede in one UPDATE and in the two steps the writer runs. And 16 threads committing small
 // rows at once through the group-commit writer: the process's CPU per call, waking callers
-// included.
+// included. And what counting a write's two waits for /metrics costs it.
 //   build/sql_bench --benchmark_min_time=1
 
 #include <Poco/Data/SQLite/Utility.h>
@@ -18,6 +18,7 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "sql/database.h"
 #include "sql/wal_write_batching.h"
 #include "support/temp_dir.h"
+#include "util/latency_counts.h"
 
 namespace {
 
@@ -123,6 +125,22 @@ void CommitAStartsRows(benchmark::State& state) {
   sql::batch_wal_writes_by_default(true);
 }
 BENCHMARK(CommitAStartsRows)->ArgName("gathered")->Arg(0)->Arg(1)->UseRealTime();
+
+// What each of those writes pays to count its two waits for /metrics, as GroupCommit does it:
+// two clock readings and two util::LatencyCounts::record calls (the call's look at when its batch
+// was done, one atomic load, is left out; the writer's note is one store per batch).
+void CountAWritesWaits(benchmark::State& state) {
+  util::LatencyCounts waits, wakes;
+  for (auto _ : state) {
+    const auto queued = std::chrono::steady_clock::now();
+    const auto back = std::chrono::steady_clock::now();
+    waits.record(back - queued);
+    wakes.record(back - queued);
+  }
+  benchmark::DoNotOptimize(waits.read());
+  benchmark::DoNotOptimize(wakes.read());
+}
+BENCHMARK(CountAWritesWaits);
 
 std::map<std::string, std::string> by_name(
     const std::vector<std::pair<std::string, std::string>>& statements) {
