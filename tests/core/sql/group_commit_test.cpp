@@ -65,8 +65,8 @@ std::size_t bucket_of(double seconds) {
 }
 
 // Each write counts its two waits for /metrics: until its commit was done — past 50 ms for a
-// call held 80 ms and for the call queued behind it — and from then until it ran again; the
-// log's own calls (a truncation) count neither.
+// call held 200 ms and for the call queued behind it (unless its thread took 150 ms to start) —
+// and from then until it ran again; the log's own calls (a truncation) count neither.
 TEST(GroupCommit, EachWriteCountsItsWaitForItsCommitAndForACoreAfterIt) {
   Table table;
   const GroupCommit& commits = *table.db->group_commit();
@@ -76,7 +76,7 @@ TEST(GroupCommit, EachWriteCountsItsWaitForItsCommitAndForACoreAfterIt) {
   auto holder = hold_the_writer(table, inside, release);
   while (!inside) std::this_thread::sleep_for(1ms);
   std::thread queued([&table] { table.insert(1); });
-  std::this_thread::sleep_for(80ms);
+  std::this_thread::sleep_for(200ms);
   release = true;
   holder.join();
   queued.join();
@@ -86,7 +86,7 @@ TEST(GroupCommit, EachWriteCountsItsWaitForItsCommitAndForACoreAfterIt) {
   ASSERT_LT(fifty_ms, waits.at_most.size());
   EXPECT_EQ(waits.at_most[fifty_ms], waits_before.at_most[fifty_ms])
       << "neither call's commit was done within 50 ms of its queueing";
-  EXPECT_GE(waits.sum_seconds - waits_before.sum_seconds, 0.15);
+  EXPECT_GE(waits.sum_seconds - waits_before.sum_seconds, 0.25);
   EXPECT_EQ(commits.wake_delays().read().count - wakes_before.count, 2u);
   EXPECT_TRUE(table.db->truncate_log());
   EXPECT_EQ(commits.commit_waits().read().count, waits.count);
