@@ -10,8 +10,8 @@
 #     them of 5 ms and more, when no answer came at all;
 #   - the core store's writer thread's time on a CPU and waiting for one (/proc/<tid>/schedstat),
 #     and the commits it made per second with the writes per commit.
-# The experiments of docs/performance.md ("What a start's p99 is made of") change the scheduling
-# of the server's threads after the warm-up; each is one variable:
+# The experiments of docs/performance.md ("What a start's latency is made of at 50 connections")
+# change the scheduling of the server's threads after the warm-up; each is one variable:
 #   WRITER_FIFO=1    the SQLite writer threads real-time (SCHED_FIFO 1; needs root)
 #   WRITER_SLICE_US=100  the writer threads' slice (sched_setattr runtime; EEVDF, Linux 6.6+)
 #   OTHERS_NICE=5    every other server thread at that nice value
