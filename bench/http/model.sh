@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# What a p99 of 10 ms at 50 connections would take on this machine (docs/performance.md, "What a
+# p99 of 10 ms would take: a model of the path"). Measures linkgate's sign-in starts as pace.sh
+# runs them (10 s, wrk 2 x 50, after a warm-up and the outbox drained), or with PHASE=redeem its
+# link redeems as waits.sh runs them, and where their CPU went by thread: request threads
+# (lg-http), the SQLite writers (lg-commit: the core store's, and the users plugin's when a redeem
+# makes a user), the rest (delivery, checkpoints, the log). Then build/model_server (bench/http/model_server.cpp) answers the same
+# wrk load with that CPU spent in calibrated loops and nothing else — no database, no file, no
+# lock but its queue's — in three shapes, at the measured cost and at smaller fractions of it:
+#   linkgate's  the request thread spends its share (four fifths before the commit, a fifth after),
+#               sleeps until one writer thread has spent the writer's share for each write of the
+#               batch holding its own, then answers; delivery's share is spent after the answer by
+#               two threads in batches; places as the front end keeps them (4 running, 64 threads);
+#   continued   the same costs, but a request's thread queues the write and goes on to other
+#               requests; the writer hands each commit's connections back in one batch, answered by
+#               whichever of 4 threads takes it (the "request continued by the committer" that
+#               earlier sections of the doc named as the way to fewer thread switches);
+#   ideal       every microsecond on the thread that read the request, two threads, nothing else:
+#               the least any server with this CPU cost per request could wait here.
+# Each line: requests/s, wrk's mean, p50, p90, p99, and the server's CPU per request as measured
+# (loops, system calls and thread switches; the model's own costs land it a little off the mark).
+#
+#   scripts/build && bench/http/model.sh
+#   SCALES="1 0.5 0.3" bench/http/model.sh
+#   PHASE=redeem bench/http/model.sh         # link redeems (each link once, 4 s while links last)
+#   TOKEN=stateful bench/http/model.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+TOKEN=${TOKEN:-jwt}
+PHASE=${PHASE:-start}
+SCALES=${SCALES:-1 0.75 0.5}
+. bench/http/serve.sh
+bench_begin
+hz=$(getconf CLK_TCK)
+[ -x "$BUILD/model_server" ] || { echo "no $BUILD/model_server: scripts/build first" >&2; exit 1; }
+echo "openssl speed ecdsap256: $(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+  awk '/256 bits ecdsa/{print $(NF-1)}') signs/s on one core"
+
+# "<name> <ticks>" for each thread of process $1.
+thread_ticks() {
+  for task in /proc/"$1"/task/*; do echo "$(tr ' ' _ <"$task/comm") $(awk '{print $14 + $15}' "$task/stat")"; done
+}
+# "<requests/s> <mean> <p50> <p90> <p99>" from a wrk --latency report.
+wrk_line() {
+  awk '/Requests\/sec/{r = $2} /^ +Latency +[0-9]/{mean = $2} /^ +50%/{p50 = $2} /^ +90%/{p90 = $2}
+       /^ +99%/{p99 = $2} END {printf "%7.0f/s mean %8s p50 %8s p90 %8s p99 %8s", r, mean, p50, p90, p99}' "$1"
+}
+
+bench_serve_token "$BUILD" "$TOKEN"
+base="http://127.0.0.1:$port"
+if [ "$PHASE" = redeem ]; then
+  # Links for the redeems (the newest of each address, each redeemed once), as waits.sh makes them.
+  BENCH_USERS=100000 wrk -t2 -c50 -d12s -s bench/http/issue.lua "$base" >/dev/null
+  bench_wait_drained
+  bench_newest_tokens "$work/data/outbox" >"$work/tokens"
+  export TOKENS="$work/tokens" BENCH_THREADS=2
+  load=(-s bench/http/verify.lua)
+  seconds=4  # while links last
+else
+  export BENCH_USERS=100000 BENCH_FIRST=20000
+  BENCH_FIRST=0 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+  bench_wait_drained
+  load=(-s bench/http/issue.lua)
+  seconds=10
+fi
+thread_ticks "$server" >"$work/threads.before"
+wrk -t2 -c50 -d${seconds}s --latency "${load[@]}" "$base" >"$work/linkgate.txt"
+thread_ticks "$server" >"$work/threads.after"
+answered=$(awk '/requests in/{print $1}' "$work/linkgate.txt")
+read -r http commit rest < <(awk -v hz="$hz" -v answered="$answered" '
+  NR == FNR { before[$1] += $2; next }
+  { after[$1] += $2 }
+  END {
+    for (name in after) {
+      us = (after[name] - before[name]) / hz * 1e6 / answered
+      if (name == "lg-http") http += us; else if (name == "lg-commit") commit += us; else rest += us
+    }
+    printf "%.0f %.0f %.0f\n", http, commit, rest
+  }' "$work/threads.before" "$work/threads.after")
+kill "$server" && wait "$server" 2>/dev/null || true
+server=""
+echo "linkgate $TOKEN ${PHASE}s: $(wrk_line "$work/linkgate.txt"); server $((http + commit + rest)) us each:" \
+  "request threads $http, writer $commit, the rest $rest"
+
+# model <label> <model_server options...>: 10 s of the same load after 2 s of warm-up.
+model() {
+  local label=$1
+  shift
+  "$BUILD/model_server" "$@" >"$work/model.log" 2>&1 &
+  server=$!
+  port=""
+  for _ in $(seq 50); do
+    port=$(awk '/^listening on/{print $3}' "$work/model.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  wrk -t2 -c50 -d2s "${load[@]}" "http://127.0.0.1:$port" >/dev/null
+  local before
+  before=$(bench_server_cpu_ticks)
+  wrk -t2 -c50 -d10s --latency "${load[@]}" "http://127.0.0.1:$port" >"$work/model.txt"
+  local ticks=$(($(bench_server_cpu_ticks) - before))
+  local requests
+  requests=$(awk '/requests in/{print $1}' "$work/model.txt")
+  kill "$server" && wait "$server" 2>/dev/null || true
+  server=""
+  echo "  $label $(wrk_line "$work/model.txt"); server $(awk -v t="$ticks" -v hz="$hz" -v n="$requests" \
+    'BEGIN {printf "%.0f", t / hz * 1e6 / n}') us/request"
+}
+
+for scale in $SCALES; do
+  read -r before after write background < <(awk -v s="$scale" -v h="$http" -v c="$commit" -v r="$rest" \
+    'BEGIN {printf "%.1f %.1f %.1f %.1f\n", 0.8 * h * s, 0.2 * h * s, c * s, r * s}')
+  all=$(awk -v a="$before" -v b="$after" -v c="$write" -v d="$background" 'BEGIN {print a + b + c + d}')
+  echo "model at $scale of linkgate's CPU per $PHASE ($all us):"
+  model "linkgate's shape" --shape blocking --threads 64 --places 4 --before-us "$before" \
+    --after-us "$after" --write-us "$write" --background-us "$background" --background-threads 2
+  model "continued       " --shape continued --threads 4 --before-us "$before" \
+    --after-us "$after" --write-us "$write" --background-us "$background" --background-threads 2
+  model "ideal           " --shape inline --threads 2 --before-us "$all" --background-threads 0
+done
