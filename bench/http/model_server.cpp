@@ -14,7 +14,11 @@
 //   continued  the same costs, but the request's thread does not sleep: it queues the write with
 //              the connection and goes on to other requests; the writer hands each commit's
 //              connections back in one batch (an eventfd in the same epoll set), and whichever
-//              thread takes the batch spends --after-us on each and answers it.
+//              thread takes the batch spends --after-us on each and answers it;
+//   leader     as blocking, but with no writer thread: the request's thread that finds no commit
+//              under way spends the writer's share for everything queued, its own write among
+//              it, then wakes the batch's callers and those queued behind it, one of whom leads
+//              the next batch.
 //
 // --background-us is spent per request after its answer by --background-threads threads taking
 // what is queued in batches, as the outbox delivers. CPU is spent in calibrated loops (not timed
@@ -117,7 +121,9 @@ class Server {
 
   void run() {
     std::vector<std::thread> threads;
-    threads.emplace_back([this] { write_loop(); });
+    if (o_.shape == "blocking" || o_.shape == "continued") {
+      threads.emplace_back([this] { write_loop(); });
+    }
     for (int i = 0; i < o_.background_threads; ++i) threads.emplace_back([this] { background(); });
     for (int i = 0; i < o_.threads; ++i) threads.emplace_back([this] { serve(); });
     for (auto& t : threads) t.join();
@@ -134,7 +140,7 @@ class Server {
   }
 
   void serve() {
-    const bool blocking = o_.shape == "blocking";
+    const bool blocking = o_.shape == "blocking" || o_.shape == "leader";
     for (;;) {
       if (blocking) sem_wait(&places_);
       epoll_event e{};
@@ -200,6 +206,7 @@ class Server {
       queued_changed_.notify_one();
       return;
     }
+    if (o_.shape == "leader") return lead_or_follow(c);
     std::uint32_t batch = 0;
     {
       std::lock_guard lock(mutex_);
@@ -215,6 +222,37 @@ class Server {
     spend(o_.after_us);
     finish(c);
     sem_wait(&places_);  // back to serve(), which gives it up after this request
+  }
+
+  // No writer thread: the caller that finds no commit under way commits everything queued, its
+  // own write among it, then wakes the batch's callers and those queued behind it (one of whom
+  // leads the next batch).
+  void lead_or_follow(Connection& c) {
+    sem_post(&places_);
+    {
+      std::unique_lock lock(mutex_);
+      queued_.push_back(&c);
+      const std::uint32_t mine = next_batch_;
+      while (static_cast<std::int32_t>(finished_batch_.load() - mine) < 0) {
+        if (!committing_) {
+          committing_ = true;
+          const std::size_t n = queued_.size();
+          queued_.clear();
+          ++next_batch_;
+          lock.unlock();
+          spend(o_.batch_us + o_.write_us * static_cast<double>(n));
+          lock.lock();
+          committing_ = false;
+          finished_batch_.store(mine);
+          committed_.notify_all();
+          break;
+        }
+        committed_.wait(lock);
+      }
+    }
+    spend(o_.after_us);
+    finish(c);
+    sem_wait(&places_);
   }
 
   void finish(Connection& c) {
@@ -302,6 +340,8 @@ class Server {
   std::deque<Connection*> queued_;
   std::uint32_t next_batch_ = 1;
   std::atomic<std::uint32_t> finished_batch_{0};
+  bool committing_ = false;  // leader: a caller is committing a batch
+  std::condition_variable committed_;
   std::mutex handed_back_mutex_;
   std::vector<Connection*> handed_back_;
   std::mutex background_mutex_;
@@ -341,8 +381,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.shape != "inline" && o.shape != "blocking" && o.shape != "continued") {
-    std::fprintf(stderr, "--shape: inline, blocking or continued\n");
+  if (o.shape != "inline" && o.shape != "blocking" && o.shape != "continued" &&
+      o.shape != "leader") {
+    std::fprintf(stderr, "--shape: inline, blocking, continued or leader\n");
     return 2;
   }
   calibrate();
