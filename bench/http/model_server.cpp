@@ -1,7 +1,7 @@
 // A model of a sign-in start's path, for the question docs/performance.md asks of the p99 ("What
 // a p99 of 10 ms would take"): with a request's CPU cost held fixed, how much of the tail at 50
 // connections is the machine's and how much the shape of the path. It answers HTTP requests with
-// a fixed 202 after spending calibrated CPU, in one of three shapes:
+// a fixed 202 after spending calibrated CPU, in one of four shapes:
 //
 //   inline     every microsecond on the thread that read the request (no serial stage at all:
 //              the floor any design with this CPU cost could reach here);
@@ -22,7 +22,8 @@
 //
 // --background-us is spent per request after its answer by --background-threads threads taking
 // what is queued in batches, as the outbox delivers. CPU is spent in calibrated loops (not timed
-// against a clock, so a preempted loop costs no more), calibrated once at start.
+// against a clock, so a preempted loop costs no more), calibrated once at start. --writer-nice
+// sets the writer thread's nice value (negative needs root).
 //
 //   build/model_server --shape blocking --before-us 120 --write-us 60 --after-us 20
 // prints "listening on <port>" and serves until killed.
