@@ -23,6 +23,7 @@
 #   scripts/build && bench/http/model.sh
 #   SCALES="1 0.5 0.3" bench/http/model.sh
 #   PHASE=redeem bench/http/model.sh         # link redeems (each link once, 4 s while links last)
+#   RETURNING=1 PHASE=redeem bench/http/model.sh   # every address already a user (no sign-ups)
 #   TOKEN=stateful bench/http/model.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,6 +49,10 @@ wrk_line() {
 
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
+if [ -n "${RETURNING:-}" ]; then
+  seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
+  "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+fi
 if [ "$PHASE" = redeem ]; then
   # Links for the redeems (the newest of each address, each redeemed once), as waits.sh makes them.
   BENCH_USERS=100000 wrk -t2 -c50 -d12s -s bench/http/issue.lua "$base" >/dev/null
