@@ -4,9 +4,10 @@
 # runs them (10 s, wrk 2 x 50, after a warm-up and the outbox drained), or with PHASE=redeem its
 # link redeems as waits.sh runs them, and where their CPU went by thread: request threads
 # (lg-http), the SQLite writers (lg-commit: the core store's, and the users plugin's when a redeem
-# makes a user), the rest (delivery, checkpoints, the log). Then build/model_server (bench/http/model_server.cpp) answers the same
-# wrk load with that CPU spent in calibrated loops and nothing else — no database, no file, no
-# lock but its queue's — in three shapes, at the measured cost and at smaller fractions of it:
+# makes a user), the rest (delivery, checkpoints, the log). Then build/model_server
+# (bench/http/model_server.cpp) answers the same wrk load with that CPU spent in calibrated loops
+# and nothing else — no database, no file, no lock but its queue's — in each shape $SHAPES names
+# (by default all but leader), at the measured cost and at smaller fractions of it:
 #   linkgate's  the request thread spends its share (four fifths before the commit, a fifth after),
 #               sleeps until one writer thread has spent the writer's share for each write of the
 #               batch holding its own, then answers; delivery's share is spent after the answer by
@@ -15,6 +16,8 @@
 #               requests; the writer hands each commit's connections back in one batch, answered by
 #               whichever of 4 threads takes it (the "request continued by the committer" that
 #               earlier sections of the doc named as the way to fewer thread switches);
+#   leader      (SHAPES=leader) as linkgate's, but no writer thread: the caller that finds no commit
+#               under way commits what is queued, its own among it, then wakes the rest;
 #   ideal       every microsecond on the thread that read the request, two threads, nothing else:
 #               the least any server with this CPU cost per request could wait here.
 # Each line: requests/s, wrk's mean, p50, p90, p99, and the server's CPU per request as measured
@@ -25,11 +28,13 @@
 #   PHASE=redeem bench/http/model.sh         # link redeems (each link once, 4 s while links last)
 #   RETURNING=1 PHASE=redeem bench/http/model.sh   # every address already a user (no sign-ups)
 #   TOKEN=stateful bench/http/model.sh
+#   SHAPES="linkgate leader" SCALES=0.5 bench/http/model.sh   # group commit without a writer thread
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
 PHASE=${PHASE:-start}
 SCALES=${SCALES:-1 0.75 0.5}
+SHAPES=${SHAPES:-linkgate continued ideal}
 . bench/http/serve.sh
 bench_begin
 hz=$(getconf CLK_TCK)
@@ -117,9 +122,14 @@ for scale in $SCALES; do
     'BEGIN {printf "%.1f %.1f %.1f %.1f\n", 0.8 * h * s, 0.2 * h * s, c * s, r * s}')
   all=$(awk -v a="$before" -v b="$after" -v c="$write" -v d="$background" 'BEGIN {print a + b + c + d}')
   echo "model at $scale of linkgate's CPU per $PHASE ($all us):"
-  model "linkgate's shape" --shape blocking --threads 64 --places 4 --before-us "$before" \
-    --after-us "$after" --write-us "$write" --background-us "$background" --background-threads 2
-  model "continued       " --shape continued --threads 4 --before-us "$before" \
-    --after-us "$after" --write-us "$write" --background-us "$background" --background-threads 2
-  model "ideal           " --shape inline --threads 2 --before-us "$all" --background-threads 0
+  costs=(--before-us "$before" --after-us "$after" --write-us "$write" --background-us "$background")
+  for shape in $SHAPES; do
+    case $shape in
+      linkgate) model "linkgate's shape" --shape blocking --threads 64 --places 4 "${costs[@]}" ;;
+      leader) model "leader          " --shape leader --threads 64 --places 4 "${costs[@]}" ;;
+      continued) model "continued       " --shape continued --threads 4 "${costs[@]}" ;;
+      ideal) model "ideal           " --shape inline --threads 2 --before-us "$all" --background-threads 0 ;;
+      *) echo "SHAPES: linkgate, leader, continued, ideal" >&2; exit 1 ;;
+    esac
+  done
 done

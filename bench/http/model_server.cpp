@@ -50,12 +50,15 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
 
+enum class Shape { inline_, blocking, continued, leader };
+
 struct Options {
-  std::string shape = "blocking";
+  Shape shape = Shape::blocking;
   double before_us = 0, write_us = 0, batch_us = 0, after_us = 0, background_us = 0;
   int threads = 64, places = 4, background_threads = 2;
   int writer_nice = 0;
@@ -122,7 +125,7 @@ class Server {
 
   void run() {
     std::vector<std::thread> threads;
-    if (o_.shape == "blocking" || o_.shape == "continued") {
+    if (o_.shape == Shape::blocking || o_.shape == Shape::continued) {
       threads.emplace_back([this] { write_loop(); });
     }
     for (int i = 0; i < o_.background_threads; ++i) threads.emplace_back([this] { background(); });
@@ -141,7 +144,7 @@ class Server {
   }
 
   void serve() {
-    const bool blocking = o_.shape == "blocking" || o_.shape == "leader";
+    const bool blocking = o_.shape == Shape::blocking || o_.shape == Shape::leader;
     for (;;) {
       if (blocking) sem_wait(&places_);
       epoll_event e{};
@@ -197,17 +200,17 @@ class Server {
 
   void answer(Connection& c) {
     spend(o_.before_us);
-    if (o_.shape == "inline") {
+    if (o_.shape == Shape::inline_) {
       spend(o_.write_us + o_.after_us);
       return finish(c);
     }
-    if (o_.shape == "continued") {
+    if (o_.shape == Shape::continued) {
       std::lock_guard lock(mutex_);
       queued_.push_back(&c);
       queued_changed_.notify_one();
       return;
     }
-    if (o_.shape == "leader") return lead_or_follow(c);
+    if (o_.shape == Shape::leader) return lead_or_follow(c);
     std::uint32_t batch = 0;
     {
       std::lock_guard lock(mutex_);
@@ -282,7 +285,7 @@ class Server {
         number = next_batch_++;
       }
       spend(o_.batch_us + o_.write_us * static_cast<double>(batch.size()));
-      if (o_.shape == "continued") {
+      if (o_.shape == Shape::continued) {
         {
           std::lock_guard lock(handed_back_mutex_);
           handed_back_.insert(handed_back_.end(), batch.begin(), batch.end());
@@ -354,38 +357,51 @@ class Server {
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const std::pair<std::string_view, double*> amounts[] = {{"--before-us", &o.before_us},
+                                                          {"--write-us", &o.write_us},
+                                                          {"--batch-us", &o.batch_us},
+                                                          {"--after-us", &o.after_us},
+                                                          {"--background-us", &o.background_us}};
+  const std::pair<std::string_view, int*> counts[] = {
+      {"--threads", &o.threads},
+      {"--places", &o.places},
+      {"--background-threads", &o.background_threads},
+      {"--writer-nice", &o.writer_nice}};
+  const std::pair<std::string_view, Shape> shapes[] = {{"inline", Shape::inline_},
+                                                       {"blocking", Shape::blocking},
+                                                       {"continued", Shape::continued},
+                                                       {"leader", Shape::leader}};
+  for (int i = 1; i < argc; i += 2) {
     const std::string_view key = argv[i];
-    const char* value = argv[i + 1];
-    if (key == "--shape")
-      o.shape = value;
-    else if (key == "--before-us")
-      o.before_us = std::atof(value);
-    else if (key == "--write-us")
-      o.write_us = std::atof(value);
-    else if (key == "--batch-us")
-      o.batch_us = std::atof(value);
-    else if (key == "--after-us")
-      o.after_us = std::atof(value);
-    else if (key == "--background-us")
-      o.background_us = std::atof(value);
-    else if (key == "--threads")
-      o.threads = std::atoi(value);
-    else if (key == "--places")
-      o.places = std::atoi(value);
-    else if (key == "--background-threads")
-      o.background_threads = std::atoi(value);
-    else if (key == "--writer-nice")
-      o.writer_nice = std::atoi(value);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    bool known = false;
+    for (const auto& [name, field] : amounts) {
+      if (key == name && value) {
+        *field = std::atof(value);
+        known = true;
+      }
+    }
+    for (const auto& [name, field] : counts) {
+      if (key == name && value) {
+        *field = std::atoi(value);
+        known = true;
+      }
+    }
+    if (key == "--shape" && value) {
+      for (const auto& [name, shape] : shapes) {
+        if (value == name) {
+          o.shape = shape;
+          known = true;
+        }
+      }
+    }
+    if (!known) {
+      std::fprintf(
+          stderr,
+          "%s %s: unknown option or value (--shape: inline, blocking, continued or leader)\n",
+          argv[i], value ? value : "");
       return 2;
     }
-  }
-  if (o.shape != "inline" && o.shape != "blocking" && o.shape != "continued" &&
-      o.shape != "leader") {
-    std::fprintf(stderr, "--shape: inline, blocking, continued or leader\n");
-    return 2;
   }
   calibrate();
   Server server(o);
