@@ -182,30 +182,30 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
       {flow.id, flow.subject, identifier, flow.redirect_uri, now, flow.expires_at});
   if (!token.ok()) return token_problem(token.code(), token.error().message);
 
-  const auto locales = preferred_locales(request.locale, user.locale, request.accept_languages);
+  const std::string locale = d_.messaging.templates.choose_locale(
+      preferred_locales(request.locale, user.locale, request.accept_languages));
   MessageValues values = message_values(
       d_.settings, verify_url(d_.settings.server.public_base_url, token->token), code, ttl);
-  auto rendered = d_.messaging.templates.render(address.kind, values, locales);
-  if (too_long_for_sms(address.kind, rendered)) {
+  if (address.kind == sdk::AddressKind::phone &&
+      too_long_for_sms(address.kind,
+                       d_.messaging.templates.render(address.kind, values, {locale}))) {
     // The strategy's token is too long for a text (an ES256 JWT alone is ~300 characters): send
     // the core's short link instead. It redeems through the flow, once, like the code does.
     const std::string key = new_id(16);
     flow.short_key_mac = d_.hashes.short_link(key);
     values.link = verify_url(d_.settings.server.public_base_url, short_link_token(key));
-    rendered = d_.messaging.templates.render(address.kind, values, locales);
   }
 
-  // The flow and its message are stored in one transaction. A stranger's sign-in message is
-  // stored too, whole, and discarded unsent by the outbox worker: the same write, the same
-  // wake-up and the same work afterwards, so a stranger's start costs what a user's does.
+  // The flow and its message are stored in one transaction; the outbox worker renders the
+  // message when it delivers it. A stranger's sign-in message is stored too, and rendered and
+  // discarded unsent by the worker: the same write, the same wake-up and the same work
+  // afterwards, so a stranger's start costs what a user's does.
   const int channel = *outbox::route_for(d_.messaging.routes, address.kind);
   FlowMessage outgoing{
       // A stranger's notice carries no link and no code.
-      notify
-          ? outbox_message(new_ordered_id(12), flow, address,
-                           d_.messaging.templates.render_unknown(values, locales), channel, "", "")
-          : outbox_message(new_ordered_id(12), flow, address, rendered,
-                           deliver ? channel : outbox::kDiscard, values.link, code),
+      notify ? outbox_message(new_ordered_id(12), flow, address, locale, channel, "", "")
+             : outbox_message(new_ordered_id(12), flow, address, locale,
+                              deliver ? channel : outbox::kDiscard, values.link, code),
       now};
   if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
       !created.ok()) {

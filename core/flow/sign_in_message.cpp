@@ -1,5 +1,7 @@
 #include "flow/sign_in_message.h"
 
+#include <algorithm>
+
 #include "flow/sms_length.h"
 
 namespace linkgate::flow {
@@ -44,22 +46,33 @@ bool too_long_for_sms(sdk::AddressKind kind, const RenderedMessage& message) {
 }
 
 outbox::OutboxMessage outbox_message(std::string id, const Flow& flow,
-                                     const sdk::Identifier& address, const RenderedMessage& content,
+                                     const sdk::Identifier& address, std::string locale,
                                      int channel_index, std::string link, std::string code) {
   outbox::OutboxMessage m;
   m.id = std::move(id);
   m.flow_id = flow.id;
   m.kind = address.kind;
   m.recipient = address.value;
-  m.locale = content.locale;
-  m.subject = content.subject;
-  m.text = content.text;
-  m.html = content.html;
+  m.locale = std::move(locale);
   m.link = std::move(link);
   m.code = std::move(code);
   m.channel_index = channel_index;
   m.expires_at = flow.expires_at;
   return m;
+}
+
+void render_stored_message(const MessageTemplates& templates, const config::Settings& settings,
+                           std::int64_t now_seconds, outbox::OutboxMessage& message) {
+  if (!message.text.empty()) return;
+  const MessageValues values =
+      message_values(settings, message.link, message.code,
+                     std::max<std::int64_t>(0, message.expires_at - now_seconds));
+  const std::vector<std::string> locale{message.locale};
+  RenderedMessage content = message.link.empty() ? templates.render_unknown(values, locale)
+                                                 : templates.render(message.kind, values, locale);
+  message.subject = std::move(content.subject);
+  message.text = std::move(content.text);
+  message.html = std::move(content.html);
 }
 
 }  // namespace linkgate::flow

@@ -173,6 +173,10 @@ int OutboxWorker::drain_once() {
         more = false;
         continue;
       }
+      if (auto failed = render(message)) {
+        outcomes.push_back(std::move(*failed));
+        continue;
+      }
       auto routed = route_of(message);
       if (const auto* done = std::get_if<Outcome>(&routed)) {
         outcomes.push_back(*done);
@@ -286,6 +290,21 @@ bool OutboxWorker::stored(const R& result, const char* doing) {
 
 bool OutboxWorker::lease_half_gone(std::int64_t claimed_at) const {
   return clock_.now_seconds() - claimed_at >= (settings_.lease_seconds + 1) / 2;
+}
+
+std::optional<Outcome> OutboxWorker::render(OutboxMessage& m) {
+  if (!settings_.render) return std::nullopt;
+  try {
+    settings_.render(m, clock_.now_seconds());
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
+                 "Delivery attempts by channel and outcome");
+    log_.write(sdk::LogLevel::error, "outbox",
+               "message " + m.id + " for flow " + m.flow_id +
+                   " is dead: its templates failed: " + e.what());
+    return Outcome{Outcome::Kind::dead, m.id, std::string("rendering failed: ") + e.what(), 0, 0};
+  }
 }
 
 std::variant<Outcome, int> OutboxWorker::route_of(const OutboxMessage& m) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <thread>
 #include <variant>
@@ -37,6 +38,12 @@ struct WorkerSettings {
   std::chrono::milliseconds scrub_every{1000};  // at most this often after bodies were erased
   // Run with each purge (once per purge_every across the workers): other stores' sweeps.
   std::function<void(std::int64_t now_seconds)> housekeeping;
+  // Renders the subject, text and HTML of a message stored without them, from its link, code and
+  // locale, just before it is routed — to be sent or discarded alike, so that a stranger's
+  // message costs the worker what a user's does. Set by the wiring to the flow's templates
+  // (flow::render_stored_message); a message whose rendering throws is dead. Unset: messages are
+  // sent as stored.
+  std::function<void(OutboxMessage& message, std::int64_t now_seconds)> render;
 };
 
 class OutboxWorker {
@@ -76,6 +83,8 @@ class OutboxWorker {
   // The message's route, or its outcome when it is not to be sent (discarded, no channel,
   // expired).
   std::variant<Outcome, int> route_of(const OutboxMessage& message);
+  // Renders @p message (WorkerSettings::render); its outcome when that fails.
+  std::optional<Outcome> render(OutboxMessage& message);
   // send_one and send_batched move each message's body into what they send.
   Outcome send_one(OutboxMessage& message, int route);
   // Sends @p messages on @p route in send_batch() calls; one outcome each into @p outcomes.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "flow/flow_sweeper.h"
+#include "flow/sign_in_message.h"
 #include "host/expiring_keys.h"
 #include "host/redis_expiring_keys.h"
 #include "host/sql_expiring_keys.h"
@@ -263,6 +264,12 @@ std::shared_ptr<Runtime> Runtime::build(const config::Settings& settings,
                                   log = shared->services.log,
                                   grace = worker_settings.retention_seconds](std::int64_t now) {
     flow::sweep_flows(*flows, now, grace, *metrics, *log);
+  };
+  // A start stores its message's link and code, not the rendered message: rendered here, once
+  // claimed, with the templates of the runtime that delivers it.
+  worker_settings.render = [templates = rt->templates_.get(), settings = &rt->settings_](
+                               outbox::OutboxMessage& message, std::int64_t now) {
+    flow::render_stored_message(*templates, *settings, now, message);
   };
   rt->worker_ =
       std::make_unique<outbox::OutboxWorker>(rt->outbox_, rt->routes_, worker_settings, log,

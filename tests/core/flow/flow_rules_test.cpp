@@ -136,16 +136,83 @@ TEST(SignInMessage, BuildsItsPieces) {
   Flow f;
   f.id = "flow";
   f.expires_at = 42;
-  auto m =
-      outbox_message("m1", f, {AddressKind::phone, "+1555"}, {"de", "S", "T", "H"}, 1, "L", "C");
+  auto m = outbox_message("m1", f, {AddressKind::phone, "+1555"}, "de", 1, "L", "C");
   EXPECT_EQ(m.id, "m1");
   EXPECT_EQ(m.flow_id, "flow");
   EXPECT_EQ(m.kind, AddressKind::phone);
   EXPECT_EQ(m.recipient, "+1555");
   EXPECT_EQ(m.locale, "de");
-  EXPECT_EQ(m.subject + m.text + m.html + m.link + m.code, "STHLC");
+  EXPECT_EQ(m.link + m.code, "LC");
+  EXPECT_EQ(m.subject + m.text + m.html, "") << "rendered when it is delivered";
   EXPECT_EQ(m.channel_index, 1);
   EXPECT_EQ(m.expires_at, 42);
+}
+
+class StoredMessage : public ::testing::Test {
+ protected:
+  StoredMessage() : templates(dir(), "en") {
+    settings.server.public_base_url = "https://id.example.com";
+    settings.branding.app_name = "Example";
+    flow.id = "flow";
+    flow.expires_at = 10'000;
+  }
+  static std::string dir() { return std::string(LINKGATE_SOURCE_DIR) + "/configs/templates"; }
+
+  outbox::OutboxMessage stored(AddressKind kind, const std::string& locale, std::string link,
+                               std::string code) {
+    return outbox_message("m1", flow,
+                          {kind, kind == AddressKind::email ? "a@example.com" : "+1555"}, locale, 0,
+                          std::move(link), std::move(code));
+  }
+
+  config::Settings settings;
+  MessageTemplates templates;
+  Flow flow;
+};
+
+// The worker renders exactly what the request would have rendered when it stored the message.
+TEST_F(StoredMessage, RendersTheSignInMessageTheStartWouldHaveRendered) {
+  const std::string link = verify_url(settings.server.public_base_url, "tok");
+  for (auto kind : {AddressKind::email, AddressKind::phone}) {
+    for (const std::string locale : {"en", "de"}) {
+      auto m = stored(kind, locale, link, "123456");
+      render_stored_message(templates, settings, flow.expires_at - 900, m);
+      const auto expected =
+          templates.render(kind, message_values(settings, link, "123456", 900), {locale});
+      EXPECT_EQ(m.subject, expected.subject);
+      EXPECT_EQ(m.text, expected.text);
+      EXPECT_EQ(m.html, expected.html);
+      EXPECT_NE(m.text.find(link), std::string::npos);
+      EXPECT_NE(m.text.find("123456"), std::string::npos);
+      EXPECT_EQ(m.link, link) << "kept until the outcome erases it";
+    }
+  }
+}
+
+TEST_F(StoredMessage, SaysTheMinutesTheLinkHasLeftWhenItIsDelivered) {
+  auto first_try = stored(AddressKind::email, "en", "https://id.example.com/x", "123456");
+  auto retried = first_try;
+  render_stored_message(templates, settings, flow.expires_at - 899, first_try);
+  render_stored_message(templates, settings, flow.expires_at - 241, retried);
+  EXPECT_NE(first_try.text.find("expire in 15 minutes"), std::string::npos) << first_try.text;
+  EXPECT_NE(retried.text.find("expire in 5 minutes"), std::string::npos) << retried.text;
+}
+
+TEST_F(StoredMessage, WithoutALinkItIsTheNoticeToAnAddressWithNoAccount) {
+  auto m = stored(AddressKind::email, "en", "", "");
+  render_stored_message(templates, settings, 0, m);
+  EXPECT_EQ(m.subject, "Sign-in attempt at Example");
+  EXPECT_EQ(m.text, templates.render_unknown(message_values(settings, "", "", 0), {"en"}).text);
+  EXPECT_EQ(m.text.find("http"), std::string::npos) << "nothing to click";
+}
+
+TEST_F(StoredMessage, AMessageStoredRenderedIsSentAsItWasStored) {
+  auto m = stored(AddressKind::email, "en", "L", "C");
+  m.subject = "S";
+  m.text = "T";
+  m.html = "H";
+  render_stored_message(templates, settings, 0, m);
+  EXPECT_EQ(m.subject + m.text + m.html, "STH");
 }
 
 }  // namespace

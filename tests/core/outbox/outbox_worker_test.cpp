@@ -209,6 +209,59 @@ TEST_F(OutboxWorkerTest, ExpiredLinksAreNotSent) {
   EXPECT_EQ(store->state_of(m.id)->first, "dead");
 }
 
+// A start stores its message unrendered; the worker renders each claimed message before it
+// routes it — a stranger's discarded one too, so both cost the worker the same.
+TEST_F(OutboxWorkerTest, RendersEachClaimedMessageSentOrDiscardedWithTheClockOfItsClaim) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  std::vector<std::pair<std::string, std::int64_t>> rendered;
+  WorkerSettings s;
+  s.render = [&](OutboxMessage& m, std::int64_t now) {
+    rendered.emplace_back(m.id, now);
+    m.subject = "Sign in";
+    m.text = "text with " + m.link;
+    m.html = "<p>" + m.code + "</p>";
+  };
+  OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel, 1}}, s, log, metrics, clock);
+  auto sent = message();
+  auto discarded = message();
+  discarded.channel_index = kDiscard;
+  ASSERT_TRUE(store->enqueue(sent, clock.now_seconds()).ok());
+  ASSERT_TRUE(store->enqueue(discarded, clock.now_seconds()).ok());
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_EQ(w.drain_once(), 2);
+  const std::vector<std::pair<std::string, std::int64_t>> expected{
+      {sent.id, clock.now_seconds()}, {discarded.id, clock.now_seconds()}};
+  EXPECT_EQ(rendered, expected);
+  ASSERT_EQ(channel->seen.size(), 1u);
+  EXPECT_EQ(channel->seen[0].subject, "Sign in");
+  EXPECT_EQ(channel->seen[0].text, "text with L");
+  EXPECT_EQ(channel->seen[0].html, "<p>C</p>");
+  EXPECT_EQ(store->state_of(sent.id)->first, "sent");
+  EXPECT_EQ(store->state_of(discarded.id)->first, "suppressed");
+  EXPECT_EQ(store->body_of(sent.id).value(), "");
+}
+
+TEST_F(OutboxWorkerTest, AMessageWhoseTemplatesFailIsDeadAndTheRestOfItsBatchIsSent) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings s;
+  auto broken = message();
+  s.render = [&](OutboxMessage& m, std::int64_t) {
+    if (m.id == broken.id) throw std::runtime_error("no such template");
+    m.text = "fine";
+  };
+  OutboxWorker w(store, {{sdk::AddressKind::email, "c", channel, 1}}, s, log, metrics, clock);
+  auto fine = message();
+  ASSERT_TRUE(store->enqueue(broken, clock.now_seconds()).ok());
+  ASSERT_TRUE(store->enqueue(fine, clock.now_seconds()).ok());
+  EXPECT_NO_THROW(w.drain_once());
+  EXPECT_EQ(store->state_of(broken.id)->first, "dead");
+  EXPECT_EQ(store->body_of(broken.id).value(), "") << "its link and code erased";
+  EXPECT_EQ(store->state_of(fine.id)->first, "sent");
+  ASSERT_EQ(channel->seen.size(), 1u);
+  EXPECT_EQ(channel->seen[0].text, "fine");
+  EXPECT_NE(log_text.str().find("templates failed: no such template"), std::string::npos);
+}
+
 TEST_F(OutboxWorkerTest, ThreadsDrainTheQueue) {
   auto channel = std::make_shared<ScriptedChannel>();
   WorkerSettings s;
