@@ -184,16 +184,16 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
 
   const std::string locale = d_.messaging.templates.choose_locale(
       preferred_locales(request.locale, user.locale, request.accept_languages));
-  MessageValues values = message_values(
-      d_.settings, verify_url(d_.settings.server.public_base_url, token->token), code, ttl);
+  std::string link = verify_url(d_.settings.server.public_base_url, token->token);
   if (address.kind == sdk::AddressKind::phone &&
       too_long_for_sms(address.kind,
-                       d_.messaging.templates.render(address.kind, values, {locale}))) {
+                       d_.messaging.templates.render(
+                           address.kind, message_values(d_.settings, link, code, ttl), {locale}))) {
     // The strategy's token is too long for a text (an ES256 JWT alone is ~300 characters): send
     // the core's short link instead. It redeems through the flow, once, like the code does.
     const std::string key = new_id(16);
     flow.short_key_mac = d_.hashes.short_link(key);
-    values.link = verify_url(d_.settings.server.public_base_url, short_link_token(key));
+    link = verify_url(d_.settings.server.public_base_url, short_link_token(key));
   }
 
   // The flow and its message are stored in one transaction; the outbox worker renders the
@@ -205,7 +205,7 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
       // A stranger's notice carries no link and no code.
       notify ? outbox_message(new_ordered_id(12), flow, address, locale, channel, "", "")
              : outbox_message(new_ordered_id(12), flow, address, locale,
-                              deliver ? channel : outbox::kDiscard, values.link, code),
+                              deliver ? channel : outbox::kDiscard, std::move(link), code),
       now};
   if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
       !created.ok()) {

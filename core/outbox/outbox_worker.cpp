@@ -298,13 +298,18 @@ std::optional<Outcome> OutboxWorker::render(OutboxMessage& m) {
     settings_.render(m, clock_.now_seconds());
     return std::nullopt;
   } catch (const std::exception& e) {
-    metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
-                 "Delivery attempts by channel and outcome");
-    log_.write(sdk::LogLevel::error, "outbox",
-               "message " + m.id + " for flow " + m.flow_id +
-                   " is dead: its templates failed: " + e.what());
-    return Outcome{Outcome::Kind::dead, m.id, std::string("rendering failed: ") + e.what(), 0, 0};
+    return dead_unsent(m, std::string("its templates failed: ") + e.what());
   }
+}
+
+Outcome OutboxWorker::dead_unsent(const OutboxMessage& m, const std::string& why) {
+  metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
+               "Delivery attempts by channel and outcome");
+  // Log lines name the message and its flow, never the address: the audit log ties a flow to
+  // the identifier's keyed hash.
+  log_.write(sdk::LogLevel::error, "outbox",
+             "message " + m.id + " for flow " + m.flow_id + " is dead: " + why);
+  return Outcome{Outcome::Kind::dead, m.id, why, 0, 0};
 }
 
 std::variant<Outcome, int> OutboxWorker::route_of(const OutboxMessage& m) {
@@ -314,19 +319,10 @@ std::variant<Outcome, int> OutboxWorker::route_of(const OutboxMessage& m) {
                  "Sign-in messages for unknown identifiers, stored like any and never sent");
     return Outcome{Outcome::Kind::suppressed, m.id, "", 0, 0};
   }
-  // Log lines name the message and its flow, never the address: the audit log ties a flow to
-  // the identifier's keyed hash.
   const std::string who = "flow " + m.flow_id;
   auto route = route_for(routes_, m.kind, m.channel_index);
-  if (!route) {
-    metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
-                 "Delivery attempts by channel and outcome");
-    log_.write(
-        sdk::LogLevel::error, "outbox",
-        "message " + m.id + " for " + who + " is dead: no channel for " + sdk::to_string(m.kind));
-    return Outcome{Outcome::Kind::dead, m.id,
-                   std::string("no delivery channel for ") + sdk::to_string(m.kind), 0, 0};
-  }
+  if (!route)
+    return dead_unsent(m, std::string("no delivery channel for ") + sdk::to_string(m.kind));
   if (now >= m.expires_at) {
     log_.write(sdk::LogLevel::warning, "outbox",
                "message " + m.id + " for " + who + " expired before delivery");

@@ -85,6 +85,9 @@ class OutboxWorker {
   std::variant<Outcome, int> route_of(const OutboxMessage& message);
   // Renders @p message (WorkerSettings::render); its outcome when that fails.
   std::optional<Outcome> render(OutboxMessage& message);
+  // Gives @p message up before any channel had it (no route, no rendering), saying @p why:
+  // counted, logged by message and flow, never by address.
+  Outcome dead_unsent(const OutboxMessage& message, const std::string& why);
   // send_one and send_batched move each message's body into what they send.
   Outcome send_one(OutboxMessage& message, int route);
   // Sends @p messages on @p route in send_batch() calls; one outcome each into @p outcomes.

@@ -1,7 +1,8 @@
 // After delivery, no file of the data folder holds the link, its token or the code, in any
 // encoding: the issue found them in outbox.db-wal long after the body was "erased". Each token
 // strategy with each outbox store; the scan is first shown to find the secrets while the
-// message waits.
+// message waits. While it waits, no file holds the rendered message: a start stores the link and
+// the code, and the worker renders the message in memory each time it tries to send it.
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Data/Session.h>
@@ -178,6 +179,19 @@ TEST_P(SecretsAtRest, NoFileOfTheDataFolderHoldsTheLinkTokenOrCodeAfterDelivery)
     }
     EXPECT_TRUE(seen) << "the scan finds nothing even now";
   }
+  // What waits is the link and the code, not the message: the worker rendered it for the attempt
+  // the channel refused, in memory only, and no file holds the words of the rendered e-mail.
+  {
+    auto db = sql::Database::open(store, 1);
+    auto lease = db->session();
+    std::string body;
+    *lease << "SELECT subject || text || html FROM lg_outbox WHERE link <> ''",
+        Poco::Data::Keywords::into(body), Poco::Data::Keywords::now;
+    EXPECT_EQ(body, "") << "the message was stored rendered";
+  }
+  const auto words = findings(data, {{"the e-mail's text", "Or enter this code on the sign-in"},
+                                     {"the e-mail's HTML", "Click the button to sign in"}});
+  EXPECT_TRUE(words.empty()) << "the rendered message is in the data folder:\n" << joined(words);
 
   // Delivered.
   fs::remove(inbox);
