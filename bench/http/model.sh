@@ -29,6 +29,19 @@
 #   RETURNING=1 PHASE=redeem bench/http/model.sh   # every address already a user (no sign-ups)
 #   TOKEN=stateful bench/http/model.sh
 #   SHAPES="linkgate leader" SCALES=0.5 bench/http/model.sh   # group commit without a writer thread
+#   FLOOR=1 bench/http/model.sh              # the model at a start's floor instead (below)
+#   FLOOR=1 PHASE=redeem EXTRA_US=20 bench/http/model.sh   # a redeem's, and 20 us more
+#
+# FLOOR=1 does not measure linkgate: it has the model spend, in each shape, only what no server of
+# the shape the issue requires could skip for a jwt start on this machine — the link's ES256
+# signature on the request's thread (one core's time per signature from `openssl speed`, in the
+# same run) and the database rows of a start and of its delivery as the shipped SQLite stores
+# write them (build/sql_bench's AStartsRowsAndTheirDelivery, on the writer and after the answer),
+# with the model's own HTTP handling for linkgate's. Nothing else a start does is in it: no user
+# look-up, body parsing, rate limit, code, template, delivery file or log line. With PHASE=redeem
+# the floor is the crypto alone: the link's ES256 verify and the session's signature (`openssl
+# speed`), no row at all. EXTRA_US=<us> adds that much to the request's thread, for how much of
+# the rest the tail has room for.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
@@ -39,8 +52,9 @@ SHAPES=${SHAPES:-linkgate continued ideal}
 bench_begin
 hz=$(getconf CLK_TCK)
 [ -x "$BUILD/model_server" ] || { echo "no $BUILD/model_server: scripts/build first" >&2; exit 1; }
-echo "openssl speed ecdsap256: $(openssl speed -seconds 3 ecdsap256 2>/dev/null |
-  awk '/256 bits ecdsa/{print $(NF-1)}') signs/s on one core"
+read -r signs verifies < <(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+  awk '/256 bits ecdsa/{print $(NF-1), $NF}')
+echo "openssl speed ecdsap256: $signs signs/s, $verifies verifies/s on one core"
 
 # "<name> <ticks>" for each thread of process $1.
 thread_ticks() {
@@ -52,45 +66,81 @@ wrk_line() {
        /^ +99%/{p99 = $2} END {printf "%7.0f/s mean %8s p50 %8s p90 %8s p99 %8s", r, mean, p50, p90, p99}' "$1"
 }
 
-bench_serve_token "$BUILD" "$TOKEN"
-base="http://127.0.0.1:$port"
-if [ -n "${RETURNING:-}" ]; then
-  seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
-  "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
-fi
-if [ "$PHASE" = redeem ]; then
-  # Links for the redeems (the newest of each address, each redeemed once), as waits.sh makes them.
-  BENCH_USERS=100000 wrk -t2 -c50 -d12s -s bench/http/issue.lua "$base" >/dev/null
-  bench_wait_drained
-  bench_newest_tokens "$work/data/outbox" >"$work/tokens"
-  export TOKENS="$work/tokens" BENCH_THREADS=2
-  load=(-s bench/http/verify.lua)
-  seconds=4  # while links last
-else
+if [ -n "${FLOOR:-}" ] && [ "$PHASE" = redeem ]; then
+  [ "$TOKEN" = jwt ] || { echo "FLOOR=1 models jwt starts and redeems only" >&2; exit 1; }
+  # The model answers any request alike: the starts' script makes its load.
   export BENCH_USERS=100000 BENCH_FIRST=20000
-  BENCH_FIRST=0 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
-  bench_wait_drained
   load=(-s bench/http/issue.lua)
-  seconds=10
+  read -r verify sign < <(awk -v s="$signs" -v v="$verifies" 'BEGIN {printf "%.1f %.1f\n", 1e6 / v, 1e6 / s}')
+  echo "a redeem's floor: the link's verify $verify us and the session's signature $sign us," \
+    "nothing else (no row, no look-up)"
+  SCALES=1
+  http=$(awk -v v="$verify" -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print v + s + e}')
+  before_share=1
+  commit=0
+  rest=0
+elif [ -n "${FLOOR:-}" ]; then
+  [ "$TOKEN" = jwt ] || { echo "FLOOR=1 models jwt starts and redeems only" >&2; exit 1; }
+  [ -x "$BUILD/sql_bench" ] || { echo "no $BUILD/sql_bench: scripts/build first" >&2; exit 1; }
+  export BENCH_USERS=100000 BENCH_FIRST=20000
+  load=(-s bench/http/issue.lua)
+  # With the allocator the server links (LINKGATE_TCMALLOC), where it is installed.
+  tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -n 1 || true)
+  LD_PRELOAD=$tcmalloc "$BUILD/sql_bench" --benchmark_filter=AStartsRowsAndTheirDelivery \
+    --benchmark_min_time=2 --benchmark_format=csv 2>/dev/null >"$work/floor.csv"
+  # The start's rows: the writer's time (the bench's thread only waits for it). The rest of the
+  # process's CPU with their delivery: the claims, the erasing outcomes and the checkpoints.
+  read -r sign write background < <(awk -F, -v signs="$signs" '
+    /delivered:0/ {rows = $3} /delivered:1/ {all = $4}
+    END {printf "%.1f %.1f %.1f\n", 1e6 / signs, rows, all - rows}' "$work/floor.csv")
+  echo "a start's floor: the signature $sign us, its rows $write us on the writer," \
+    "their delivery and checkpoints $background us"
+  SCALES=1
+  http=$(awk -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print s + e}')
+  before_share=1  # nothing after the commit but the answer
+  commit=$write
+  rest=$background
+else
+  bench_serve_token "$BUILD" "$TOKEN"
+  base="http://127.0.0.1:$port"
+  if [ -n "${RETURNING:-}" ]; then
+    seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
+    "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+  fi
+  if [ "$PHASE" = redeem ]; then
+    # Links for the redeems (the newest of each address, each redeemed once), as waits.sh makes them.
+    BENCH_USERS=100000 wrk -t2 -c50 -d12s -s bench/http/issue.lua "$base" >/dev/null
+    bench_wait_drained
+    bench_newest_tokens "$work/data/outbox" >"$work/tokens"
+    export TOKENS="$work/tokens" BENCH_THREADS=2
+    load=(-s bench/http/verify.lua)
+    seconds=4  # while links last
+  else
+    export BENCH_USERS=100000 BENCH_FIRST=20000
+    BENCH_FIRST=0 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+    bench_wait_drained
+    load=(-s bench/http/issue.lua)
+    seconds=10
+  fi
+  thread_ticks "$server" >"$work/threads.before"
+  wrk -t2 -c50 -d${seconds}s --latency "${load[@]}" "$base" >"$work/linkgate.txt"
+  thread_ticks "$server" >"$work/threads.after"
+  answered=$(awk '/requests in/{print $1}' "$work/linkgate.txt")
+  read -r http commit rest < <(awk -v hz="$hz" -v answered="$answered" '
+    NR == FNR { before[$1] += $2; next }
+    { after[$1] += $2 }
+    END {
+      for (name in after) {
+        us = (after[name] - before[name]) / hz * 1e6 / answered
+        if (name == "lg-http") http += us; else if (name == "lg-commit") commit += us; else rest += us
+      }
+      printf "%.0f %.0f %.0f\n", http, commit, rest
+    }' "$work/threads.before" "$work/threads.after")
+  kill "$server" && wait "$server" 2>/dev/null || true
+  server=""
+  echo "linkgate $TOKEN ${PHASE}s: $(wrk_line "$work/linkgate.txt"); server $((http + commit + rest)) us each:" \
+    "request threads $http, writer $commit, the rest $rest"
 fi
-thread_ticks "$server" >"$work/threads.before"
-wrk -t2 -c50 -d${seconds}s --latency "${load[@]}" "$base" >"$work/linkgate.txt"
-thread_ticks "$server" >"$work/threads.after"
-answered=$(awk '/requests in/{print $1}' "$work/linkgate.txt")
-read -r http commit rest < <(awk -v hz="$hz" -v answered="$answered" '
-  NR == FNR { before[$1] += $2; next }
-  { after[$1] += $2 }
-  END {
-    for (name in after) {
-      us = (after[name] - before[name]) / hz * 1e6 / answered
-      if (name == "lg-http") http += us; else if (name == "lg-commit") commit += us; else rest += us
-    }
-    printf "%.0f %.0f %.0f\n", http, commit, rest
-  }' "$work/threads.before" "$work/threads.after")
-kill "$server" && wait "$server" 2>/dev/null || true
-server=""
-echo "linkgate $TOKEN ${PHASE}s: $(wrk_line "$work/linkgate.txt"); server $((http + commit + rest)) us each:" \
-  "request threads $http, writer $commit, the rest $rest"
 
 # model <label> <model_server options...>: 10 s of the same load after 2 s of warm-up.
 model() {
@@ -118,10 +168,15 @@ model() {
 }
 
 for scale in $SCALES; do
-  read -r before after write background < <(awk -v s="$scale" -v h="$http" -v c="$commit" -v r="$rest" \
-    'BEGIN {printf "%.1f %.1f %.1f %.1f\n", 0.8 * h * s, 0.2 * h * s, c * s, r * s}')
+  read -r before after write background < <(awk -v s="$scale" -v h="$http" -v c="$commit" \
+    -v r="$rest" -v f="${before_share:-0.8}" \
+    'BEGIN {printf "%.1f %.1f %.1f %.1f\n", f * h * s, (1 - f) * h * s, c * s, r * s}')
   all=$(awk -v a="$before" -v b="$after" -v c="$write" -v d="$background" 'BEGIN {print a + b + c + d}')
-  echo "model at $scale of linkgate's CPU per $PHASE ($all us):"
+  if [ -n "${FLOOR:-}" ]; then
+    echo "model at a $PHASE's floor${EXTRA_US:+ and $EXTRA_US us more} ($all us):"
+  else
+    echo "model at $scale of linkgate's CPU per $PHASE ($all us):"
+  fi
   costs=(--before-us "$before" --after-us "$after" --write-us "$write" --background-us "$background")
   for shape in $SHAPES; do
     case $shape in
