@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whether delivery keeps pace with sign-in starts at their full rate: 10 s of starts (wrk 2 x 50,
-# after 2 s of warm-up and the outbox drained), the outbox's sent messages counted at both ends
+# or $CONNECTIONS, after 2 s of warm-up and the outbox drained), the outbox's sent messages counted at both ends
 # of the same 10 s; then the server's CPU per start over the window (its deliveries in it
 # included), the bytes it handed to write calls per start (/proc/<pid>/io wchar: the database,
 # its log and checkpoints, the message files, the log lines) and its peak and present resident
@@ -11,6 +11,7 @@
 #   TOKEN=stateful bench/http/pace.sh
 #   BUILD=/other/build bench/http/pace.sh
 #   CONCURRENCY=64 bench/http/pace.sh      # the outbox channel's `concurrency:` (default 16)
+#   CONNECTIONS=16 bench/http/pace.sh      # wrk's connections in the measured 10 s (default 50)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
@@ -27,7 +28,7 @@ bench_wait_drained
 read -r sent_before _ < <(bench_outbox_counts)
 ticks_before=$(bench_server_cpu_ticks)
 written_before=$(awk '/^wchar/{print $2}' "/proc/$server/io")
-BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" \
+BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c"${CONNECTIONS:-50}" -d10s --latency -s bench/http/issue.lua "$base" \
   >"$work/issue.txt"
 read -r sent_after waiting < <(bench_outbox_counts)
 ticks=$(($(bench_server_cpu_ticks) - ticks_before))
