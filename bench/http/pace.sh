@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Whether delivery keeps pace with sign-in starts at their full rate: 10 s of starts (wrk 2 x 50,
-# or $CONNECTIONS, after 2 s of warm-up and the outbox drained), the outbox's sent messages counted at both ends
-# of the same 10 s; then the server's CPU per start over the window (its deliveries in it
-# included), the bytes it handed to write calls per start (/proc/<pid>/io wchar: the database,
-# its log and checkpoints, the message files, the log lines) and its peak and present resident
-# memory. Paired runs of this script (one build,
-# then the other, then again) are how docs/performance.md compares changes to delivery.
+# or $CONNECTIONS, after 2 s of warm-up and the outbox drained), the outbox's sent messages
+# counted at both ends of the same 10 s; then the server's CPU per start over the window (its
+# deliveries in it included), the bytes it handed to write calls per start (/proc/<pid>/io wchar:
+# the database, its log and checkpoints, the message files, the log lines) and its peak and
+# present resident memory. Paired runs of this script (one build, then the other, then again) are
+# how docs/performance.md compares changes to delivery.
 #
 #   scripts/build && bench/http/pace.sh
 #   TOKEN=stateful bench/http/pace.sh
@@ -28,8 +28,8 @@ bench_wait_drained
 read -r sent_before _ < <(bench_outbox_counts)
 ticks_before=$(bench_server_cpu_ticks)
 written_before=$(awk '/^wchar/{print $2}' "/proc/$server/io")
-BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c"${CONNECTIONS:-50}" -d10s --latency -s bench/http/issue.lua "$base" \
-  >"$work/issue.txt"
+BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c"${CONNECTIONS:-50}" -d10s --latency \
+  -s bench/http/issue.lua "$base" >"$work/issue.txt"
 read -r sent_after waiting < <(bench_outbox_counts)
 ticks=$(($(bench_server_cpu_ticks) - ticks_before))
 written=$(($(awk '/^wchar/{print $2}' "/proc/$server/io") - written_before))
