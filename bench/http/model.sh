@@ -68,40 +68,35 @@ wrk_line() {
        /^ +99%/{p99 = $2} END {printf "%7.0f/s mean %8s p50 %8s p90 %8s p99 %8s", r, mean, p50, p90, p99}' "$1"
 }
 
-if [ -n "${FLOOR:-}" ] && [ "$PHASE" = redeem ]; then
+if [ -n "${FLOOR:-}" ]; then
   [ "$TOKEN" = jwt ] || { echo "FLOOR=1 models jwt starts and redeems only" >&2; exit 1; }
   # The model answers any request alike: the starts' script makes its load.
   export BENCH_USERS=100000 BENCH_FIRST=20000
   load=(-s bench/http/issue.lua)
-  read -r verify sign < <(awk -v s="$signs" -v v="$verifies" 'BEGIN {printf "%.1f %.1f\n", 1e6 / v, 1e6 / s}')
-  echo "a redeem's floor: the link's verify $verify us and the session's signature $sign us," \
-    "nothing else (no row, no look-up)"
   SCALES=${FLOOR_SCALES:-1}
-  http=$(awk -v v="$verify" -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print v + s + e}')
-  before_share=1
-  commit=0
-  rest=0
-elif [ -n "${FLOOR:-}" ]; then
-  [ "$TOKEN" = jwt ] || { echo "FLOOR=1 models jwt starts and redeems only" >&2; exit 1; }
-  [ -x "$BUILD/sql_bench" ] || { echo "no $BUILD/sql_bench: scripts/build first" >&2; exit 1; }
-  export BENCH_USERS=100000 BENCH_FIRST=20000
-  load=(-s bench/http/issue.lua)
-  # With the allocator the server links (LINKGATE_TCMALLOC), where it is installed.
-  tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -n 1 || true)
-  LD_PRELOAD=$tcmalloc "$BUILD/sql_bench" --benchmark_filter=AStartsRowsAndTheirDelivery \
-    --benchmark_min_time=2 --benchmark_format=csv 2>/dev/null >"$work/floor.csv"
-  # The start's rows: the writer's time (the bench's thread only waits for it). The rest of the
-  # process's CPU with their delivery: the claims, the erasing outcomes and the checkpoints.
-  read -r sign write background < <(awk -F, -v signs="$signs" '
-    /delivered:0/ {rows = $3} /delivered:1/ {all = $4}
-    END {printf "%.1f %.1f %.1f\n", 1e6 / signs, rows, all - rows}' "$work/floor.csv")
-  echo "a start's floor: the signature $sign us, its rows $write us on the writer," \
-    "their delivery and checkpoints $background us"
-  SCALES=${FLOOR_SCALES:-1}
-  http=$(awk -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print s + e}')
   before_share=1  # nothing after the commit but the answer
-  commit=$write
-  rest=$background
+  if [ "$PHASE" = redeem ]; then
+    read -r verify sign < <(awk -v s="$signs" -v v="$verifies" 'BEGIN {printf "%.1f %.1f\n", 1e6 / v, 1e6 / s}')
+    echo "a redeem's floor: the link's verify $verify us and the session's signature $sign us," \
+      "nothing else (no row, no look-up)"
+    http=$(awk -v v="$verify" -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print v + s + e}')
+    commit=0
+    rest=0
+  else
+    [ -x "$BUILD/sql_bench" ] || { echo "no $BUILD/sql_bench: scripts/build first" >&2; exit 1; }
+    # With the allocator the server links (LINKGATE_TCMALLOC), where it is installed.
+    tcmalloc=$(ls /usr/lib/*/libtcmalloc_minimal.so.4 2>/dev/null | head -n 1 || true)
+    LD_PRELOAD=$tcmalloc "$BUILD/sql_bench" --benchmark_filter=AStartsRowsAndTheirDelivery \
+      --benchmark_min_time=2 --benchmark_format=csv 2>/dev/null >"$work/floor.csv"
+    # The start's rows: the writer's time (the bench's thread only waits for it). The rest of the
+    # process's CPU with their delivery: the claims, the erasing outcomes and the checkpoints.
+    read -r sign commit rest < <(awk -F, -v signs="$signs" '
+      /delivered:0/ {rows = $3} /delivered:1/ {all = $4}
+      END {printf "%.1f %.1f %.1f\n", 1e6 / signs, rows, all - rows}' "$work/floor.csv")
+    echo "a start's floor: the signature $sign us, its rows $commit us on the writer," \
+      "their delivery and checkpoints $rest us"
+    http=$(awk -v s="$sign" -v e="${EXTRA_US:-0}" 'BEGIN {print s + e}')
+  fi
 else
   bench_serve_token "$BUILD" "$TOKEN"
   base="http://127.0.0.1:$port"
