@@ -38,9 +38,9 @@ for k in $kinds; do events="$events,syscalls:sys_enter_$k"; done
 (sleep 0.5; perf stat -x, -e "$events" -p "$server" -o "$work/stat.csv" -- sleep 3 \
   >/dev/null 2>&1) &
 counting=$!
-wrk -t2 -c50 -d4s "${load[@]}" >"$work/session.txt"
+wrk -t2 -c50 -d4s "${load[@]}" >"$work/wrk.txt"
 wait $counting
-rps=$(awk '/Requests\/sec/{print $2}' "$work/session.txt")
+rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")
 echo "$label: ${rps}/s"
 awk -F, -v rps="$rps" '
   $3 ~ /^(raw_syscalls|syscalls|context|task)/ {

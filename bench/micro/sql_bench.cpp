@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <utility>
@@ -336,7 +337,10 @@ BENCHMARK(ManyCallersCommit)
 // SQLite set up as the server sets it up (sql/sqlite_process.h) before any connection opens:
 // without its mutexes, and with the log's frames gathered.
 int main(int argc, char** argv) {
-  if (!sql::tune_sqlite_for_this_process()) return 1;
+  if (!sql::tune_sqlite_for_this_process()) {
+    std::fprintf(stderr, "sql_bench: SQLite could not be set up as the server sets it up\n");
+    return 1;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

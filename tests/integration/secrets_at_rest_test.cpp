@@ -184,6 +184,10 @@ TEST_P(SecretsAtRest, NoFileOfTheDataFolderHoldsTheLinkTokenOrCodeAfterDelivery)
   {
     auto db = sql::Database::open(store, 1);
     auto lease = db->session();
+    std::int64_t waiting = 0;
+    *lease << "SELECT COUNT(*) FROM lg_outbox WHERE link <> ''",
+        Poco::Data::Keywords::into(waiting), Poco::Data::Keywords::now;
+    ASSERT_EQ(waiting, 1) << "the waiting message is not stored with its link";
     std::string body;
     *lease << "SELECT subject || text || html FROM lg_outbox WHERE link <> ''",
         Poco::Data::Keywords::into(body), Poco::Data::Keywords::now;
