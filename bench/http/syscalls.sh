@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # What one `GET /v1/session` costs the server beyond its ES256 verify: wrk sends one bearer token
 # over 2 threads x 50 connections while `perf stat` counts, over 3 s, the server's system calls by
-# kind, its context switches and its CPU time; printed per request. Paired runs (BUILD= one build,
+# kind, its context switches and its CPU time; printed per request answered in those 3 s (the
+# server's own count), in all and by thread. Paired runs (BUILD= one build,
 # then another, then again) are how docs/performance.md compares changes to the request path.
 #
 # PHASE=start counts sign-in starts instead (jwt, 100,000 addresses, after a warm-up and the
 # outbox drained), with their deliveries in the same window: the development channel's files and
-# syncs among the kinds.
+# syncs among the kinds. PHASE=redeem counts link redeems: 10 s of starts for 100,000 addresses
+# (RETURNING=1: all of them users first), then each address's newest link redeemed once.
 #
 #   scripts/build && bench/http/syscalls.sh
 #   BUILD=/other/build bench/http/syscalls.sh
 #   PHASE=start bench/http/syscalls.sh
+#   RETURNING=1 PHASE=redeem bench/http/syscalls.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/http/serve.sh
@@ -27,6 +30,19 @@ if [ "${PHASE:-session}" = start ]; then
   wrk -t2 -c50 -d2s "${load[@]}" >/dev/null
   bench_wait_drained
   export BENCH_FIRST=20000
+elif [ "${PHASE:-session}" = redeem ]; then
+  if [ -n "${RETURNING:-}" ]; then
+    seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
+    "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+  fi
+  BENCH_USERS=100000 wrk -t2 -c50 -d10s -s bench/http/issue.lua "$base" >/dev/null
+  bench_wait_drained
+  bench_newest_tokens "$work/data/outbox" >"$work/tokens"
+  export TOKENS="$work/tokens" BENCH_THREADS=2
+  load=(-s bench/http/verify.lua "$base")
+  label="link redeems"
+  kinds="$kinds openat close"
+  wrk -t2 -c50 -d1s "${load[@]}" >/dev/null
 else
   access=$(bench_access_token "$base" syscalls-bench@example.com)
   load=(-H "Authorization: Bearer $access" "$base/v1/session")
@@ -35,16 +51,40 @@ else
 fi
 events="raw_syscalls:sys_enter,context-switches,task-clock"
 for k in $kinds; do events="$events,syscalls:sys_enter_$k"; done
-(sleep 0.5; perf stat -x, -e "$events" -p "$server" -o "$work/stat.csv" -- sleep 3 \
-  >/dev/null 2>&1) &
+# Requests answered, from the server's own count read at both ends of the counted window (by the
+# command perf counts while it runs): wrk's average over its 4 s is not the rate in those 3 s.
+answered="curl -s $base/metrics | awk '/^linkgate_http_requests_total/ { n += \$NF } END { print n + 0 }'"
+(sleep 0.5
+  perf stat --per-thread -x, -e "$events" -p "$server" -o "$work/stat.csv" -- \
+    bash -c "$answered; sleep 3; $answered" >"$work/answered" 2>/dev/null) &
 counting=$!
 wrk -t2 -c50 -d4s "${load[@]}" >"$work/wrk.txt"
+grep exhausted "$work/wrk.txt" || true
 wait $counting
-rps=$(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")
-echo "$label: ${rps}/s"
+rps=$(awk 'NR == 1 { first = $1 } NR == 2 { print ($1 - first) / 3 }' "$work/answered")
+echo "$label: ${rps}/s in the 3 s counted ($(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")/s over wrk's 4 s)"
+# perf's lines are "<thread name>-<tid>,<count>,<unit>,<event>,...": summed over the threads, then
+# the kinds that most often cost a switch or a page by the server's thread names.
 awk -F, -v rps="$rps" '
-  $3 ~ /^(raw_syscalls|syscalls|context|task)/ {
-    name = $3; sub(/^syscalls:sys_enter_/, "", name); sub(/^raw_syscalls:sys_enter$/, "all system calls", name)
-    if (name == "task-clock") printf "  %-18s %7.1f us per request\n", "server CPU", $1 * 1000 / (rps * 3)
-    else printf "  %-18s %7.2f per request\n", name, $1 / (rps * 3)
+  function label(e) {
+    sub(/^syscalls:sys_enter_/, "", e); sub(/^raw_syscalls:sys_enter$/, "all system calls", e)
+    return e
+  }
+  $4 ~ /^(raw_syscalls|syscalls|context|task)/ {
+    e = label($4); if (!(e in total)) order[++n] = e; total[e] += $2
+    thread = $1; sub(/-[0-9]+$/, "", thread); threads[thread] = 1; by[thread, e] += $2
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      e = order[i]
+      if (e == "task-clock") printf "  %-18s %7.1f us per request\n", "server CPU", total[e] * 1000 / (rps * 3)
+      else printf "  %-18s %7.2f per request\n", e, total[e] / (rps * 3)
+    }
+    printf "  by thread, per request:  %-9s %-9s %-9s %-9s %-9s %-9s\n", "CPU us", "syscalls", "switches", "futex", "fcntl", "pread64"
+    for (t in threads) {
+      if (by[t, "task-clock"] * 1000 / (rps * 3) < 0.5) continue
+      printf "    %-22s %-9.1f %-9.2f %-9.2f %-9.2f %-9.2f %-9.2f\n", t, by[t, "task-clock"] * 1000 / (rps * 3),
+        by[t, "all system calls"] / (rps * 3), by[t, "context-switches"] / (rps * 3),
+        by[t, "futex"] / (rps * 3), by[t, "fcntl"] / (rps * 3), by[t, "pread64"] / (rps * 3)
+    }
   }' "$work/stat.csv"
