@@ -31,8 +31,7 @@ BENCH_START_TENTHS=600 BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-fil
 base="http://127.0.0.1:$port"
 
 if [ "$PHASE" = redeem ]; then
-  seq 0 99999 | awk '{print "user" $1 "@example.com"}' >"$work/users.txt"
-  "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+  bench_import_users "$BUILD"
   # Twice as long as the measured redeems: under callgrind a start costs about what a redeem does.
   BENCH_USERS=100000 wrk -t2 -c8 -d"$((2 * MEASURE))s" -s bench/http/issue.lua "$base" >/dev/null
   bench_wait_drained

@@ -101,8 +101,7 @@ else
   bench_serve_token "$BUILD" "$TOKEN"
   base="http://127.0.0.1:$port"
   if [ -n "${RETURNING:-}" ]; then
-    seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
-    "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+    bench_import_users "$BUILD"
   fi
   if [ "$PHASE" = redeem ]; then
     # Links for the redeems (the newest of each address, each redeemed once), as waits.sh makes them.

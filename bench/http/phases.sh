@@ -26,8 +26,7 @@ linkgate_phases() {
   local build=$1 plugin=$2 results=$3 base tokens
   bench_serve_token "$build" "$plugin"
   base="http://127.0.0.1:$port"
-  seq 0 99999 | awk '$1 % 3 != 0 {print "user" $1 "@example.com"}' >"$work/returning.txt"
-  "$build/linkgate" users import "$work/returning.txt" --config "$work/linkgate.yaml" >/dev/null
+  bench_import_users "$build" '$1 % 3 != 0'
 
   BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
   # Delivery must keep pace: the messages delivered in the same 10 s, and those still waiting

@@ -28,8 +28,7 @@ trap '[ -n "$server" ] && kill $server 2>/dev/null; bench_discard "$work"' EXIT
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 if [ -n "${RETURNING:-}" ]; then
-  seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
-  "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+  bench_import_users "$BUILD"
 fi
 
 report() {  # $1: phase

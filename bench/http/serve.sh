@@ -125,6 +125,14 @@ bench_outbox_counts() {
   /usr/bin/python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(*c.execute(\"SELECT COUNT(*) FILTER (WHERE state='sent'), COUNT(*) FILTER (WHERE state IN ('pending','sending')) FROM lg_outbox\").fetchone())" "$work/data/outbox.db"
 }
 
+# Makes users of the addresses bench/http/issue.lua starts for, user0..user99999@example.com, through
+# <build>/linkgate users import on the running deployment's configuration (as the peer preloads its
+# users); $2, an awk condition on the address's number, keeps only some (phases.sh: '$1 % 3 != 0').
+bench_import_users() {
+  seq 0 99999 | awk "${2:-1} {print \"user\" \$1 \"@example.com\"}" >"$work/users.txt"
+  "$1/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+}
+
 # The newest link token of each address in the outbox channel's folder $1 (older ones were
 # superseded), one per line, shuffled; with $2 = with-address, "<address> <token>" lines.
 bench_newest_tokens() {

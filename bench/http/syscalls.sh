@@ -32,8 +32,7 @@ if [ "${PHASE:-session}" = start ]; then
   export BENCH_FIRST=20000
 elif [ "${PHASE:-session}" = redeem ]; then
   if [ -n "${RETURNING:-}" ]; then
-    seq 0 99999 | sed 's/.*/user&@example.com/' >"$work/users.txt"
-    "$BUILD/linkgate" users import "$work/users.txt" --config "$work/linkgate.yaml" >/dev/null
+    bench_import_users "$BUILD"
   fi
   BENCH_USERS=100000 wrk -t2 -c50 -d10s -s bench/http/issue.lua "$base" >/dev/null
   bench_wait_drained
@@ -53,19 +52,21 @@ events="raw_syscalls:sys_enter,context-switches,task-clock"
 for k in $kinds; do events="$events,syscalls:sys_enter_$k"; done
 # Requests answered, from the server's own count read at both ends of the counted window (by the
 # command perf counts while it runs): wrk's average over its 4 s is not the rate in those 3 s.
+window=3  # seconds counted
 answered="curl -s $base/metrics | awk '/^linkgate_http_requests_total/ { n += \$NF } END { print n + 0 }'"
 (sleep 0.5
   perf stat --per-thread -x, -e "$events" -p "$server" -o "$work/stat.csv" -- \
-    bash -c "$answered; sleep 3; $answered" >"$work/answered" 2>/dev/null) &
+    bash -c "$answered; sleep $window; $answered" >"$work/answered" 2>/dev/null) &
 counting=$!
 wrk -t2 -c50 -d4s "${load[@]}" >"$work/wrk.txt"
 grep exhausted "$work/wrk.txt" || true
 wait $counting
-rps=$(awk 'NR == 1 { first = $1 } NR == 2 { print ($1 - first) / 3 }' "$work/answered")
-echo "$label: ${rps}/s in the 3 s counted ($(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")/s over wrk's 4 s)"
+requests=$(awk 'NR == 1 { first = $1 } NR == 2 { print $1 - first }' "$work/answered")
+[ "${requests:-0}" -gt 0 ] || { echo "no requests answered in the counted window (/metrics?)" >&2; exit 1; }
+echo "$label: $((requests / window))/s in the $window s counted ($(awk '/Requests\/sec/{print $2}' "$work/wrk.txt")/s over wrk's 4 s)"
 # perf's lines are "<thread name>-<tid>,<count>,<unit>,<event>,...": summed over the threads, then
 # the kinds that most often cost a switch or a page by the server's thread names.
-awk -F, -v rps="$rps" '
+awk -F, -v requests="$requests" '
   function label(e) {
     sub(/^syscalls:sys_enter_/, "", e); sub(/^raw_syscalls:sys_enter$/, "all system calls", e)
     return e
@@ -77,14 +78,14 @@ awk -F, -v rps="$rps" '
   END {
     for (i = 1; i <= n; i++) {
       e = order[i]
-      if (e == "task-clock") printf "  %-18s %7.1f us per request\n", "server CPU", total[e] * 1000 / (rps * 3)
-      else printf "  %-18s %7.2f per request\n", e, total[e] / (rps * 3)
+      if (e == "task-clock") printf "  %-18s %7.1f us per request\n", "server CPU", total[e] * 1000 / requests
+      else printf "  %-18s %7.2f per request\n", e, total[e] / requests
     }
     printf "  by thread, per request:  %-9s %-9s %-9s %-9s %-9s %-9s\n", "CPU us", "syscalls", "switches", "futex", "fcntl", "pread64"
     for (t in threads) {
-      if (by[t, "task-clock"] * 1000 / (rps * 3) < 0.5) continue
-      printf "    %-22s %-9.1f %-9.2f %-9.2f %-9.2f %-9.2f %-9.2f\n", t, by[t, "task-clock"] * 1000 / (rps * 3),
-        by[t, "all system calls"] / (rps * 3), by[t, "context-switches"] / (rps * 3),
-        by[t, "futex"] / (rps * 3), by[t, "fcntl"] / (rps * 3), by[t, "pread64"] / (rps * 3)
+      if (by[t, "task-clock"] * 1000 / requests < 0.5) continue
+      printf "    %-22s %-9.1f %-9.2f %-9.2f %-9.2f %-9.2f %-9.2f\n", t, by[t, "task-clock"] * 1000 / requests,
+        by[t, "all system calls"] / requests, by[t, "context-switches"] / requests,
+        by[t, "futex"] / requests, by[t, "fcntl"] / requests, by[t, "pread64"] / requests
     }
   }' "$work/stat.csv"
