@@ -43,7 +43,11 @@
 # speed`), no row at all. EXTRA_US=<us> adds that much to the request's thread, for how much of
 # the rest the tail has room for. FLOOR_SCALES="1 0.75" also runs the floor scaled down, as a
 # faster host would make it (the model's own HTTP handling and wrk stay as fast as they are: an
-# upper bound for such a host's p99).
+# upper bound for such a host's p99). FILES=1 adds the development channel's file per message to
+# every shape, written for real by the delivery threads as the channel writes it (an unnamed file,
+# written, linked under its name; one syncfs per batch): what the embedded default's delivery asks
+# of the kernel beyond its rows, which no calibrated loop stands in for. (The ideal shape then
+# keeps two delivery threads for the files.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
@@ -142,6 +146,7 @@ fi
 model() {
   local label=$1
   shift
+  [ -z "${FILES:-}" ] || mkdir -p "$work/files"
   "$BUILD/model_server" "$@" >"$work/model.log" 2>&1 &
   server=$!
   port=""
@@ -151,6 +156,7 @@ model() {
     sleep 0.1
   done
   wrk -t2 -c50 -d2s "${load[@]}" "http://127.0.0.1:$port" >/dev/null
+  [ -z "${FILES:-}" ] || sync
   local before
   before=$(bench_server_cpu_ticks)
   wrk -t2 -c50 -d10s --latency "${load[@]}" "http://127.0.0.1:$port" >"$work/model.txt"
@@ -159,6 +165,7 @@ model() {
   requests=$(awk '/requests in/{print $1}' "$work/model.txt")
   kill "$server" && wait "$server" 2>/dev/null || true
   server=""
+  rm -rf "$work/files"
   echo "  $label $(wrk_line "$work/model.txt"); server $(awk -v t="$ticks" -v hz="$hz" -v n="$requests" \
     'BEGIN {printf "%.0f", t / hz * 1e6 / n}') us/request"
 }
@@ -174,12 +181,18 @@ for scale in $SCALES; do
     echo "model at $scale of linkgate's CPU per $PHASE ($all us):"
   fi
   costs=(--before-us "$before" --after-us "$after" --write-us "$write" --background-us "$background")
+  files=()
+  if [ -n "${FILES:-}" ]; then
+    files=(--files-dir "$work/files")
+    costs+=("${files[@]}")
+  fi
   for shape in $SHAPES; do
     case $shape in
       linkgate) model "linkgate's shape" --shape blocking --threads 64 --places 4 "${costs[@]}" ;;
       leader) model "leader          " --shape leader --threads 64 --places 4 "${costs[@]}" ;;
       continued) model "continued       " --shape continued --threads 4 "${costs[@]}" ;;
-      ideal) model "ideal           " --shape inline --threads 2 --before-us "$all" --background-threads 0 ;;
+      ideal) model "ideal           " --shape inline --threads 2 --before-us "$all" \
+        --background-threads "$([ -n "${FILES:-}" ] && echo 2 || echo 0)" "${files[@]}" ;;
       *) echo "SHAPES: linkgate, leader, continued, ideal" >&2; exit 1 ;;
     esac
   done

@@ -21,14 +21,18 @@
 //              the next batch.
 //
 // --background-us is spent per request after its answer by --background-threads threads taking
-// what is queued in batches, as the outbox delivers. CPU is spent in calibrated loops (not timed
-// against a clock, so a preempted loop costs no more), calibrated once at start. --writer-nice
-// sets the writer thread's nice value (negative needs root).
+// what is queued in batches, as the outbox delivers. With --files-dir, those threads also write
+// each request's message as the development channel does, for real: a 900-byte file made
+// unnamed (O_TMPFILE), written, linked under its name and closed, then one syncfs(2) per batch. CPU
+// is spent in calibrated loops (not timed against a clock, so a preempted loop costs no more),
+// calibrated once at start. --writer-nice sets the writer thread's nice value (negative needs
+// root).
 //
 //   build/model_server --shape blocking --before-us 120 --write-us 60 --after-us 20
 // prints "listening on <port>" and serves until killed.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <semaphore.h>
@@ -62,6 +66,7 @@ struct Options {
   double before_us = 0, write_us = 0, batch_us = 0, after_us = 0, background_us = 0;
   int threads = 64, places = 4, background_threads = 2;
   int writer_nice = 0;
+  std::string files_dir;  // empty: no files
 };
 
 std::atomic<std::uint64_t> sink{0};
@@ -261,7 +266,7 @@ class Server {
 
   void finish(Connection& c) {
     send(c.fd, kAnswer.data(), kAnswer.size(), MSG_NOSIGNAL);
-    if (o_.background_us > 0) {
+    if (o_.background_us > 0 || !o_.files_dir.empty()) {
       std::lock_guard lock(background_mutex_);
       background_queue_ += 1;
       background_changed_.notify_one();
@@ -333,7 +338,32 @@ class Server {
         background_queue_ -= n;
       }
       spend(o_.background_us * static_cast<double>(n));
+      if (!o_.files_dir.empty()) write_files(n);
     }
+  }
+
+  // The development channel's work for a batch of n messages (util::write_file_for_folder_sync
+  // and util::FolderSync in linkgate).
+  void write_files(std::size_t n) {
+    static const std::string content(900, 'x');
+    for (std::size_t i = 0; i < n; ++i) {
+      const int fd = ::open(o_.files_dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+      if (fd < 0) {
+        std::perror("open");
+        std::exit(1);
+      }
+      const std::string name = o_.files_dir + "/" + std::to_string(next_file_++) + ".json";
+      const std::string self = "/proc/self/fd/" + std::to_string(fd);
+      if (::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size()) ||
+          ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        std::perror("write or linkat");
+        std::exit(1);
+      }
+      ::close(fd);
+    }
+    const int folder = ::open(o_.files_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ::syncfs(folder);
+    ::close(folder);
   }
 
   Options o_;
@@ -351,6 +381,7 @@ class Server {
   std::mutex background_mutex_;
   std::condition_variable background_changed_;
   std::size_t background_queue_ = 0;
+  std::atomic<std::uint64_t> next_file_{0};
 };
 
 }  // namespace
@@ -386,6 +417,10 @@ int main(int argc, char** argv) {
         *field = std::atoi(value);
         known = true;
       }
+    }
+    if (key == "--files-dir" && value) {
+      o.files_dir = value;
+      known = true;
     }
     if (key == "--shape" && value) {
       for (const auto& [name, shape] : shapes) {

@@ -126,55 +126,81 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
   }
 }
 
+void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
+                                   Poco::Data::Session& s, const Flow& f, bool supersede,
+                                   const FlowMessage& message) {
+  if (auto* cached = sql::GroupCommit::statements_for(s)) {
+    if (supersede) {
+      std::vector<std::string> pending;
+      {
+        auto found = cached->use(kPendingOfIdentifier);
+        found.bind(f.identifier_key);
+        while (found.next_row()) pending.push_back(found.text(0));
+      }
+      for (const auto& id : pending) cached->use(kSupersedeOne).bind(id).run();
+    }
+    cached->use(kInsert)
+        .bind(f.id)
+        .bind(f.identifier_key)
+        .bind(std::int64_t{static_cast<int>(f.identifier.kind)})
+        .bind(f.identifier.value)
+        .bind(f.subject)
+        .bind(f.redirect_uri)
+        .bind(f.code_mac)
+        .bind(std::int64_t{f.attempts})
+        .bind(to_string(f.state))
+        .bind(f.created_at)
+        .bind(f.expires_at)
+        .bind(f.device)
+        .bind(std::int64_t{f.deliverable ? 1 : 0})
+        .bind(f.short_key_mac)
+        .run();
+    if (message.message) outbox->insert(s, *message.message, message.now);
+    return;
+  }
+  if (supersede) {
+    s << db.sql(kSupersede), useRef(f.identifier_key), now;
+  }
+  int kind = static_cast<int>(f.identifier.kind);
+  std::string state = to_string(f.state);
+  int deliverable = f.deliverable ? 1 : 0;
+  s << db.sql(kInsert), useRef(f.id), useRef(f.identifier_key), use(kind),
+      useRef(f.identifier.value), useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac),
+      useRef(f.attempts), use(state), useRef(f.created_at), useRef(f.expires_at), useRef(f.device),
+      use(deliverable), useRef(f.short_key_mac), now;
+  if (message.message) outbox->insert(s, *message.message, message.now);
+}
+
 sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
                                             const FlowMessage& message) {
   if (message.message && !outbox_) {
     return sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in");
   }
   return sql::attempt("flows", [&] {
-    db_->write([&](Poco::Data::Session& s) {
-      if (auto* cached = sql::GroupCommit::statements_for(s)) {
-        if (supersede) {
-          std::vector<std::string> pending;
-          {
-            auto found = cached->use(kPendingOfIdentifier);
-            found.bind(f.identifier_key);
-            while (found.next_row()) pending.push_back(found.text(0));
-          }
-          for (const auto& id : pending) cached->use(kSupersedeOne).bind(id).run();
-        }
-        cached->use(kInsert)
-            .bind(f.id)
-            .bind(f.identifier_key)
-            .bind(std::int64_t{static_cast<int>(f.identifier.kind)})
-            .bind(f.identifier.value)
-            .bind(f.subject)
-            .bind(f.redirect_uri)
-            .bind(f.code_mac)
-            .bind(std::int64_t{f.attempts})
-            .bind(to_string(f.state))
-            .bind(f.created_at)
-            .bind(f.expires_at)
-            .bind(f.device)
-            .bind(std::int64_t{f.deliverable ? 1 : 0})
-            .bind(f.short_key_mac)
-            .run();
-        if (message.message) outbox_->insert(s, *message.message, message.now);
-        return;
-      }
-      if (supersede) {
-        s << db_->sql(kSupersede), useRef(f.identifier_key), now;
-      }
-      int kind = static_cast<int>(f.identifier.kind);
-      std::string state = to_string(f.state);
-      int deliverable = f.deliverable ? 1 : 0;
-      s << db_->sql(kInsert), useRef(f.id), useRef(f.identifier_key), use(kind),
-          useRef(f.identifier.value), useRef(f.subject), useRef(f.redirect_uri), useRef(f.code_mac),
-          useRef(f.attempts), use(state), useRef(f.created_at), useRef(f.expires_at),
-          useRef(f.device), use(deliverable), useRef(f.short_key_mac), now;
-      if (message.message) outbox_->insert(s, *message.message, message.now);
-    });
+    db_->write(
+        [&](Poco::Data::Session& s) { write_flow(*db_, outbox_.get(), s, f, supersede, message); });
   });
+}
+
+void SqlFlowRepository::create_then(const Flow& f, bool supersede, const FlowMessage& message,
+                                    Created done) {
+  if (message.message && !outbox_) {
+    return done(sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in"));
+  }
+  // The writer runs the work after this returns: it keeps its own copies, and the stores.
+  auto kept = std::make_shared<std::pair<Flow, FlowMessage>>(f, message);
+  auto write = [db = db_, outbox = outbox_, kept, supersede](Poco::Data::Session& s) {
+    write_flow(*db, outbox.get(), s, kept->first, supersede, kept->second);
+  };
+  auto settled = [done = std::move(done)](std::exception_ptr failed) {
+    if (!failed) return done(sdk::success());
+    done(sql::attempt("flows", [&] { std::rethrow_exception(failed); }));
+  };
+  try {
+    db_->write_then(std::move(write), std::move(settled));
+  } catch (const std::exception& e) {  // queued nothing (out of memory): nothing was stored
+    done(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
+  }
 }
 
 sdk::Result<Flow> SqlFlowRepository::get(const std::string& id) {

@@ -21,6 +21,8 @@ class SqlFlowRepository final : public FlowRepository {
                              std::shared_ptr<outbox::OutboxStore> outbox = nullptr);
 
   sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override;
+  void create_then(const Flow& flow, bool supersede, const FlowMessage& message,
+                   Created done) override;
   sdk::Result<Flow> get(const std::string& id) override;
   sdk::Result<Flow> find_by_short_key(const std::string& mac) override;
   /// One transaction for the completion and the writes @p first makes into this database
@@ -40,6 +42,11 @@ class SqlFlowRepository final : public FlowRepository {
 
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
+  /// The flow's row (ending the identifier's pending ones first with @p supersede) and its
+  /// message's, in the caller's transaction.
+  static void write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
+                         Poco::Data::Session& s, const Flow& f, bool supersede,
+                         const FlowMessage& message);
   static sdk::Result<Flow> select_one_cached(sql::SqliteStatements& statements,
                                              const std::string& column, const std::string& value);
   std::shared_ptr<sql::Database> db_;

@@ -120,20 +120,66 @@ std::optional<Problem> MagicLinkService::admitted(
 // ---- start ----
 
 Outcome<Started> MagicLinkService::start(const StartRequest& request) {
+  audit::AuditEvent event{"", "", request.client, "", "", "", ""};
+  auto pending = prepare_start(request, event);
+  if (!pending.ok()) {
+    if (event.identifier_hash.empty()) return pending.problem();  // not even an identifier
+    return reported<Started>(pending.problem(), event, "link_issued");
+  }
+  const auto created = d_.records.flows.create(pending->flow, d_.settings.verify.supersede_previous,
+                                               pending->outgoing);
+  return finish_start(pending.value(), created, std::move(event));
+}
+
+std::optional<Outcome<Started>> MagicLinkService::start_then(const StartRequest& request,
+                                                             ResumeStart resume) {
+  audit::AuditEvent event{"", "", request.client, "", "", "", ""};
+  auto pending = prepare_start(request, event);
+  if (!pending.ok()) {
+    if (event.identifier_hash.empty()) return Outcome<Started>(pending.problem());
+    return reported<Started>(pending.problem(), event, "link_issued");
+  }
+  auto kept = std::make_shared<PendingStart>(std::move(pending).value());
+  d_.records.flows.create_then(
+      kept->flow, d_.settings.verify.supersede_previous, kept->outgoing,
+      [this, kept, event = std::move(event),
+       resume = std::move(resume)](sdk::Result<void> created) mutable {
+        resume([this, kept, event = std::move(event), created = std::move(created)]() {
+          return finish_start(*kept, created, event);
+        });
+      });
+  return std::nullopt;
+}
+
+Outcome<MagicLinkService::PendingStart> MagicLinkService::prepare_start(const StartRequest& request,
+                                                                        audit::AuditEvent& event) {
   auto parsed = identity::parse_identifier(request.identifier);
   if (!parsed.ok())
     return problem(Failure::invalid_request, "identifier: " + parsed.error().message);
   const sdk::Identifier identifier = parsed.value();
-  const std::string key = d_.hashes.identifier(identifier);
-  audit::AuditEvent event{"", key, request.client, "", "", "", ""};
-  auto started = start_admitted(request, identifier, key);
-  if (started.ok()) event.flow_id = started->flow_id;
-  return reported(std::move(started), event, "link_issued");
+  event.identifier_hash = d_.hashes.identifier(identifier);
+  return start_admitted(request, identifier, event.identifier_hash);
 }
 
-Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
-                                                  const sdk::Identifier& identifier,
-                                                  const std::string& identifier_key) {
+Outcome<Started> MagicLinkService::finish_start(const PendingStart& pending,
+                                                const sdk::Result<void>& created,
+                                                audit::AuditEvent event) {
+  if (!created.ok()) {
+    return reported<Started>(store_problem(created.error(), "flows", Failure::unavailable), event,
+                             "link_issued");
+  }
+  d_.records.outbox.wake();
+  d_.reporting.metrics.add("linkgate_links_issued_total", {}, 1);
+  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "issued"}}, 1,
+                           "Sign-ins by how far they got: issued, delivered, confirm_viewed "
+                           "(a flow's first confirm-page view), redeemed");
+  event.flow_id = pending.started.flow_id;
+  return reported(Outcome<Started>(pending.started), event, "link_issued");
+}
+
+Outcome<MagicLinkService::PendingStart> MagicLinkService::start_admitted(
+    const StartRequest& request, const sdk::Identifier& identifier,
+    const std::string& identifier_key) {
   auto asked = parse_channel(request.channel);
   if (!asked.ok()) return asked.problem();
   if (!request.redirect_uri.empty() && !d_.guards.redirects.allows(request.redirect_uri)) {
@@ -207,16 +253,9 @@ Outcome<Started> MagicLinkService::start_admitted(const StartRequest& request,
              : outbox_message(new_ordered_id(12), flow, address, locale,
                               deliver ? channel : outbox::kDiscard, std::move(link), code),
       now};
-  if (auto created = d_.records.flows.create(flow, d_.settings.verify.supersede_previous, outgoing);
-      !created.ok()) {
-    return store_problem(created.error(), "flows", Failure::unavailable);
-  }
-  d_.records.outbox.wake();
-  d_.reporting.metrics.add("linkgate_links_issued_total", {}, 1);
-  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "issued"}}, 1,
-                           "Sign-ins by how far they got: issued, delivered, confirm_viewed "
-                           "(a flow's first confirm-page view), redeemed");
-  return Started{flow.id, ttl, identity::mask(identifier)};
+  const std::string flow_id = flow.id;
+  return PendingStart{std::move(flow), std::move(outgoing),
+                      Started{flow_id, ttl, identity::mask(identifier)}};
 }
 
 // ---- looking at a link ----

@@ -4,6 +4,7 @@
 // never in HTTP; it reaches the world only through the narrow interfaces it is given.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,18 @@ class MagicLinkService {
   /// Validates, finds the user, issues the link and code, stores the message in the outbox. The
   /// outcome is the same whether or not the identifier is a user.
   Outcome<Started> start(const StartRequest& request);
+  /// Finishes a start whose rows are committed (or failed to be): counts it, has the audit log
+  /// note it, wakes delivery, and gives its outcome. Run exactly once.
+  using FinishStart = std::function<Outcome<Started>()>;
+  /// Takes a start's finish once its commit is settled. Must be quick and must not throw.
+  using ResumeStart = std::function<void(FinishStart)>;
+  /// start() without waiting for the commit that holds the start's rows. Returns the outcome
+  /// when it is known before anything is stored (a malformed request, a limit, a plugin's
+  /// failure); otherwise returns nothing, and @p resume is called exactly once with the start's
+  /// finish — on the flow store's writer thread once the commit is done, or before this returns
+  /// for a store that commits on the calling thread. Whoever gets the finish runs it, on a
+  /// thread of its choosing; the answer the finish gives is start()'s.
+  std::optional<Outcome<Started>> start_then(const StartRequest& request, ResumeStart resume);
   /// What the confirm page shows; consumes nothing.
   /// With @p viewer (a user-agent family, see http/user_agent_family), the view is noted on
   /// the flow and counted: linkgate_confirm_page_views_total{ua_family}, and a flow's first view
@@ -129,8 +142,21 @@ class MagicLinkService {
 
  private:
   void note_view(const Flow& flow, const std::string& viewer);
-  Outcome<Started> start_admitted(const StartRequest& request, const sdk::Identifier& identifier,
-                                  const std::string& identifier_key);
+  /// A start made and checked, its rows not yet stored.
+  struct PendingStart {
+    Flow flow;
+    FlowMessage outgoing;
+    Started started;
+  };
+  /// Everything before a start's commit; the outcome is the refusal when there is one (noted
+  /// in @p event's audit fields as they are known).
+  Outcome<PendingStart> prepare_start(const StartRequest& request, audit::AuditEvent& event);
+  Outcome<PendingStart> start_admitted(const StartRequest& request,
+                                       const sdk::Identifier& identifier,
+                                       const std::string& identifier_key);
+  /// Everything after a start's commit (@p created: what storing its rows gave).
+  Outcome<Started> finish_start(const PendingStart& pending, const sdk::Result<void>& created,
+                                audit::AuditEvent event);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
                                          audit::AuditEvent& event);
   Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,

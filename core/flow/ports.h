@@ -26,6 +26,17 @@ class FlowRepository {
   /// with @p supersede, first ends the identifier's other pending flows.
   virtual sdk::Result<void> create(const Flow& flow, bool supersede,
                                    const FlowMessage& message) = 0;
+  /// What create_then() reports: what create() would have returned.
+  using Created = std::function<void(sdk::Result<void>)>;
+  /// create() without waiting for the commit, where the store can: @p done is called exactly
+  /// once with create()'s result — by a store whose writes are committed together by a writer
+  /// thread, on that thread once the commit is done (so @p done must be quick and must not
+  /// throw); by any other, before this returns (the default: create()). The store keeps its own
+  /// copies of @p flow and @p message.
+  virtual void create_then(const Flow& flow, bool supersede, const FlowMessage& message,
+                           Created done) {
+    done(create(flow, supersede, message));
+  }
   /// The flow with @p id; not_found when there is none.
   virtual sdk::Result<Flow> get(const std::string& id) = 0;
   /// The flow whose short SMS link key hashes to @p mac; not_found when there is none.

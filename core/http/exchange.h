@@ -63,6 +63,7 @@ class Exchange {
 
   [[nodiscard]] bool sent() const { return sent_; }
   Response& response() { return response_; }
+  [[nodiscard]] const Request& request() const { return request_; }
 
  private:
   void send(int status, const std::string& content_type, std::string body);

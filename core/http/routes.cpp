@@ -7,6 +7,8 @@
 #include <map>
 
 #include "host/log.h"
+#include "host/request_scope.h"
+#include "http/answer_later.h"
 #include "http/json_text.h"
 #include "http/pages.h"
 #include "http/user_agent_family.h"
@@ -23,6 +25,68 @@ void set_session_cookie(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn&
 }
 
 // ---- sign-in flow ----
+
+void answer_start(Exchange& ex, const flow::StartRequest& request,
+                  const flow::Outcome<flow::Started>& started) {
+  if (!started.ok()) {
+    const ApiError error = to_api_error(started.problem());
+    if (ex.wants_html() && error.code == "invalid_request") {
+      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri, error.description));
+    } else {
+      ex.send_error(error);
+    }
+    return;
+  }
+  ex.set_cookie(kFlowCookie, started->flow_id, started->expires_in);
+  if (ex.wants_html()) {
+    ex.send_html(202, check_inbox_page(ex.page(), started->masked_identifier, started->flow_id,
+                                       request.redirect_uri,
+                                       static_cast<int>((started->expires_in + 59) / 60), ""));
+    return;
+  }
+  ex.send_json(202, R"({"status":"sent","flow_id":")" + util::json_escape(started->flow_id) +
+                        R"(","expires_in":)" + std::to_string(started->expires_in) + "}");
+}
+
+// What a start's answer is made from once its rows are committed, when the front end answers it
+// later: the handler's request and response are gone by then, so they are copied, and the runtime
+// is kept.
+struct StartAnsweredLater {
+  std::shared_ptr<wiring::Runtime> runtime;
+  Request request;
+  Response response;
+  flow::StartRequest start;
+  std::string request_id;
+};
+
+// The rows of a start are committed by the database's writer together with other requests'; the
+// thread that read this one goes on meanwhile (http/answer_later.h).
+void start_answered_later(Exchange& ex, wiring::Runtime& rt, const flow::StartRequest& request) {
+  auto post = AnswerLater::take();
+  auto later = std::make_shared<const StartAnsweredLater>(StartAnsweredLater{
+      rt.shared_from_this(), ex.request(), ex.response(), request, host::RequestScope::current()});
+  std::optional<flow::Outcome<flow::Started>> answered_now;
+  try {
+    answered_now =
+        rt.flow().start_then(request, [post, later](flow::MagicLinkService::FinishStart finish) {
+          post([later, finish = std::move(finish)]() -> Response {
+            host::RequestScope scope(later->request_id);
+            const auto started = finish();
+            Response response = later->response;
+            auto& rt = *later->runtime;
+            Exchange ex(later->request, response, rt.settings(), rt.server_secret());
+            answer_start(ex, later->start, started);
+            return response;
+          });
+        });
+  } catch (...) {
+    AnswerLater::give_back();  // nothing will be posted: answered as any failed handler is
+    throw;
+  }
+  if (!answered_now) return;
+  AnswerLater::give_back();
+  answer_start(ex, request, *answered_now);
+}
 
 void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
   ex.sensitive();
@@ -45,25 +109,11 @@ void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
     }
     return;
   }
-  auto started = rt.flow().start(request);
-  if (!started.ok()) {
-    const ApiError error = to_api_error(started.problem());
-    if (ex.wants_html() && error.code == "invalid_request") {
-      ex.send_html(400, sign_in_page(ex.page(), request.redirect_uri, error.description));
-    } else {
-      ex.send_error(error);
-    }
+  if (AnswerLater::possible()) {
+    start_answered_later(ex, rt, request);
     return;
   }
-  ex.set_cookie(kFlowCookie, started->flow_id, started->expires_in);
-  if (ex.wants_html()) {
-    ex.send_html(202, check_inbox_page(ex.page(), started->masked_identifier, started->flow_id,
-                                       request.redirect_uri,
-                                       static_cast<int>((started->expires_in + 59) / 60), ""));
-    return;
-  }
-  ex.send_json(202, R"({"status":"sent","flow_id":")" + util::json_escape(started->flow_id) +
-                        R"(","expires_in":)" + std::to_string(started->expires_in) + "}");
+  answer_start(ex, request, rt.flow().start(request));
 }
 
 void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "http/answer_later.h"
 #include "server/response_bytes.h"
 #include "server/transport.h"
 #include "util/after_answer.h"
@@ -35,6 +36,7 @@ constexpr int kWaitMilliseconds = 1000;
 
 // An event's tag: a connection's generation (never 0) above its descriptor, or, with
 // generation 0, one of these or a listener's index.
+constexpr std::uint64_t kAnswersTag = 0xFFFF'FFFDu;
 constexpr std::uint64_t kTimerTag = 0xFFFF'FFFEu;
 constexpr std::uint64_t kExitTag = 0xFFFF'FFFFu;
 
@@ -96,7 +98,94 @@ struct FrontEnd::Connection {
   bool io_wants_write = false;  // TLS asked to be called again when the socket is writable
   bool send_shut = false;
   bool closed = false;
+  // The handler took the answer of the request last taken: the connection is not armed until
+  // the answer is posted. What the handler's callers asked to change in that answer meanwhile.
+  bool awaiting = false;
+  std::vector<http::AnswerStep> steps;
 };
+
+// The answers posted for later: a queue, and an eventfd in the epoll set that is readable while
+// the queue may hold something. Shared with every post handed out, since a post may come after
+// the front end is gone; once closed, a post makes its answer at once (the maker finishes the
+// request's work too: counts, audit) and drops it.
+class FrontEnd::Answers {
+ public:
+  using Posted = std::pair<ConnectionPtr, http::MakeAnswer>;
+
+  Answers() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  }
+  ~Answers() { ::close(fd_); }
+  Answers(const Answers&) = delete;
+  Answers& operator=(const Answers&) = delete;
+
+  [[nodiscard]] int fd() const { return fd_; }
+
+  void post(ConnectionPtr c, http::MakeAnswer make) {
+    {
+      std::unique_lock lock(mutex_);
+      if (open_) {
+        const bool first = queue_.empty();
+        queue_.emplace_back(std::move(c), std::move(make));
+        lock.unlock();
+        // One signal for however many are posted before a thread takes them.
+        if (first) signal();
+        return;
+      }
+    }
+    make_and_drop(make);
+  }
+
+  /// What was posted since the last call.
+  std::vector<Posted> take() {
+    std::lock_guard lock(mutex_);
+    std::uint64_t signals = 0;
+    [[maybe_unused]] auto got = ::read(fd_, &signals, sizeof signals);
+    return std::exchange(queue_, {});
+  }
+
+  /// No more answers are sent: what is queued and what is posted from now on is made and dropped.
+  void close() {
+    std::vector<Posted> left;
+    {
+      std::lock_guard lock(mutex_);
+      open_ = false;
+      left.swap(queue_);
+    }
+    for (auto& [c, make] : left) make_and_drop(make);
+  }
+
+ private:
+  void signal() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(fd_, &one, sizeof one);
+  }
+  static void make_and_drop(http::MakeAnswer& make) noexcept {
+    try {
+      make();
+    } catch (...) {
+      // Its client is gone; so is the answer.
+    }
+  }
+
+  const int fd_;
+  std::mutex mutex_;
+  std::vector<Posted> queue_;
+  bool open_ = true;
+};
+
+// What post_for() makes a connection's post from, on the thread running its handler.
+struct FrontEnd::PostContext {
+  const std::shared_ptr<Answers>* answers;
+  const ConnectionPtr* connection;
+};
+
+std::function<void(http::MakeAnswer)> FrontEnd::post_for(void* context) {
+  const auto& at = *static_cast<const PostContext*>(context);
+  return [answers = *at.answers, c = *at.connection](http::MakeAnswer make) {
+    answers->post(c, std::move(make));
+  };
+}
 
 FrontEnd::FrontEnd(FrontEndOptions options, std::vector<Poco::Net::ServerSocket> listeners,
                    Poco::Net::Context::Ptr tls, std::size_t threads, Handler handler)
@@ -105,6 +194,7 @@ FrontEnd::FrontEnd(FrontEndOptions options, std::vector<Poco::Net::ServerSocket>
       handler_(std::move(handler)),
       thread_count_(std::max<std::size_t>(1, threads)),
       places_(places_for(thread_count_, options_.running_threads)),
+      answers_(std::make_shared<Answers>()),
       listeners_(std::move(listeners)) {
   epoll_fd_ = checked(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -145,7 +235,8 @@ void FrontEnd::start() {
   tick.it_interval.tv_nsec = std::chrono::nanoseconds(kSweepEvery).count();
   tick.it_value = tick.it_interval;
   checked(::timerfd_settime(timer_fd_, 0, &tick, nullptr), "timerfd_settime");
-  bool armed = arm(timer_fd_, kTimerTag, EPOLLIN, false);
+  bool armed =
+      arm(timer_fd_, kTimerTag, EPOLLIN, false) && arm(answers_->fd(), kAnswersTag, EPOLLIN, false);
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     armed = armed && arm(static_cast<int>(listeners_[i].impl()->sockfd()), i, EPOLLIN, false);
   }
@@ -178,7 +269,7 @@ void FrontEnd::stop(std::chrono::milliseconds grace) {
   // Idle connections end now; one being answered ends after its answer (Connection: close).
   for (const auto& c : snapshot()) {
     std::unique_lock lock(c->mutex, std::try_to_lock);
-    if (lock && !c->closed && c->http.output().empty()) close(*c);
+    if (lock && !c->closed && c->http.output().empty() && !c->awaiting) close(*c);
   }
   while (Clock::now() < deadline) {
     {
@@ -203,6 +294,7 @@ void FrontEnd::stop(std::chrono::milliseconds grace) {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  answers_->close();
 }
 
 void FrontEnd::set_options(const FrontEndOptions& options) {
@@ -222,6 +314,7 @@ FrontEndStats FrontEnd::stats() const {
   s.refused_no_descriptor = refused_no_descriptor_.load();
   s.timed_out = timed_out_.load();
   s.tls_handshakes_failed = tls_failed_.load();
+  s.answered_later = answered_later_.load();
   return s;
 }
 
@@ -256,6 +349,7 @@ void FrontEnd::work() {
 void FrontEnd::on_event(std::uint64_t tag, std::uint32_t events) {
   if (generation_of(tag) == 0) {
     if (tag == kExitTag) return;
+    if (tag == kAnswersTag) return answer_posted();
     if (tag == kTimerTag) {
       std::uint64_t ticks = 0;
       [[maybe_unused]] auto got = ::read(timer_fd_, &ticks, sizeof ticks);
@@ -268,7 +362,43 @@ void FrontEnd::on_event(std::uint64_t tag, std::uint32_t events) {
   auto c = find(tag);
   if (!c) return;  // closed meanwhile; its descriptor may already serve another connection
   std::lock_guard lock(c->mutex);
-  if (!c->closed) serve(*c, events);
+  if (!c->closed) serve(c, events);
+}
+
+void FrontEnd::answer_posted() {
+  auto posted = answers_->take();
+  // Armed again at once: what is posted meanwhile goes to another thread.
+  arm(answers_->fd(), kAnswersTag, EPOLLIN, true);
+  // What the makers leave for after their answers (the outbox's wake-up) runs once all of them
+  // are written: one wake-up for the batch, as one commit made them.
+  util::AfterAnswer after_answers;
+  for (auto& [c, make] : posted) answer_later(c, make);
+}
+
+void FrontEnd::answer_later(const ConnectionPtr& c, http::MakeAnswer& make) {
+  http::Response response;
+  try {
+    response = make();
+  } catch (...) {
+    response = refusal(500, "Something went wrong on our side. Try again.");
+  }
+  // Taken after the handler that took the answer has let go of the connection.
+  std::lock_guard lock(c->mutex);
+  if (c->closed || !c->awaiting) return;
+  c->awaiting = false;
+  for (auto& step : c->steps) {
+    try {
+      step(response);
+    } catch (...) {
+      // A count or a log line that failed does not hold the answer back.
+    }
+  }
+  c->steps.clear();
+  ++answered_later_;
+  if (stopping_.load()) c->http.finish_after_answer();
+  c->http.on_answer(response, Clock::now());
+  answer_requests(c);
+  settle(*c);
 }
 
 FrontEnd::ConnectionPtr FrontEnd::find(std::uint64_t tag) const {
@@ -367,7 +497,8 @@ void FrontEnd::shed_one(int listen_fd) {
   }
 }
 
-void FrontEnd::serve(Connection& c, std::uint32_t events) {
+void FrontEnd::serve(const ConnectionPtr& connection, std::uint32_t events) {
+  Connection& c = *connection;
   if (events & EPOLLERR) return close(c);
   if (!c.transport->handshaken()) {
     const auto io = c.transport->handshake();
@@ -384,12 +515,14 @@ void FrontEnd::serve(Connection& c, std::uint32_t events) {
   // writable would be reported for nothing.
   c.io_wants_write = false;
   read_from(c);
-  answer_requests(c);
+  answer_requests(connection);
   settle(c);
 }
 
-// Answers every complete request the connection holds, pipelined ones in order, on this thread.
-void FrontEnd::answer_requests(Connection& c) {
+// Answers every complete request the connection holds, pipelined ones in order, on this thread
+// — until a handler takes its answer to make later.
+void FrontEnd::answer_requests(const ConnectionPtr& connection) {
+  Connection& c = *connection;
   bool answered = false;
   util::AfterAnswer after_answer;
   for (;;) {
@@ -404,10 +537,20 @@ void FrontEnd::answer_requests(Connection& c) {
     auto request = c.http.take_request();
     if (!request) return;
     http::Response response;
-    try {
-      response = handler_(std::move(*request));
-    } catch (...) {
-      response = refusal(500, "Something went wrong on our side. Try again.");
+    {
+      PostContext context{&answers_, &connection};
+      http::AnswerLater::Scope later(&FrontEnd::post_for, &context, c.steps);
+      try {
+        response = handler_(std::move(*request));
+        if (later.taken()) {
+          c.awaiting = true;
+          return;
+        }
+      } catch (...) {
+        // Taken or not, it is answered now; a post that still comes finds nothing awaiting it.
+        response = refusal(500, "Something went wrong on our side. Try again.");
+      }
+      c.steps.clear();
     }
     if (stopping_.load()) c.http.finish_after_answer();
     c.http.on_answer(response, Clock::now());
@@ -456,6 +599,7 @@ void FrontEnd::write_to(Connection& c) {
 // close when done, and arm the socket for what comes next — after which another thread may
 // take it, once this one lets go of the connection.
 void FrontEnd::settle(Connection& c) {
+  if (c.awaiting) return;  // armed once its answer is posted and sent
   if (c.http.phase() == HttpConnection::Phase::lingering && c.http.output().empty() &&
       !c.send_shut) {
     c.send_shut = true;

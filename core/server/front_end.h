@@ -6,6 +6,10 @@
 // Reads and writes never block; only a complete request occupies a thread, for as long as its
 // handler runs. An idle, slow or half-sent connection costs a socket and a small buffer, never a
 // thread. A timer in the same set sweeps deadlines; connection limits are enforced at accept.
+// A handler may also take its request's answer and return at once (http/answer_later.h): the
+// connection then waits, unarmed, until whoever finishes the work posts the answer's maker;
+// posts are queued and signalled through an eventfd in the same set, and the thread that takes
+// the signal makes each answer, sends it and goes on with the connection's next request.
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/ServerSocket.h>
@@ -46,6 +50,8 @@ struct FrontEndStats {
   std::uint64_t refused_no_descriptor = 0;
   std::uint64_t timed_out = 0;
   std::uint64_t tls_handshakes_failed = 0;
+  /// Requests whose handler took the answer and whose answer was then made and sent.
+  std::uint64_t answered_later = 0;
 };
 
 class FrontEnd {
@@ -76,14 +82,21 @@ class FrontEnd {
  private:
   struct Connection;
   using ConnectionPtr = std::shared_ptr<Connection>;
+  class Answers;
+  struct PostContext;
 
   void work();
   static void give_up_place(void* front_end);
   void on_event(std::uint64_t tag, std::uint32_t events);
   void accept_from(std::size_t listener);
   void shed_one(int listen_fd);
-  void serve(Connection& c, std::uint32_t events);
-  void answer_requests(Connection& c);
+  void serve(const ConnectionPtr& c, std::uint32_t events);
+  void answer_requests(const ConnectionPtr& c);
+  /// Makes and sends the answers posted since the last call.
+  void answer_posted();
+  void answer_later(const ConnectionPtr& c, std::function<http::Response()>& make);
+  /// http::AnswerLater::MakePost for a connection (context: a PostContext).
+  static std::function<void(std::function<http::Response()>)> post_for(void* context);
   void read_from(Connection& c);
   void write_to(Connection& c);
   void settle(Connection& c);
@@ -107,6 +120,8 @@ class FrontEnd {
   int epoll_fd_ = -1;
   int timer_fd_ = -1;  // the sweep's tick
   int exit_fd_ = -1;   // an eventfd: readable once the threads are to leave
+  // Answers posted for later, shared with the posts, which may come after the front end is gone.
+  std::shared_ptr<Answers> answers_;
 
   // The table of connections, and the count per client address. Taken after a connection's
   // own mutex, never before.
@@ -130,7 +145,7 @@ class FrontEnd {
   bool stopped_ = false;
 
   std::atomic<std::uint64_t> accepted_{0}, refused_max_{0}, refused_per_client_{0},
-      refused_no_descriptor_{0}, timed_out_{0}, tls_failed_{0};
+      refused_no_descriptor_{0}, timed_out_{0}, tls_failed_{0}, answered_later_{0};
 };
 
 /// Raises the soft limit on open files to the hard limit; returns the soft limit now in force.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "host/request_scope.h"
+#include "http/answer_later.h"
 #include "http/request_id.h"
 #include "http/routes.h"
 
@@ -135,24 +136,38 @@ http::Response Server::answer(http::Request&& request) {
                 "Connections closed because a deadline passed");
     metrics.set("linkgate_tls_handshakes_failed_total", {},
                 static_cast<double>(c.tls_handshakes_failed), "TLS handshakes that failed");
+    metrics.set("linkgate_http_answered_later_total", {}, static_cast<double>(c.answered_later),
+                "Requests answered once the commit holding their rows was done, by whichever "
+                "server thread took the answer, instead of by a thread that waited for it");
   }
   http::Response response = http::dispatch(request, *runtime);
-  response.set("X-Request-Id", id);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (settings.log.access && runtime->log().enabled(sdk::LogLevel::info)) {
-    // The path only: a query string may carry a link token. The id is added by the log.
-    char took[32];
-    std::snprintf(took, sizeof took, "%.1f ms", seconds * 1000);
-    runtime->log().write(sdk::LogLevel::info, "access",
-                         request.method + " " + request.path().substr(0, 200) + " " +
-                             std::to_string(response.status) + " " + took);
+  auto finish = [runtime, id, route, started, method = request.method,
+                 path = request.path().substr(0, 200)](http::Response& answer) {
+    answer.set("X-Request-Id", id);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto& settings = runtime->settings();
+    if (settings.log.access && runtime->log().enabled(sdk::LogLevel::info)) {
+      // The path only: a query string may carry a link token. The id is added by the log.
+      host::RequestScope scope(id);
+      char took[32];
+      std::snprintf(took, sizeof took, "%.1f ms", seconds * 1000);
+      runtime->log().write(sdk::LogLevel::info, "access",
+                           method + " " + path + " " + std::to_string(answer.status) + " " + took);
+    }
+    auto& metrics = runtime->metrics();
+    metrics.add("linkgate_http_requests_total",
+                {{"route", route}, {"status", std::to_string(answer.status)}}, 1,
+                "HTTP requests by route and status");
+    metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
+                    "HTTP request latency");
+  };
+  if (http::AnswerLater::taken()) {
+    // Answered later (http/answer_later.h): counted and logged when it is made.
+    http::AnswerLater::then(std::move(finish));
+    return response;
   }
-  metrics.add("linkgate_http_requests_total",
-              {{"route", route}, {"status", std::to_string(response.status)}}, 1,
-              "HTTP requests by route and status");
-  metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
-                  "HTTP request latency");
+  finish(response);
   return response;
 }
 

@@ -210,6 +210,17 @@ void Database::write(const GroupCommit::Work& work) {
   }
 }
 
+void Database::write_then(GroupCommit::Work work, GroupCommit::Done done) {
+  if (writer_) return writer_->submit(std::move(work), std::move(done));
+  std::exception_ptr failed;
+  try {
+    write(work);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  done(failed);
+}
+
 bool Database::truncate_log() {
   // On the writer's own connection: see GroupCommit::truncate_log.
   return dialect_ != Dialect::sqlite || writer_->truncate_log();

@@ -91,6 +91,11 @@ class Database {
   /// the work of all concurrent callers together (GroupCommit). PostgreSQL: a pooled connection
   /// runs it in a transaction of its own. @p work must not begin or end transactions.
   void write(const GroupCommit::Work& work);
+  /// write() without waiting where the database allows: SQLite queues @p work for the writer
+  /// and calls @p done on the writer's thread once it is committed or failed
+  /// (GroupCommit::submit); PostgreSQL runs it as write() does and calls @p done before this
+  /// returns. @p done gets null on success, else what failed; it must be quick and not throw.
+  void write_then(GroupCommit::Work work, GroupCommit::Done done);
   /// Takes erased data off the disk's files. SQLite keeps page images of every change in its
   /// write-ahead log until a checkpoint, and even then the log file keeps its old frames: this
   /// checkpoints every page into the database file (where secure_delete has zeroed what rows

@@ -75,8 +75,17 @@ GroupCommit::Scrub GroupCommit::scrub_log(bool more_erased, std::chrono::millise
   return call.scrubbed;
 }
 
-void GroupCommit::wait_for(Call& call) {
-  const auto queued = std::chrono::steady_clock::now();
+void GroupCommit::submit(Work work, Done done) {
+  auto call = std::make_unique<Call>();
+  call->owned_work = std::move(work);
+  call->work = &call->owned_work;
+  call->settled = done ? std::move(done) : [](std::exception_ptr) {};
+  enqueue(*call);
+  call.release();  // the writer's now: deleted once done() has run
+}
+
+void GroupCommit::enqueue(Call& call) {
+  call.queued = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
     // The writer takes up to kMostPerTransaction calls from the front at a time.
@@ -84,6 +93,11 @@ void GroupCommit::wait_for(Call& call) {
     waiting_.push_back(&call);
   }
   queued_.notify_one();
+}
+
+void GroupCommit::wait_for(Call& call) {
+  enqueue(call);
+  const auto queued = call.queued;
   util::about_to_block();
   if (call.work == nullptr) {
     std::unique_lock lock(call.mutex);
@@ -189,6 +203,7 @@ std::size_t GroupCommit::calls() const {
 
 void GroupCommit::write() {
   std::vector<Call*> batch;
+  std::vector<Call*> submitted;
   for (;;) {
     std::uint32_t number = 0;
     {
@@ -214,9 +229,20 @@ void GroupCommit::write() {
         calls_ += batch.size();
       }
     }
-    // After every result of the batch is written: its callers may return at once.
+    // After every result of the batch is written: its callers may return at once (and take
+    // their calls with them), so the submitted calls are set apart first.
+    submitted.clear();
+    for (Call* call : batch) {
+      if (call->settled) submitted.push_back(call);
+    }
     note_finished(number);
     batches_.finish(number);
+    const auto now = std::chrono::steady_clock::now();
+    for (Call* call : submitted) {
+      commit_waits_.record(now - call->queued);
+      call->settled(call->error);
+      delete call;
+    }
     std::optional<bool> truncated;  // one truncation answers every truncate_log() call here
     for (Call* call : log_calls) {
       try {

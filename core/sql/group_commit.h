@@ -42,6 +42,16 @@ class GroupCommit {
   /// call in the batch throws. Thread-safe; @p work must not start or end transactions itself.
   void run(const Work& work);
 
+  /// What a submit() call learns once its work is settled: null when it is committed, otherwise
+  /// what @p work threw or why the commit failed.
+  using Done = std::function<void(std::exception_ptr)>;
+  /// run() without waiting: @p work runs in a later transaction of the writer, and @p done is
+  /// called on the writer's thread once that transaction is committed, or once @p work or the
+  /// commit failed — exactly once, also for calls still queued when the writer stops. @p done
+  /// must be quick (the next transaction waits for it) and must not throw. Thread-safe; never
+  /// waits for the writer.
+  void submit(Work work, Done done);
+
   /// Checkpoints every page of the log into the database file and truncates the log to nothing
   /// (wal_checkpoint TRUNCATE), on the writer's thread between two transactions: the writes
   /// queued meanwhile wait for its own work only, where from another connection it took the
@@ -94,7 +104,10 @@ class GroupCommit {
   // woken after its batch's callers once it is done, waits on its own condition.
   struct Call {
     const Work* work = nullptr;  // null: a truncate_log() or scrub_log() call
-    bool scrub = false;          // scrub_log(): with these two
+    Work owned_work;             // submit(): the work, and whom to tell (the call is the writer's)
+    Done settled;
+    std::chrono::steady_clock::time_point queued;
+    bool scrub = false;  // scrub_log(): with these two
     bool more_erased = false;
     std::chrono::milliseconds patience{0};
     std::uint32_t batch = 0;
@@ -107,6 +120,7 @@ class GroupCommit {
   };
   void write();
   void wait_for(Call& call);
+  void enqueue(Call& call);
   void commit(std::vector<Call*>& batch);
   bool truncate_without_waiting();
   Scrub scrub_without_waiting(const Call& call);

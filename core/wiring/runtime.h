@@ -62,7 +62,9 @@ class DeploymentError : public std::runtime_error {
   config::Diagnostics diagnostics_;
 };
 
-class Runtime {
+/// Shared: a request keeps the runtime it started with alive until it is answered, also when its
+/// answer is made later (shared_from_this()).
+class Runtime : public std::enable_shared_from_this<Runtime> {
  public:
   /// Builds everything for @p settings: creates every plugin instance, opens the stores, keys,
   /// templates and the audit log. Throws DeploymentError listing every problem (plugins that

@@ -446,6 +446,8 @@ TEST(Flow, OperationsEndpoints) {
       << metrics.body;
   EXPECT_NE(metrics.body.find("linkgate_links_issued_total 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("linkgate_http_request_seconds_bucket"), std::string::npos);
+  // The start was answered from its commit (http/answer_later.h), counted and timed as any.
+  EXPECT_NE(metrics.body.find("linkgate_http_answered_later_total 1"), std::string::npos);
 }
 
 // One sign-in seen end to end on /metrics: issued, delivered, the confirm page opened (first by a

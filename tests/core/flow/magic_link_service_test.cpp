@@ -329,6 +329,43 @@ TEST_F(MagicLinkServiceTest, StartIsUnavailableWhenAnyDependencyIsDown) {
   EXPECT_TRUE(logged) << "the operator is told which dependency failed";
 }
 
+// start_then(): a refusal is answered at once; otherwise the finish comes once the rows are
+// stored, and only running it counts the start, notes it in the audit log and gives the answer.
+TEST_F(MagicLinkServiceTest, AStartThatDoesNotWaitForItsCommitIsFinishedByWhoeverGetsTheFinish) {
+  std::vector<MagicLinkService::FinishStart> finishes;
+  auto keep = [&finishes](MagicLinkService::FinishStart f) { finishes.push_back(std::move(f)); };
+
+  auto refused = service.start_then(request("not an address"), keep);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->failure(), Failure::invalid_request);
+  EXPECT_TRUE(finishes.empty());
+
+  const auto issued_before = metric("linkgate_links_issued_total");
+  auto later = service.start_then(request("alice@example.com"), keep);
+  EXPECT_FALSE(later.has_value());
+  ASSERT_EQ(finishes.size(), 1u) << "the memory store commits before create_then returns";
+  EXPECT_EQ(queue.queued.size(), 1u) << "stored with the flow";
+  EXPECT_EQ(metric("linkgate_links_issued_total"), issued_before) << "counted by the finish";
+  EXPECT_TRUE(audit.events.empty());
+  const auto started = finishes.front()();
+  ASSERT_TRUE(started.ok());
+  EXPECT_EQ(started->flow_id, queue.queued.back().flow_id);
+  EXPECT_EQ(metric("linkgate_links_issued_total"), issued_before + 1);
+  ASSERT_EQ(audit.names(), std::vector<std::string>{"link_issued"});
+  EXPECT_EQ(audit.events.back().flow_id, started->flow_id);
+  EXPECT_FALSE(audit.events.back().identifier_hash.empty());
+
+  flows.is_down = true;
+  finishes.clear();
+  EXPECT_FALSE(service.start_then(request("alice@example.com"), keep).has_value());
+  ASSERT_EQ(finishes.size(), 1u);
+  const auto failed = finishes.front()();
+  EXPECT_EQ(failed.failure(), Failure::unavailable);
+  EXPECT_NE(failed.problem().detail.find("flows"), std::string::npos);
+  EXPECT_EQ(audit.names().back(), "rejected/unavailable");
+  flows.is_down = false;
+}
+
 TEST_F(MagicLinkServiceTest, ANewLinkSupersedesTheLastOne) {
   auto first = started_message();
   auto second = started_message();

@@ -11,8 +11,12 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "http/answer_later.h"
 #include "support/raw_connection.h"
 #include "util/after_answer.h"
 #include "util/blocking.h"
@@ -219,6 +223,163 @@ TEST(FrontEnd, WorkAHandlerDefersRunsAfterItsAnswerIsWritten) {
   ASSERT_TRUE(gate.cv.wait_for(lock, 10s, [&] { return gate.ran; })) << "the work never ran";
   EXPECT_TRUE(answered) << "the answer waited for the work";
   EXPECT_TRUE(gate.ran_after_answer);
+}
+
+// A handler that takes its answer (http/answer_later.h) and leaves the rest to another thread,
+// as a start leaves its answer to the commit holding its rows.
+struct Later {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::pair<http::PostAnswer, std::string>> waiting;  // the post, and what to say
+
+  FrontEnd::Handler handler() {
+    return [this](http::Request&& r) {
+      if (r.target.rfind("/now", 0) == 0) return echo(std::move(r));
+      auto post = http::AnswerLater::take();
+      http::AnswerLater::then([](http::Response& answer) { answer.set("X-Step", "ran"); });
+      std::lock_guard lock(m);
+      waiting.emplace_back(std::move(post), "later " + r.target);
+      cv.notify_all();
+      return http::Response{};  // not the answer
+    };
+  }
+  /// Waits for @p n taken answers, then posts them from another thread, newest first.
+  void answer(std::size_t n) {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return waiting.size() >= n; }));
+    auto posts = std::exchange(waiting, {});
+    lock.unlock();
+    std::thread([posts = std::move(posts)]() mutable {
+      for (auto it = posts.rbegin(); it != posts.rend(); ++it) {
+        it->first([said = it->second] {
+          http::Response r;
+          r.body = said;
+          return r;
+        });
+      }
+    }).join();
+  }
+};
+
+TEST(FrontEnd, AnAnswerTakenByItsHandlerIsSentWhenPostedFromAnotherThread) {
+  Later later;
+  Served served(2, later.handler());
+  RawConnection c("127.0.0.1", served.port);
+  ASSERT_TRUE(c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_EQ(c.receive(200ms), "") << "nothing is sent before the answer is posted";
+  later.answer(1);
+  const auto got = c.receive(2s);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("X-Step: ran\r\n"), std::string::npos) << "the handler's step ran on it";
+  EXPECT_NE(got.find("later /one"), std::string::npos);
+  EXPECT_EQ(served.front_end->stats().answered_later, 1u);
+  ASSERT_TRUE(c.send("GET /now HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(answer_to(c, "GET /now"), std::string::npos) << "the connection goes on as before";
+}
+
+// Pipelined requests stay in order: the one after a request answered later waits for it, and
+// many connections answered later at once each get their own answer.
+TEST(FrontEnd, AnswersMadeLaterKeepEachConnectionsOrderAndTheirOwnBytes) {
+  Later later;
+  Served served(2, later.handler());
+  RawConnection pipelined("127.0.0.1", served.port);
+  ASSERT_TRUE(
+      pipelined.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"
+                     "GET /now-second HTTP/1.1\r\nHost: h\r\n\r\n"
+                     "GET /third HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_EQ(pipelined.receive(200ms), "") << "the second waits for the first's answer";
+  later.answer(1);
+  later.answer(1);
+  std::string got;
+  for (int tries = 0; tries < 20 && count_of(got, "HTTP/1.1 200") < 3; ++tries) {
+    got += pipelined.receive(100ms);
+  }
+  const auto first = got.find("later /first"), second = got.find("GET /now-second"),
+             third = got.find("later /third");
+  ASSERT_NE(third, std::string::npos) << got;
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+
+  constexpr int kConnections = 200;
+  std::vector<RawConnection> many;
+  for (int i = 0; i < kConnections; ++i) {
+    many.emplace_back("127.0.0.1", served.port);
+    ASSERT_TRUE(many.back().send("GET /c" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n"));
+  }
+  later.answer(kConnections);
+  for (int i = 0; i < kConnections; ++i) {
+    // The body ends the answer: its own, not another connection's with a longer number.
+    const std::string body = "\r\n\r\nlater /c" + std::to_string(i);
+    std::string got;
+    for (int tries = 0; tries < 20 && got.find(body) == std::string::npos; ++tries) {
+      got += many[i].receive(100ms);
+    }
+    EXPECT_TRUE(got.size() >= body.size() &&
+                got.compare(got.size() - body.size(), body.size(), body) == 0)
+        << i << ": " << got;
+  }
+  EXPECT_EQ(served.front_end->stats().answered_later, 2u + kConnections);
+}
+
+// A handler that throws after taking its answer is answered at once with a 500; the post that
+// still comes finds nothing waiting and sends nothing twice.
+TEST(FrontEnd, AHandlerThatThrowsAfterTakingItsAnswerIsAnsweredAtOnce) {
+  http::PostAnswer kept;
+  Served served(1, [&](http::Request&&) -> http::Response {
+    kept = http::AnswerLater::take();
+    throw std::runtime_error("gave up");
+  });
+  RawConnection c("127.0.0.1", served.port);
+  ASSERT_TRUE(c.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(answer_to(c, "HTTP/1.1 500"), std::string::npos);
+  kept([] { return http::Response{}; });
+  EXPECT_EQ(c.receive(300ms), "");
+  EXPECT_EQ(served.front_end->stats().answered_later, 0u);
+}
+
+// A stop waits, within its grace, for answers still to be posted, and sends them with
+// `Connection: close`.
+TEST(FrontEnd, AStopWaitsForAnswersStillToBePosted) {
+  Later later;
+  std::optional<Served> served(std::in_place, 2, later.handler());
+  RawConnection c("127.0.0.1", served->port);
+  ASSERT_TRUE(c.send("GET /in-flight HTTP/1.1\r\nHost: h\r\n\r\n"));
+  {
+    std::unique_lock lock(later.m);
+    ASSERT_TRUE(later.cv.wait_for(lock, 5s, [&] { return later.waiting.size() == 1; }));
+  }
+  std::thread stopper([&] { served->front_end->stop(5s); });
+  std::this_thread::sleep_for(200ms);
+  later.answer(1);
+  const auto got = c.receive(3s);
+  stopper.join();
+  EXPECT_NE(got.find("later /in-flight"), std::string::npos) << got;
+  EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos);
+}
+
+// A post that comes after the front end is gone (a commit that outlived the grace) still has its
+// maker run — it finishes the request's work: counts, the audit log — and its answer dropped.
+TEST(FrontEnd, APostAfterTheFrontEndIsGoneIsMadeAndDropped) {
+  Later later;
+  std::optional<Served> served(std::in_place, 1, later.handler());
+  RawConnection c("127.0.0.1", served->port);
+  ASSERT_TRUE(c.send("GET /stranded HTTP/1.1\r\nHost: h\r\n\r\n"));
+  http::PostAnswer post;
+  {
+    std::unique_lock lock(later.m);
+    ASSERT_TRUE(later.cv.wait_for(lock, 5s, [&] { return later.waiting.size() == 1; }));
+    post = later.waiting.front().first;
+    later.waiting.clear();
+  }
+  served->front_end->stop(100ms);
+  served.reset();
+  EXPECT_TRUE(c.closed_within(1s));
+  bool made = false;
+  post([&made] {
+    made = true;
+    return http::Response{};
+  });
+  EXPECT_TRUE(made);
 }
 
 TEST(FrontEnd, ExpectContinueGetsTheInterimAnswerThenTheRealOne) {

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -124,6 +126,104 @@ TEST(GroupCommit, AFailingCallIsUndoneAloneAndItsErrorIsItsOwn) {
   for (auto& w : writers) w.join();
   EXPECT_EQ(failed.load(), 2);
   EXPECT_EQ(table.count(), 10) << "the other ten committed; row 1000 was undone";
+}
+
+// submit(): nothing waits, and each call hears once, on the writer's thread, that its commit is
+// done — with its rows already visible to any reader — or what failed, undone alone.
+TEST(GroupCommit, ASubmittedCallIsToldOnceItsCommitIsDoneAndAFailureIsItsOwn) {
+  Table table;
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  struct Told {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int calls = 0, failures = 0, seen_before_told = -1;
+    std::thread::id on;
+  } told;
+  for (int i = 0; i < 20; ++i) {
+    table.db->write_then(Table::inserting(i), [&told](std::exception_ptr failed) {
+      std::lock_guard lock(told.mutex);
+      ++told.calls;
+      if (failed) ++told.failures;
+      told.on = std::this_thread::get_id();
+      told.changed.notify_all();
+    });
+  }
+  table.db->write_then(
+      [](Poco::Data::Session& s) {
+        s << "INSERT INTO t (n) VALUES (1000)", now;
+        throw std::runtime_error("changed its mind");
+      },
+      [&told](std::exception_ptr failed) {
+        std::lock_guard lock(told.mutex);
+        ++told.calls;
+        try {
+          if (failed) std::rethrow_exception(failed);
+        } catch (const std::runtime_error& e) {
+          if (std::string(e.what()) == "changed its mind") ++told.failures;
+        }
+        told.changed.notify_all();
+      });
+  std::this_thread::sleep_for(100ms);
+  {
+    std::lock_guard lock(told.mutex);
+    EXPECT_EQ(told.calls, 0) << "nobody is told before the commit that holds the rows";
+  }
+  release = true;
+  holder.join();
+  {
+    std::unique_lock lock(told.mutex);
+    ASSERT_TRUE(told.changed.wait_for(lock, 10s, [&] { return told.calls == 21; }));
+    EXPECT_EQ(told.failures, 1);
+    EXPECT_NE(told.on, std::this_thread::get_id()) << "told on the writer's thread";
+  }
+  EXPECT_EQ(table.count(), 20) << "each row visible once its call is told; row 1000 undone";
+}
+
+// A call submitted just before the writer stops is still committed and told: nothing queued is
+// dropped with the database.
+TEST(GroupCommit, CallsStillQueuedWhenTheWriterStopsAreCommittedAndTold) {
+  testing::TempDir dir;
+  const std::string url = "sqlite:" + dir.file("stopping.db");
+  std::atomic<int> told{0};
+  {
+    auto db = Database::open(url);
+    {
+      auto lease = db->session();
+      *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
+    }
+    for (int i = 0; i < 100; ++i) {
+      db->write_then(Table::inserting(i), [&told](std::exception_ptr failed) {
+        if (!failed) ++told;
+      });
+    }
+  }
+  EXPECT_EQ(told.load(), 100);
+  auto db = Database::open(url);
+  auto lease = db->session();
+  int rows = 0;
+  *lease << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(rows), now;
+  EXPECT_EQ(rows, 100);
+}
+
+// write_then() on SQLite returns before the commit (PostgreSQL, with no writer thread, commits on
+// the caller's thread), and done() comes exactly once after it.
+TEST(GroupCommit, WriteThenOnSqliteReturnsBeforeItsCommitAndIsToldAfter) {
+  Table table;
+  std::atomic<bool> inside{false}, release{false};
+  auto holder = hold_the_writer(table, inside, release);
+  while (!inside) std::this_thread::sleep_for(1ms);
+  std::atomic<int> told{0};
+  table.db->write_then(Table::inserting(7), [&told](std::exception_ptr failed) {
+    if (!failed) ++told;
+  });
+  EXPECT_EQ(told.load(), 0) << "returned while the writer was busy";
+  release = true;
+  holder.join();
+  for (int i = 0; i < 1000 && told.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(told.load(), 1);
+  EXPECT_EQ(table.count(), 1);
 }
 
 // At this scale batches form on their own, and none of 4,800 calls returns before the commit
