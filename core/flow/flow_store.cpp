@@ -260,6 +260,26 @@ sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& st
   return f;
 }
 
+// The flow's completion, the unit's last write: a flow no longer pending (completed by another
+// redeem, or expired) undoes the whole unit.
+sql::GroupCommit::Work SqlFlowRepository::completion(std::shared_ptr<sql::Database> db,
+                                                     std::string id, std::int64_t now_seconds) {
+  return [db = std::move(db), id = std::move(id), now_seconds](Poco::Data::Session& s) {
+    bool completed = false;
+    if (auto* cached = sql::GroupCommit::statements_for(s)) {
+      auto update = cached->use(kComplete);
+      update.bind(id).bind(now_seconds).run();
+      completed = update.changes() == 1;
+    } else {
+      Poco::Data::Statement update(s);
+      std::int64_t now_value = now_seconds;
+      update << db->sql(kComplete), useRef(id), use(now_value);
+      completed = update.execute() == 1;
+    }
+    if (!completed) throw sql::Conflict("flows: not pending, or expired");
+  };
+}
+
 sdk::Result<bool> SqlFlowRepository::complete_after(
     const std::string& id, std::int64_t now_seconds,
     const std::function<sdk::Result<void>()>& first) {
@@ -267,25 +287,34 @@ sdk::Result<bool> SqlFlowRepository::complete_after(
   if (auto consumed = first(); !consumed.ok()) return consumed.error();
   return sql::attempt("flows", [&] {
     try {
-      unit.commit([&](Poco::Data::Session& s) {
-        bool completed = false;
-        if (auto* cached = sql::GroupCommit::statements_for(s)) {
-          auto update = cached->use(kComplete);
-          update.bind(id).bind(now_seconds).run();
-          completed = update.changes() == 1;
-        } else {
-          Poco::Data::Statement update(s);
-          std::int64_t now_value = now_seconds;
-          update << db_->sql(kComplete), useRef(id), use(now_value);
-          completed = update.execute() == 1;
-        }
-        if (!completed) throw sql::Conflict("flows: not pending, or expired");
-      });
+      unit.commit(completion(db_, id, now_seconds));
     } catch (const sql::Conflict&) {
       return false;  // completed by another redeem, or expired: nothing of this one is kept
     }
     return true;
   });
+}
+
+void SqlFlowRepository::complete_after_then(const std::string& id, std::int64_t now_seconds,
+                                            const std::function<sdk::Result<void>()>& first,
+                                            Completed done) {
+  sql::WriteUnit unit(*db_);
+  if (auto consumed = first(); !consumed.ok()) return done(consumed.error());
+  auto settled = [done](std::exception_ptr failed) {
+    if (!failed) return done(true);
+    done(sql::attempt("flows", [&] {
+      try {
+        std::rethrow_exception(failed);
+      } catch (const sql::Conflict&) {
+        return false;  // as complete_after()
+      }
+    }));
+  };
+  try {
+    unit.commit_then(completion(db_, id, now_seconds), std::move(settled));
+  } catch (const std::exception& e) {  // queued nothing (out of memory): nothing was written
+    done(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
+  }
 }
 
 sdk::Result<bool> SqlFlowRepository::take_attempt(const std::string& id, int max_attempts,

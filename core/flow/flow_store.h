@@ -29,6 +29,9 @@ class SqlFlowRepository final : public FlowRepository {
   /// (sql::WriteUnit); false when another caller got there first, and then neither is kept.
   sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
                                    const std::function<sdk::Result<void>()>& first) override;
+  void complete_after_then(const std::string& id, std::int64_t now,
+                           const std::function<sdk::Result<void>()>& first,
+                           Completed done) override;
   sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,
                                  std::int64_t now) override;
   sdk::Result<void> kill(const std::string& id) override;
@@ -44,6 +47,8 @@ class SqlFlowRepository final : public FlowRepository {
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
   /// The flow's row (ending the identifier's pending ones first with @p supersede) and its
   /// message's, in the caller's transaction.
+  static sql::GroupCommit::Work completion(std::shared_ptr<sql::Database> db, std::string id,
+                                           std::int64_t now_seconds);
   static void write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
                          Poco::Data::Session& s, const Flow& f, bool supersede,
                          const FlowMessage& message);

@@ -319,12 +319,39 @@ Outcome<SignedIn> MagicLinkService::redeem_link(const std::string& token,
   return reported(std::move(in), event, "link_redeemed");
 }
 
-Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& token,
-                                                         const std::string& flow_cookie,
-                                                         audit::AuditEvent& event) {
-  const bool short_link = is_short_link(token);
+std::optional<Outcome<SignedIn>> MagicLinkService::redeem_link_then(const std::string& token,
+                                                                    const std::string& flow_cookie,
+                                                                    const std::string& client,
+                                                                    ResumeSignIn resume) {
+  audit::AuditEvent event{"", "", client, "", "", "", ""};
+  if (auto refused = admitted(d_.guards.admission.admit_redeem(client))) {
+    return reported<SignedIn>(*refused, event, "link_redeemed");
+  }
+  auto flow = flow_to_redeem(token, flow_cookie, event);
+  if (!flow.ok()) return reported<SignedIn>(flow.problem(), event, "link_redeemed");
+  auto pending = before_completion(flow.value());
+  if (!pending.ok()) return reported<SignedIn>(pending.problem(), event, "link_redeemed");
+  auto kept = std::make_shared<PendingSignIn>(std::move(pending).value());
+  const std::string* link_token = is_short_link(token) ? nullptr : &token;
+  d_.records.flows.complete_after_then(
+      flow->id, d_.host.clock().now_seconds(), consume_link(link_token, *kept),
+      [this, kept, event = std::move(event),
+       resume = std::move(resume)](sdk::Result<bool> completed) mutable {
+        resume([this, kept, event = std::move(event), completed = std::move(completed)]() {
+          auto in = after_completion(*kept, completed);
+          auto noted = event;
+          if (in.ok()) noted.subject = in->user.id;
+          return reported(std::move(in), std::move(noted), "link_redeemed");
+        });
+      });
+  return std::nullopt;
+}
+
+Outcome<Flow> MagicLinkService::flow_to_redeem(const std::string& token,
+                                               const std::string& flow_cookie,
+                                               audit::AuditEvent& event) {
   Outcome<Flow> flow = Failure::invalid_token;
-  if (short_link) {
+  if (is_short_link(token)) {
     flow = flow_of_short_link(token);
   } else {
     auto grant = d_.plugins.tokens.inspect(token);
@@ -339,7 +366,15 @@ Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& toke
       (flow_cookie.empty() || !util::constant_time_equal(flow_cookie, flow->id))) {
     return Failure::other_browser;
   }
-  return finish(flow.value(), short_link ? nullptr : &token);
+  return flow;
+}
+
+Outcome<SignedIn> MagicLinkService::redeem_link_admitted(const std::string& token,
+                                                         const std::string& flow_cookie,
+                                                         audit::AuditEvent& event) {
+  auto flow = flow_to_redeem(token, flow_cookie, event);
+  if (!flow.ok()) return flow.problem();
+  return finish(flow.value(), is_short_link(token) ? nullptr : &token);
 }
 
 Outcome<SignedIn> MagicLinkService::redeem_code(const std::string& flow_id, const std::string& code,
@@ -398,28 +433,47 @@ Outcome<sdk::User> MagicLinkService::user_of(const Flow& flow) {
 }
 
 Outcome<SignedIn> MagicLinkService::finish(const Flow& flow, const std::string* link_token) {
+  auto pending = before_completion(flow);
+  if (!pending.ok()) return pending.problem();
+  auto completed = d_.records.flows.complete_after(flow.id, d_.host.clock().now_seconds(),
+                                                   consume_link(link_token, pending.value()));
+  return after_completion(pending.value(), completed);
+}
+
+Outcome<MagicLinkService::PendingSignIn> MagicLinkService::before_completion(const Flow& flow) {
   // Nothing is consumed until everything that can fail for a dependency has succeeded: a user
   // store or signing key that is down leaves the link and the flow as they were.
   auto user = user_of(flow);
   if (!user.ok()) return user.problem();
   auto session = d_.sessions.issue(user.value());
   if (!session.ok()) return problem(Failure::unavailable, "sessions: " + session.error().message);
-  // One winner, for either kind of link and for codes: the flow completes atomically — with
-  // the link's own consumption where the stores allow (ports.h, complete_after).
-  std::optional<sdk::Error> link_refused;
-  auto completed = d_.records.flows.complete_after(flow.id, d_.host.clock().now_seconds(), [&] {
+  return PendingSignIn{std::move(user).value(), std::move(session).value(), flow.redirect_uri,
+                       flow.id, std::nullopt};
+}
+
+// One winner, for either kind of link and for codes: the flow completes atomically — with the
+// link's own consumption where the stores allow (ports.h, complete_after).
+std::function<sdk::Result<void>()> MagicLinkService::consume_link(const std::string* link_token,
+                                                                  PendingSignIn& pending) {
+  return [this, link_token, &pending]() -> sdk::Result<void> {
     if (link_token == nullptr) return sdk::success();
     auto redeemed = d_.plugins.tokens.redeem(*link_token);
     if (redeemed.ok()) return sdk::success();
-    link_refused = redeemed.error();
+    pending.link_refused = redeemed.error();
     return sdk::Result<void>(redeemed.error());
-  });
-  if (link_refused) return token_problem(link_refused->code, link_refused->message);
+  };
+}
+
+Outcome<SignedIn> MagicLinkService::after_completion(const PendingSignIn& pending,
+                                                     const sdk::Result<bool>& completed) {
+  if (pending.link_refused) {
+    return token_problem(pending.link_refused->code, pending.link_refused->message);
+  }
   if (!completed.ok()) return store_problem(completed.error(), "flows", Failure::unknown_flow);
   if (!completed.value()) return Failure::used;
   d_.reporting.metrics.add("linkgate_links_redeemed_total", {}, 1);
   d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "redeemed"}}, 1);
-  return SignedIn{user.value(), session.value(), flow.redirect_uri, flow.id};
+  return SignedIn{pending.user, pending.session, pending.redirect_uri, pending.flow_id};
 }
 
 Outcome<FlowStatus> MagicLinkService::status(const std::string& flow_id) {

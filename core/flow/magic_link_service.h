@@ -134,6 +134,17 @@ class MagicLinkService {
   /// redeemable.
   Outcome<SignedIn> redeem_link(const std::string& token, const std::string& flow_cookie,
                                 const std::string& client);
+  /// Finishes a redeem whose flow's completion is committed (or failed to be): counts it, has
+  /// the audit log note it, and gives its outcome. Run exactly once.
+  using FinishSignIn = std::function<Outcome<SignedIn>()>;
+  /// Takes a redeem's finish once its commit is settled. Must be quick and must not throw.
+  using ResumeSignIn = std::function<void(FinishSignIn)>;
+  /// redeem_link() without waiting for the commit that completes the flow (and uses up the
+  /// link), as start_then() is start(): the outcome now when it is known before anything is
+  /// written, otherwise nothing now and @p resume called exactly once with the redeem's finish.
+  std::optional<Outcome<SignedIn>> redeem_link_then(const std::string& token,
+                                                    const std::string& flow_cookie,
+                                                    const std::string& client, ResumeSignIn resume);
   /// The code path: at most otp.max_attempts tries per flow, compared in constant time.
   Outcome<SignedIn> redeem_code(const std::string& flow_id, const std::string& code,
                                 const std::string& client);
@@ -159,6 +170,9 @@ class MagicLinkService {
                                 audit::AuditEvent event);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
                                          audit::AuditEvent& event);
+  /// The live flow @p token redeems, checked against the browser's @p flow_cookie.
+  Outcome<Flow> flow_to_redeem(const std::string& token, const std::string& flow_cookie,
+                               audit::AuditEvent& event);
   Outcome<SignedIn> redeem_code_admitted(const std::string& flow_id, const std::string& code,
                                          audit::AuditEvent& event);
   /// A limit's decision as an outcome: rate_limited, or unavailable when its store is down.
@@ -170,6 +184,22 @@ class MagicLinkService {
   /// Resolves the user and the session first, then consumes: a dependency that fails leaves
   /// the flow (and the link) as they were.
   Outcome<SignedIn> finish(const Flow& flow, const std::string* link_token);
+  /// What finish() resolves before the commit that completes the flow, and what using up the
+  /// link said.
+  struct PendingSignIn {
+    sdk::User user;
+    session::IssuedSession session;
+    std::string redirect_uri;
+    std::string flow_id;
+    std::optional<sdk::Error> link_refused;
+  };
+  Outcome<PendingSignIn> before_completion(const Flow& flow);
+  /// The completion's first step: uses up @p link_token (none for a short link or a code),
+  /// noting a refusal in @p pending.
+  std::function<sdk::Result<void>()> consume_link(const std::string* link_token,
+                                                  PendingSignIn& pending);
+  Outcome<SignedIn> after_completion(const PendingSignIn& pending,
+                                     const sdk::Result<bool>& completed);
   /// A store's failure as an outcome (not_found -> @p missing).
   Problem store_problem(const sdk::Error& error, const char* store, Failure missing);
   template <class T>

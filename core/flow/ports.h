@@ -49,6 +49,17 @@ class FlowRepository {
   /// up exactly when the flow completes, and false undoes both.
   virtual sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
                                            const std::function<sdk::Result<void>()>& first) = 0;
+  /// What complete_after_then() reports: what complete_after() would have returned.
+  using Completed = std::function<void(sdk::Result<bool>)>;
+  /// complete_after() without waiting for the commit, where the store can: @p first runs
+  /// before this returns, on the calling thread; @p done is called exactly once with
+  /// complete_after()'s result — at once when @p first fails, else as create_then() calls its
+  /// own (the default: complete_after()).
+  virtual void complete_after_then(const std::string& id, std::int64_t now,
+                                   const std::function<sdk::Result<void>()>& first,
+                                   Completed done) {
+    done(complete_after(id, now, first));
+  }
   /// complete_after() with nothing to consume first (a code, or a test's setup).
   sdk::Result<bool> complete(const std::string& id, std::int64_t now) {
     return complete_after(id, now, [] { return sdk::success(); });

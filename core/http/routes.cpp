@@ -48,44 +48,44 @@ void answer_start(Exchange& ex, const flow::StartRequest& request,
                         R"(","expires_in":)" + std::to_string(started->expires_in) + "}");
 }
 
-// What a start's answer is made from once its rows are committed, when the front end answers it
-// later: the handler's request and response are gone by then, so they are copied, and the runtime
-// is kept.
-struct StartAnsweredLater {
+// What an answer made later is made from (http/answer_later.h): the handler's request and
+// response are gone by then, so they are copied, and the runtime is kept.
+struct MadeLater {
   std::shared_ptr<wiring::Runtime> runtime;
   Request request;
   Response response;
-  flow::StartRequest start;
   std::string request_id;
 };
 
-// The rows of a start are committed by the database's writer together with other requests'; the
-// thread that read this one goes on meanwhile (http/answer_later.h).
-void start_answered_later(Exchange& ex, wiring::Runtime& rt, const flow::StartRequest& request) {
+// Runs @p begin (a flow operation's *_then(), given how to resume), and answers with @p answer
+// (Exchange&, Runtime&, const Outcome&) — now, when the outcome is known at once, or later, on
+// the front end thread that takes the finish once the operation's commit is done. The request's
+// thread does not wait for the commit.
+template <class Outcome, class Begin, class Answer>
+void answer_later(Exchange& ex, wiring::Runtime& rt, Begin begin, Answer answer) {
   auto post = AnswerLater::take();
-  auto later = std::make_shared<const StartAnsweredLater>(StartAnsweredLater{
-      rt.shared_from_this(), ex.request(), ex.response(), request, host::RequestScope::current()});
-  std::optional<flow::Outcome<flow::Started>> answered_now;
+  auto later = std::make_shared<const MadeLater>(
+      MadeLater{rt.shared_from_this(), ex.request(), ex.response(), host::RequestScope::current()});
+  std::optional<Outcome> answered_now;
   try {
-    answered_now =
-        rt.flow().start_then(request, [post, later](flow::MagicLinkService::FinishStart finish) {
-          post([later, finish = std::move(finish)]() -> Response {
-            host::RequestScope scope(later->request_id);
-            const auto started = finish();
-            Response response = later->response;
-            auto& rt = *later->runtime;
-            Exchange ex(later->request, response, rt.settings(), rt.server_secret());
-            answer_start(ex, later->start, started);
-            return response;
-          });
-        });
+    answered_now = begin([post, later, answer](std::function<Outcome()> finish) {
+      post([later, finish = std::move(finish), answer]() -> Response {
+        host::RequestScope scope(later->request_id);
+        const auto outcome = finish();
+        Response response = later->response;
+        auto& runtime = *later->runtime;
+        Exchange made(later->request, response, runtime.settings(), runtime.server_secret());
+        answer(made, runtime, outcome);
+        return response;
+      });
+    });
   } catch (...) {
     AnswerLater::give_back();  // nothing will be posted: answered as any failed handler is
     throw;
   }
   if (!answered_now) return;
   AnswerLater::give_back();
-  answer_start(ex, request, *answered_now);
+  answer(ex, rt, *answered_now);
 }
 
 void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
@@ -109,11 +109,16 @@ void start_sign_in(Exchange& ex, wiring::Runtime& rt) {
     }
     return;
   }
+  auto answer = [request](Exchange& to, wiring::Runtime&, const flow::Outcome<flow::Started>& o) {
+    answer_start(to, request, o);
+  };
   if (AnswerLater::possible()) {
-    start_answered_later(ex, rt, request);
-    return;
+    // The start's rows are committed by the database's writer with other requests'.
+    return answer_later<flow::Outcome<flow::Started>>(
+        ex, rt, [&](auto resume) { return rt.flow().start_then(request, std::move(resume)); },
+        answer);
   }
-  answer_start(ex, request, rt.flow().start(request));
+  answer(ex, rt, rt.flow().start(request));
 }
 
 void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& in) {
@@ -133,13 +138,27 @@ void answer_signed_in(Exchange& ex, wiring::Runtime& rt, const flow::SignedIn& i
                         util::json_escape(in.user.phone) + R"("}})");
 }
 
-void redeem_link(Exchange& ex, wiring::Runtime& rt, const std::string& token) {
-  auto in = rt.flow().redeem_link(token, ex.cookie(kFlowCookie), ex.client_address());
+void answer_redeemed(Exchange& ex, wiring::Runtime& rt, const flow::Outcome<flow::SignedIn>& in) {
   if (!in.ok()) {
     ex.send_error(to_api_error(in.problem()));
     return;
   }
   answer_signed_in(ex, rt, in.value());
+}
+
+void redeem_link(Exchange& ex, wiring::Runtime& rt, const std::string& token) {
+  if (AnswerLater::possible()) {
+    // The flow's completion (and the link's replay entry) is committed with other requests'.
+    return answer_later<flow::Outcome<flow::SignedIn>>(
+        ex, rt,
+        [&](auto resume) {
+          return rt.flow().redeem_link_then(token, ex.cookie(kFlowCookie), ex.client_address(),
+                                            std::move(resume));
+        },
+        answer_redeemed);
+  }
+  answer_redeemed(ex, rt,
+                  rt.flow().redeem_link(token, ex.cookie(kFlowCookie), ex.client_address()));
 }
 
 void show_confirm_page(Exchange& ex, wiring::Runtime& rt) {

@@ -39,4 +39,14 @@ void WriteUnit::commit(const GroupCommit::Work& last) {
   });
 }
 
+void WriteUnit::commit_then(GroupCommit::Work last, GroupCommit::Done done) {
+  close();
+  db_.write_then(
+      [works = std::move(works_), last = std::move(last)](Poco::Data::Session& s) {
+        for (const auto& work : works) work(s);
+        last(s);
+      },
+      std::move(done));
+}
+
 }  // namespace linkgate::sql

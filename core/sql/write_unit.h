@@ -46,6 +46,10 @@ class WriteUnit {
   /// committed, or — when any of them throws (Conflict, or the database's own error) — none,
   /// and the exception is rethrown here.
   void commit(const GroupCommit::Work& last);
+  /// commit() without waiting: the works and @p last go to Database::write_then(), and @p done
+  /// hears how their commit went (null: committed; Conflict or the database's error: none of
+  /// them kept). The works run later, on the writer's thread: what they capture must stay valid.
+  void commit_then(GroupCommit::Work last, GroupCommit::Done done);
 
  private:
   void close();

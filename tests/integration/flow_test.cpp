@@ -488,6 +488,8 @@ TEST(Flow, MetricsTellTheSignInFunnelEndToEnd) {
             std::string::npos)
       << m;
   EXPECT_NE(m.find("linkgate_build_info{version=\""), std::string::npos) << m;
+  // The start and the redeem were both answered from their commits.
+  EXPECT_NE(m.find("linkgate_http_answered_later_total 2"), std::string::npos) << m;
 }
 
 // A link a mail scanner opened and nobody redeemed: counted by the scanner's family once its

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -174,6 +178,61 @@ TEST_P(FlowCompletionWithALink, OfAHundredConcurrentRedeemsOfOneLinkOneCompletes
     pending += flows.get("f" + std::to_string(i))->state == FlowState::pending ? 1 : 0;
   }
   EXPECT_EQ(pending, kRedeems - 1);
+}
+
+// The same hundred redeems through complete_after_then(), as the HTTP path makes them: nobody
+// waits for the commit, each hears once how it went, and still exactly one completes.
+TEST_P(FlowCompletionWithALink, OfAHundredRedeemsThatDoNotWaitForTheirCommitOneCompletes) {
+  constexpr int kRedeems = 100;
+  for (int i = 0; i < kRedeems; ++i) {
+    ASSERT_TRUE(flows.create(make_flow("f" + std::to_string(i), "a@example.com"), false, {}).ok());
+  }
+  std::mutex m;
+  std::condition_variable told;
+  int completed = 0, refused = 0, failed = 0, calls = 0;
+  std::vector<std::thread> redeems;
+  for (int i = 0; i < kRedeems; ++i) {
+    redeems.emplace_back([&, i] {
+      flows.complete_after_then(
+          "f" + std::to_string(i), 1500, consume("jti:6"), [&](sdk::Result<bool> r) {
+            std::lock_guard lock(m);
+            ++calls;
+            if (r.ok() && r.value()) {
+              ++completed;
+            } else if ((r.ok() && !r.value()) || r.code() == sdk::ErrorCode::used) {
+              ++refused;
+            } else {
+              ++failed;
+            }
+            told.notify_all();
+          });
+    });
+  }
+  for (auto& t : redeems) t.join();
+  std::unique_lock lock(m);
+  ASSERT_TRUE(told.wait_for(lock, std::chrono::seconds(10), [&] { return calls == kRedeems; }));
+  EXPECT_EQ(completed, 1);
+  EXPECT_EQ(refused, kRedeems - 1);
+  EXPECT_EQ(failed, 0);
+  EXPECT_TRUE(keys.contains("jti:6").value());
+}
+
+// create_then(): the flow and its row are stored, and a store that is down says so through done.
+TEST_P(FlowCompletionWithALink, AFlowCreatedWithoutWaitingIsThereOnceItsCreatorIsTold) {
+  std::mutex m;
+  std::condition_variable told;
+  std::optional<sdk::Result<void>> result;
+  flows.create_then(make_flow("later", "a@example.com"), true, {}, [&](sdk::Result<void> r) {
+    std::lock_guard lock(m);
+    result = std::move(r);
+    told.notify_all();
+  });
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(told.wait_for(lock, std::chrono::seconds(10), [&] { return result.has_value(); }));
+  }
+  ASSERT_TRUE(result->ok());
+  EXPECT_EQ(flows.get("later")->state, FlowState::pending);
 }
 
 TEST_P(SqlFlowRepositoryTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier) {

@@ -429,6 +429,43 @@ TEST_F(MagicLinkServiceTest, PreviewOfAShortLink) {
 
 // ---- redeem a link ----
 
+// redeem_link_then(): a link refused before anything is written is answered at once; otherwise
+// the finish gives what redeem_link() would — once, and the second redeem of the link is "used".
+TEST_F(MagicLinkServiceTest, ARedeemThatDoesNotWaitForItsCommitSignsInOnceThroughItsFinish) {
+  ASSERT_TRUE(service.start(request("alice@example.com")).ok());
+  const auto m = queue.queued.back();
+  std::vector<MagicLinkService::FinishSignIn> finishes;
+  auto keep = [&finishes](MagicLinkService::FinishSignIn f) { finishes.push_back(std::move(f)); };
+
+  auto bad = service.redeem_link_then("not-a-token", "", "192.0.2.1", keep);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->failure(), Failure::invalid_token);
+  EXPECT_TRUE(finishes.empty());
+
+  EXPECT_FALSE(service.redeem_link_then(token_of(m), "", "192.0.2.1", keep).has_value());
+  ASSERT_EQ(finishes.size(), 1u);
+  EXPECT_EQ(flows.at(m.flow_id).state, FlowState::completed) << "committed before the finish";
+  EXPECT_EQ(metric("linkgate_links_redeemed_total"), 0) << "counted by the finish";
+  const auto in = finishes.front()();
+  ASSERT_TRUE(in.ok()) << reason_of(in.failure());
+  EXPECT_EQ(in->user.id, "usr_alice");
+  EXPECT_EQ(in->flow_id, m.flow_id);
+  EXPECT_EQ(metric("linkgate_links_redeemed_total"), 1);
+  EXPECT_EQ(audit.names(),
+            (std::vector<std::string>{"link_issued", "rejected/invalid", "link_redeemed"}));
+  EXPECT_EQ(audit.events.back().subject, "usr_alice");
+
+  finishes.clear();
+  auto again = service.redeem_link_then(token_of(m), "", "192.0.2.1", keep);
+  if (again) {
+    EXPECT_EQ(again->failure(), Failure::used);  // the flow is no longer live
+  } else {
+    ASSERT_EQ(finishes.size(), 1u);
+    EXPECT_EQ(finishes.front()().failure(), Failure::used);
+  }
+  EXPECT_EQ(audit.names().back(), "rejected/used");
+}
+
 TEST_F(MagicLinkServiceTest, ALinkSignsInOnce) {
   settings.security.redirect_allowlist = {"https://app.example.com/*"};
   auto r = request("alice@example.com");
