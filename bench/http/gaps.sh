@@ -96,15 +96,19 @@ def overlap(start, end, windows):
         total += min(b, end) - max(a, start)
     return total
 
-inside = collections.Counter()
-outside = collections.Counter()
-for cpu, k, a, b in spans:
-    a, b = max(a, first), min(b, last)
-    if b <= a:
-        continue
-    g = overlap(a, b, gaps)
-    inside[k] += g
-    outside[k] += (b - a) - g
+def split(stretches):
+    """(key, start, end) stretches -> seconds by key inside the gaps, and outside them."""
+    inside, outside = collections.Counter(), collections.Counter()
+    for key, a, b in stretches:
+        a, b = max(a, first), min(b, last)
+        if b <= a:
+            continue
+        g = overlap(a, b, gaps)
+        inside[key] += g
+        outside[key] += (b - a) - g
+    return inside, outside
+
+inside, outside = split((k, a, b) for cpu, k, a, b in spans)
 gap_time = sum(b - a for a, b in gaps)
 span = last - first
 print("answers: %d in %.0f ms; %d gaps of %g ms or more, %.0f ms in all (%.0f %% of the time)" % (
@@ -127,17 +131,7 @@ for tid, state, a, b in writer_states:
     busiest[tid] += b - a
 if busiest:
     writer = max(busiest, key=busiest.get)
-    off_in = collections.Counter()
-    off_out = collections.Counter()
-    for tid, state, a, b in writer_states:
-        if tid != writer:
-            continue
-        a, b = max(a, first), min(b, last)
-        if b <= a:
-            continue
-        g = overlap(a, b, gaps)
-        off_in[state] += g
-        off_out[state] += (b - a) - g
+    off_in, off_out = split((state, a, b) for tid, state, a, b in writer_states if tid == writer)
     label = {"R": "runnable, waiting for a CPU", "S": "asleep (nothing to do, or a lock)",
              "D": "in the disk's wait"}
     print("the writer off a CPU    %18s %18s" % ("in the gaps", "outside them"))
