@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "sql/store_result.h"
@@ -126,6 +127,31 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
   }
 }
 
+namespace {
+
+// What a write that failed on the writer's thread says, as the waiting call would have said it:
+// @p on_conflict's value for sql::Conflict, ErrorCode::unavailable for anything else.
+template <class T, class OnConflict>
+sdk::Result<T> failure_of(const std::exception_ptr& failed, OnConflict on_conflict) {
+  try {
+    return sql::attempt("flows", [&]() -> sdk::Result<T> {
+      try {
+        std::rethrow_exception(failed);
+      } catch (const sql::Conflict&) {
+        if constexpr (std::is_void_v<T>) {
+          throw;
+        } else {
+          return on_conflict();
+        }
+      }
+    });
+  } catch (...) {
+    return sdk::fail(sdk::ErrorCode::unavailable, "flows: the write failed");
+  }
+}
+
+}  // namespace
+
 void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
                                    Poco::Data::Session& s, const Flow& f, bool supersede,
                                    const FlowMessage& message) {
@@ -194,7 +220,7 @@ void SqlFlowRepository::create_then(const Flow& f, bool supersede, const FlowMes
   };
   auto settled = [done = std::move(done)](std::exception_ptr failed) {
     if (!failed) return done(sdk::success());
-    done(sql::attempt("flows", [&] { std::rethrow_exception(failed); }));
+    done(failure_of<void>(failed, [] {}));
   };
   try {
     db_->write_then(std::move(write), std::move(settled));
@@ -302,13 +328,8 @@ void SqlFlowRepository::complete_after_then(const std::string& id, std::int64_t 
   if (auto consumed = first(); !consumed.ok()) return done(consumed.error());
   auto settled = [done](std::exception_ptr failed) {
     if (!failed) return done(true);
-    done(sql::attempt("flows", [&] {
-      try {
-        std::rethrow_exception(failed);
-      } catch (const sql::Conflict&) {
-        return false;  // as complete_after()
-      }
-    }));
+    // A conflict is "completed by another redeem, or expired", as complete_after() says it.
+    done(failure_of<bool>(failed, [] { return false; }));
   };
   try {
     unit.commit_then(completion(db_, id, now_seconds), std::move(settled));

@@ -240,7 +240,11 @@ void GroupCommit::write() {
     const auto now = std::chrono::steady_clock::now();
     for (Call* call : submitted) {
       commit_waits_.record(now - call->queued);
-      call->settled(call->error);
+      try {
+        call->settled(call->error);
+      } catch (...) {
+        // Against its contract; the writer carries on with the next batch.
+      }
       delete call;
     }
     std::optional<bool> truncated;  // one truncation answers every truncate_log() call here
