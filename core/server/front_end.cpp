@@ -397,7 +397,7 @@ void FrontEnd::answer_later(const ConnectionPtr& c, http::MakeAnswer& make) {
   ++answered_later_;
   if (stopping_.load()) c->http.finish_after_answer();
   c->http.on_answer(response, Clock::now());
-  answer_requests(c);
+  answer_requests(c, true);
   settle(*c);
 }
 
@@ -515,15 +515,14 @@ void FrontEnd::serve(const ConnectionPtr& connection, std::uint32_t events) {
   // writable would be reported for nothing.
   c.io_wants_write = false;
   read_from(c);
-  answer_requests(connection);
+  answer_requests(connection, false);
   settle(c);
 }
 
 // Answers every complete request the connection holds, pipelined ones in order, on this thread
 // — until a handler takes its answer to make later.
-void FrontEnd::answer_requests(const ConnectionPtr& connection) {
+void FrontEnd::answer_requests(const ConnectionPtr& connection, bool answered) {
   Connection& c = *connection;
-  bool answered = false;
   util::AfterAnswer after_answer;
   for (;;) {
     write_to(c);

@@ -91,7 +91,9 @@ class FrontEnd {
   void accept_from(std::size_t listener);
   void shed_one(int listen_fd);
   void serve(const ConnectionPtr& c, std::uint32_t events);
-  void answer_requests(const ConnectionPtr& c);
+  /// @p answered: an answer was just handed to the connection (one made later), so a TLS
+  /// session may hold the next request's bytes already.
+  void answer_requests(const ConnectionPtr& c, bool answered);
   /// Makes and sends the answers posted since the last call.
   void answer_posted();
   void answer_later(const ConnectionPtr& c, std::function<http::Response()>& make);

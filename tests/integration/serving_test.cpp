@@ -77,6 +77,20 @@ TEST(Tls, OnlyTls12AndNewerAreAccepted) {
   EXPECT_EQ(tls.client().get("/healthz").status, 200);
 }
 
+// Starts are answered from their commit (http/answer_later.h). Sent pipelined in one TLS write,
+// the later requests are already read when the first is answered: each answer made later must go
+// on to the next request itself, in order, on the same TLS session.
+TEST(Tls, PipelinedStartsAnsweredFromTheirCommitAreAllAnswered) {
+  TlsServer tls;
+  const std::string port = std::to_string(port_of(tls.server->base_url()));
+  auto [rc, out] =
+      run_python(std::string(source_dir()) + "/tests/tools/tls_pipeline.py",
+                 {"127.0.0.1", port, tls.certs.file("ca.pem"), R"({"identifier":"p1@example.com"})",
+                  R"({"identifier":"p2@example.com"})", R"({"identifier":"p3@example.com"})"});
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "HTTP/1.1 202 Accepted\nHTTP/1.1 202 Accepted\nHTTP/1.1 202 Accepted\nopen\n");
+}
+
 TEST(Tls, TheHostsHttpsClientRefusesAnUntrustedCertificateWithoutAnyPluginsHelp) {
   // Its own process (ctest runs each test alone): no smtp plugin has configured anything
   // process-wide. The server's certificate is signed by a private CA no system store trusts.

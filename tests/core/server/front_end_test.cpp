@@ -300,6 +300,19 @@ TEST(FrontEnd, AnswersMadeLaterKeepEachConnectionsOrderAndTheirOwnBytes) {
   EXPECT_LT(first, second);
   EXPECT_LT(second, third);
 
+  // Two answered later one after the other, both already read when the first is answered.
+  ASSERT_TRUE(
+      pipelined.send("GET /fourth HTTP/1.1\r\nHost: h\r\n\r\n"
+                     "GET /fifth HTTP/1.1\r\nHost: h\r\n\r\n"));
+  later.answer(1);
+  later.answer(1);
+  got.clear();
+  for (int tries = 0; tries < 20 && count_of(got, "HTTP/1.1 200") < 2; ++tries) {
+    got += pipelined.receive(100ms);
+  }
+  EXPECT_LT(got.find("later /fourth"), got.find("later /fifth")) << got;
+  EXPECT_NE(got.find("later /fifth"), std::string::npos) << got;
+
   constexpr int kConnections = 200;
   std::vector<RawConnection> many;
   for (int i = 0; i < kConnections; ++i) {
@@ -318,7 +331,7 @@ TEST(FrontEnd, AnswersMadeLaterKeepEachConnectionsOrderAndTheirOwnBytes) {
                 got.compare(got.size() - body.size(), body.size(), body) == 0)
         << i << ": " << got;
   }
-  EXPECT_EQ(served.front_end->stats().answered_later, 2u + kConnections);
+  EXPECT_EQ(served.front_end->stats().answered_later, 4u + kConnections);
 }
 
 // A handler that throws after taking its answer is answered at once with a 500; the post that
