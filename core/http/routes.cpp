@@ -68,8 +68,11 @@ void answer_later(Exchange& ex, wiring::Runtime& rt, Begin begin, Answer answer)
       MadeLater{rt.shared_from_this(), ex.request(), ex.response(), host::RequestScope::current()});
   std::optional<Outcome> answered_now;
   try {
-    answered_now = begin([post, later, answer](std::function<Outcome()> finish) {
-      post([later, finish = std::move(finish), answer]() -> Response {
+    // Called once, on the database's writer thread: it hands the runtime on to the maker rather
+    // than keep a copy of its own, so that the last reference to a runtime a reload replaced is
+    // never let go there (its outbox workers, stopped with it, may be waiting for that writer).
+    answered_now = begin([post, later, answer](std::function<Outcome()> finish) mutable {
+      post([later = std::move(later), finish = std::move(finish), answer]() -> Response {
         host::RequestScope scope(later->request_id);
         const auto outcome = finish();
         Response response = later->response;

@@ -91,7 +91,8 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
     const std::string conninfo = postgres_conninfo(url);
     std::shared_ptr<Database> db;
     try {
-      db.reset(new Database(url, Dialect::postgresql, "PostgreSQL", conninfo, pool_size));
+      db.reset(new Database(url, Dialect::postgresql, "PostgreSQL", conninfo, pool_size),
+               &Database::let_go);
       auto s = db->session();
       int one = 0;
       *s << "SELECT 1", into(one), now;
@@ -115,7 +116,8 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
                              parent.string());
   }
   try {
-    std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, "SQLite", path, pool_size));
+    std::shared_ptr<Database> db(new Database(url, Dialect::sqlite, "SQLite", path, pool_size),
+                                 &Database::let_go);
     {
       auto s = db->session();
       *s << "PRAGMA journal_mode=WAL", now;
@@ -142,6 +144,14 @@ std::shared_ptr<Database> Database::open(const std::string& url, int pool_size,
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("database " + url + ": " + e.displayText());
   }
+}
+
+void Database::let_go(Database* db) {
+  if (db->writer_ && db->writer_->runs_on_this_thread()) {
+    std::thread([db] { delete db; }).detach();
+    return;
+  }
+  delete db;
 }
 
 Poco::Data::Session Database::connect() const {

@@ -124,6 +124,11 @@ class Database {
   Database(std::string url, Dialect dialect, std::string connector, std::string connection,
            int size);
   [[nodiscard]] Poco::Data::Session connect() const;
+  /// The shared pointer's deleter. The last reference may go on this database's own writer
+  /// thread — a call submitted with write_then() that keeps what owns the database, after a
+  /// reload or a stop dropped the rest —, where the writer cannot be joined: it is taken down
+  /// on a thread of its own then.
+  static void let_go(Database* db);
   /// A lease ended: @p session goes back to the idle ones when still fit for the next.
   void give_back(PooledConnection& connection);
   void release();

@@ -41,6 +41,10 @@ SqliteStatements* GroupCommit::statements_for(const Poco::Data::Session& session
   return writer_here->statements_.get();
 }
 
+bool GroupCommit::runs_on_this_thread() const noexcept {
+  return writer_here == this;
+}
+
 void GroupCommit::step(const char* statement) {
   statements_->use(statement).run();
 }
@@ -97,14 +101,13 @@ void GroupCommit::enqueue(Call& call) {
 
 void GroupCommit::wait_for(Call& call) {
   enqueue(call);
-  const auto queued = call.queued;
   util::about_to_block();
   if (call.work == nullptr) {
     std::unique_lock lock(call.mutex);
     call.finished.wait(lock, [&] { return call.done; });
   } else {
     batches_.wait(call.batch);
-    count_waits(call, queued);
+    count_waits(call);
   }
   if (call.error) std::rethrow_exception(call.error);
 }
@@ -119,14 +122,13 @@ void GroupCommit::note_finished(std::uint32_t batch) noexcept {
       std::memory_order_relaxed);
 }
 
-void GroupCommit::count_waits(const Call& call,
-                              std::chrono::steady_clock::time_point queued) noexcept {
+void GroupCommit::count_waits(const Call& call) noexcept {
   const auto back = std::chrono::steady_clock::now();
   const std::uint64_t noted =
       finished_at_[call.batch % finished_at_.size()].load(std::memory_order_relaxed);
   if ((noted >> 48) != (call.batch & 0xFFFFu)) return;
   const auto finished = started_ + std::chrono::microseconds(noted & 0xFFFF'FFFF'FFFFu);
-  commit_waits_.record(finished - queued);
+  commit_waits_.record(finished - call.queued);
   wake_delays_.record(back - finished);
 }
 

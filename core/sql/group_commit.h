@@ -87,6 +87,9 @@ class GroupCommit {
   /// this thread (inside a Work); null anywhere else (PostgreSQL, another thread).
   static SqliteStatements* statements_for(const Poco::Data::Session& session);
 
+  /// Whether the calling thread is this writer's own (inside a Work or a submit() call's done).
+  [[nodiscard]] bool runs_on_this_thread() const noexcept;
+
   /// How many transactions and calls so far (for tests and metrics).
   [[nodiscard]] std::size_t transactions() const;
   [[nodiscard]] std::size_t calls() const;
@@ -128,7 +131,7 @@ class GroupCommit {
 
   void step(const char* statement);
   void note_finished(std::uint32_t batch) noexcept;
-  void count_waits(const Call& call, std::chrono::steady_clock::time_point queued) noexcept;
+  void count_waits(const Call& call) noexcept;
 
   Poco::Data::Session session_;
   std::unique_ptr<SqliteStatements> statements_;  // finalized before session_ closes

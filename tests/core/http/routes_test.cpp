@@ -6,7 +6,13 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include "config/settings_loader.h"
+#include "http/answer_later.h"
 #include "support/test_config.h"
 #include "wiring/runtime.h"
 
@@ -87,6 +93,52 @@ TEST_F(RoutesTest, StartingASignInAnswers202WithAFlowCookie) {
   auto by_cookie =
       answer("GET", "/v1/magic-links/status", "", {{"Cookie", "a=b; lg_flow=" + flow_id}});
   EXPECT_EQ(by_cookie.body, R"({"status":"pending"})");
+}
+
+// Inside a front end's answer scope a start takes its answer: the response dispatch returns is
+// not it; the maker posted once the commit is done makes what the waiting path answers, and keeps
+// the runtime alive until then — a reload that drops every other reference meanwhile does not
+// take the flow, its plugins or its settings from under it.
+TEST_F(RoutesTest, AStartAnsweredFromItsCommitKeepsItsRuntimeUntilTheAnswerIsMade) {
+  std::mutex m;
+  std::condition_variable posted;
+  std::vector<MakeAnswer> makers;
+  struct Context {
+    std::mutex* m;
+    std::condition_variable* posted;
+    std::vector<MakeAnswer>* makers;
+  } context{&m, &posted, &makers};
+  auto make_post = [](void* c) -> PostAnswer {
+    auto* at = static_cast<Context*>(c);
+    return [at](MakeAnswer make) {
+      std::lock_guard lock(*at->m);
+      at->makers->push_back(std::move(make));
+      at->posted->notify_all();
+    };
+  };
+  std::vector<AnswerStep> steps;
+  {
+    AnswerLater::Scope scope(make_post, &context, steps);
+    post_json("/v1/magic-links", R"({"identifier":"not an address"})");
+    EXPECT_FALSE(scope.taken()) << "a refusal known at once is answered at once";
+    post_json("/v1/magic-links", R"({"identifier":"later@example.com"})");
+    EXPECT_TRUE(scope.taken());
+  }
+  std::weak_ptr<wiring::Runtime> watch = runtime;
+  runtime.reset();  // a reload: nobody but the answer still to be made holds it
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(
+        posted.wait_for(lock, std::chrono::seconds(10), [&] { return makers.size() == 1; }));
+  }
+  EXPECT_FALSE(watch.expired()) << "kept for the answer";
+  const Response made = makers.front()();
+  makers.clear();
+  EXPECT_TRUE(watch.expired()) << "let go once the answer is made";
+  ASSERT_EQ(made.status, 202) << made.body;
+  EXPECT_EQ(field(made, "status"), "sent");
+  EXPECT_NE(made.header("Set-Cookie").find("lg_flow=" + field(made, "flow_id")), std::string::npos);
+  EXPECT_EQ(made.header("Cache-Control"), "no-store") << "what the handler set before it took it";
 }
 
 TEST_F(RoutesTest, BadBodiesGetTheirOwnAnswers) {

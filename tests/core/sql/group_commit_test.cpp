@@ -207,6 +207,41 @@ TEST(GroupCommit, CallsStillQueuedWhenTheWriterStopsAreCommittedAndTold) {
   EXPECT_EQ(rows, 100);
 }
 
+// A submitted call may hold the last reference to its own database (an answer made later keeps
+// the runtime that owns it; a reload or a stop drops every other): the writer then lets go of it
+// on its own thread, and the database must be taken down without the writer joining itself.
+TEST(GroupCommit, ACallHoldingTheLastReferenceToItsDatabaseLetsItGoSafely) {
+  testing::TempDir dir;
+  const std::string url = "sqlite:" + dir.file("last.db");
+  std::weak_ptr<Database> watch;
+  std::atomic<bool> inside{false}, release{false};
+  {
+    auto db = Database::open(url);
+    {
+      auto lease = db->session();
+      *lease << "CREATE TABLE t (n INTEGER PRIMARY KEY)", now;
+    }
+    watch = db;
+    db->write_then(
+        [&](Poco::Data::Session&) {
+          inside = true;
+          while (!release) std::this_thread::sleep_for(1ms);
+        },
+        [](std::exception_ptr) {});
+    db->write_then(Table::inserting(1), [keep = db](std::exception_ptr) {});
+    while (!inside) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_FALSE(watch.expired()) << "the queued call holds it";
+  release = true;
+  for (int i = 0; i < 1000 && !watch.expired(); ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(watch.expired()) << "let go once the call is done";
+  auto db = Database::open(url);
+  auto lease = db->session();
+  int rows = 0;
+  *lease << "SELECT COUNT(*) FROM t", Poco::Data::Keywords::into(rows), now;
+  EXPECT_EQ(rows, 1);
+}
+
 // write_then() on SQLite returns before the commit (PostgreSQL, with no writer thread, commits on
 // the caller's thread), and done() comes exactly once after it.
 TEST(GroupCommit, WriteThenOnSqliteReturnsBeforeItsCommitAndIsToldAfter) {
