@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 bench_begin perf
 bench_serve_token "$BUILD" "${TOKEN:-jwt}"
 base="http://127.0.0.1:$port"
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 bench_wait_drained
 (sleep 0.5; perf record -q -a -g -e sched:sched_switch -e syscalls:sys_enter_sendto \
   -o "$work/gaps.data" -- sleep 3 >/dev/null 2>&1 || true) &

@@ -18,7 +18,7 @@ bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 io() { awk '/^(rchar|wchar|syscr|syscw):/ { printf "%s ", $2 } END { print "" }' "/proc/$server/io"; }
 
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 bench_wait_drained
 read -r read_before written_before reads_before writes_before < <(io)
 BENCH_USERS=100000 BENCH_FIRST=20000 wrk -t2 -c50 -d6s --latency -s bench/http/issue.lua "$base" \

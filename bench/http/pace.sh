@@ -23,7 +23,7 @@ fi
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 bench_wait_drained
 read -r sent_before _ < <(bench_outbox_counts)
 ticks_before=$(bench_server_cpu_ticks)

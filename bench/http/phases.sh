@@ -28,7 +28,7 @@ linkgate_phases() {
   base="http://127.0.0.1:$port"
   bench_import_users "$build" '$1 % 3 != 0'
 
-  BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+  bench_warm_up_starts
   # Delivery must keep pace: the messages delivered in the same 10 s, and those still waiting
   # at its end, are written beside the starts.
   local sent_before sent_after waiting

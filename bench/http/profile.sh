@@ -63,7 +63,7 @@ record() {  # $1: phase, $2: seconds; then the load's command
 for phase in $PHASES; do
   case $phase in
     start)
-      BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+      bench_warm_up_starts
       record start 8 env BENCH_USERS=100000 wrk -t2 -c50 -d8s -s bench/http/issue.lua "$base"
       ;;
     redeem)

@@ -110,6 +110,12 @@ bench_wrk_summary() {
        END{printf "%7.0f/s p50 %8s p99 %8s", rps, p50, p99}' "$1"
 }
 
+# bench_warm_up_starts: 2 s of sign-in starts (wrk 2 x 50 over 100,000 addresses) at $base,
+# before a measurement: the server's caches, threads and heaps as they are under load.
+bench_warm_up_starts() {
+  BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+}
+
 # Waits (up to a minute) until the outbox of the deployment bench_serve started has nothing
 # pending or being sent.
 bench_wait_drained() {

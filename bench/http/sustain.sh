@@ -24,7 +24,7 @@ hz=$(getconf CLK_TCK)
 # "<steal> <all>" CPU ticks of the whole machine so far.
 machine_ticks() { awk '/^cpu / { all = 0; for (i = 2; i <= 9; i++) all += $i; print $9, all }' /proc/stat; }
 
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 bench_wait_drained
 echo "$TOKEN starts, wrk 2 x 50, $WINDOWS windows of $SECONDS_PER_WINDOW s back to back:"
 first_rate="" first_p99="" rate="" p99=""

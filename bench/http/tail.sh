@@ -29,7 +29,7 @@ bench_begin
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 bench_wait_drained
 
 threads_named() {  # the server's thread ids whose name is (or, with "not", is not) $2

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 bench_begin perf
 bench_serve_token "$BUILD" "${TOKEN:-jwt}"
 base="http://127.0.0.1:$port"
-BENCH_USERS=100000 wrk -t2 -c50 -d2s -s bench/http/issue.lua "$base" >/dev/null
+bench_warm_up_starts
 (sleep 0.5; timeout -s INT 3 perf trace -s -p "$server" -e "${CALLS:-fdatasync,fsync,pwrite64,ftruncate}" \
   -o "$work/trace.txt" >/dev/null 2>&1 || true) &
 tracing=$!

@@ -278,10 +278,13 @@ TEST(FrontEnd, AnAnswerTakenByItsHandlerIsSentWhenPostedFromAnotherThread) {
 }
 
 // Pipelined requests stay in order: the one after a request answered later waits for it, and
-// many connections answered later at once each get their own answer.
+// a thousand connections answered later at once each get their own answer.
 TEST(FrontEnd, AnswersMadeLaterKeepEachConnectionsOrderAndTheirOwnBytes) {
+  raise_open_file_limit();
   Later later;
-  Served served(2, later.handler());
+  FrontEndOptions options;
+  options.max_connections_per_client = 4000;
+  Served served(2, later.handler(), options);
   RawConnection pipelined("127.0.0.1", served.port);
   ASSERT_TRUE(
       pipelined.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -313,12 +316,21 @@ TEST(FrontEnd, AnswersMadeLaterKeepEachConnectionsOrderAndTheirOwnBytes) {
   EXPECT_LT(got.find("later /fourth"), got.find("later /fifth")) << got;
   EXPECT_NE(got.find("later /fifth"), std::string::npos) << got;
 
-  constexpr int kConnections = 200;
+  // A thousand requests waiting for their answers hold none of the two threads: a request that
+  // is answered at once is, meanwhile.
+  constexpr int kConnections = 1000;
   std::vector<RawConnection> many;
   for (int i = 0; i < kConnections; ++i) {
     many.emplace_back("127.0.0.1", served.port);
     ASSERT_TRUE(many.back().send("GET /c" + std::to_string(i) + " HTTP/1.1\r\nHost: h\r\n\r\n"));
   }
+  {
+    std::unique_lock lock(later.m);
+    ASSERT_TRUE(later.cv.wait_for(lock, 10s, [&] { return later.waiting.size() == kConnections; }));
+  }
+  RawConnection meanwhile("127.0.0.1", served.port);
+  ASSERT_TRUE(meanwhile.send("GET /now-meanwhile HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_NE(answer_to(meanwhile, "GET /now-meanwhile"), std::string::npos);
   later.answer(kConnections);
   for (int i = 0; i < kConnections; ++i) {
     // The body ends the answer: its own, not another connection's with a longer number.
