@@ -315,7 +315,8 @@ TEST(GuardedUserStore, AStuckCallKeepsWhatItUsesUntilItEndsThenLetsGo) {
   EXPECT_FALSE(log_alive.expired()) << "the stuck call still holds the log it will write to";
   EXPECT_FALSE(store_alive.expired()) << "and the store whose code it is running";
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!log_alive.expired() && std::chrono::steady_clock::now() < deadline) {
+  while ((!log_alive.expired() || !store_alive.expired()) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(store_alive.expired()) << "released once the call ended";
