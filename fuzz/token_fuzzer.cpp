@@ -1,7 +1,7 @@
-// The token parsers: the jwt strategy's inspect/redeem and the core's session tokens. The first
-// byte picks a mode: parse the input as a token, or issue a real token and flip the bytes the
-// input names — so the fuzzer reaches the paths behind a valid signature too. A token that was
-// changed must never verify.
+// The token parsers: the jwt strategy's inspect/inspect_for_redeem/redeem and the core's session
+// tokens. The first byte picks a mode: parse the input as a token, or issue a real token and flip
+// the bytes the input names — so the fuzzer reaches the paths behind a valid signature too. A token
+// that was changed must never verify.
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -72,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   switch (mode) {
     case 0: {  // a link token from nowhere
       auto grant = w.links->inspect(rest);
+      auto on_the_way = w.links->inspect_for_redeem(rest);
+      if (grant.ok() != on_the_way.ok()) std::abort();  // only "used" may differ; none is here
       if (grant.ok()) (void)w.links->redeem(rest);
       break;
     }
@@ -84,6 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
       const std::string changed = mutate(issued->token, data + 1, size - 1);
       auto seen = w.links->inspect(changed);
       if (changed != issued->token && seen.ok() && seen->subject != grant.subject) std::abort();
+      auto on_the_way = w.links->inspect_for_redeem(changed);
+      if (changed != issued->token && on_the_way.ok() && on_the_way->subject != grant.subject) {
+        std::abort();
+      }
       break;
     }
     case 2: {  // a session token from nowhere

@@ -354,7 +354,9 @@ Outcome<Flow> MagicLinkService::flow_to_redeem(const std::string& token,
   if (is_short_link(token)) {
     flow = flow_of_short_link(token);
   } else {
-    auto grant = d_.plugins.tokens.inspect(token);
+    // Whether the link was used is left to the flow's state here and to the token's redeem()
+    // in the completion's commit (inspect_for_redeem: a stateless token's replay record unread).
+    auto grant = d_.plugins.tokens.inspect_for_redeem(token);
     if (!grant.ok()) return token_problem(grant.code(), grant.error().message);
     event.flow_id = grant->flow_id;
     flow = live_flow(grant->flow_id);

@@ -94,6 +94,11 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
     return guard_.call<sdk::Result<sdk::LinkGrant>>(
         "inspect", [t = std::string(t)](sdk::TokenStrategy& s) { return s.inspect(t); });
   }
+  sdk::Result<sdk::LinkGrant> inspect_for_redeem(std::string_view t) override {
+    return guard_.call<sdk::Result<sdk::LinkGrant>>(
+        "inspect_for_redeem",
+        [t = std::string(t)](sdk::TokenStrategy& s) { return s.inspect_for_redeem(t); });
+  }
   sdk::Result<sdk::LinkGrant> redeem(std::string_view t) override {
     return guard_.call<sdk::Result<sdk::LinkGrant>>(
         "redeem", [t = std::string(t)](sdk::TokenStrategy& s) { return s.redeem(t); });

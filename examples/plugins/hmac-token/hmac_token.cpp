@@ -138,6 +138,14 @@ linkgate::sdk::Result<linkgate::sdk::LinkGrant> HmacTokenStrategy::inspect(std::
   return checked->grant;
 }
 
+linkgate::sdk::Result<linkgate::sdk::LinkGrant> HmacTokenStrategy::inspect_for_redeem(
+    std::string_view token) {
+  // redeem() follows and its insert decides single use: no look-up of the record here.
+  auto checked = check(token);
+  if (!checked.ok()) return checked.error();
+  return checked->grant;
+}
+
 linkgate::sdk::Result<linkgate::sdk::LinkGrant> HmacTokenStrategy::redeem(std::string_view token) {
   auto checked = check(token);
   if (!checked.ok()) return checked.error();

@@ -18,6 +18,9 @@ class HmacTokenStrategy final : public linkgate::sdk::TokenStrategy {
   linkgate::sdk::Result<linkgate::sdk::IssuedToken> issue(
       const linkgate::sdk::LinkGrant& grant) override;
   linkgate::sdk::Result<linkgate::sdk::LinkGrant> inspect(std::string_view token) override;
+  /// As inspect(), without reading the replay record (redeem() decides used).
+  linkgate::sdk::Result<linkgate::sdk::LinkGrant> inspect_for_redeem(
+      std::string_view token) override;
   linkgate::sdk::Result<linkgate::sdk::LinkGrant> redeem(std::string_view token) override;
   /// Stateless: unsupported (the host's flow records end a subject's links).
   linkgate::sdk::Result<void> revoke_subject(std::string_view subject) override;

@@ -170,6 +170,14 @@ sdk::Result<sdk::LinkGrant> JwtTokenStrategy::inspect(std::string_view token) {
   return v->grant;
 }
 
+sdk::Result<sdk::LinkGrant> JwtTokenStrategy::inspect_for_redeem(std::string_view token) {
+  // The replay record is not read: redeem() inserts it with the flow's completion, and that
+  // insert, not a look-up before it, is what keeps a link single use.
+  auto v = verify(token);
+  if (!v.ok()) return v.error();
+  return v->grant;
+}
+
 sdk::Result<sdk::LinkGrant> JwtTokenStrategy::redeem(std::string_view token) {
   auto v = verify(token);
   if (!v.ok()) return v.error();

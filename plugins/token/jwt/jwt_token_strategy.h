@@ -36,6 +36,7 @@ class JwtTokenStrategy final : public sdk::TokenStrategy {
 
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& grant) override;
   sdk::Result<sdk::LinkGrant> inspect(std::string_view token) override;
+  sdk::Result<sdk::LinkGrant> inspect_for_redeem(std::string_view token) override;
   sdk::Result<sdk::LinkGrant> redeem(std::string_view token) override;
   sdk::Result<void> revoke_subject(std::string_view subject) override;
   sdk::Result<void> ready() override;

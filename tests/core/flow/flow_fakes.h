@@ -176,14 +176,20 @@ class MemoryTokens final : public sdk::TokenStrategy {
     return sdk::IssuedToken{token, grant.expires_at};
   }
   sdk::Result<sdk::LinkGrant> inspect(std::string_view token) override {
-    if (inspect_fails != sdk::ErrorCode::none) return sdk::fail(inspect_fails, "inspect failed");
-    auto it = grants_.find(std::string(token));
-    if (it == grants_.end()) return sdk::fail(sdk::ErrorCode::invalid, "unknown token");
-    return it->second;
+    ++inspected;
+    auto grant = grant_of(token);
+    if (grant.ok() && was_redeemed(std::string(token))) {
+      return sdk::fail(sdk::ErrorCode::used, "redeemed already");
+    }
+    return grant;
+  }
+  sdk::Result<sdk::LinkGrant> inspect_for_redeem(std::string_view token) override {
+    ++inspected_for_redeem;
+    return grant_of(token);
   }
   sdk::Result<sdk::LinkGrant> redeem(std::string_view token) override {
     if (redeem_fails != sdk::ErrorCode::none) return sdk::fail(redeem_fails, "redeem failed");
-    auto grant = inspect(token);
+    auto grant = grant_of(token);
     if (!grant.ok()) return grant;
     if (!redeemed_.insert(std::string(token)).second) {
       return sdk::fail(sdk::ErrorCode::used, "redeemed already");
@@ -196,8 +202,17 @@ class MemoryTokens final : public sdk::TokenStrategy {
   sdk::Result<void> ready() override { return sdk::success(); }
 
   bool was_redeemed(const std::string& token) const { return redeemed_.count(token) > 0; }
+  int inspected = 0;
+  int inspected_for_redeem = 0;
 
  private:
+  sdk::Result<sdk::LinkGrant> grant_of(std::string_view token) {
+    if (inspect_fails != sdk::ErrorCode::none) return sdk::fail(inspect_fails, "inspect failed");
+    auto it = grants_.find(std::string(token));
+    if (it == grants_.end()) return sdk::fail(sdk::ErrorCode::invalid, "unknown token");
+    return it->second;
+  }
+
   std::map<std::string, sdk::LinkGrant> grants_;
   std::set<std::string> redeemed_;
 };

@@ -489,6 +489,28 @@ TEST_F(MagicLinkServiceTest, ALinkSignsInOnce) {
   EXPECT_EQ(metric("linkgate_links_rejected_total", {{"reason", "used"}}), 1);
 }
 
+TEST_F(MagicLinkServiceTest, ARedeemLeavesUsedToTheFlowAndTheTokensRedeem) {
+  auto m = started_message();
+  ASSERT_TRUE(service.redeem_link(token_of(m), "", "192.0.2.1").ok());
+  EXPECT_EQ(tokens.inspected_for_redeem, 1);
+  EXPECT_EQ(tokens.inspected, 0) << "a redeem asks the token no more than it needs";
+  EXPECT_EQ(service.redeem_link(token_of(m), "", "192.0.2.1").failure(), Failure::used)
+      << "the completed flow refuses it";
+
+  // Stores that do not complete with the token's own record (a token consumed, its flow still
+  // pending after a failed write): the token's redeem() in the completion refuses it.
+  users.users["usr_bob"] = {"usr_bob", "bob@example.com", "", ""};
+  auto other = started_message("bob@example.com");
+  ASSERT_TRUE(tokens.redeem(token_of(other)).ok());
+  EXPECT_EQ(service.redeem_link(token_of(other), "", "192.0.2.1").failure(), Failure::used);
+  EXPECT_EQ(flows.at(other.flow_id).state, FlowState::pending);
+  EXPECT_EQ(metric("linkgate_links_redeemed_total"), 1);
+
+  auto previewed = service.preview(token_of(other), "", "");
+  EXPECT_EQ(previewed.failure(), Failure::used) << "the confirm page asks inspect()";
+  EXPECT_EQ(tokens.inspected, 1);
+}
+
 TEST_F(MagicLinkServiceTest, ALinkOfTheFlowsOwnCompletesItEvenIfTheTokenWasNotRedeemed) {
   // Two links of one flow can exist only if a strategy misbehaves; the flow still wins once.
   auto m = started_message();

@@ -28,6 +28,19 @@ class TokenStrategy {
   /// Returns the grant, or invalid / expired / used.
   [[nodiscard]] virtual Result<LinkGrant> inspect(std::string_view token) = 0;
 
+  /// Checks @p token on the way to redeem(): as inspect() does, except that whether it was
+  /// already used may be left out. The host calls this when a link is redeemed and then, if
+  /// everything else holds, redeem() while it completes the flow — and a completed flow refuses
+  /// the link anyway — so "used" is decided there; a strategy whose used tokens are only known
+  /// from a store (a replay record) saves that read here. A strategy that reads its store for
+  /// the grant anyway keeps the default, which is inspect().
+  /// Consumes nothing; thread safety as every method. Returns the grant, or invalid / expired,
+  /// or used where the strategy knows it without another read; unavailable when a store it
+  /// needs is down.
+  [[nodiscard]] virtual Result<LinkGrant> inspect_for_redeem(std::string_view token) {
+    return inspect(token);
+  }
+
   /// Consumes @p token: of any number of concurrent calls with the same token, on any instance
   /// sharing the store, exactly one signs in; the rest get ErrorCode::used — from here, or from
   /// the host when a write made here through HostServices::expiring_keys() commits with the

@@ -6,11 +6,11 @@
 #include <cstdint>
 
 /// The SDK release, semantic versioning.
-#define LINKGATE_SDK_VERSION "0.4.0"
+#define LINKGATE_SDK_VERSION "0.5.0"
 /// Bumped whenever an interface, struct or enum in this SDK changes layout or meaning. The host
 /// refuses plugins built against another ABI version. sdk/abi-versions.txt records the hash of
 /// the public headers for each ABI version; a test fails when the headers change without a bump.
-#define LINKGATE_SDK_ABI_VERSION 4
+#define LINKGATE_SDK_ABI_VERSION 5
 
 /// @cond internal
 #define LINKGATE_SDK_STR2(x) #x

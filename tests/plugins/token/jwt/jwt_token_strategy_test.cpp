@@ -233,6 +233,65 @@ TEST_F(JwtTest, EverySignatureIsExactly64Bytes) {
 namespace linkgate::plugins::jwt {
 namespace {
 
+// Replay records that may be written but never looked up: any look-up is a test failure.
+class UnreadableKeys final : public sdk::ExpiringKeys {
+ public:
+  explicit UnreadableKeys(const sdk::Clock& clock) : inner_(clock) {}
+  sdk::Result<bool> insert_if_absent(std::string_view key,
+                                     std::int64_t expires_at) noexcept override {
+    return inner_.insert_if_absent(key, expires_at);
+  }
+  sdk::Result<bool> contains(std::string_view) noexcept override {
+    ++looked_up;
+    return sdk::fail(sdk::ErrorCode::unavailable, "replay records are down for reads");
+  }
+  int looked_up = 0;
+
+ private:
+  host::MemoryExpiringKeys inner_;
+};
+
+TEST_F(JwtTest, ARedeemsLookUpLeavesTheReplayRecordToRedeem) {
+  auto keys = std::make_shared<UnreadableKeys>(*services.clock);
+  services.shared.expiring_keys = keys;
+  services.host = std::make_unique<host::PluginServices>(services.shared, "jwt");
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant())->token;
+
+  auto looked = s.inspect_for_redeem(token);
+  ASSERT_TRUE(looked.ok()) << looked.error().message;
+  EXPECT_EQ(looked->flow_id, "flow-1");
+  EXPECT_EQ(looked->subject, "usr_1");
+  EXPECT_EQ(keys->looked_up, 0);
+  ASSERT_TRUE(s.redeem(token).ok());
+
+  // Single use stays redeem()'s: the record written above refuses the second.
+  auto again = s.redeem(token);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.code(), sdk::ErrorCode::used);
+  EXPECT_TRUE(s.inspect_for_redeem(token).ok()) << "the look-up leaves used to redeem()";
+  EXPECT_EQ(keys->looked_up, 0);
+  // inspect() (the confirm page) does read it, so it reports what it cannot read.
+  auto shown = s.inspect(token);
+  ASSERT_FALSE(shown.ok());
+  EXPECT_EQ(shown.code(), sdk::ErrorCode::unavailable);
+  EXPECT_EQ(keys->looked_up, 1);
+}
+
+TEST_F(JwtTest, ARedeemsLookUpRefusesWhatInspectRefuses) {
+  JwtTokenStrategy s(settings(), *services.host);
+  auto token = s.issue(grant(60))->token;
+  std::string tampered = token;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  auto bad = s.inspect_for_redeem(tampered);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.code(), sdk::ErrorCode::invalid);
+  services.clock->advance(std::chrono::seconds(66));  // past expiry and the 5 s leeway
+  auto late = s.inspect_for_redeem(token);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.code(), sdk::ErrorCode::expired);
+}
+
 TEST_F(JwtTest, SingleUseHoldsAcrossInstancesSharingARedisReplayCache) {
   // Two hosts standing for two servers: the same key, replay caches in one Redis.
   auto redis = std::make_shared<redis::RedisClient>(testing::RedisServer::shared().url());

@@ -70,6 +70,9 @@ TEST_P(TokenStrategyConformance, IssueInspectRedeemRoundTrip) {
   auto seen = s->inspect(issued->token);
   ASSERT_TRUE(seen.ok()) << seen.error().message;
   expect_same(seen.value(), g);
+  auto on_the_way = s->inspect_for_redeem(issued->token);
+  ASSERT_TRUE(on_the_way.ok()) << on_the_way.error().message;
+  expect_same(on_the_way.value(), g);
   auto redeemed = s->redeem(issued->token);
   ASSERT_TRUE(redeemed.ok()) << redeemed.error().message;
   expect_same(redeemed.value(), g);
@@ -80,7 +83,10 @@ TEST_P(TokenStrategyConformance, InspectConsumesNothing) {
   auto s = GetParam().make(host);
   auto issued = s->issue(grant(host));
   ASSERT_TRUE(issued.ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(s->inspect(issued->token).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(s->inspect(issued->token).ok());
+    ASSERT_TRUE(s->inspect_for_redeem(issued->token).ok());
+  }
   EXPECT_TRUE(s->redeem(issued->token).ok());
 }
 
@@ -96,6 +102,14 @@ TEST_P(TokenStrategyConformance, RedeemsOnlyOnce) {
   auto seen = s->inspect(issued->token);
   ASSERT_FALSE(seen.ok());
   EXPECT_EQ(seen.code(), sdk::ErrorCode::used);
+  // May leave "used" to redeem(); if it answers, it is the grant or "used", never a new life.
+  auto on_the_way = s->inspect_for_redeem(issued->token);
+  if (!on_the_way.ok()) {
+    EXPECT_EQ(on_the_way.code(), sdk::ErrorCode::used);
+  }
+  auto still = s->redeem(issued->token);
+  ASSERT_FALSE(still.ok());
+  EXPECT_EQ(still.code(), sdk::ErrorCode::used);
 }
 
 TEST_P(TokenStrategyConformance, ExpiresByTheHostsClock) {
@@ -106,6 +120,9 @@ TEST_P(TokenStrategyConformance, ExpiresByTheHostsClock) {
   host.test_clock().advance(std::chrono::seconds(30));
   EXPECT_TRUE(s->inspect(issued->token).ok()) << "still valid half-way";
   host.test_clock().advance(std::chrono::seconds(120));  // past expiry and any sane leeway
+  auto late_look = s->inspect_for_redeem(issued->token);
+  ASSERT_FALSE(late_look.ok());
+  EXPECT_EQ(late_look.code(), sdk::ErrorCode::expired);
   auto late = s->redeem(issued->token);
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.code(), sdk::ErrorCode::expired);
@@ -121,16 +138,18 @@ TEST_P(TokenStrategyConformance, RefusesEveryTamperedCharacter) {
   for (std::size_t i = 0; i < token.size(); ++i) {
     std::string changed = token;
     changed[i] = token[i] == 'A' ? 'B' : 'A';
-    auto seen = s->inspect(changed);
-    if (seen.ok()) {
-      // Only a change the encoding ignores (spare bits of the last base64 character) may pass,
-      // and then it must be the very same grant.
-      expect_same(seen.value(), g);
-      EXPECT_EQ(i, token.size() - 1) << "a change at " << i << " verified";
-    } else {
-      EXPECT_TRUE(seen.code() == sdk::ErrorCode::invalid ||
-                  seen.code() == sdk::ErrorCode::not_found)
-          << "at " << i << ": " << seen.error().message;
+    for (const bool for_redeem : {false, true}) {
+      auto seen = for_redeem ? s->inspect_for_redeem(changed) : s->inspect(changed);
+      if (seen.ok()) {
+        // Only a change the encoding ignores (spare bits of the last base64 character) may
+        // pass, and then it must be the very same grant.
+        expect_same(seen.value(), g);
+        EXPECT_EQ(i, token.size() - 1) << "a change at " << i << " verified";
+      } else {
+        EXPECT_TRUE(seen.code() == sdk::ErrorCode::invalid ||
+                    seen.code() == sdk::ErrorCode::not_found)
+            << "at " << i << ": " << seen.error().message;
+      }
     }
   }
   EXPECT_TRUE(s->redeem(token).ok()) << "probing consumed nothing";
@@ -145,6 +164,7 @@ TEST_P(TokenStrategyConformance, RefusesGarbageWithoutThrowing) {
         std::string("eyJhbGciOiJub25lIn0.e30.")}) {
     auto seen = s->inspect(garbage);
     EXPECT_FALSE(seen.ok());
+    EXPECT_FALSE(s->inspect_for_redeem(garbage).ok());
     auto redeemed = s->redeem(garbage);
     EXPECT_FALSE(redeemed.ok());
   }
