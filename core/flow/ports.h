@@ -23,7 +23,8 @@ class FlowRepository {
  public:
   virtual ~FlowRepository() = default;
   /// Stores @p flow and @p message in one transaction — a start is stored whole or not at all;
-  /// with @p supersede, first ends the identifier's other pending flows.
+  /// with @p supersede, first ends the identifier's other pending flows that are still live
+  /// (expiring after `flow.created_at`; an expired one is refused as expired already).
   virtual sdk::Result<void> create(const Flow& flow, bool supersede,
                                    const FlowMessage& message) = 0;
   /// What create_then() reports: what create() would have returned.

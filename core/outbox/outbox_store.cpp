@@ -66,18 +66,9 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
     // writes one entry and each change of state moves it to the next index, where three
     // indexes over every row wrote three entries and moved all three at each change. A query
     // that is to use one names its condition as written here.
-    for (std::string before :
+    for (const char* before :
          {"lg_outbox_due", "lg_outbox_lease", "lg_outbox_done", "lg_outbox_finished"}) {
-      // Asked first: PostgreSQL answers a DROP INDEX IF EXISTS that finds nothing with a
-      // notice on the server's standard error, at every start. IF EXISTS still, for a second
-      // server starting on the same database at the same moment.
-      std::int64_t found = 0;
-      s << db_->sql(db_->dialect() == sql::Dialect::postgresql
-                        ? "SELECT COUNT(*) FROM pg_indexes"
-                          " WHERE schemaname = current_schema() AND indexname = ?"
-                        : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"),
-          useRef(before), into(found), now;
-      if (found > 0) s << db_->sql("DROP INDEX IF EXISTS " + before), now;
+      sql::drop_index_if_present(*db_, s, before);
     }
     s << db_->sql(
         "CREATE INDEX IF NOT EXISTS lg_outbox_pending"

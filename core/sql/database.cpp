@@ -268,4 +268,17 @@ void Database::release() {
   freed_.notify_one();
 }
 
+void drop_index_if_present(const Database& db, Poco::Data::Session& s, const std::string& name) {
+  using Poco::Data::Keywords::into;
+  using Poco::Data::Keywords::now;
+  using Poco::Data::Keywords::useRef;
+  std::int64_t found = 0;
+  s << db.sql(db.dialect() == Dialect::postgresql
+                  ? "SELECT COUNT(*) FROM pg_indexes"
+                    " WHERE schemaname = current_schema() AND indexname = ?"
+                  : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"),
+      useRef(name), into(found), now;
+  if (found > 0) s << db.sql("DROP INDEX IF EXISTS " + name), now;
+}
+
 }  // namespace linkgate::sql

@@ -145,4 +145,10 @@ class Database {
   int free_;                            // leases that may still be made
 };
 
+/// Drops the index @p name of the database @p db when it is there (one a release replaced),
+/// on @p s. Asked first: PostgreSQL answers a DROP INDEX IF EXISTS that finds nothing with a
+/// notice on the server's standard error, at every start; IF EXISTS still, for a second server
+/// starting on the same database at the same moment. Throws what Poco throws.
+void drop_index_if_present(const Database& db, Poco::Data::Session& s, const std::string& name);
+
 }  // namespace linkgate::sql

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <stdexcept>
 
 #include <vector>
@@ -46,7 +47,11 @@ bool scans_whole_table(const std::string& plan, const std::string& table) {
   return false;
 }
 
-int temporary_btrees_of(sql::Database& db, const std::string& statement) {
+namespace {
+
+// How many steps of SQLite's program for @p statement are one of @p opcodes.
+int steps_of(sql::Database& db, const std::string& statement,
+             std::initializer_list<const char*> opcodes) {
   auto lease = db.session();
   sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*lease);
   sqlite3_stmt* program = nullptr;
@@ -57,10 +62,22 @@ int temporary_btrees_of(sql::Database& db, const std::string& statement) {
   int count = 0;
   while (sqlite3_step(program) == SQLITE_ROW) {
     const auto* opcode = reinterpret_cast<const char*>(sqlite3_column_text(program, 1));
-    if (opcode != nullptr && std::strcmp(opcode, "OpenEphemeral") == 0) ++count;
+    for (const char* wanted : opcodes) {
+      if (opcode != nullptr && std::strcmp(opcode, wanted) == 0) ++count;
+    }
   }
   sqlite3_finalize(program);
   return count;
+}
+
+}  // namespace
+
+int temporary_btrees_of(sql::Database& db, const std::string& statement) {
+  return steps_of(db, statement, {"OpenEphemeral"});
+}
+
+int index_writes_of(sql::Database& db, const std::string& statement) {
+  return steps_of(db, statement, {"IdxInsert", "IdxDelete"});
 }
 
 }  // namespace linkgate::testing

@@ -23,4 +23,8 @@ bool scans_whole_table(const std::string& plan, const std::string& table);
 /// UPDATE, RETURNING), each one allocated, filled and freed at every run.
 int temporary_btrees_of(sql::Database& db, const std::string& statement);
 
+/// How many index entries SQLite's program for @p statement writes or removes (its IdxInsert and
+/// IdxDelete steps): an UPDATE touches only the indexes over a column it changes.
+int index_writes_of(sql::Database& db, const std::string& statement);
+
 }  // namespace linkgate::testing

@@ -55,7 +55,8 @@ class MemoryFlows final : public FlowRepository {
     }
     if (supersede) {
       for (auto& [id, f] : flows_) {
-        if (f.identifier_key == flow.identifier_key && f.state == FlowState::pending)
+        if (f.identifier_key == flow.identifier_key && f.state == FlowState::pending &&
+            f.expires_at > flow.created_at)
           f.state = FlowState::superseded;
       }
     }

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "host/sql_expiring_keys.h"
 #include "outbox/outbox_store.h"
 #include "support/postgres_server.h"
+
 #include "support/query_plan.h"
 #include "support/temp_dir.h"
 
@@ -235,6 +237,17 @@ TEST_P(SqlFlowRepositoryTest, NewFlowSupersedesThePendingOnesOfTheSameIdentifier
   EXPECT_EQ(store.get("new")->state, FlowState::pending);
 }
 
+// An expired flow is refused as expired whatever its state: a start ends only the live ones,
+// found by (identifier_key, expires_at) without reading the address's ended flows.
+TEST_P(SqlFlowRepositoryTest, ANewFlowSupersedesOnlyTheLiveFlowsOfItsIdentifier) {
+  ASSERT_TRUE(store.create(make_flow("expired", "a@example.com", 1000), false, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("live", "a@example.com", 1001), false, {}).ok());
+  ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(store.get("expired")->state, FlowState::pending);
+  EXPECT_EQ(store.get("live")->state, FlowState::superseded);
+  EXPECT_EQ(store.get("new")->state, FlowState::pending);
+}
+
 TEST_P(SqlFlowRepositoryTest, WithoutSupersedeEarlierFlowsStay) {
   ASSERT_TRUE(store.create(make_flow("old", "a@example.com"), false, {}).ok());
   ASSERT_TRUE(store.create(make_flow("new", "a@example.com"), false, {}).ok());
@@ -381,13 +394,52 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
       linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
   EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
   const auto statements = flows.statements();
-  ASSERT_EQ(statements.size(), 11u);
+  ASSERT_EQ(statements.size(), 9u);
   for (const auto& [name, statement] : statements) {
     if (name == "insert") continue;  // no rows to find
     const auto plan = linkgate::testing::plan_of(*db, statement);
     ASSERT_FALSE(plan.empty()) << name;
     EXPECT_FALSE(linkgate::testing::scans_whole_table(plan, "lg_flows")) << name << ":\n" << plan;
   }
+  // A start's supersede reads the address's live flows only: both columns bound the search.
+  std::map<std::string, std::string> by_name(statements.begin(), statements.end());
+  const auto supersede = linkgate::testing::plan_of(*db, by_name.at("supersede"));
+  EXPECT_NE(supersede.find("lg_flows_by_identifier"), std::string::npos) << supersede;
+  const bool bounded = supersede.find("expires_at>") != std::string::npos ||  // SQLite
+                       supersede.find("expires_at >") != std::string::npos;   // PostgreSQL
+  EXPECT_TRUE(bounded) << supersede;
+}
+
+// A database made before: its identifier index over the state goes, the new one comes, and
+// what it held reads back.
+TEST_P(SqlFlowRepositoryTest, TheIdentifierIndexOverTheStateIsReplaced) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  {
+    SqlFlowRepository made(db);
+    ASSERT_TRUE(made.create(make_flow("old", "a@example.com"), false, {}).ok());
+  }
+  {
+    auto lease = db->session();
+    *lease << "DROP INDEX lg_flows_by_identifier", Poco::Data::Keywords::now;
+    *lease << "CREATE INDEX lg_flows_identifier ON lg_flows (identifier_key, state)",
+        Poco::Data::Keywords::now;
+  }
+  SqlFlowRepository reopened(db);
+  std::vector<std::string> names;
+  {
+    auto lease = db->session();
+    *lease << db->sql(db->dialect() == sql::Dialect::postgresql
+                          ? "SELECT indexname FROM pg_indexes"
+                            " WHERE schemaname = current_schema() AND tablename = 'lg_flows'"
+                          : "SELECT name FROM sqlite_master WHERE type = 'index'"
+                            " AND tbl_name = 'lg_flows' AND sql IS NOT NULL"),
+        Poco::Data::Keywords::into(names), Poco::Data::Keywords::now;
+  }
+  const std::set<std::string> indexes(names.begin(), names.end());
+  EXPECT_FALSE(indexes.contains("lg_flows_identifier"));
+  EXPECT_TRUE(indexes.contains("lg_flows_by_identifier"));
+  ASSERT_TRUE(reopened.create(make_flow("new", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(reopened.get("old")->state, FlowState::superseded);
 }
 
 // What a start and a redeem run on the writer's connection builds no temporary B-tree on SQLite
@@ -399,11 +451,29 @@ TEST(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTree)
   SqlFlowRepository flows(db);
   std::map<std::string, std::string> statements;
   for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
-  // The check itself: the one-statement supersede does.
-  EXPECT_EQ(linkgate::testing::temporary_btrees_of(*db, statements.at("supersede")), 1);
-  for (const char* name :
-       {"pending_of_identifier", "supersede_one", "insert", "get", "complete", "take_attempt"}) {
+  // The check itself: an UPDATE that changes a column of the index it finds its rows by does.
+  EXPECT_EQ(linkgate::testing::temporary_btrees_of(
+                *db,
+                "UPDATE lg_flows SET expires_at = 1 WHERE identifier_key = ? AND"
+                " expires_at > ?"),
+            1);
+  for (const char* name : {"supersede", "insert", "get", "complete", "take_attempt"}) {
     EXPECT_EQ(linkgate::testing::temporary_btrees_of(*db, statements.at(name)), 0) << name;
+  }
+}
+
+// A flow's state, attempts and views change after its insert; no index is over any of them, so
+// a redeem, a supersede, a wrong code or a confirm view writes the row and no index entry.
+TEST(SqlFlowRepositorySqlite, AFlowsChangesAfterItsInsertWriteNoIndexEntry) {
+  linkgate::testing::TempDir dir;
+  auto db = linkgate::testing::open_test_database("sqlite", dir);
+  SqlFlowRepository flows(db);
+  std::map<std::string, std::string> statements;
+  for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
+  // The check itself: the insert writes one entry into each of the four indexes.
+  EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at("insert")), 4);
+  for (const char* name : {"supersede", "complete", "take_attempt", "kill", "note_view"}) {
+    EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at(name)), 0) << name;
   }
 }
 
