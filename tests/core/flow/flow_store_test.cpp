@@ -442,15 +442,22 @@ TEST_P(SqlFlowRepositoryTest, TheIdentifierIndexOverTheStateIsReplaced) {
   EXPECT_EQ(reopened.get("old")->state, FlowState::superseded);
 }
 
-// What a start and a redeem run on the writer's connection builds no temporary B-tree on SQLite
-// (an UPDATE that finds its rows through an index whose column it changes would collect them in
-// one first, at every start). The plain `supersede` is PostgreSQL's and the uncached path's.
-TEST(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTree) {
+// The statements of a flow store on SQLite, by name, for what their programs do.
+class SqlFlowRepositorySqlite : public ::testing::Test {
+ protected:
+  SqlFlowRepositorySqlite() {
+    for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
+  }
   linkgate::testing::TempDir dir;
-  auto db = linkgate::testing::open_test_database("sqlite", dir);
-  SqlFlowRepository flows(db);
+  std::shared_ptr<sql::Database> db = linkgate::testing::open_test_database("sqlite", dir);
+  SqlFlowRepository flows{db};
   std::map<std::string, std::string> statements;
-  for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
+};
+
+// What a start and a redeem run on the writer's connection builds no temporary B-tree (an
+// UPDATE that finds its rows through an index whose column it changes would collect them in one
+// first, at every start).
+TEST_F(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTree) {
   // The check itself: an UPDATE that changes a column of the index it finds its rows by does.
   EXPECT_EQ(linkgate::testing::temporary_btrees_of(
                 *db,
@@ -464,12 +471,7 @@ TEST(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTree)
 
 // A flow's state, attempts and views change after its insert; no index is over any of them, so
 // a redeem, a supersede, a wrong code or a confirm view writes the row and no index entry.
-TEST(SqlFlowRepositorySqlite, AFlowsChangesAfterItsInsertWriteNoIndexEntry) {
-  linkgate::testing::TempDir dir;
-  auto db = linkgate::testing::open_test_database("sqlite", dir);
-  SqlFlowRepository flows(db);
-  std::map<std::string, std::string> statements;
-  for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
+TEST_F(SqlFlowRepositorySqlite, AFlowsChangesAfterItsInsertWriteNoIndexEntry) {
   // The check itself: the insert writes one entry into each of the four indexes.
   EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at("insert")), 4);
   for (const char* name : {"supersede", "complete", "take_attempt", "kill", "note_view"}) {
