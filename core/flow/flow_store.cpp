@@ -115,9 +115,10 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
     }
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_short_key ON lg_flows (short_key_mac)"), now;
     // Over columns no write after the insert changes: a redeem, a supersede or a flow ended by
-    // its attempts changes the state without touching this index — one B-tree page fewer for each to write
-    // and for the checkpoint to copy (docs/performance.md, "A flow's state out of its identifier
-    // index"). The index it replaces, (identifier_key, state), had each of them move its entry.
+    // its attempts changes the state without touching this index — one B-tree page fewer for each
+    // to write and for the checkpoint to copy (docs/performance.md, "A flow's state out of its
+    // identifier index"). The index it replaces, (identifier_key, state), had each of them move its
+    // entry.
     s << db_->sql(
         "CREATE INDEX IF NOT EXISTS lg_flows_by_identifier"
         " ON lg_flows (identifier_key, expires_at)"),
