@@ -39,6 +39,20 @@ std::string plan_of(sql::Database& db, std::string statement) {
   return plan;
 }
 
+std::set<std::string> indexes_of(sql::Database& db, const std::string& table) {
+  auto lease = db.session();
+  std::vector<std::string> names;
+  std::string name = table;
+  *lease << db.sql(db.dialect() == sql::Dialect::postgresql
+                       ? "SELECT indexname FROM pg_indexes"
+                         " WHERE schemaname = current_schema() AND tablename = ?"
+                       : "SELECT name FROM sqlite_master WHERE type = 'index'"
+                         " AND tbl_name = ? AND sql IS NOT NULL"),
+      Poco::Data::Keywords::useRef(name), Poco::Data::Keywords::into(names),
+      Poco::Data::Keywords::now;
+  return {names.begin(), names.end()};
+}
+
 bool scans_whole_table(const std::string& plan, const std::string& table) {
   for (const std::string& needle : {"SCAN " + table + "\n", "SCAN " + table + " ",
                                     "Seq Scan on " + table + " ", "Seq Scan on " + table + "\n"}) {

@@ -2,6 +2,7 @@
 // How the database would run a statement: for tests that every statement of a hot path finds its
 // rows through an index, on SQLite and on PostgreSQL.
 
+#include <set>
 #include <string>
 
 #include "sql/database.h"
@@ -13,6 +14,10 @@ namespace linkgate::testing {
 /// priced out (on a table this small it would pick one even with a usable index). One line per
 /// step.
 std::string plan_of(sql::Database& db, std::string statement);
+
+/// The names of @p table's indexes that a schema statement made (SQLite's automatic ones left
+/// out; PostgreSQL's primary key index among them, as `<table>_pkey`).
+std::set<std::string> indexes_of(sql::Database& db, const std::string& table);
 
 /// Whether @p plan reads the whole of @p table: SQLite's "SCAN <table>" (a covering-index scan
 /// is "SCAN <table> USING ... INDEX", still every row), PostgreSQL's "Seq Scan on <table>".

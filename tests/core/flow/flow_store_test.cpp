@@ -425,17 +425,7 @@ TEST_P(SqlFlowRepositoryTest, TheIdentifierIndexOverTheStateIsReplaced) {
         Poco::Data::Keywords::now;
   }
   SqlFlowRepository reopened(db);
-  std::vector<std::string> names;
-  {
-    auto lease = db->session();
-    *lease << db->sql(db->dialect() == sql::Dialect::postgresql
-                          ? "SELECT indexname FROM pg_indexes"
-                            " WHERE schemaname = current_schema() AND tablename = 'lg_flows'"
-                          : "SELECT name FROM sqlite_master WHERE type = 'index'"
-                            " AND tbl_name = 'lg_flows' AND sql IS NOT NULL"),
-        Poco::Data::Keywords::into(names), Poco::Data::Keywords::now;
-  }
-  const std::set<std::string> indexes(names.begin(), names.end());
+  const auto indexes = linkgate::testing::indexes_of(*db, "lg_flows");
   EXPECT_FALSE(indexes.contains("lg_flows_identifier"));
   EXPECT_TRUE(indexes.contains("lg_flows_by_identifier"));
   ASSERT_TRUE(reopened.create(make_flow("new", "a@example.com"), true, {}).ok());

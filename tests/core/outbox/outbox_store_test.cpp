@@ -251,15 +251,7 @@ TEST_P(OutboxStoreTest, CountsEveryStateAndTheBacklog) {
 }
 
 std::set<std::string> outbox_indexes(sql::Database& db) {
-  auto lease = db.session();
-  std::vector<std::string> names;
-  *lease << db.sql(db.dialect() == sql::Dialect::postgresql
-                       ? "SELECT indexname FROM pg_indexes"
-                         " WHERE schemaname = current_schema() AND tablename = 'lg_outbox'"
-                       : "SELECT name FROM sqlite_master WHERE type = 'index'"
-                         " AND tbl_name = 'lg_outbox' AND sql IS NOT NULL"),
-      Poco::Data::Keywords::into(names), Poco::Data::Keywords::now;
-  return {names.begin(), names.end()};
+  return linkgate::testing::indexes_of(db, "lg_outbox");
 }
 
 TEST_P(OutboxStoreTest, ADatabaseWithTheIndexesOverEveryRowGetsThePartialOnes) {
