@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -103,20 +104,30 @@ void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
   std::vector<SecretBn> k, prefix;
   std::vector<EcPoint> points;
   std::vector<EC_POINT*> raw_points;
+  // The nonces' bytes in one draw from OpenSSL's private generator: each draw asks the kernel for
+  // the process id (its fork check), a system call per signature when drawn one nonce at a time.
+  // A draw that is zero or not below the order is replaced by a draw of its own — the rejection
+  // BN_priv_rand_range makes for an order of P-256's length, so k is as uniform as it makes it.
+  if (count > kBatch) fail();
+  unsigned char drawn[kBatch][kBytes];
+  if (RAND_priv_bytes_ex(nullptr, &drawn[0][0], sizeof drawn, 0) != 1) fail();
   for (std::size_t i = 0; i < count; ++i) {
     k.emplace_back(BN_secure_new());
     prefix.emplace_back(BN_secure_new());
     points.emplace_back(EC_POINT_new(group_));
     if (!k.back() || !prefix.back() || !points.back()) fail();
-    BN_set_flags(k.back().get(), BN_FLG_CONSTTIME);
-    do {
-      if (BN_priv_rand_range_ex(k.back().get(), order, 0, c) != 1) fail();
-    } while (BN_is_zero(k.back().get()));
+    BIGNUM* nonce = k.back().get();
+    BN_set_flags(nonce, BN_FLG_CONSTTIME);
+    if (BN_bin2bn(drawn[i], kBytes, nonce) == nullptr) fail();
+    while (BN_is_zero(nonce) || BN_cmp(nonce, order) >= 0) {
+      if (BN_priv_rand_range_ex(nonce, order, 0, c) != 1) fail();
+    }
     if (EC_POINT_mul(group_, points.back().get(), k.back().get(), nullptr, nullptr, c) != 1) {
       fail();
     }
     raw_points.push_back(points.back().get());
   }
+  OPENSSL_cleanse(drawn, sizeof drawn);
   if (EC_POINTs_make_affine(group_, count, raw_points.data(), c) != 1) fail();
 
   SecretBn x(BN_secure_new()), y(BN_secure_new()), z(BN_secure_new()), r(BN_new());

@@ -72,6 +72,31 @@ TEST(EcdsaPresignatures, EachIsAnInverseNonceAndItsRAndNoneOfTenThousandComesTwi
   EXPECT_EQ(rs.size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
+// A batch's nonces come from one draw of random bytes, cut in 32-byte pieces: each k must still
+// use all of its piece. Every one of k's 256 bits is set in about half of 2,048 nonces (k is
+// uniform below an order just under 2^256); a nonce short of bytes, or two sharing theirs, shows
+// as bits that are never (or always) set.
+TEST(EcdsaPresignatures, EveryBitOfTheNoncesIsSetAboutHalfTheTime) {
+  Group g;
+  EcdsaPresignatures presignatures(g.group);
+  constexpr int kNonces = 128 * EcdsaPresignatures::kBatch;
+  std::vector<int> set(256, 0);
+  BIGNUM* k = BN_new();
+  for (int i = 0; i < kNonces; ++i) {
+    Presignature p;
+    presignatures.take(p);
+    ASSERT_NE(BN_bin2bn(p.k_inverse, 32, k), nullptr);
+    ASSERT_NE(BN_mod_inverse(k, k, EC_GROUP_get0_order(g.group), g.ctx), nullptr);
+    for (int bit = 0; bit < 256; ++bit) set[bit] += BN_is_bit_set(k, bit);
+  }
+  BN_clear_free(k);
+  for (int bit = 0; bit < 256; ++bit) {
+    // Nine standard deviations either side of half: a sound generator never fails this.
+    EXPECT_GT(set[bit], kNonces * 2 / 5) << "bit " << bit;
+    EXPECT_LT(set[bit], kNonces * 3 / 5) << "bit " << bit;
+  }
+}
+
 // Without the page wiped in the child, the child's first presignature is the parent's next one:
 // the same nonce on two messages, and the private key follows from the two signatures.
 TEST(EcdsaPresignatures, AForkedChildNeverGetsThoseLeftInItsParent) {
