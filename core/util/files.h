@@ -13,6 +13,11 @@ std::string write_file_atomically(const std::string& path, const std::string& co
 /// durable only after a FolderSync::wait_durable() that begins after this returns.
 std::string write_file_for_folder_sync(const std::string& path, const std::string& content,
                                        unsigned mode = 0600);
+/// Makes write_file_for_folder_sync name its files by /proc/self/fd/N only, as where the kernel
+/// refuses linkat(AT_EMPTY_PATH) to this process (@p only true), or try the descriptor first
+/// again (false). For tests.
+void link_unnamed_files_by_proc_path_only(bool only);
+
 /// Creates @p path with @p content only if it does not exist yet (O_EXCL), mode 0600; when two
 /// processes race, one writes and both then read the same content. An existing file that group
 /// or others may read or write is refused (private_file_problem). Returns the file's content or

@@ -116,6 +116,34 @@ TEST(FolderSync, AFileHasNoNameUntilItIsWhole) {
   EXPECT_EQ(std::filesystem::file_size(dir.file("m0.json")), content.size());
 }
 
+// Where the kernel lets a process name an unnamed file by its descriptor (Linux 6.10 on, or
+// CAP_DAC_READ_SEARCH) that is the way; elsewhere it is /proc/self/fd/N. Both give whole,
+// private files under their names and nothing else in the folder.
+TEST(FolderSync, AFileIsNamedTheSameByItsDescriptorOrByItsProcPath) {
+  testing::TempDir dir;
+  FolderSync sync(dir.path().string());
+  for (const bool proc_path_only : {false, true, false}) {
+    link_unnamed_files_by_proc_path_only(proc_path_only);
+    for (int i = 0; i < 20; ++i) {
+      const auto name = dir.file((proc_path_only ? "p" : "d") + std::to_string(i) + ".json");
+      ASSERT_EQ(write_file_for_folder_sync(name, "message " + std::to_string(i)), "");
+      EXPECT_EQ(read_file(name), "message " + std::to_string(i));
+      EXPECT_EQ(std::filesystem::status(name).permissions(),
+                std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    ASSERT_EQ(write_file_for_folder_sync(dir.file("d0.json"), "again"), "")
+        << "a name already there is replaced";
+    EXPECT_EQ(read_file(dir.file("d0.json")), "again");
+  }
+  link_unnamed_files_by_proc_path_only(false);
+  EXPECT_EQ(sync.wait_durable(), "");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 40) << "twenty files each way and nothing else";
+}
+
 TEST(FolderSync, AMissingFolderIsMadeForAFile) {
   testing::TempDir dir;
   const auto folder = dir.file("outbox");  // never made, or removed since its channel started
