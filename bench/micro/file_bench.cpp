@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "util/files.h"
 #include "util/folder_sync.h"
@@ -104,5 +105,41 @@ void BM_BatchOfFilesOneSync(benchmark::State& state) {
 BENCHMARK(BM_BatchOfFilesOneSync)->UseRealTime()->MinTime(2);
 
 }  // namespace
+
+// What naming an unnamed, written file costs each way util::write_file_for_folder_sync has: by
+// its descriptor (linkat AT_EMPTY_PATH; Linux 6.10 on, or CAP_DAC_READ_SEARCH) or by
+// /proc/self/fd/N. A 900-byte file, no sync; CPU per file. The files are removed only when the
+// process ends: on an ext4 without a journal each new inode first skips those of its group freed
+// in the last seconds, one look-up each (docs/performance.md, "The benchmark's own deletions"),
+// which would weigh on whichever way ran second.
+//   build/file_bench --benchmark_filter=UnnamedFileNamed --benchmark_repetitions=3
+struct RemovedAtExit {
+  std::vector<std::filesystem::path> folders;
+  ~RemovedAtExit() {
+    std::error_code ec;
+    for (const auto& folder : folders) std::filesystem::remove_all(folder, ec);
+  }
+};
+RemovedAtExit removed_at_exit;
+
+void BM_UnnamedFileNamed(benchmark::State& state) {
+  const bool by_proc_path = state.range(0) == 1;
+  const auto folder = std::filesystem::temp_directory_path() /
+                      ("linkgate-file-bench-named-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(removed_at_exit.folders.size()));
+  std::filesystem::create_directories(folder);
+  removed_at_exit.folders.push_back(folder);
+  linkgate::util::link_unnamed_files_by_proc_path_only(by_proc_path);
+  const std::string content(900, 'x');
+  std::size_t n = 0;
+  for (auto _ : state) {
+    const auto file = folder / ("m" + std::to_string(n++) + ".json");
+    auto error = linkgate::util::write_file_for_folder_sync(file.string(), content);
+    if (!error.empty()) state.SkipWithError(error.c_str());
+  }
+  linkgate::util::link_unnamed_files_by_proc_path_only(false);
+  state.SetItemsProcessed(static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_UnnamedFileNamed)->ArgName("by_proc_path")->Arg(0)->Arg(1)->MeasureProcessCPUTime();
 
 BENCHMARK_MAIN();
