@@ -76,16 +76,16 @@ void EcdsaPresignatures::take(Presignature& out) {
       return;
     }
   }
-  Presignature batch[kBatch];
-  compute(batch, kBatch);
-  out = batch[0];
-  {
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 1; i < kBatch && *count_ < capacity_; ++i) {
-      slots_[(*count_)++] = batch[i];
-    }
+  struct Batch {  // wiped however take() ends, a compute() that failed halfway too
+    Presignature items[kBatch];
+    ~Batch() { OPENSSL_cleanse(items, sizeof items); }
+  } batch;
+  compute(batch.items, kBatch);
+  out = batch.items[0];
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 1; i < kBatch && *count_ < capacity_; ++i) {
+    slots_[(*count_)++] = batch.items[i];
   }
-  OPENSSL_cleanse(batch, sizeof batch);
 }
 
 // For each k_i: k_i*G in projective coordinates, then all of them made affine together
@@ -109,8 +109,11 @@ void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
   // A draw that is zero or not below the order is replaced by a draw of its own — the rejection
   // BN_priv_rand_range makes for an order of P-256's length, so k is as uniform as it makes it.
   if (count > kBatch) fail();
-  unsigned char drawn[kBatch][kBytes];
-  if (RAND_priv_bytes_ex(nullptr, &drawn[0][0], sizeof drawn, 0) != 1) fail();
+  struct Drawn {  // wiped however compute() ends: the bytes are the nonces themselves
+    unsigned char bytes[kBatch][kBytes];
+    ~Drawn() { OPENSSL_cleanse(bytes, sizeof bytes); }
+  } drawn;
+  if (RAND_priv_bytes_ex(nullptr, &drawn.bytes[0][0], sizeof drawn.bytes, 0) != 1) fail();
   for (std::size_t i = 0; i < count; ++i) {
     k.emplace_back(BN_secure_new());
     prefix.emplace_back(BN_secure_new());
@@ -118,7 +121,7 @@ void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
     if (!k.back() || !prefix.back() || !points.back()) fail();
     BIGNUM* nonce = k.back().get();
     BN_set_flags(nonce, BN_FLG_CONSTTIME);
-    if (BN_bin2bn(drawn[i], kBytes, nonce) == nullptr) fail();
+    if (BN_bin2bn(drawn.bytes[i], kBytes, nonce) == nullptr) fail();
     while (BN_is_zero(nonce) || BN_cmp(nonce, order) >= 0) {
       if (BN_priv_rand_range_ex(nonce, order, 0, c) != 1) fail();
     }
@@ -127,7 +130,6 @@ void EcdsaPresignatures::compute(Presignature* out, std::size_t count) const {
     }
     raw_points.push_back(points.back().get());
   }
-  OPENSSL_cleanse(drawn, sizeof drawn);
   if (EC_POINTs_make_affine(group_, count, raw_points.data(), c) != 1) fail();
 
   SecretBn x(BN_secure_new()), y(BN_secure_new()), z(BN_secure_new()), r(BN_new());
