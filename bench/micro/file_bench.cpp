@@ -104,15 +104,15 @@ void BM_BatchOfFilesOneSync(benchmark::State& state) {
 }
 BENCHMARK(BM_BatchOfFilesOneSync)->UseRealTime()->MinTime(2);
 
-}  // namespace
-
 // What naming an unnamed, written file costs each way util::write_file_for_folder_sync has: by
 // its descriptor (linkat AT_EMPTY_PATH; Linux 6.10 on, or CAP_DAC_READ_SEARCH) or by
 // /proc/self/fd/N. A 900-byte file, no sync; CPU per file. The files are removed only when the
 // process ends: on an ext4 without a journal each new inode first skips those of its group freed
-// in the last seconds, one look-up each (docs/performance.md, "The benchmark's own deletions"),
-// which would weigh on whichever way ran second.
-//   build/file_bench --benchmark_filter=UnnamedFileNamed --benchmark_repetitions=3
+// lately, one look-up each (docs/performance.md, "The benchmark's own deletions"), which would
+// weigh on whichever way ran second.
+// Their repetitions interleaved, in one process (all on one line):
+//   build/file_bench --benchmark_filter=UnnamedFileNamed --benchmark_repetitions=4
+//     --benchmark_min_time=0.3 --benchmark_enable_random_interleaving=true
 struct RemovedAtExit {
   std::vector<std::filesystem::path> folders;
   ~RemovedAtExit() {
@@ -141,5 +141,7 @@ void BM_UnnamedFileNamed(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_UnnamedFileNamed)->ArgName("by_proc_path")->Arg(0)->Arg(1)->MeasureProcessCPUTime();
+
+}  // namespace
 
 BENCHMARK_MAIN();
