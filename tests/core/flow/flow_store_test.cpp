@@ -1,6 +1,8 @@
 #include "flow/flow_store.h"
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,7 +20,6 @@
 #include "host/sql_expiring_keys.h"
 #include "outbox/outbox_store.h"
 #include "support/postgres_server.h"
-
 #include "support/query_plan.h"
 #include "support/temp_dir.h"
 
@@ -467,6 +468,57 @@ TEST_F(SqlFlowRepositorySqlite, AFlowsChangesAfterItsInsertWriteNoIndexEntry) {
   for (const char* name : {"supersede", "complete", "take_attempt", "kill", "note_view"}) {
     EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at(name)), 0) << name;
   }
+}
+
+// SQLite's steps for one run of the supersede for @p key at @p now: the work the statement did.
+int supersede_steps(sql::Database& db, const std::string& supersede, const std::string& key,
+                    std::int64_t now) {
+  auto lease = db.session();
+  sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*lease);
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(handle, supersede.c_str(), -1, &statement, nullptr) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_text(statement, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(statement, 2, now);
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+  }
+  const int steps = sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_VM_STEP, 0);
+  sqlite3_finalize(statement);
+  return steps;
+}
+
+// The attacker's case: an address someone keeps asking links for holds 20,000 ended flows until
+// the next sweep. Its next start supersedes with as little work as an address holding none — the
+// index search starts past the expired ones — where a search by the identifier alone would step
+// through every one of them.
+TEST_F(SqlFlowRepositorySqlite, ASupersedeDoesNotReadTheEndedFlowsAnAddressKeeps) {
+  {
+    auto lease = db->session();
+    *lease << "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 20000)"
+              " INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
+              " redirect_uri, code_mac, state, created_at, expires_at, device, deliverable)"
+              " SELECT 'ended' || x, 'key:busy@example.com', 0, 'busy@example.com', '', '', '',"
+              " CASE x % 3 WHEN 0 THEN 'pending' WHEN 1 THEN 'completed' ELSE 'superseded' END,"
+              " x, 100 + x % 900, '', 1 FROM n",
+        Poco::Data::Keywords::now;
+  }
+  ASSERT_TRUE(flows.create(make_flow("live-busy", "busy@example.com"), false, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("live-quiet", "quiet@example.com"), false, {}).ok());
+  const auto& supersede = statements.at("supersede");
+  const int busy = supersede_steps(*db, supersede, "key:busy@example.com", 1000);
+  const int quiet = supersede_steps(*db, supersede, "key:quiet@example.com", 1000);
+  ASSERT_GT(quiet, 0);
+  EXPECT_LE(busy, quiet + 20) << "steps for the address with 20,000 ended flows: " << busy
+                              << ", for one with none: " << quiet;
+  EXPECT_EQ(flows.get("live-busy")->state, FlowState::superseded);
+  EXPECT_EQ(flows.get("ended3")->state, FlowState::pending) << "an expired flow is left as it is";
+  // The check itself: the same search by the identifier alone steps through all 20,000.
+  const int unbounded =
+      supersede_steps(*db,
+                      "UPDATE lg_flows SET state = 'superseded' WHERE identifier_key = ? AND"
+                      " +expires_at > ? AND state = 'pending'",
+                      "key:busy@example.com", 1000);
+  EXPECT_GT(unbounded, 20000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),
