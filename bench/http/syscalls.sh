@@ -14,6 +14,11 @@
 #   BUILD=/other/build bench/http/syscalls.sh
 #   PHASE=start bench/http/syscalls.sh
 #   RETURNING=1 PHASE=redeem bench/http/syscalls.sh
+#
+# ALLOCATIONS=1 also counts calls to the allocator (tcmalloc's operator new and malloc, by
+# uprobes on the library the server maps; every kind of `new` is one entry point there). The
+# probes slow the server several-fold, so the rate and CPU of such a run are not comparable:
+# read only the counts per request from it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . bench/http/serve.sh
@@ -49,6 +54,17 @@ else
   wrk -t2 -c50 -d2s "${load[@]}" >/dev/null
 fi
 events="raw_syscalls:sys_enter,context-switches,task-clock"
+if [ -n "${ALLOCATIONS:-}" ]; then
+  allocator=$(awk '/libtcmalloc_minimal/ && !found {print $6; found = 1}' "/proc/$server/maps")
+  [ -n "$allocator" ] || { echo "ALLOCATIONS=1: the server does not map tcmalloc" >&2; exit 1; }
+  for symbol in _Znwm malloc; do
+    offset=$(nm -D "$allocator" | awk -v s="$symbol" '$3 == s && !found {print $1; found = 1}')
+    perf probe -q -x "$allocator" -a "lg_$symbol=0x$offset"
+    events="$events,probe_libtcmalloc_minimal:lg_$symbol"
+  done
+  trap 'perf probe -q -d "probe_libtcmalloc_minimal:lg_*" 2>/dev/null || true
+    [ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; bench_discard "$work"' EXIT
+fi
 for k in $kinds; do events="$events,syscalls:sys_enter_$k"; done
 # Requests answered, from the server's own count read at both ends of the counted window (by the
 # command perf counts while it runs): wrk's average over its 4 s is not the rate in those 3 s.
@@ -69,9 +85,11 @@ echo "$label: $((requests / window))/s in the $window s counted ($(awk '/Request
 awk -F, -v requests="$requests" '
   function label(e) {
     sub(/^syscalls:sys_enter_/, "", e); sub(/^raw_syscalls:sys_enter$/, "all system calls", e)
+    sub(/^probe_libtcmalloc_minimal:lg__Znwm$/, "operator new", e)
+    sub(/^probe_libtcmalloc_minimal:lg_malloc$/, "malloc", e)
     return e
   }
-  $4 ~ /^(raw_syscalls|syscalls|context|task)/ {
+  $4 ~ /^(raw_syscalls|syscalls|context|task|probe_libtcmalloc)/ {
     e = label($4); if (!(e in total)) order[++n] = e; total[e] += $2
     thread = $1; sub(/-[0-9]+$/, "", thread); threads[thread] = 1; by[thread, e] += $2
   }
