@@ -161,14 +161,21 @@ Outcome<MagicLinkService::PendingStart> MagicLinkService::prepare_start(const St
   return start_admitted(request, identifier, event.identifier_hash);
 }
 
-Outcome<Started> MagicLinkService::finish_start(const PendingStart& pending,
+Outcome<Started> MagicLinkService::finish_start(PendingStart& pending,
                                                 const sdk::Result<void>& created,
                                                 audit::AuditEvent event) {
+  auto& message = pending.outgoing.message;
+  const bool held = message && message->held_until != 0;
   if (!created.ok()) {
+    if (held) d_.records.outbox.give_back();
     return reported<Started>(store_problem(created.error(), "flows", Failure::unavailable), event,
                              "link_issued");
   }
-  d_.records.outbox.wake();
+  if (held) {
+    d_.records.outbox.hand(std::move(*message));
+  } else {
+    d_.records.outbox.wake();
+  }
   d_.reporting.metrics.add("linkgate_links_issued_total", {}, 1);
   d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "issued"}}, 1,
                            "Sign-ins by how far they got: issued, delivered, confirm_viewed "
@@ -253,6 +260,8 @@ Outcome<MagicLinkService::PendingStart> MagicLinkService::start_admitted(
              : outbox_message(new_ordered_id(12), flow, address, locale,
                               deliver ? channel : outbox::kDiscard, std::move(link), code),
       now};
+  // Reserved last: every path from here stores the message or gives the room back.
+  outgoing.message->held_until = d_.records.outbox.reserve(now);
   const std::string flow_id = flow.id;
   return PendingStart{std::move(flow), std::move(outgoing),
                       Started{flow_id, ttl, identity::mask(identifier)}};

@@ -166,7 +166,8 @@ class MagicLinkService {
                                        const sdk::Identifier& identifier,
                                        const std::string& identifier_key);
   /// Everything after a start's commit (@p created: what storing its rows gave).
-  Outcome<Started> finish_start(const PendingStart& pending, const sdk::Result<void>& created,
+  /// The message it reserved room for is handed to the queue (moved out of @p pending).
+  Outcome<Started> finish_start(PendingStart& pending, const sdk::Result<void>& created,
                                 audit::AuditEvent event);
   Outcome<SignedIn> redeem_link_admitted(const std::string& token, const std::string& flow_cookie,
                                          audit::AuditEvent& event);

@@ -16,4 +16,18 @@ void OutboxQueue::wake() noexcept {
   if (worker_ != nullptr) util::AfterAnswer::defer(&notify, worker_);
 }
 
+std::int64_t OutboxQueue::reserve(std::int64_t now_seconds) noexcept {
+  return worker_ != nullptr ? worker_->hold(now_seconds) : 0;
+}
+
+void OutboxQueue::hand(OutboxMessage message) noexcept {
+  if (worker_ == nullptr) return;
+  worker_->take_held(std::move(message));
+  wake();
+}
+
+void OutboxQueue::give_back() noexcept {
+  if (worker_ != nullptr) worker_->release_hold();
+}
+
 }  // namespace linkgate::outbox

@@ -25,7 +25,7 @@ constexpr const char* kFinishedIndex = "lg_outbox_ended";
 constexpr const char* kInsert =
     "INSERT INTO lg_outbox (id, flow_id, kind, recipient, locale, subject, text, html, link,"
     " code, state, attempts, channel_index, next_attempt_at, expires_at, created_at,"
-    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)";
+    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)";
 
 // Each state counted through the one index that holds it.
 const std::string kCounts =
@@ -89,6 +89,9 @@ OutboxStore::OutboxStore(std::shared_ptr<sql::Database> db) : db_(std::move(db))
 void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
                          std::int64_t now_seconds) const {
   int kind = static_cast<int>(m.kind);
+  // A message its worker holds in memory counts the attempt it is about to get, as a claim would.
+  int attempts = m.held_until != 0 ? 1 : 0;
+  std::int64_t due = m.held_until != 0 ? m.held_until : now_seconds;
   if (auto* cached = sql::GroupCommit::statements_for(s)) {
     cached->use(kInsert)
         .bind(m.id)
@@ -101,8 +104,9 @@ void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
         .bind(m.html)
         .bind(m.link)
         .bind(m.code)
+        .bind(std::int64_t{attempts})
         .bind(std::int64_t{m.channel_index})
-        .bind(now_seconds)
+        .bind(due)
         .bind(m.expires_at)
         .bind(now_seconds)
         .bind(now_seconds)
@@ -111,7 +115,7 @@ void OutboxStore::insert(Poco::Data::Session& s, const OutboxMessage& m,
   }
   s << db_->sql(kInsert), useRef(m.id), useRef(m.flow_id), use(kind), useRef(m.recipient),
       useRef(m.locale), useRef(m.subject), useRef(m.text), useRef(m.html), useRef(m.link),
-      useRef(m.code), useRef(m.channel_index), use(now_seconds), useRef(m.expires_at),
+      useRef(m.code), use(attempts), useRef(m.channel_index), use(due), useRef(m.expires_at),
       use(now_seconds), use(now_seconds), now;
 }
 

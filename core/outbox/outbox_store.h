@@ -50,10 +50,11 @@ class OutboxStore {
 
   // Every call after construction reports a database failure as ErrorCode::unavailable.
 
-  /// Inside a Database::write() of the caller's: stores @p message as pending, due now (the
-  /// flow store writes a flow and its message in one transaction). Throws Poco::Exception.
+  /// Inside a Database::write() of the caller's: stores @p message as pending, due now — or, when
+  /// its worker holds it (OutboxMessage::held_until), due then with one attempt counted (the flow
+  /// store writes a flow and its message in one transaction). Throws Poco::Exception.
   void insert(Poco::Data::Session& session, const OutboxMessage& message, std::int64_t now) const;
-  /// Stores @p message as pending, due now.
+  /// Stores @p message as insert() does.
   sdk::Result<void> enqueue(const OutboxMessage& message, std::int64_t now);
   /// Claims up to @p max due messages (pending and due, oldest first, then sending with an
   /// expired lease) for @p lease_seconds, counting one attempt each, in one statement. Empty when

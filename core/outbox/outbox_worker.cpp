@@ -98,6 +98,7 @@ OutboxWorker::~OutboxWorker() {
 void OutboxWorker::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
+  holding_ = true;
   for (int i = 0; i < settings_.threads; ++i)
     threads_.emplace_back([this, i] {
       util::name_this_thread("lg-outbox");
@@ -110,11 +111,100 @@ void OutboxWorker::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  holding_ = false;
   wake_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  release_held();
+}
+
+std::int64_t OutboxWorker::hold(std::int64_t now_seconds) noexcept {
+  if (!holding_.load()) return 0;
+  // Behind (a slow channel): new messages wait in the store, in order, rather than in memory.
+  const std::int64_t front = front_held_since_.load();
+  if (front != 0 && now_seconds - front >= settings_.lease_seconds / 4) return 0;
+  if (holds_.fetch_add(1) >= kMostHeld) {
+    holds_.fetch_sub(1);
+    return 0;
+  }
+  return now_seconds + settings_.lease_seconds;
+}
+
+void OutboxWorker::take_held(OutboxMessage message) noexcept {
+  message.attempts = 1;  // as its row counts it (OutboxStore::insert)
+  try {
+    std::lock_guard lock(held_mutex_);
+    if (holding_.load()) {
+      held_.push_back(std::move(message));
+      if (held_.size() == 1) front_held_since_ = held_since(held_.front());
+      return;
+    }
+  } catch (...) {
+    // Out of memory: as after stop(), the row goes out once its hold has run out.
+  }
+  holds_.fetch_sub(1);
+}
+
+void OutboxWorker::release_hold() noexcept {
+  holds_.fetch_sub(1);
+}
+
+std::int64_t OutboxWorker::held_since(const OutboxMessage& m) const {
+  return m.held_until - settings_.lease_seconds;
+}
+
+bool OutboxWorker::may_hand_back(const OutboxMessage& m) const {
+  // Well before its row comes due: no other sender can have taken it when this write lands.
+  return clock_.now_seconds() < m.held_until - settings_.lease_seconds / 4;
+}
+
+std::vector<OutboxMessage> OutboxWorker::take_held_batch(std::int64_t& claimed_at,
+                                                         std::vector<Outcome>& handed_back) {
+  std::vector<OutboxMessage> batch;
+  std::lock_guard lock(held_mutex_);
+  while (!held_.empty() && static_cast<int>(batch.size()) < claim_size_) {
+    OutboxMessage m = std::move(held_.front());
+    held_.pop_front();
+    holds_.fetch_sub(1);
+    if (lease_half_gone(held_since(m))) {
+      if (may_hand_back(m)) {
+        handed_back.push_back({Outcome::Kind::released, m.id, "", clock_.now_seconds(), 0});
+      }
+      continue;
+    }
+    claimed_at = std::min(claimed_at, held_since(m));
+    batch.push_back(std::move(m));
+  }
+  front_held_since_ = held_.empty() ? 0 : held_since(held_.front());
+  return batch;
+}
+
+bool OutboxWorker::store_claim_due() {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t due = next_claim_.load();
+  return now >= due &&
+         next_claim_.compare_exchange_strong(due, now + settings_.poll_interval.count());
+}
+
+void OutboxWorker::release_held() {
+  std::deque<OutboxMessage> left;
+  {
+    std::lock_guard lock(held_mutex_);
+    left.swap(held_);
+    front_held_since_ = 0;
+  }
+  holds_.fetch_sub(static_cast<int>(left.size()));
+  std::vector<Outcome> outcomes;
+  for (const auto& m : left) {
+    if (may_hand_back(m)) {
+      outcomes.push_back({Outcome::Kind::released, m.id, "", clock_.now_seconds(), 0});
+    }
+  }
+  stored(store_->record(outcomes, clock_.now_seconds()), "handing back the held messages");
 }
 
 void OutboxWorker::notify() {
@@ -157,15 +247,33 @@ bool OutboxWorker::stopping() {
 int OutboxWorker::drain_once() {
   int handled = 0;
   bool erased = false;
+  bool held_any = false;
   for (bool more = true; more && !stopping();) {
-    const std::int64_t claimed_at = clock_.now_seconds();
-    auto batch = store_->claim_batch(claimed_at, settings_.lease_seconds, claim_size_);
-    if (!stored(batch, "claiming") || batch->empty()) break;
-    more = static_cast<int>(batch->size()) == claim_size_;
+    std::int64_t claimed_at = clock_.now_seconds();
+    std::vector<Outcome> handed_back;
+    std::vector<OutboxMessage> batch = take_held_batch(claimed_at, handed_back);
+    more = static_cast<int>(batch.size()) == claim_size_;
+    if (!handed_back.empty()) {
+      stored(store_->record(handed_back, clock_.now_seconds()), "handing back held messages");
+    }
+    // A drain that began with held messages asks the store only once per poll_interval: an empty
+    // claim after each batch would cost the writer what the hand-off saves.
+    const bool ask_store =
+        (batch.empty() && !held_any) || !handed_back.empty() ? true : store_claim_due();
+    held_any = held_any || !batch.empty();
+    if (ask_store) {
+      auto claimed =
+          store_->claim_batch(clock_.now_seconds(), settings_.lease_seconds, claim_size_);
+      if (stored(claimed, "claiming")) {
+        more = more || static_cast<int>(claimed->size()) == claim_size_;
+        for (auto& m : claimed.value()) batch.push_back(std::move(m));
+      }
+    }
+    if (batch.empty()) break;
     std::vector<Outcome> outcomes;
-    outcomes.reserve(batch->size());
+    outcomes.reserve(batch.size());
     std::vector<std::vector<OutboxMessage*>> for_batches(routes_.size());
-    for (auto& message : batch.value()) {
+    for (auto& message : batch) {
       // Past half its lease a batch stops: what is left goes back now, while no other sender
       // can have taken it, instead of being sent late by this one and early by another.
       if (stopping() || lease_half_gone(claimed_at)) {

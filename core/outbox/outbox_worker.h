@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -58,12 +59,29 @@ class OutboxWorker {
   void stop();
   /// Wakes a worker now (a message was just enqueued).
   void notify();
+  /// Room for one more message sent from memory (MessageQueue::reserve): the time until which
+  /// its row is to be left to this worker (now + the lease), or 0 when kMostHeld are reserved
+  /// or waiting already, when the oldest waiting has waited a quarter of the lease (the channels
+  /// are behind: new messages wait in the store, in order), or the worker was stopped.
+  /// Thread-safe.
+  std::int64_t hold(std::int64_t now_seconds) noexcept;
+  /// The stored message a hold() was for: the next drain sends it without claiming it. Given
+  /// after stop(), it is left to its row, which any worker claims once the hold has run out.
+  /// Thread-safe.
+  void take_held(OutboxMessage message) noexcept;
+  /// A hold() whose message was not stored. Thread-safe.
+  void release_hold() noexcept;
+  /// How many messages the workers hold in memory at most, reserved or waiting to be sent.
+  static constexpr int kMostHeld = 1024;
   /// Delivers what is due, on the calling thread, a claimed batch at a time, each batch's
-  /// outcomes written in one transaction; returns how many messages were handled. A batch whose
-  /// lease is half gone (slow sends) hands its unsent rest back rather than risk a second
-  /// sender taking them over mid-send. Sends on one channel wait while `concurrency` of them are
-  /// in flight. A channel that takes batches (DeliveryChannel::batch_limit() above 1) gets the
-  /// batch's messages for it in send_batch() calls, each holding one of those places.
+  /// outcomes written in one transaction; returns how many messages were handled. Messages held
+  /// in memory (take_held()) go first, without a claim; while there are such, the store is asked
+  /// for what else is due (retries, lapsed leases, other processes' messages) once per
+  /// poll_interval. A batch whose lease is half gone (slow sends) hands its unsent rest back
+  /// rather than risk a second sender taking them over mid-send. Sends on one channel wait while
+  /// `concurrency` of them are in flight. A channel that takes batches
+  /// (DeliveryChannel::batch_limit() above 1) gets the batch's messages for it in send_batch()
+  /// calls, each holding one of those places.
   int drain_once();
   /// Deletes finished messages older than the retention, in bounded batches, and counts them.
   void purge_once();
@@ -95,6 +113,20 @@ class OutboxWorker {
                     std::vector<Outcome>& outcomes);
   Outcome outcome_of(const OutboxMessage& message, int route, const sdk::Result<void>& result);
   [[nodiscard]] bool lease_half_gone(std::int64_t claimed_at) const;
+  // Up to claim_size_ held messages, oldest first, with @p claimed_at moved back to when the
+  // oldest's hold began. One whose hold is half gone is not sent from memory: handed back to the
+  // store (a released outcome into @p handed_back) while may_hand_back(), otherwise left to its
+  // row, which is claimed once the hold has run out.
+  std::vector<OutboxMessage> take_held_batch(std::int64_t& claimed_at,
+                                             std::vector<Outcome>& handed_back);
+  [[nodiscard]] std::int64_t held_since(const OutboxMessage& message) const;
+  // Whether a write making @p message due now lands well before its row comes due by itself.
+  [[nodiscard]] bool may_hand_back(const OutboxMessage& message) const;
+  // While held messages are being sent: whether poll_interval has passed since the store was
+  // last asked.
+  bool store_claim_due();
+  // At stop(): the held messages not yet sent are handed back (pending, due now).
+  void release_held();
   [[nodiscard]] bool stopping();
 
   std::shared_ptr<OutboxStore> store_;
@@ -117,6 +149,12 @@ class OutboxWorker {
   std::atomic<bool> scrub_pending_{false};
   std::atomic<std::int64_t> next_scrub_{0};    // steady milliseconds; one worker scrubs at a time
   std::atomic<std::int64_t> next_backlog_{0};  // seconds; one worker counts the backlog at a time
+  std::mutex held_mutex_;
+  std::deque<OutboxMessage> held_;   // stored, to be sent without a claim
+  std::atomic<int> holds_{0};        // reserved by hold() and not yet taken or released
+  std::atomic<bool> holding_{true};  // false from stop() until start()
+  std::atomic<std::int64_t> front_held_since_{0};  // held_since() of held_'s first; 0: none
+  std::atomic<std::int64_t> next_claim_{0};        // steady milliseconds; see store_claim_due()
 };
 
 }  // namespace linkgate::outbox

@@ -32,8 +32,27 @@ class MemoryQueue final : public outbox::MessageQueue {
   std::vector<std::string> suppressed;           // flow ids
   std::vector<outbox::OutboxMessage> discarded;  // stored like the rest, never to be sent
   int wakes = 0;
+  // With hold_for set, reserve() offers to hold each message that long, as the outbox worker
+  // does; what it was handed and the reservations given back are kept.
+  std::int64_t hold_for = 0;
+  int reservations = 0;  // reserved and not yet handed or given back
+  int given_back = 0;
+  std::vector<outbox::OutboxMessage> handed;
 
   void wake() noexcept override { ++wakes; }
+  std::int64_t reserve(std::int64_t now_seconds) noexcept override {
+    if (hold_for == 0) return 0;
+    ++reservations;
+    return now_seconds + hold_for;
+  }
+  void hand(outbox::OutboxMessage message) noexcept override {
+    --reservations;
+    handed.push_back(std::move(message));
+  }
+  void give_back() noexcept override {
+    --reservations;
+    ++given_back;
+  }
 };
 
 class MemoryFlows final : public FlowRepository {

@@ -106,6 +106,36 @@ class MagicLinkServiceTest : public ::testing::Test {
 
 // ---- start ----
 
+TEST_F(MagicLinkServiceTest, AMessageTheQueueOffersToHoldIsStoredHeldAndHandedToItOnceStored) {
+  queue.hold_for = 60;
+  settings.signup = false;
+  const std::int64_t now = host.clock().now_seconds();
+  auto started = service.start(request("alice@example.com"));
+  ASSERT_TRUE(started.ok()) << reason_of(started.failure());
+  ASSERT_EQ(queue.queued.size(), 1u);
+  EXPECT_EQ(queue.queued[0].held_until, now + 60) << "stored as held until then";
+  ASSERT_EQ(queue.handed.size(), 1u);
+  EXPECT_EQ(queue.handed[0].id, queue.queued[0].id);
+  EXPECT_EQ(queue.handed[0].link, queue.queued[0].link);
+  EXPECT_EQ(queue.wakes, 0) << "handed, not woken to claim it";
+  EXPECT_EQ(queue.reservations, 0);
+  // A stranger's discarded message is held and handed alike: the same work after the answer.
+  auto stranger = service.start(request("nobody@example.com"));
+  ASSERT_TRUE(stranger.ok());
+  ASSERT_EQ(queue.handed.size(), 2u);
+  EXPECT_EQ(queue.handed[1].channel_index, outbox::kDiscard);
+}
+
+TEST_F(MagicLinkServiceTest, AHoldWhoseMessageWasNotStoredIsGivenBack) {
+  queue.hold_for = 60;
+  flows.is_down = true;
+  auto started = service.start(request("alice@example.com"));
+  EXPECT_FALSE(started.ok());
+  EXPECT_TRUE(queue.handed.empty());
+  EXPECT_EQ(queue.given_back, 1);
+  EXPECT_EQ(queue.reservations, 0);
+}
+
 TEST_F(MagicLinkServiceTest, StartQueuesALinkAndACodeForAUser) {
   auto started = service.start(request("Alice@Example.com"));
   ASSERT_TRUE(started.ok());

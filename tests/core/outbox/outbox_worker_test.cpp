@@ -53,9 +53,21 @@ class OutboxWorkerTest : public ::testing::Test {
     return OutboxWorker(store, std::move(routes), s, log, metrics, clock);
   }
 
+  /// The message's lease_until and attempts as stored.
+  std::pair<std::int64_t, int> lease_and_attempts(const std::string& id) {
+    auto lease = db->session();
+    std::int64_t until = -1;
+    int attempts = -1;
+    *lease << "SELECT lease_until, attempts FROM lg_outbox WHERE id = ?",
+        Poco::Data::Keywords::useRef(id), Poco::Data::Keywords::into(until),
+        Poco::Data::Keywords::into(attempts), Poco::Data::Keywords::now;
+    return {until, attempts};
+  }
+
   linkgate::testing::TempDir dir;
-  std::shared_ptr<OutboxStore> store =
-      std::make_shared<OutboxStore>(linkgate::sql::Database::open("sqlite:" + dir.file("o.db")));
+  std::shared_ptr<linkgate::sql::Database> db =
+      linkgate::sql::Database::open("sqlite:" + dir.file("o.db"));
+  std::shared_ptr<OutboxStore> store = std::make_shared<OutboxStore>(db);
   std::ostringstream log_text;
   host::Log log{sdk::LogLevel::debug, false, log_text};
   host::MetricsRegistry metrics;
@@ -76,6 +88,146 @@ TEST_F(OutboxWorkerTest, DeliversAndErasesTheBody) {
   EXPECT_EQ(
       metrics.value("linkgate_deliveries_total", {{"channel", "scripted"}, {"outcome", "sent"}}),
       1);
+}
+
+// A start's message handed over in memory: stored due only when its hold runs out, sent by the
+// next drain without a claim.
+TEST_F(OutboxWorkerTest, AHeldMessageIsSentFromMemoryWithoutAClaim) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = w.hold(clock.now_seconds());
+  ASSERT_EQ(m.held_until, clock.now_seconds() + 60) << "held for the lease";
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  EXPECT_EQ(lease_and_attempts(m.id), std::make_pair(std::int64_t{0}, 1))
+      << "its attempt counted as a claim would";
+  EXPECT_TRUE(store->claim_batch(clock.now_seconds(), 60, 8)->empty())
+      << "no claim takes it while it is held";
+  w.take_held(m);
+  EXPECT_EQ(w.drain_once(), 1);
+  ASSERT_EQ(channel->seen.size(), 1u);
+  EXPECT_EQ(channel->seen[0].id, m.id);
+  EXPECT_EQ(channel->seen[0].attempt, 1);
+  EXPECT_EQ(store->state_of(m.id)->first, "sent");
+  EXPECT_EQ(store->body_of(m.id).value(), "");
+  EXPECT_EQ(lease_and_attempts(m.id), std::make_pair(std::int64_t{0}, 1)) << "never claimed";
+}
+
+// The process holding it died: nothing takes its row until the hold has run out, then any
+// worker does — at least once, as after a claim's lease.
+TEST_F(OutboxWorkerTest, AHeldRowIsClaimedOnceItsHoldHasRunOut) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = clock.now_seconds() + 60;
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 0);
+  clock.advance(std::chrono::seconds(59));
+  EXPECT_EQ(w.drain_once(), 0);
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(w.drain_once(), 1);
+  ASSERT_EQ(channel->seen.size(), 1u);
+  EXPECT_EQ(channel->seen[0].attempt, 2) << "the hold counted one";
+  EXPECT_EQ(store->state_of(m.id)->first, "sent");
+}
+
+// Past half its hold a held message is not sent from memory (its send could still be under way
+// when the hold runs out and another sender claims the row): it goes back to the store, due at
+// once, and out through a claim.
+TEST_F(OutboxWorkerTest, AHeldMessageWhoseHoldIsHalfGoneGoesBackToTheStore) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = w.hold(clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  w.take_held(m);
+  clock.advance(std::chrono::seconds(30));
+  EXPECT_EQ(w.drain_once(), 1);
+  ASSERT_EQ(channel->seen.size(), 1u);
+  EXPECT_EQ(channel->seen[0].attempt, 1) << "the hold's attempt given back, the claim's counted";
+  EXPECT_GT(lease_and_attempts(m.id).first, 0) << "sent through a claim";
+  EXPECT_EQ(store->state_of(m.id)->first, "sent");
+}
+
+// Past three quarters, even handing it back could land after another sender took the row: it is
+// left to its row, which goes out once the hold has run out.
+TEST_F(OutboxWorkerTest, AHeldMessageNearlyAtTheEndOfItsHoldIsLeftToItsRow) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = w.hold(clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  w.take_held(m);
+  clock.advance(std::chrono::seconds(45));
+  EXPECT_EQ(w.drain_once(), 0);
+  EXPECT_TRUE(channel->seen.empty());
+  clock.advance(std::chrono::seconds(15));
+  EXPECT_EQ(w.drain_once(), 1);
+  EXPECT_EQ(channel->seen.size(), 1u) << "once, from its row";
+}
+
+// A slow channel: once the oldest held message has waited a quarter of the lease, new messages
+// wait in the store, in order, instead of behind it in memory.
+TEST_F(OutboxWorkerTest, NoMessageIsHeldWhileTheOldestHeldHasWaitedAQuarterOfTheLease) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = w.hold(clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  w.take_held(m);
+  clock.advance(std::chrono::seconds(14));
+  EXPECT_NE(w.hold(clock.now_seconds()), 0);
+  w.release_hold();
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(w.hold(clock.now_seconds()), 0) << "behind";
+  EXPECT_EQ(w.drain_once(), 1);
+  EXPECT_EQ(w.hold(clock.now_seconds()), clock.now_seconds() + 60) << "caught up";
+}
+
+TEST_F(OutboxWorkerTest, StoppingHandsBackTheHeldMessagesNotYetSent) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto m = message();
+  m.held_until = w.hold(clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+  w.take_held(m);
+  auto late = message();  // reserved before the stop, stored after it
+  late.held_until = w.hold(clock.now_seconds());
+  w.stop();
+  EXPECT_TRUE(channel->seen.empty());
+  EXPECT_EQ(w.hold(clock.now_seconds()), 0) << "no hold once stopped";
+  auto claimed = store->claim_batch(clock.now_seconds(), 60, 8);
+  ASSERT_EQ(claimed->size(), 1u) << "pending and due now, for the next start";
+  EXPECT_EQ(claimed.value()[0].id, m.id);
+  EXPECT_EQ(claimed.value()[0].attempts, 1) << "the hold's attempt given back";
+  // Handed over after the stop, a message is left to its row.
+  ASSERT_TRUE(store->enqueue(late, clock.now_seconds()).ok());
+  w.take_held(late);
+  EXPECT_EQ(w.drain_once(), 0);
+}
+
+TEST_F(OutboxWorkerTest, HoldsNoMoreMessagesThanItHasRoomFor) {
+  auto w = worker({});
+  const std::int64_t now = clock.now_seconds();
+  for (int i = 0; i < OutboxWorker::kMostHeld; ++i) ASSERT_EQ(w.hold(now), now + 60) << i;
+  EXPECT_EQ(w.hold(now), 0) << "full: the next message is stored due at once";
+  w.release_hold();
+  EXPECT_EQ(w.hold(now), now + 60) << "a hold given back is room again";
+}
+
+// Held messages do not keep a stored message that is due waiting behind them.
+TEST_F(OutboxWorkerTest, AStoredMessageDueIsSentBesideHeldOnes) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
+  auto stored = message();
+  ASSERT_TRUE(store->enqueue(stored, clock.now_seconds()).ok());
+  auto held = message();
+  held.held_until = w.hold(clock.now_seconds());
+  ASSERT_TRUE(store->enqueue(held, clock.now_seconds()).ok());
+  w.take_held(held);
+  EXPECT_EQ(w.drain_once(), 2);
+  EXPECT_EQ(store->state_of(stored.id)->first, "sent");
+  EXPECT_EQ(store->state_of(held.id)->first, "sent");
 }
 
 TEST_F(OutboxWorkerTest, ReportsHowLongTheOldestUndeliveredMessageHasWaited) {
