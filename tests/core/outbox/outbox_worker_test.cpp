@@ -53,6 +53,15 @@ class OutboxWorkerTest : public ::testing::Test {
     return OutboxWorker(store, std::move(routes), s, log, metrics, clock);
   }
 
+  /// A message as a start leaves it: held by @p w, stored held, handed over.
+  OutboxMessage held_message(OutboxWorker& w) {
+    auto m = message();
+    m.held_until = w.hold(clock.now_seconds());
+    EXPECT_NE(m.held_until, 0);
+    EXPECT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+    w.take_held(m);
+    return m;
+  }
   /// The message's lease_until and attempts as stored.
   std::pair<std::int64_t, int> lease_and_attempts(const std::string& id) {
     auto lease = db->session();
@@ -137,10 +146,7 @@ TEST_F(OutboxWorkerTest, AHeldRowIsClaimedOnceItsHoldHasRunOut) {
 TEST_F(OutboxWorkerTest, AHeldMessageWhoseHoldIsHalfGoneGoesBackToTheStore) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  auto m = message();
-  m.held_until = w.hold(clock.now_seconds());
-  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
-  w.take_held(m);
+  const auto m = held_message(w);
   clock.advance(std::chrono::seconds(30));
   EXPECT_EQ(w.drain_once(), 1);
   ASSERT_EQ(channel->seen.size(), 1u);
@@ -154,10 +160,7 @@ TEST_F(OutboxWorkerTest, AHeldMessageWhoseHoldIsHalfGoneGoesBackToTheStore) {
 TEST_F(OutboxWorkerTest, AHeldMessageNearlyAtTheEndOfItsHoldIsLeftToItsRow) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  auto m = message();
-  m.held_until = w.hold(clock.now_seconds());
-  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
-  w.take_held(m);
+  const auto m = held_message(w);
   clock.advance(std::chrono::seconds(45));
   EXPECT_EQ(w.drain_once(), 0);
   EXPECT_TRUE(channel->seen.empty());
@@ -171,10 +174,7 @@ TEST_F(OutboxWorkerTest, AHeldMessageNearlyAtTheEndOfItsHoldIsLeftToItsRow) {
 TEST_F(OutboxWorkerTest, NoMessageIsHeldWhileTheOldestHeldHasWaitedAQuarterOfTheLease) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  auto m = message();
-  m.held_until = w.hold(clock.now_seconds());
-  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
-  w.take_held(m);
+  const auto m = held_message(w);
   clock.advance(std::chrono::seconds(14));
   EXPECT_NE(w.hold(clock.now_seconds()), 0);
   w.release_hold();
@@ -187,10 +187,7 @@ TEST_F(OutboxWorkerTest, NoMessageIsHeldWhileTheOldestHeldHasWaitedAQuarterOfThe
 TEST_F(OutboxWorkerTest, StoppingHandsBackTheHeldMessagesNotYetSent) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  auto m = message();
-  m.held_until = w.hold(clock.now_seconds());
-  ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
-  w.take_held(m);
+  const auto m = held_message(w);
   auto late = message();  // reserved before the stop, stored after it
   late.held_until = w.hold(clock.now_seconds());
   w.stop();
