@@ -160,7 +160,7 @@ TEST_F(OutboxWorkerTest, AHeldMessageWhoseHoldIsHalfGoneGoesBackToTheStore) {
 TEST_F(OutboxWorkerTest, AHeldMessageNearlyAtTheEndOfItsHoldIsLeftToItsRow) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  const auto m = held_message(w);
+  held_message(w);
   clock.advance(std::chrono::seconds(45));
   EXPECT_EQ(w.drain_once(), 0);
   EXPECT_TRUE(channel->seen.empty());
@@ -174,7 +174,7 @@ TEST_F(OutboxWorkerTest, AHeldMessageNearlyAtTheEndOfItsHoldIsLeftToItsRow) {
 TEST_F(OutboxWorkerTest, NoMessageIsHeldWhileTheOldestHeldHasWaitedAQuarterOfTheLease) {
   auto channel = std::make_shared<ScriptedChannel>();
   auto w = worker({{sdk::AddressKind::email, "scripted", channel, 1}});
-  const auto m = held_message(w);
+  held_message(w);
   clock.advance(std::chrono::seconds(14));
   EXPECT_NE(w.hold(clock.now_seconds()), 0);
   w.release_hold();
