@@ -227,6 +227,25 @@ TEST_F(OutboxWorkerTest, AStoredMessageDueIsSentBesideHeldOnes) {
   EXPECT_EQ(store->state_of(held.id)->first, "sent");
 }
 
+// While held messages keep coming, the store is asked only once per poll_interval: a stored
+// message due meanwhile waits for the next look, not for the held ones to run out.
+TEST_F(OutboxWorkerTest, WhileHeldMessagesFlowTheStoreIsAskedOncePerPollInterval) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings s;
+  s.poll_interval = std::chrono::hours(1);
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
+                 clock);
+  held_message(w);
+  EXPECT_EQ(w.drain_once(), 1) << "the first look at the store is due at once";
+  auto stored = message();
+  ASSERT_TRUE(store->enqueue(stored, clock.now_seconds()).ok());
+  held_message(w);
+  EXPECT_EQ(w.drain_once(), 1) << "the held one only: the next look is an interval away";
+  EXPECT_EQ(store->state_of(stored.id)->first, "pending");
+  EXPECT_EQ(w.drain_once(), 1) << "nothing held: the store is asked";
+  EXPECT_EQ(store->state_of(stored.id)->first, "sent");
+}
+
 TEST_F(OutboxWorkerTest, ReportsHowLongTheOldestUndeliveredMessageHasWaited) {
   auto channel = std::make_shared<ScriptedChannel>();
   channel->script = {sdk::ErrorCode::retryable};
