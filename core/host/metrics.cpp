@@ -59,12 +59,53 @@ void MetricsRegistry::set(const std::string& name, const Labels& labels, double 
 
 void MetricsRegistry::observe(const std::string& name, const Labels& labels, double seconds,
                               const std::string& help) {
-  auto& h = series(name, render_labels(labels), "histogram", help);
+  histogram(name, labels, help).observe(seconds);
+}
+
+MetricsRegistry::Histogram MetricsRegistry::histogram(const std::string& name,
+                                                      const Labels& labels,
+                                                      const std::string& help) {
+  return Histogram(series(name, render_labels(labels), "histogram", help));
+}
+
+void MetricsRegistry::Histogram::observe(double seconds) const noexcept {
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) h.buckets[i].fetch_add(1);
+    if (seconds <= kBuckets[i]) series_->buckets[i].fetch_add(1);
   }
-  h.sum.fetch_add(seconds);
-  h.count.fetch_add(1);
+  series_->sum.fetch_add(seconds);
+  series_->count.fetch_add(1);
+}
+
+HistogramsByLiteral::HistogramsByLiteral(MetricsRegistry& registry, std::string name,
+                                         std::string label, Labels fixed, std::string help)
+    : registry_(registry),
+      name_(std::move(name)),
+      label_(std::move(label)),
+      fixed_(std::move(fixed)),
+      help_(std::move(help)) {}
+
+void HistogramsByLiteral::observe(const char* value, double seconds) noexcept {
+  const std::size_t used = std::min(used_.load(std::memory_order_acquire), kSlots);
+  for (std::size_t i = 0; i < used; ++i) {
+    // A slot's value is published after its histogram (release below), so a match is complete.
+    if (values_[i].load(std::memory_order_acquire) == value) {
+      histograms_[i]->observe(seconds);
+      return;
+    }
+  }
+  try {
+    Labels labels = fixed_;
+    labels.emplace_back(label_, value);
+    const auto histogram = registry_.histogram(name_, labels, help_);
+    histogram.observe(seconds);
+    // Two threads missing the same value at once may take a slot each: both point at the one
+    // series. Once the slots are taken, further values are looked up every time.
+    const std::size_t slot = used_.fetch_add(1, std::memory_order_acq_rel);
+    if (slot >= kSlots) return;
+    histograms_[slot] = histogram;
+    values_[slot].store(value, std::memory_order_release);
+  } catch (...) {
+  }
 }
 
 double MetricsRegistry::value(const std::string& name, const Labels& labels) const {

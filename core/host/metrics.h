@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <utility>
@@ -24,7 +25,26 @@ namespace linkgate::host {
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 class MetricsRegistry {
+  struct Series;
+
  public:
+  /// One histogram series, found once (histogram()): observing through it takes no lock, renders
+  /// no labels and looks nothing up. Copyable; valid as long as its registry.
+  class Histogram {
+   public:
+    /// Records @p seconds. Thread-safe.
+    void observe(double seconds) const noexcept;
+
+   private:
+    friend class MetricsRegistry;
+    explicit Histogram(Series& series) : series_(&series) {}
+    Series* series_;
+  };
+
+  /// The latency histogram @p name{labels}, made the first time, for a caller that observes it
+  /// often. Thread-safe; throws only std::bad_alloc.
+  Histogram histogram(const std::string& name, const Labels& labels,
+                      const std::string& help = "");
   /// Adds @p delta to counter @p name{labels}. @p help is used the first time a name is seen.
   void add(const std::string& name, const Labels& labels, double delta = 1,
            const std::string& help = "");
@@ -67,6 +87,31 @@ class MetricsRegistry {
   mutable std::shared_mutex mutex_;
   std::map<std::string, Family> families_;
   std::map<std::string, std::function<std::string()>> sources_;
+};
+
+/// Histograms of one family told apart by one label whose values are string literals (a plugin's
+/// method names), each found in the registry once: later observations compare the literal's
+/// address with at most kSlots others and take no lock. Thread-safe.
+class HistogramsByLiteral {
+ public:
+  /// @p fixed: the family's other labels, first in each series'. The registry must outlive this.
+  HistogramsByLiteral(MetricsRegistry& registry, std::string name, std::string label,
+                      Labels fixed, std::string help);
+  /// Records @p seconds in the series whose @p label is @p value, which must be a string
+  /// literal (or live as long as this). Thread-safe; never throws (an observation that cannot
+  /// be recorded for want of memory is dropped).
+  void observe(const char* value, double seconds) noexcept;
+
+ private:
+  static constexpr std::size_t kSlots = 16;
+  MetricsRegistry& registry_;
+  std::string name_;
+  std::string label_;
+  Labels fixed_;
+  std::string help_;
+  std::array<std::atomic<const char*>, kSlots> values_{};
+  std::array<std::optional<MetricsRegistry::Histogram>, kSlots> histograms_{};
+  std::atomic<std::size_t> used_{0};
 };
 
 /// Renders labels as `{a="x",b="y"}` with values escaped; "" for none.

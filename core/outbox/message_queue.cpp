@@ -8,6 +8,9 @@ namespace {
 void notify(void* worker) noexcept {
   static_cast<OutboxWorker*>(worker)->notify();
 }
+void notify_held(void* worker) noexcept {
+  static_cast<OutboxWorker*>(worker)->notify_held();
+}
 }  // namespace
 
 // After the answer: a user's delivery would otherwise overlap the end of the request that
@@ -23,7 +26,7 @@ std::int64_t OutboxQueue::reserve(std::int64_t now_seconds) noexcept {
 void OutboxQueue::hand(OutboxMessage message) noexcept {
   if (worker_ == nullptr) return;
   worker_->take_held(std::move(message));
-  wake();
+  util::AfterAnswer::defer(&notify_held, worker_);
 }
 
 void OutboxQueue::give_back() noexcept {

@@ -57,8 +57,12 @@ class OutboxWorker {
   /// Stops the threads after their current send; the rest of their batches is handed back
   /// (pending, due now) for the next start or another instance.
   void stop();
-  /// Wakes a worker now (a message was just enqueued).
+  /// Wakes a worker now: a message was just stored due at once, so the next drain asks the store.
+  /// Thread-safe.
   void notify();
+  /// Wakes a worker for a message given to take_held(): the next drain sends it from memory and
+  /// asks the store only when it would anyway (see drain_once()). Thread-safe.
+  void notify_held();
   /// Room for one more message sent from memory (MessageQueue::reserve): the time until which
   /// its row is to be left to this worker (now + the lease), or 0 when kMostHeld are reserved
   /// or waiting already, when the oldest waiting has waited a quarter of the lease (the channels
@@ -75,9 +79,11 @@ class OutboxWorker {
   static constexpr int kMostHeld = 1024;
   /// Delivers what is due, on the calling thread, a claimed batch at a time, each batch's
   /// outcomes written in one transaction; returns how many messages were handled. Messages held
-  /// in memory (take_held()) go first, without a claim; while there are such, the store is asked
-  /// for what else is due (retries, lapsed leases, other processes' messages) once per
-  /// poll_interval. A batch whose lease is half gone (slow sends) hands its unsent rest back
+  /// in memory (take_held()) go first, without a claim. While messages are being handed over
+  /// (one came since the store was last asked), the store is asked for what else is due
+  /// (retries, lapsed leases, other processes' messages) once per poll_interval, and besides
+  /// only after notify(), a hand-back, or a claim that came back full; otherwise whenever
+  /// nothing is held. A batch whose lease is half gone (slow sends) hands its unsent rest back
   /// rather than risk a second sender taking them over mid-send. Sends on one channel wait while
   /// `concurrency` of them are in flight. A channel that takes batches
   /// (DeliveryChannel::batch_limit() above 1) gets the batch's messages for it in send_batch()
@@ -125,6 +131,8 @@ class OutboxWorker {
   // While held messages are being sent: whether poll_interval has passed since the store was
   // last asked.
   bool store_claim_due();
+  // Wakes a worker without telling it to ask the store.
+  void wake_one();
   // At stop(): the held messages not yet sent are handed back (pending, due now).
   void release_held();
   [[nodiscard]] bool stopping();
@@ -143,6 +151,7 @@ class OutboxWorker {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::atomic<bool> stopping_seen_{false};  // stopping_, for reads without the mutex
   std::uint64_t pending_wakes_ = 0;
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
   std::atomic<bool> erased_since_scrub_{false};
@@ -155,6 +164,9 @@ class OutboxWorker {
   std::atomic<bool> holding_{true};  // false from stop() until start()
   std::atomic<std::int64_t> front_held_since_{0};  // held_since() of held_'s first; 0: none
   std::atomic<std::int64_t> next_claim_{0};        // steady milliseconds; see store_claim_due()
+  std::atomic<bool> handed_since_asked_{false};    // take_held() since the store was last asked
+  std::atomic<bool> store_told_{false};            // notify() since the store was last asked
+  std::atomic<bool> store_backlog_{false};         // the last claim came back full
 };
 
 }  // namespace linkgate::outbox

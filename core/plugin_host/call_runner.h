@@ -85,6 +85,7 @@ class CallRunner {
   std::string plugin_;
   std::chrono::milliseconds timeout_;
   host::MetricsRegistry* metrics_;
+  std::unique_ptr<host::HistogramsByLiteral> call_seconds_;  // null without metrics_
   host::Log& log_;
   std::shared_ptr<State> state_;
 };

@@ -65,9 +65,14 @@ std::string random_bytes(std::size_t count) {
 }
 
 std::string sha256(std::string_view data) {
+  // Not the one-shot SHA256(): in OpenSSL 3 it fetches the digest by name on every call, which
+  // cost a start's signature more than the hash itself.
   std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(reinterpret_cast<unsigned char*>(out.data()), &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   return out;
 }
 

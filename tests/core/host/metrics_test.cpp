@@ -71,6 +71,37 @@ TEST(MetricsRegistry, ConcurrentUpdatesAreAllCountedAndScrapesStayValid) {
   EXPECT_EQ(bad_scrapes.load(), 0);
 }
 
+// A plugin's call times by method: each literal its own series under the fixed labels, every
+// observation counted from many threads at once — also past the slots kept (the rest are looked
+// up each time).
+TEST(HistogramsByLiteral, EachLiteralIsItsSeriesAndNothingIsLostPastTheSlots) {
+  MetricsRegistry m;
+  HistogramsByLiteral calls(m, "lg_call_seconds", "method", {{"plugin", "p"}}, "Calls");
+  static const char* const kMethods[] = {"m00", "m01", "m02", "m03", "m04", "m05", "m06",
+                                         "m07", "m08", "m09", "m10", "m11", "m12", "m13",
+                                         "m14", "m15", "m16", "m17", "m18", "m19"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&calls] {
+      for (int i = 0; i < 2'000; ++i) {
+        for (const char* method : kMethods) calls.observe(method, 0.002);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const std::string text = m.render();
+  EXPECT_NE(text.find("# HELP lg_call_seconds Calls\n"), std::string::npos) << text;
+  for (const char* method : kMethods) {
+    const std::string series = std::string("{plugin=\"p\",method=\"") + method + "\"}";
+    EXPECT_NE(text.find("lg_call_seconds_count" + series + " 16000\n"), std::string::npos)
+        << method;
+    EXPECT_NE(text.find("lg_call_seconds_bucket" + series.substr(0, series.size() - 1) +
+                        ",le=\"0.0025\"} 16000\n"),
+              std::string::npos)
+        << method;
+  }
+}
+
 // A counter past a million is still exact (a stream's default precision showed 1.23457e+06);
 // fractions keep their digits, and bounds read as written.
 TEST(MetricsRegistry, LargeCountersAndSumsRenderExactly) {

@@ -227,8 +227,9 @@ TEST_F(OutboxWorkerTest, AStoredMessageDueIsSentBesideHeldOnes) {
   EXPECT_EQ(store->state_of(held.id)->first, "sent");
 }
 
-// While held messages keep coming, the store is asked only once per poll_interval: a stored
-// message due meanwhile waits for the next look, not for the held ones to run out.
+// While held messages keep coming, the store is asked only once per poll_interval — not after
+// each drain that emptied the hold: a stored message due meanwhile waits for the next look, or
+// for notify(), which says one was stored due at once.
 TEST_F(OutboxWorkerTest, WhileHeldMessagesFlowTheStoreIsAskedOncePerPollInterval) {
   auto channel = std::make_shared<ScriptedChannel>();
   WorkerSettings s;
@@ -242,8 +243,47 @@ TEST_F(OutboxWorkerTest, WhileHeldMessagesFlowTheStoreIsAskedOncePerPollInterval
   held_message(w);
   EXPECT_EQ(w.drain_once(), 1) << "the held one only: the next look is an interval away";
   EXPECT_EQ(store->state_of(stored.id)->first, "pending");
-  EXPECT_EQ(w.drain_once(), 1) << "nothing held: the store is asked";
+  EXPECT_EQ(w.drain_once(), 0) << "nothing held, but messages were handed over lately";
+  EXPECT_EQ(store->state_of(stored.id)->first, "pending");
+  w.notify();
+  EXPECT_EQ(w.drain_once(), 1) << "told: the store is asked";
   EXPECT_EQ(store->state_of(stored.id)->first, "sent");
+}
+
+// With nothing handed over since the store was last asked, a drain that finds nothing held asks
+// it, as a worker without hand-overs always did.
+TEST_F(OutboxWorkerTest, OnceHandOversStopTheStoreIsAskedWheneverNothingIsHeld) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings s;
+  s.poll_interval = std::chrono::hours(1);
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
+                 clock);
+  held_message(w);
+  EXPECT_EQ(w.drain_once(), 1) << "the held one, and the store's first look";
+  auto stored = message();
+  ASSERT_TRUE(store->enqueue(stored, clock.now_seconds()).ok());
+  EXPECT_EQ(w.drain_once(), 1) << "no hand-over since that look: the store is asked at once";
+  EXPECT_EQ(store->state_of(stored.id)->first, "sent");
+}
+
+// Stored messages due in numbers (a restart's handed-back hold, a channel back after an outage)
+// are claimed batch after batch while held ones flow, not one batch per poll_interval.
+TEST_F(OutboxWorkerTest, AClaimThatCameBackFullIsFollowedByAnotherWhileHeldMessagesFlow) {
+  auto channel = std::make_shared<ScriptedChannel>();
+  WorkerSettings s;
+  s.poll_interval = std::chrono::hours(1);
+  s.claim_batch = 2;
+  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
+                 clock);
+  std::vector<std::string> stored;
+  for (int i = 0; i < 5; ++i) {
+    auto m = message();
+    ASSERT_TRUE(store->enqueue(m, clock.now_seconds()).ok());
+    stored.push_back(m.id);
+  }
+  held_message(w);
+  EXPECT_EQ(w.drain_once(), 6) << "the held one and all five stored, two at a time";
+  for (const auto& id : stored) EXPECT_EQ(store->state_of(id)->first, "sent") << id;
 }
 
 TEST_F(OutboxWorkerTest, ReportsHowLongTheOldestUndeliveredMessageHasWaited) {
