@@ -62,8 +62,7 @@ void MetricsRegistry::observe(const std::string& name, const Labels& labels, dou
   histogram(name, labels, help).observe(seconds);
 }
 
-MetricsRegistry::Histogram MetricsRegistry::histogram(const std::string& name,
-                                                      const Labels& labels,
+MetricsRegistry::Histogram MetricsRegistry::histogram(const std::string& name, const Labels& labels,
                                                       const std::string& help) {
   return Histogram(series(name, render_labels(labels), "histogram", help));
 }

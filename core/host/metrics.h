@@ -43,8 +43,7 @@ class MetricsRegistry {
 
   /// The latency histogram @p name{labels}, made the first time, for a caller that observes it
   /// often. Thread-safe; throws only std::bad_alloc.
-  Histogram histogram(const std::string& name, const Labels& labels,
-                      const std::string& help = "");
+  Histogram histogram(const std::string& name, const Labels& labels, const std::string& help = "");
   /// Adds @p delta to counter @p name{labels}. @p help is used the first time a name is seen.
   void add(const std::string& name, const Labels& labels, double delta = 1,
            const std::string& help = "");
@@ -95,8 +94,8 @@ class MetricsRegistry {
 class HistogramsByLiteral {
  public:
   /// @p fixed: the family's other labels, first in each series'. The registry must outlive this.
-  HistogramsByLiteral(MetricsRegistry& registry, std::string name, std::string label,
-                      Labels fixed, std::string help);
+  HistogramsByLiteral(MetricsRegistry& registry, std::string name, std::string label, Labels fixed,
+                      std::string help);
   /// Records @p seconds in the series whose @p label is @p value, which must be a string
   /// literal (or live as long as this). Thread-safe; never throws (an observation that cannot
   /// be recorded for want of memory is dropped).
