@@ -40,9 +40,6 @@ struct SweptFlows {
   std::map<std::string, std::int64_t> unredeemed_views;
 };
 
-/// What a new flow sends, stored with the flow in one transaction: the message to deliver, or
-/// (with none) the record that nothing is sent — both cost the same write. An empty id records
-/// nothing (for tests of the flow table alone).
 /// A start's message, stored in the flow's transaction: the sign-in message, a stranger's
 /// notice, or (channel_index outbox::kDiscard) a stranger's message stored only to be discarded
 /// unsent. Every start has one; none is for repository tests about flows alone.

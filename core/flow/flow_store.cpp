@@ -203,24 +203,26 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
   });
 }
 
-void SqlFlowRepository::create_then(const Flow& f, bool supersede, const FlowMessage& message,
-                                    Created done) {
-  if (message.message && !outbox_) {
+void SqlFlowRepository::create_then(std::shared_ptr<const Flow> flow, bool supersede,
+                                    std::shared_ptr<const FlowMessage> message, Created done) {
+  if (message->message && !outbox_) {
     return done(sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in"));
   }
-  // The writer runs the work after this returns: it keeps its own copies, and the stores.
-  auto kept = std::make_shared<std::pair<Flow, FlowMessage>>(f, message);
-  auto write = [db = db_, outbox = outbox_, kept, supersede](Poco::Data::Session& s) {
-    write_flow(*db, outbox.get(), s, kept->first, supersede, kept->second);
+  // The writer runs the work after this returns: it shares the flow, its message and the stores.
+  auto write = [db = db_, outbox = outbox_, flow = std::move(flow), message = std::move(message),
+                supersede](Poco::Data::Session& s) {
+    write_flow(*db, outbox.get(), s, *flow, supersede, *message);
   };
-  auto settled = [done = std::move(done)](std::exception_ptr failed) {
-    if (!failed) return done(sdk::success());
-    done(failure_of<void>(failed, [] {}));
+  // Shared so that a write_then() that throws, having taken the work, can still be answered.
+  auto told = std::make_shared<Created>(std::move(done));
+  auto settled = [told](std::exception_ptr failed) {
+    if (!failed) return (*told)(sdk::success());
+    (*told)(failure_of<void>(failed, [] {}));
   };
   try {
     db_->write_then(std::move(write), std::move(settled));
   } catch (const std::exception& e) {  // queued nothing (out of memory): nothing was stored
-    done(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
+    (*told)(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
   }
 }
 

@@ -21,8 +21,8 @@ class SqlFlowRepository final : public FlowRepository {
                              std::shared_ptr<outbox::OutboxStore> outbox = nullptr);
 
   sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override;
-  void create_then(const Flow& flow, bool supersede, const FlowMessage& message,
-                   Created done) override;
+  void create_then(std::shared_ptr<const Flow> flow, bool supersede,
+                   std::shared_ptr<const FlowMessage> message, Created done) override;
   sdk::Result<Flow> get(const std::string& id) override;
   sdk::Result<Flow> find_by_short_key(const std::string& mac) override;
   /// One transaction for the completion and the writes @p first makes into this database

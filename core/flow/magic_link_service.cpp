@@ -141,7 +141,8 @@ std::optional<Outcome<Started>> MagicLinkService::start_then(const StartRequest&
   }
   auto kept = std::make_shared<PendingStart>(std::move(pending).value());
   d_.records.flows.create_then(
-      kept->flow, d_.settings.verify.supersede_previous, kept->outgoing,
+      std::shared_ptr<const Flow>(kept, &kept->flow), d_.settings.verify.supersede_previous,
+      std::shared_ptr<const FlowMessage>(kept, &kept->outgoing),
       [this, kept, event = std::move(event),
        resume = std::move(resume)](sdk::Result<void> created) mutable {
         resume([this, kept, event = std::move(event), created = std::move(created)]() {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -32,11 +33,12 @@ class FlowRepository {
   /// create() without waiting for the commit, where the store can: @p done is called exactly
   /// once with create()'s result — by a store whose writes are committed together by a writer
   /// thread, on that thread once the commit is done (so @p done must be quick and must not
-  /// throw); by any other, before this returns (the default: create()). The store keeps its own
-  /// copies of @p flow and @p message.
-  virtual void create_then(const Flow& flow, bool supersede, const FlowMessage& message,
-                           Created done) {
-    done(create(flow, supersede, message));
+  /// throw); by any other, before this returns (the default: create()). The store shares
+  /// @p flow and @p message instead of copying them (a start's are most of its allocations),
+  /// and reads them only until it calls @p done: the caller may move from them then.
+  virtual void create_then(std::shared_ptr<const Flow> flow, bool supersede,
+                           std::shared_ptr<const FlowMessage> message, Created done) {
+    done(create(*flow, supersede, *message));
   }
   /// The flow with @p id; not_found when there is none.
   virtual sdk::Result<Flow> get(const std::string& id) = 0;

@@ -67,6 +67,14 @@ class CallRunner {
   }
 
   [[nodiscard]] std::chrono::milliseconds timeout() const { return timeout_; }
+  /// Whether calls run on the caller's thread (no timeout): a caller may then make the call
+  /// itself, and record() its time.
+  [[nodiscard]] bool runs_inline() const { return timeout_.count() <= 0; }
+  /// Counts a call made on the caller's thread, begun at @p started, as run() counts its own.
+  /// Thread-safe.
+  void record(const char* method, std::chrono::steady_clock::time_point started) {
+    observe(method, started);
+  }
 
  private:
   template <class R>

@@ -7,6 +7,9 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "host/log.h"
@@ -32,6 +35,10 @@ auto contain(host::Log& log, const std::string& plugin, const char* method, F&& 
   return sdk::fail(sdk::ErrorCode::internal, "plugin " + plugin + " failed");
 }
 
+/// What a call run on another thread keeps of an argument: a copy, and a string for a view.
+template <class T>
+using Owned = std::conditional_t<std::is_same_v<T, std::string_view>, std::string, T>;
+
 /// What every adapter shares: the plugin object, its name, the log and its call runner. The
 /// calls capture copies (shared ownership of the object and of the log), never the adapter: a
 /// call past its deadline may outlive the adapter, the runtime and the server that made it.
@@ -45,11 +52,25 @@ class Guard {
         log_(std::move(log)),
         runner_(std::make_unique<CallRunner>(plugin_, timeout, *log_, 64, metrics)) {}
 
-  template <class R, class F>
-  R call(const char* method, F f) {
+  /// f(object, args...) with its exceptions contained, within the call timeout. On the
+  /// caller's thread (no timeout) the arguments are passed as they are; a call run on the
+  /// plugin's thread, which may outlive the caller, gets its own copies (a string_view's as a
+  /// string).
+  template <class R, class F, class... Args>
+  R call(const char* method, F f, const Args&... args) {
+    if (runner_->runs_inline()) {
+      const auto started = std::chrono::steady_clock::now();
+      R result = contain(*log_, plugin_, method, [&] { return f(*inner_, args...); });
+      runner_->record(method, started);
+      return result;
+    }
     return runner_->run<R>(method,
-                           [inner = inner_, plugin = plugin_, log = log_, method, f]() -> R {
-                             return contain(*log, plugin, method, [&] { return f(*inner); });
+                           [inner = inner_, plugin = plugin_, log = log_, method, f,
+                            owned = std::tuple<Owned<Args>...>(args...)]() -> R {
+                             return contain(*log, plugin, method, [&] {
+                               return std::apply([&](const auto&... a) { return f(*inner, a...); },
+                                                 owned);
+                             });
                            });
   }
   [[nodiscard]] const std::string& plugin() const { return plugin_; }
@@ -80,7 +101,7 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
       : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& g) override {
     auto issued = guard_.call<sdk::Result<sdk::IssuedToken>>(
-        "issue", [g](sdk::TokenStrategy& s) { return s.issue(g); });
+        "issue", [](sdk::TokenStrategy& s, const sdk::LinkGrant& g) { return s.issue(g); }, g);
     // The token goes into a URL as it is.
     const bool url_safe =
         issued.ok() && !issued->token.empty() && issued->token.size() <= 4096 &&
@@ -92,22 +113,22 @@ class GuardedTokenStrategy final : public sdk::TokenStrategy {
   }
   sdk::Result<sdk::LinkGrant> inspect(std::string_view t) override {
     return guard_.call<sdk::Result<sdk::LinkGrant>>(
-        "inspect", [t = std::string(t)](sdk::TokenStrategy& s) { return s.inspect(t); });
+        "inspect", [](sdk::TokenStrategy& s, std::string_view t) { return s.inspect(t); }, t);
   }
   sdk::Result<sdk::LinkGrant> inspect_for_redeem(std::string_view t) override {
     return guard_.call<sdk::Result<sdk::LinkGrant>>(
         "inspect_for_redeem",
-        [t = std::string(t)](sdk::TokenStrategy& s) { return s.inspect_for_redeem(t); });
+        [](sdk::TokenStrategy& s, std::string_view t) { return s.inspect_for_redeem(t); }, t);
   }
   sdk::Result<sdk::LinkGrant> redeem(std::string_view t) override {
     return guard_.call<sdk::Result<sdk::LinkGrant>>(
-        "redeem", [t = std::string(t)](sdk::TokenStrategy& s) { return s.redeem(t); });
+        "redeem", [](sdk::TokenStrategy& s, std::string_view t) { return s.redeem(t); }, t);
   }
   sdk::Result<void> revoke_subject(std::string_view subject) override {
-    return guard_.call<sdk::Result<void>>("revoke_subject",
-                                          [subject = std::string(subject)](sdk::TokenStrategy& s) {
-                                            return s.revoke_subject(subject);
-                                          });
+    return guard_.call<sdk::Result<void>>(
+        "revoke_subject",
+        [](sdk::TokenStrategy& s, std::string_view subject) { return s.revoke_subject(subject); },
+        subject);
   }
   sdk::Result<void> ready() override {
     return guard_.call<sdk::Result<void>>("ready", [](sdk::TokenStrategy& s) { return s.ready(); });
@@ -126,27 +147,31 @@ class GuardedUserStore final : public sdk::UserStore {
       : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<sdk::User> find(const sdk::Identifier& i) override {
     return valid(
-        guard_.call<sdk::Result<sdk::User>>("find", [i](sdk::UserStore& s) { return s.find(i); }),
+        guard_.call<sdk::Result<sdk::User>>(
+            "find", [](sdk::UserStore& s, const sdk::Identifier& i) { return s.find(i); }, i),
         "find");
   }
   sdk::Result<sdk::User> get(std::string_view id) override {
     return valid(guard_.call<sdk::Result<sdk::User>>(
-                     "get", [id = std::string(id)](sdk::UserStore& s) { return s.get(id); }),
+                     "get", [](sdk::UserStore& s, std::string_view id) { return s.get(id); }, id),
                  "get");
   }
   sdk::Result<sdk::User> create(const sdk::Identifier& i) override {
-    return valid(guard_.call<sdk::Result<sdk::User>>(
-                     "create", [i](sdk::UserStore& s) { return s.create(i); }),
-                 "create");
+    return valid(
+        guard_.call<sdk::Result<sdk::User>>(
+            "create", [](sdk::UserStore& s, const sdk::Identifier& i) { return s.create(i); }, i),
+        "create");
   }
   sdk::Result<void> ready() override {
     return guard_.call<sdk::Result<void>>("ready", [](sdk::UserStore& s) { return s.ready(); });
   }
   sdk::Result<sdk::UserPage> list(std::string_view after, std::size_t limit) override {
     auto page = guard_.call<sdk::Result<sdk::UserPage>>(
-        "list", [after = std::string(after), limit](sdk::UserStore& s) {
+        "list",
+        [](sdk::UserStore& s, std::string_view after, std::size_t limit) {
           return s.list(after, std::max<std::size_t>(1, limit));
-        });
+        },
+        after, limit);
     if (!page.ok()) return page;
     for (auto& user : page->users) {
       auto checked = valid(sdk::Result<sdk::User>(user), "list");
@@ -158,14 +183,16 @@ class GuardedUserStore final : public sdk::UserStore {
                           moves ? nullptr : "a page that does not advance");
   }
   sdk::Result<void> set_disabled(std::string_view id, bool disabled) override {
-    return guard_.call<sdk::Result<void>>("set_disabled",
-                                          [id = std::string(id), disabled](sdk::UserStore& s) {
-                                            return s.set_disabled(id, disabled);
-                                          });
+    return guard_.call<sdk::Result<void>>(
+        "set_disabled",
+        [](sdk::UserStore& s, std::string_view id, bool disabled) {
+          return s.set_disabled(id, disabled);
+        },
+        id, disabled);
   }
   sdk::Result<void> remove(std::string_view id) override {
     return guard_.call<sdk::Result<void>>(
-        "remove", [id = std::string(id)](sdk::UserStore& s) { return s.remove(id); });
+        "remove", [](sdk::UserStore& s, std::string_view id) { return s.remove(id); }, id);
   }
   [[nodiscard]] const std::string& plugin() const { return guard_.plugin(); }
 
@@ -194,8 +221,8 @@ class GuardedDeliveryChannel final : public sdk::DeliveryChannel {
                          host::MetricsRegistry* metrics = nullptr)
       : guard_(std::move(inner), std::move(plugin), std::move(log), timeout, metrics) {}
   sdk::Result<void> send(const sdk::Message& m) override {
-    auto r =
-        guard_.call<sdk::Result<void>>("send", [m](sdk::DeliveryChannel& c) { return c.send(m); });
+    auto r = guard_.call<sdk::Result<void>>(
+        "send", [](sdk::DeliveryChannel& c, const sdk::Message& m) { return c.send(m); }, m);
     // A channel that threw or hung may heal (a bug on one path, a gateway that stalls): retry,
     // do not drop.
     if (r.code() == sdk::ErrorCode::internal || r.code() == sdk::ErrorCode::unavailable)

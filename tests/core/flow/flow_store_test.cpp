@@ -216,11 +216,12 @@ TEST_P(FlowCompletionWithALink, AFlowCreatedWithoutWaitingIsThereOnceItsCreatorI
   std::mutex m;
   std::condition_variable told;
   std::optional<sdk::Result<void>> result;
-  flows.create_then(make_flow("later", "a@example.com"), true, {}, [&](sdk::Result<void> r) {
-    std::lock_guard lock(m);
-    result = std::move(r);
-    told.notify_all();
-  });
+  flows.create_then(std::make_shared<const Flow>(make_flow("later", "a@example.com")), true,
+                    std::make_shared<const FlowMessage>(), [&](sdk::Result<void> r) {
+                      std::lock_guard lock(m);
+                      result = std::move(r);
+                      told.notify_all();
+                    });
   {
     std::unique_lock lock(m);
     ASSERT_TRUE(told.wait_for(lock, std::chrono::seconds(10), [&] { return result.has_value(); }));

@@ -289,6 +289,52 @@ TEST(GuardedTokenStrategy, ATokenThatIsNotUrlSafeIsRefused) {
             std::string::npos);
 }
 
+// Reads its arguments only after sleeping past the caller's deadline.
+class LateReadingTokens final : public sdk::TokenStrategy {
+ public:
+  std::atomic<bool> done{false};
+  std::string seen_token;    // written before done
+  std::string seen_address;  // written before done
+  sdk::Result<sdk::IssuedToken> issue(const sdk::LinkGrant& grant) override {
+    std::this_thread::sleep_for(300ms);
+    seen_address = grant.identifier.value;
+    done = true;
+    return sdk::IssuedToken{"t", grant.expires_at};
+  }
+  sdk::Result<sdk::LinkGrant> inspect(std::string_view token) override {
+    std::this_thread::sleep_for(300ms);
+    seen_token = std::string(token);
+    done = true;
+    return sdk::LinkGrant{};
+  }
+  sdk::Result<sdk::LinkGrant> redeem(std::string_view token) override { return inspect(token); }
+  sdk::Result<void> revoke_subject(std::string_view) override { return sdk::success(); }
+  sdk::Result<void> ready() override { return sdk::success(); }
+};
+
+// A call left running past its deadline reads its own copies: what the caller handed it may be
+// changed or gone by then. (On the caller's thread, with no deadline, nothing is copied.)
+TEST(GuardedTokenStrategy, ACallPastItsDeadlineReadsItsOwnCopiesOfItsArguments) {
+  auto l = std::make_shared<Logged>();
+  auto inner = std::make_shared<LateReadingTokens>();
+  GuardedTokenStrategy tokens(inner, "late", shared_log(l), 50ms);
+  std::string token(4096, 'a');
+  EXPECT_EQ(tokens.inspect(token).code(), sdk::ErrorCode::unavailable);
+  std::fill(token.begin(), token.end(), 'x');
+  for (int i = 0; i < 500 && !inner->done; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(inner->done);
+  EXPECT_EQ(inner->seen_token, std::string(4096, 'a'));
+
+  inner->done = false;
+  sdk::LinkGrant grant;
+  grant.identifier = {sdk::AddressKind::email, std::string(300, 'b') + "@example.com"};
+  EXPECT_EQ(tokens.issue(grant).code(), sdk::ErrorCode::unavailable);
+  grant.identifier.value.assign(grant.identifier.value.size(), 'y');
+  for (int i = 0; i < 500 && !inner->done; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(inner->done);
+  EXPECT_EQ(inner->seen_address, std::string(300, 'b') + "@example.com");
+}
+
 TEST(GuardedUserStore, AStuckCallKeepsWhatItUsesUntilItEndsThenLetsGo) {
   // A store that answers late and then throws: its last words are logged from the call's own
   // thread, after the caller, the adapter and everyone else let go of the store and the log.
