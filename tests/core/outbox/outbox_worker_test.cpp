@@ -53,6 +53,17 @@ class OutboxWorkerTest : public ::testing::Test {
     return OutboxWorker(store, std::move(routes), s, log, metrics, clock);
   }
 
+  /// A worker whose store is asked on its own schedule once an hour, with claims of
+  /// @p claim_batch, sending through a channel that accepts everything.
+  OutboxWorker rarely_polling_worker(int claim_batch = 8) {
+    WorkerSettings s;
+    s.poll_interval = std::chrono::hours(1);
+    s.claim_batch = claim_batch;
+    return OutboxWorker(
+        store, {{sdk::AddressKind::email, "scripted", std::make_shared<ScriptedChannel>(), 1}}, s,
+        log, metrics, clock);
+  }
+
   /// A message as a start leaves it: held by @p w, stored held, handed over.
   OutboxMessage held_message(OutboxWorker& w) {
     auto m = message();
@@ -231,11 +242,7 @@ TEST_F(OutboxWorkerTest, AStoredMessageDueIsSentBesideHeldOnes) {
 // each drain that emptied the hold: a stored message due meanwhile waits for the next look, or
 // for notify(), which says one was stored due at once.
 TEST_F(OutboxWorkerTest, WhileHeldMessagesFlowTheStoreIsAskedOncePerPollInterval) {
-  auto channel = std::make_shared<ScriptedChannel>();
-  WorkerSettings s;
-  s.poll_interval = std::chrono::hours(1);
-  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
-                 clock);
+  auto w = rarely_polling_worker();
   held_message(w);
   EXPECT_EQ(w.drain_once(), 1) << "the first look at the store is due at once";
   auto stored = message();
@@ -253,11 +260,7 @@ TEST_F(OutboxWorkerTest, WhileHeldMessagesFlowTheStoreIsAskedOncePerPollInterval
 // With nothing handed over since the store was last asked, a drain that finds nothing held asks
 // it, as a worker without hand-overs always did.
 TEST_F(OutboxWorkerTest, OnceHandOversStopTheStoreIsAskedWheneverNothingIsHeld) {
-  auto channel = std::make_shared<ScriptedChannel>();
-  WorkerSettings s;
-  s.poll_interval = std::chrono::hours(1);
-  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
-                 clock);
+  auto w = rarely_polling_worker();
   held_message(w);
   EXPECT_EQ(w.drain_once(), 1) << "the held one, and the store's first look";
   auto stored = message();
@@ -269,12 +272,7 @@ TEST_F(OutboxWorkerTest, OnceHandOversStopTheStoreIsAskedWheneverNothingIsHeld) 
 // Stored messages due in numbers (a restart's handed-back hold, a channel back after an outage)
 // are claimed batch after batch while held ones flow, not one batch per poll_interval.
 TEST_F(OutboxWorkerTest, AClaimThatCameBackFullIsFollowedByAnotherWhileHeldMessagesFlow) {
-  auto channel = std::make_shared<ScriptedChannel>();
-  WorkerSettings s;
-  s.poll_interval = std::chrono::hours(1);
-  s.claim_batch = 2;
-  OutboxWorker w(store, {{sdk::AddressKind::email, "scripted", channel, 1}}, s, log, metrics,
-                 clock);
+  auto w = rarely_polling_worker(2);
   std::vector<std::string> stored;
   for (int i = 0; i < 5; ++i) {
     auto m = message();
