@@ -104,7 +104,6 @@ OutboxWorker::~OutboxWorker() {
 void OutboxWorker::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
-  stopping_seen_ = false;
   holding_ = true;
   for (int i = 0; i < settings_.threads; ++i)
     threads_.emplace_back([this, i] {
@@ -117,7 +116,6 @@ void OutboxWorker::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    stopping_seen_ = true;
   }
   holding_ = false;
   wake_.notify_all();
@@ -254,7 +252,7 @@ void OutboxWorker::run(bool polls) {
 bool OutboxWorker::stopping() {
   // Read once per message sent: the mutex would be a turn on the lock that every start's
   // hand-over takes to wake a worker.
-  return stopping_seen_.load(std::memory_order_relaxed);
+  return stopping_.load(std::memory_order_relaxed);
 }
 
 int OutboxWorker::drain_once() {
@@ -376,8 +374,7 @@ void OutboxWorker::purge_once() {
       more = more || count == kRowsPerStatement;
       erased_since_scrub_ = true;
     }
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
+    if (stopping()) return;
   }
 }
 

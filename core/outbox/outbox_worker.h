@@ -150,8 +150,8 @@ class OutboxWorker {
   std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
-  std::atomic<bool> stopping_seen_{false};  // stopping_, for reads without the mutex
+  // Written under mutex_ (the wake-up's predicate reads it there); read without it per message.
+  std::atomic<bool> stopping_{false};
   std::uint64_t pending_wakes_ = 0;
   std::atomic<std::int64_t> next_purge_{0};  // seconds; one worker purges at a time
   std::atomic<bool> erased_since_scrub_{false};
