@@ -269,6 +269,19 @@ TEST_F(OutboxWorkerTest, OnceHandOversStopTheStoreIsAskedWheneverNothingIsHeld) 
   EXPECT_EQ(store->state_of(stored.id)->first, "sent");
 }
 
+// A held message handed back is claimed in the same drain, though messages are being handed over
+// and the store's look is an interval away: it is due now, and older than any held one.
+TEST_F(OutboxWorkerTest, AHandBackIsClaimedAtOnceWhileMessagesAreHandedOver) {
+  auto w = rarely_polling_worker();
+  held_message(w);
+  EXPECT_EQ(w.drain_once(), 1) << "the store's first look is taken here";
+  const auto late = held_message(w);
+  clock.advance(std::chrono::seconds(30));
+  EXPECT_EQ(w.drain_once(), 1) << "handed back, then claimed";
+  EXPECT_EQ(store->state_of(late.id)->first, "sent");
+  EXPECT_GT(lease_and_attempts(late.id).first, 0) << "sent through a claim";
+}
+
 // Stored messages due in numbers (a restart's handed-back hold, a channel back after an outage)
 // are claimed batch after batch while held ones flow, not one batch per poll_interval.
 TEST_F(OutboxWorkerTest, AClaimThatCameBackFullIsFollowedByAnotherWhileHeldMessagesFlow) {
