@@ -12,7 +12,9 @@
 namespace linkgate::flow {
 namespace {
 
-// Flows a day past their expiry can only answer "expired"; every so many starts they are dropped.
+const char* const kFunnelHelp =
+    "Sign-ins by how far they got: issued, delivered, confirm_viewed (a flow's first "
+    "confirm-page view), redeemed";
 
 // Failures that say a link, code or redirect was refused (counted by reason); the rest are the
 // client's malformed input, limits, or our own trouble.
@@ -48,7 +50,18 @@ const char* to_string(FlowStatus status) {
   return "expired";
 }
 
-MagicLinkService::MagicLinkService(FlowDependencies deps) : d_(std::move(deps)) {}
+MagicLinkService::MagicLinkService(FlowDependencies deps)
+    : d_(std::move(deps)), counts_(counts_in(d_.reporting.metrics)) {}
+
+MagicLinkService::Counts MagicLinkService::counts_in(host::MetricsRegistry& metrics) {
+  const std::string funnel = "linkgate_signin_funnel_total";
+  const std::string funnel_help = kFunnelHelp;
+  return {metrics.counter("linkgate_links_issued_total", {}),
+          metrics.counter(funnel, {{"stage", "issued"}}, funnel_help),
+          metrics.counter(funnel, {{"stage", "confirm_viewed"}}, funnel_help),
+          metrics.counter("linkgate_links_redeemed_total", {}),
+          metrics.counter(funnel, {{"stage", "redeemed"}}, funnel_help)};
+}
 
 std::string MagicLinkService::new_id(std::size_t bytes) {
   // An id starting with '-' reads as an option to `linkgate outbox retry ID` and to grep.
@@ -177,10 +190,8 @@ Outcome<Started> MagicLinkService::finish_start(PendingStart& pending,
   } else {
     d_.records.outbox.wake();
   }
-  d_.reporting.metrics.add("linkgate_links_issued_total", {}, 1);
-  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "issued"}}, 1,
-                           "Sign-ins by how far they got: issued, delivered, confirm_viewed "
-                           "(a flow's first confirm-page view), redeemed");
+  counts_.issued.add();
+  counts_.issued_stage.add();
   event.flow_id = pending.started.flow_id;
   return reported(Outcome<Started>(pending.started), event, "link_issued");
 }
@@ -311,7 +322,7 @@ void MagicLinkService::note_view(const Flow& flow, const std::string& viewer) {
   if (!first.ok()) {
     d_.reporting.log.warning("noting a confirm-page view: " + first.error().message);
   } else if (first.value()) {
-    metrics.add("linkgate_signin_funnel_total", {{"stage", "confirm_viewed"}}, 1);
+    counts_.confirm_viewed_stage.add();
   }
 }
 
@@ -483,8 +494,8 @@ Outcome<SignedIn> MagicLinkService::after_completion(const PendingSignIn& pendin
   }
   if (!completed.ok()) return store_problem(completed.error(), "flows", Failure::unknown_flow);
   if (!completed.value()) return Failure::used;
-  d_.reporting.metrics.add("linkgate_links_redeemed_total", {}, 1);
-  d_.reporting.metrics.add("linkgate_signin_funnel_total", {{"stage", "redeemed"}}, 1);
+  counts_.redeemed.add();
+  counts_.redeemed_stage.add();
   return SignedIn{pending.user, pending.session, pending.redirect_uri, pending.flow_id};
 }
 

@@ -211,6 +211,17 @@ class MagicLinkService {
   std::string new_code();
 
   FlowDependencies d_;
+  /// The counters every start and redeem adds to, found once (and so rendered at 0 from the
+  /// start: a rate() sees the first sign-in).
+  struct Counts {
+    host::MetricsRegistry::Counter issued;
+    host::MetricsRegistry::Counter issued_stage;  // linkgate_signin_funnel_total{stage="issued"}
+    host::MetricsRegistry::Counter confirm_viewed_stage;
+    host::MetricsRegistry::Counter redeemed;
+    host::MetricsRegistry::Counter redeemed_stage;
+  };
+  static Counts counts_in(host::MetricsRegistry& metrics);
+  Counts counts_;
 };
 
 }  // namespace linkgate::flow

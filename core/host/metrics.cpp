@@ -67,6 +67,15 @@ MetricsRegistry::Histogram MetricsRegistry::histogram(const std::string& name, c
   return Histogram(series(name, render_labels(labels), "histogram", help));
 }
 
+MetricsRegistry::Counter MetricsRegistry::counter(const std::string& name, const Labels& labels,
+                                                  const std::string& help) {
+  return Counter(series(name, render_labels(labels), "counter", help));
+}
+
+void MetricsRegistry::Counter::add(double delta) const noexcept {
+  series_->value.fetch_add(delta);
+}
+
 void MetricsRegistry::Histogram::observe(double seconds) const noexcept {
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) series_->buckets[i].fetch_add(1);
@@ -84,25 +93,15 @@ HistogramsByLiteral::HistogramsByLiteral(MetricsRegistry& registry, std::string 
       help_(std::move(help)) {}
 
 void HistogramsByLiteral::observe(const char* value, double seconds) noexcept {
-  const std::size_t used = std::min(used_.load(std::memory_order_acquire), kSlots);
-  for (std::size_t i = 0; i < used; ++i) {
-    // A slot's value is published after its histogram (release below), so a match is complete.
-    if (values_[i].load(std::memory_order_acquire) == value) {
-      histograms_[i]->observe(seconds);
-      return;
-    }
-  }
   try {
-    Labels labels = fixed_;
-    labels.emplace_back(label_, value);
-    const auto histogram = registry_.histogram(name_, labels, help_);
-    histogram.observe(seconds);
-    // Two threads missing the same value at once may take a slot each: both point at the one
-    // series. Once the slots are taken, further values are looked up every time.
-    const std::size_t slot = used_.fetch_add(1, std::memory_order_acq_rel);
-    if (slot >= kSlots) return;
-    histograms_[slot] = histogram;
-    values_[slot].store(value, std::memory_order_release);
+    histograms_
+        .find(value,
+              [this](const char* v) {
+                Labels labels = fixed_;
+                labels.emplace_back(label_, v);
+                return registry_.histogram(name_, labels, help_);
+              })
+        .observe(seconds);
   } catch (...) {
   }
 }

@@ -5,6 +5,7 @@
 // its series exist: they are found under a shared lock and updated with atomics; only a series
 // seen for the first time takes the lock alone.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -41,9 +42,25 @@ class MetricsRegistry {
     Series* series_;
   };
 
+  /// One counter series, found once (counter()): adding through it takes no lock, renders no
+  /// labels and looks nothing up. Copyable; valid as long as its registry.
+  class Counter {
+   public:
+    /// Adds @p delta. Thread-safe.
+    void add(double delta = 1) const noexcept;
+
+   private:
+    friend class MetricsRegistry;
+    explicit Counter(Series& series) : series_(&series) {}
+    Series* series_;
+  };
+
   /// The latency histogram @p name{labels}, made the first time, for a caller that observes it
   /// often. Thread-safe; throws only std::bad_alloc.
   Histogram histogram(const std::string& name, const Labels& labels, const std::string& help = "");
+  /// The counter @p name{labels}, made the first time (at 0, so it is rendered from then on), for
+  /// a caller that adds to it often. Thread-safe; throws only std::bad_alloc.
+  Counter counter(const std::string& name, const Labels& labels, const std::string& help = "");
   /// Adds @p delta to counter @p name{labels}. @p help is used the first time a name is seen.
   void add(const std::string& name, const Labels& labels, double delta = 1,
            const std::string& help = "");
@@ -88,9 +105,41 @@ class MetricsRegistry {
   std::map<std::string, std::function<std::string()>> sources_;
 };
 
+/// Handles (MetricsRegistry::Counter, ::Histogram, or a struct of them) found once by a small key
+/// — a string literal's address, a status code — and kept in kSlots slots that later look-ups
+/// scan without a lock; once the slots are taken, handles for further keys are made on every
+/// look-up. The key's zero value is reserved (it marks a slot not yet filled). Thread-safe.
+template <class Key, class Handle, std::size_t kSlots>
+class HandleSlots {
+ public:
+  /// The handle kept for @p key, else @p make(key), kept if a slot is free. Throws what @p make
+  /// throws.
+  template <class Make>
+  Handle find(Key key, Make&& make) {
+    const std::size_t used = std::min(used_.load(std::memory_order_acquire), kSlots);
+    for (std::size_t i = 0; i < used; ++i) {
+      // A slot's key is published after its handle (release below), so a match is complete.
+      if (keys_[i].load(std::memory_order_acquire) == key) return *handles_[i];
+    }
+    Handle handle = make(key);
+    // Two threads missing the same key at once may take a slot each: both hold the same series.
+    const std::size_t slot = used_.fetch_add(1, std::memory_order_acq_rel);
+    if (slot < kSlots) {
+      handles_[slot] = handle;
+      keys_[slot].store(key, std::memory_order_release);
+    }
+    return handle;
+  }
+
+ private:
+  std::array<std::atomic<Key>, kSlots> keys_{};
+  std::array<std::optional<Handle>, kSlots> handles_{};
+  std::atomic<std::size_t> used_{0};
+};
+
 /// Histograms of one family told apart by one label whose values are string literals (a plugin's
 /// method names), each found in the registry once: later observations compare the literal's
-/// address with at most kSlots others and take no lock. Thread-safe.
+/// address with at most 16 others and take no lock. Thread-safe.
 class HistogramsByLiteral {
  public:
   /// @p fixed: the family's other labels, first in each series'. The registry must outlive this.
@@ -102,15 +151,12 @@ class HistogramsByLiteral {
   void observe(const char* value, double seconds) noexcept;
 
  private:
-  static constexpr std::size_t kSlots = 16;
   MetricsRegistry& registry_;
   std::string name_;
   std::string label_;
   Labels fixed_;
   std::string help_;
-  std::array<std::atomic<const char*>, kSlots> values_{};
-  std::array<std::optional<MetricsRegistry::Histogram>, kSlots> histograms_{};
-  std::atomic<std::size_t> used_{0};
+  HandleSlots<const char*, MetricsRegistry::Histogram, 16> histograms_;
 };
 
 /// Renders labels as `{a="x",b="y"}` with values escaped; "" for none.

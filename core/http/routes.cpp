@@ -415,8 +415,24 @@ std::vector<std::pair<std::string, std::string>> routes() {
   return out;
 }
 
-std::string route_label(const std::string& path) {
-  return route_table().count(path) ? path : "other";
+namespace {
+const std::string& other_route() {
+  static const std::string other = "other";
+  return other;
+}
+}  // namespace
+
+const std::string& route_label(const std::string& path) {
+  const auto& table = route_table();
+  const auto route = table.find(path);
+  return route == table.end() ? other_route() : route->first;
+}
+
+std::vector<const std::string*> route_labels() {
+  std::vector<const std::string*> labels;
+  for (const auto& [path, handlers] : route_table()) labels.push_back(&path);
+  labels.push_back(&other_route());
+  return labels;
 }
 
 Response dispatch(const Request& request, wiring::Runtime& rt) {

@@ -15,8 +15,11 @@ namespace linkgate::http {
 Response dispatch(const Request& request, wiring::Runtime& runtime);
 
 /// The route label used in metrics for @p path ("other" for unknown paths, so a scanner
-/// cannot grow the label set).
-std::string route_label(const std::string& path);
+/// cannot grow the label set). One of route_labels(): it lives as long as the program, so its
+/// address tells the labels apart.
+const std::string& route_label(const std::string& path);
+/// Every label route_label() gives.
+std::vector<const std::string*> route_labels();
 
 /// Every (method, path) the server answers, for checking them against docs/openapi.yaml. HEAD is
 /// answered wherever GET is, without a body, and is not listed.

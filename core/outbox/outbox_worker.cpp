@@ -11,6 +11,8 @@
 namespace linkgate::outbox {
 namespace {
 
+const char* const kDeliveriesHelp = "Delivery attempts by channel and outcome";
+
 std::int64_t steady_milliseconds() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -86,10 +88,14 @@ OutboxWorker::OutboxWorker(std::shared_ptr<OutboxStore> store, DeliveryRoutes ro
       settings_(settings),
       log_(log),
       metrics_(metrics),
-      clock_(clock) {
+      clock_(clock),
+      delivered_stage_(metrics.counter("linkgate_signin_funnel_total", {{"stage", "delivered"}})) {
   for (const auto& route : routes_) {
     slots_.push_back(std::make_unique<std::counting_semaphore<>>(std::max(1, route.concurrency)));
     batch_limits_.push_back(batch_limit_of(*route.channel));
+    sent_.push_back(metrics.counter("linkgate_deliveries_total",
+                                    {{"channel", route.plugin}, {"outcome", "sent"}},
+                                    kDeliveriesHelp));
   }
   const bool all_batch =
       !batch_limits_.empty() && std::all_of(batch_limits_.begin(), batch_limits_.end(),
@@ -428,7 +434,7 @@ std::optional<Outcome> OutboxWorker::render(OutboxMessage& m) {
 
 Outcome OutboxWorker::dead_unsent(const OutboxMessage& m, const std::string& why) {
   metrics_.add("linkgate_deliveries_total", {{"channel", "none"}, {"outcome", "failed"}}, 1,
-               "Delivery attempts by channel and outcome");
+               kDeliveriesHelp);
   // Log lines name the message and its flow, never the address: the audit log ties a flow to
   // the identifier's keyed hash.
   log_.write(sdk::LogLevel::error, "outbox",
@@ -497,9 +503,8 @@ Outcome OutboxWorker::outcome_of(const OutboxMessage& m, int route,
   const std::string who = "flow " + m.flow_id;
   const auto& r = routes_[static_cast<std::size_t>(route)];
   if (result.ok()) {
-    metrics_.add("linkgate_deliveries_total", {{"channel", r.plugin}, {"outcome", "sent"}}, 1,
-                 "Delivery attempts by channel and outcome");
-    metrics_.add("linkgate_signin_funnel_total", {{"stage", "delivered"}}, 1);
+    sent_[static_cast<std::size_t>(route)].add();
+    delivered_stage_.add();
     log_.write(sdk::LogLevel::info, "outbox",
                "message " + m.id + " for " + who + " delivered by " + r.plugin + " (attempt " +
                    std::to_string(m.attempts) + ")");

@@ -146,6 +146,8 @@ class OutboxWorker {
   // One counter per route: sends in flight on it at most `concurrency`.
   std::vector<std::unique_ptr<std::counting_semaphore<>>> slots_;
   std::vector<std::size_t> batch_limits_;  // per route, asked once: 1 sends one at a time
+  std::vector<host::MetricsRegistry::Counter> sent_;  // per route, found once
+  host::MetricsRegistry::Counter delivered_stage_;    // linkgate_signin_funnel_total
   int claim_size_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

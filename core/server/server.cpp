@@ -81,6 +81,7 @@ FrontEndOptions front_end_options(const config::Settings& settings) {
 Server::Server(const config::Settings& settings, std::shared_ptr<wiring::SharedState> shared)
     : shared_(std::move(shared)) {
   runtime_ = wiring::Runtime::build(settings, shared_);
+  request_metrics_ = std::make_shared<RequestMetrics>(runtime_->metrics());
   scheme_ = settings.server.https() ? "https" : "http";
   shutdown_timeout_ = settings.server.shutdown_timeout;
   Poco::Net::Context::Ptr tls;
@@ -115,7 +116,7 @@ http::Response Server::answer(http::Request&& request) {
   // from under it.
   const auto runtime = this->runtime();
   const auto started = std::chrono::steady_clock::now();
-  const std::string route = http::route_label(request.path());
+  const std::string& route = http::route_label(request.path());
   const auto& settings = runtime->settings();
   const std::string id = http::request_id(request, settings.server.trusted_proxy_ranges);
   host::RequestScope scope(id);
@@ -141,7 +142,8 @@ http::Response Server::answer(http::Request&& request) {
                 "server thread took the answer, instead of by a thread that waited for it");
   }
   http::Response response = http::dispatch(request, *runtime);
-  auto finish = [runtime, id, route, started, method = request.method,
+  auto finish = [runtime, metrics = request_metrics_, id, label = &route, started,
+                 method = request.method,
                  path = request.path().substr(0, 200)](http::Response& answer) {
     answer.set("X-Request-Id", id);
     const double seconds =
@@ -155,12 +157,7 @@ http::Response Server::answer(http::Request&& request) {
       runtime->log().write(sdk::LogLevel::info, "access",
                            method + " " + path + " " + std::to_string(answer.status) + " " + took);
     }
-    auto& metrics = runtime->metrics();
-    metrics.add("linkgate_http_requests_total",
-                {{"route", route}, {"status", std::to_string(answer.status)}}, 1,
-                "HTTP requests by route and status");
-    metrics.observe("linkgate_http_request_seconds", {{"route", route}}, seconds,
-                    "HTTP request latency");
+    metrics->record(*label, answer.status, seconds);
   };
   if (http::AnswerLater::taken()) {
     // Answered later (http/answer_later.h): counted and logged when it is made.

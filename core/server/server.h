@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/front_end.h"
+#include "server/request_metrics.h"
 #include "wiring/runtime.h"
 
 namespace linkgate::server {
@@ -52,6 +53,8 @@ class Server {
   std::shared_ptr<wiring::SharedState> shared_;
   mutable std::mutex mutex_;
   std::shared_ptr<wiring::Runtime> runtime_;
+  // Shared with each request's answer, which a commit may make after this server is gone.
+  std::shared_ptr<RequestMetrics> request_metrics_;
   std::unique_ptr<FrontEnd> front_end_;
   std::unique_ptr<FrontEnd> admin_front_end_;  // server.admin.listen: plain HTTP, its own loop
   std::vector<std::uint16_t> ports_;

@@ -102,6 +102,41 @@ TEST(HistogramsByLiteral, EachLiteralIsItsSeriesAndNothingIsLostPastTheSlots) {
   }
 }
 
+// A counter's handle adds to the series add() adds to, from many threads, and makes it at 0: a
+// series found up front is rendered before anything is counted.
+TEST(MetricsRegistryCounter, IsTheSeriesAddAddsToAndIsRenderedFromTheStart) {
+  MetricsRegistry m;
+  const auto sent = m.counter("lg_sent_total", {{"channel", "smtp"}}, "Sent");
+  EXPECT_NE(m.render().find("lg_sent_total{channel=\"smtp\"} 0\n"), std::string::npos);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&m, sent] {
+      for (int i = 0; i < 5'000; ++i) {
+        sent.add();
+        m.add("lg_sent_total", {{"channel", "smtp"}});
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(m.value("lg_sent_total", {{"channel", "smtp"}}), 40'000);
+  EXPECT_NE(m.render().find("# HELP lg_sent_total Sent\n"), std::string::npos);
+}
+
+// A key seen before gets the handle it got then, without making another; past the slots every
+// key's handle is made on each look-up, and still the right one.
+TEST(HandleSlots, AKeyFindsItsHandleOnceAndKeysPastTheSlotsAreMadeEachTime) {
+  HandleSlots<int, int, 4> slots;
+  int made = 0;
+  auto make = [&made](int key) {
+    ++made;
+    return key * 10;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int key = 1; key <= 6; ++key) EXPECT_EQ(slots.find(key, make), key * 10);
+  }
+  EXPECT_EQ(made, 4 + 2 * 3);  // keys 1-4 once; 5 and 6 in every round
+}
+
 // A counter past a million is still exact (a stream's default precision showed 1.23457e+06);
 // fractions keep their digits, and bounds read as written.
 TEST(MetricsRegistry, LargeCountersAndSumsRenderExactly) {
@@ -152,5 +187,5 @@ TEST(MetricsRegistry, SourcesRenderAfterTheRegistryAndAreReplacedByKey) {
   EXPECT_NE(text.find("lg_own_total 1\n"), std::string::npos) << text;
 }
 
-}  // namespace
-}  // namespace linkgate::host
+ }  // namespace
+ }  // namespace linkgate::host

@@ -6,9 +6,11 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "config/settings_loader.h"
@@ -73,6 +75,20 @@ TEST_F(RoutesTest, UnknownPathsAndMethodsAreRefusedInTheErrorShape) {
   EXPECT_EQ(field(wrong, "error"), "method_not_allowed");
   EXPECT_EQ(route_label("/wp-admin"), "other");
   EXPECT_EQ(route_label("/v1/magic-links"), "/v1/magic-links");
+}
+
+// A label is told apart by its address (server::RequestMetrics): the same path gives the same
+// string, which is one of route_labels(), "other" last.
+TEST(RouteLabels, EachPathGivesOneOfTheLabelsItselfAndUnknownPathsOther) {
+  const auto labels = route_labels();
+  const std::string& session = route_label("/v1/session");
+  EXPECT_EQ(&route_label(std::string("/v1/") + "session"), &session);
+  EXPECT_NE(std::find(labels.begin(), labels.end(), &session), labels.end());
+  EXPECT_EQ(&route_label("/nothing/here"), labels.back());
+  EXPECT_EQ(*labels.back(), "other");
+  std::set<std::string> paths;
+  for (const auto& [method, path] : routes()) paths.insert(path);
+  EXPECT_EQ(labels.size(), paths.size() + 1);
 }
 
 TEST_F(RoutesTest, StartingASignInAnswers202WithAFlowCookie) {
