@@ -492,6 +492,24 @@ TEST(Flow, MetricsTellTheSignInFunnelEndToEnd) {
   EXPECT_NE(m.find("linkgate_http_answered_later_total 2"), std::string::npos) << m;
 }
 
+// Before any sign-in, the funnel, the links' ends and the channel's sent count are there at 0
+// (docs/metrics.md), so a rate() over them sees the first one.
+TEST(Flow, TheFunnelAndTheChannelsSentCountAreRenderedAtZeroBeforeAnySignIn) {
+  TestServer server;
+  const std::string m = server.client().get("/metrics").body;
+  for (const char* line : {
+           "linkgate_signin_funnel_total{stage=\"issued\"} 0\n",
+           "linkgate_signin_funnel_total{stage=\"delivered\"} 0\n",
+           "linkgate_signin_funnel_total{stage=\"confirm_viewed\"} 0\n",
+           "linkgate_signin_funnel_total{stage=\"redeemed\"} 0\n",
+           "linkgate_links_issued_total 0\n",
+           "linkgate_links_redeemed_total 0\n",
+           "linkgate_deliveries_total{channel=\"outbox\",outcome=\"sent\"} 0\n",
+       }) {
+    EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
+  }
+}
+
 // A link a mail scanner opened and nobody redeemed: counted by the scanner's family once its
 // flow is swept, a day after it expired — by the outbox worker, off the request path.
 TEST(Flow, ScannerViewsOfLinksNeverRedeemedAreCountedWhenTheFlowIsSwept) {

@@ -187,5 +187,5 @@ TEST(MetricsRegistry, SourcesRenderAfterTheRegistryAndAreReplacedByKey) {
   EXPECT_NE(text.find("lg_own_total 1\n"), std::string::npos) << text;
 }
 
- }  // namespace
- }  // namespace linkgate::host
+}  // namespace
+}  // namespace linkgate::host
