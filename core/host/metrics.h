@@ -108,7 +108,8 @@ class MetricsRegistry {
 /// Handles (MetricsRegistry::Counter, ::Histogram, or a struct of them) found once by a small key
 /// — a string literal's address, a status code — and kept in kSlots slots that later look-ups
 /// scan without a lock; once the slots are taken, handles for further keys are made on every
-/// look-up. The key's zero value is reserved (it marks a slot not yet filled). Thread-safe.
+/// look-up. A slot not yet filled holds the key's zero value, so that key is never kept: its
+/// handle is made on every look-up. Thread-safe.
 template <class Key, class Handle, std::size_t kSlots>
 class HandleSlots {
  public:
@@ -116,6 +117,7 @@ class HandleSlots {
   /// throws.
   template <class Make>
   Handle find(Key key, Make&& make) {
+    if (key == Key{}) return make(key);
     const std::size_t used = std::min(used_.load(std::memory_order_acquire), kSlots);
     for (std::size_t i = 0; i < used; ++i) {
       // A slot's key is published after its handle (release below), so a match is complete.

@@ -137,6 +137,22 @@ TEST(HandleSlots, AKeyFindsItsHandleOnceAndKeysPastTheSlotsAreMadeEachTime) {
   EXPECT_EQ(made, 4 + 2 * 3);  // keys 1-4 once; 5 and 6 in every round
 }
 
+// The zero key marks a slot not yet filled: it is made every time, never matched against a slot
+// reserved but still empty (a status of 0 from a broken handler must not read an empty handle).
+TEST(HandleSlots, TheZeroKeyIsMadeEveryTimeAndTakesNoSlot) {
+  HandleSlots<int, int, 2> slots;
+  int made = 0;
+  auto make = [&made](int key) {
+    ++made;
+    return key + 7;
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(slots.find(0, make), 7);
+  EXPECT_EQ(slots.find(1, make), 8);
+  EXPECT_EQ(slots.find(2, make), 9);
+  EXPECT_EQ(slots.find(1, make), 8);
+  EXPECT_EQ(made, 3 + 2);  // zero every time; 1 and 2 once each, in the two slots
+}
+
 // A counter past a million is still exact (a stream's default precision showed 1.23457e+06);
 // fractions keep their digits, and bounds read as written.
 TEST(MetricsRegistry, LargeCountersAndSumsRenderExactly) {
