@@ -1,6 +1,7 @@
 #include "flow/flow_store.h"
 
 #include <algorithm>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -40,6 +41,11 @@ std::vector<std::string> split_families(const std::string& list) {
 constexpr const char* kSupersede =
     "UPDATE lg_flows SET state = 'superseded'"
     " WHERE identifier_key = ? AND expires_at > ? AND state = 'pending'";
+// The same for one flow the in-memory table named (by its row id, which a rolled-back insert
+// may have left to another identifier's flow since: hence the identifier too).
+constexpr const char* kSupersedeOne =
+    "UPDATE lg_flows SET state = 'superseded'"
+    " WHERE rowid = ? AND identifier_key = ? AND expires_at > ? AND state = 'pending'";
 constexpr const char* kInsert =
     "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
     " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
@@ -118,11 +124,15 @@ SqlFlowRepository::SqlFlowRepository(std::shared_ptr<sql::Database> db,
     // its attempts changes the state without touching this index — one B-tree page fewer for each
     // to write and for the checkpoint to copy (docs/performance.md, "A flow's state out of its
     // identifier index"). The index it replaces, (identifier_key, state), had each of them move its
-    // entry.
-    s << db_->sql(
-        "CREATE INDEX IF NOT EXISTS lg_flows_by_identifier"
-        " ON lg_flows (identifier_key, expires_at)"),
-        now;
+    // entry. On an SQLite file the index is left to the writers (take_part()): it is there only
+    // while two processes write the flows.
+    if (const auto file = db_->sqlite_file(); !file.empty()) {
+      memory_ = db_->attachment<PendingFlowsInMemory>([&] {
+        return std::make_shared<PendingFlowsInMemory>(sql::ProcessRoster::file_for(file));
+      });
+    } else {
+      s << db_->sql(kIdentifierIndex), now;
+    }
     sql::drop_index_if_present(*db_, s, "lg_flows_identifier");
     s << db_->sql("CREATE INDEX IF NOT EXISTS lg_flows_expiry ON lg_flows (expires_at)"), now;
   } catch (const Poco::Exception& e) {
@@ -156,12 +166,24 @@ sdk::Result<T> failure_of(const std::exception_ptr& failed, OnConflict on_confli
 }  // namespace
 
 void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
-                                   Poco::Data::Session& s, const Flow& f, bool supersede,
-                                   const FlowMessage& message) {
+                                   PendingFlowsInMemory* memory, Poco::Data::Session& s,
+                                   const Flow& f, bool supersede, const FlowMessage& message,
+                                   std::vector<std::int64_t>& ended) {
   if (auto* cached = sql::GroupCommit::statements_for(s)) {
-    if (supersede) cached->use(kSupersede).bind(f.identifier_key).bind(f.created_at).run();
-    cached->use(kInsert)
-        .bind(f.id)
+    const bool in_memory = memory != nullptr && memory->answers();
+    if (supersede && in_memory) {
+      memory->find(*cached, f.identifier_key, f.created_at, ended);
+      for (const std::int64_t rowid : ended) {
+        cached->use(kSupersedeOne).bind(rowid).bind(f.identifier_key).bind(f.created_at).run();
+      }
+    } else if (supersede) {
+      // An SQLite file has the index only while the table cannot answer; nothing when it is
+      // there already.
+      if (memory != nullptr) cached->use(kIdentifierIndex).run();
+      cached->use(kSupersede).bind(f.identifier_key).bind(f.created_at).run();
+    }
+    auto insert = cached->use(kInsert);
+    insert.bind(f.id)
         .bind(f.identifier_key)
         .bind(std::int64_t{static_cast<int>(f.identifier.kind)})
         .bind(f.identifier.value)
@@ -176,6 +198,9 @@ void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::Outbox
         .bind(std::int64_t{f.deliverable ? 1 : 0})
         .bind(f.short_key_mac)
         .run();
+    if (in_memory) {
+      memory->inserted(f.identifier_key, insert.last_insert_rowid(), f.expires_at, supersede);
+    }
     if (message.message) outbox->insert(s, *message.message, message.now);
     return;
   }
@@ -194,13 +219,13 @@ void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::Outbox
 
 sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
                                             const FlowMessage& message) {
-  if (message.message && !outbox_) {
-    return sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in");
-  }
-  return sql::attempt("flows", [&] {
-    db_->write(
-        [&](Poco::Data::Session& s) { write_flow(*db_, outbox_.get(), s, f, supersede, message); });
-  });
+  // Through the writer's queue too, so that what the in-memory table learns from the commit is
+  // learnt on the writer's thread, before its next transaction.
+  std::promise<sdk::Result<void>> created;
+  create_then(std::make_shared<const Flow>(f), supersede,
+              std::make_shared<const FlowMessage>(message),
+              [&created](sdk::Result<void> result) { created.set_value(std::move(result)); });
+  return created.get_future().get();
 }
 
 void SqlFlowRepository::create_then(std::shared_ptr<const Flow> flow, bool supersede,
@@ -208,15 +233,31 @@ void SqlFlowRepository::create_then(std::shared_ptr<const Flow> flow, bool super
   if (message->message && !outbox_) {
     return done(sdk::fail(sdk::ErrorCode::invalid, "flows: no outbox to store the message in"));
   }
+  if (memory_) {
+    try {
+      memory_->take_part(*db_, flow->created_at);
+    } catch (const std::exception& e) {
+      return done(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
+    }
+  }
+  // The flows this start ended, which the in-memory table forgets once that is committed.
+  auto ended = std::make_shared<std::vector<std::int64_t>>();
   // The writer runs the work after this returns: it shares the flow, its message and the stores.
-  auto write = [db = db_, outbox = outbox_, flow = std::move(flow), message = std::move(message),
-                supersede](Poco::Data::Session& s) {
-    write_flow(*db, outbox.get(), s, *flow, supersede, *message);
+  auto write = [db = db_, outbox = outbox_, memory = memory_, flow, message = std::move(message),
+                supersede, ended](Poco::Data::Session& s) {
+    ended->clear();
+    write_flow(*db, outbox.get(), memory.get(), s, *flow, supersede, *message, *ended);
   };
   // Shared so that a write_then() that throws, having taken the work, can still be answered.
   auto told = std::make_shared<Created>(std::move(done));
-  auto settled = [told](std::exception_ptr failed) {
-    if (!failed) return (*told)(sdk::success());
+  auto settled = [told, memory = memory_, flow = std::move(flow),
+                  ended](std::exception_ptr failed) {
+    if (!failed) {
+      // Called on the writer's thread (SQLite), where the table lives; a rolled-back start
+      // forgets nothing, so the flows it would have ended are still found.
+      if (memory && !ended->empty()) memory->forget(flow->identifier_key, *ended);
+      return (*told)(sdk::success());
+    }
     (*told)(failure_of<void>(failed, [] {}));
   };
   try {
@@ -378,6 +419,7 @@ sdk::Result<SweptFlows> SqlFlowRepository::sweep(std::int64_t now_seconds,
     SweptFlows swept;
     std::vector<std::string> states, viewers;
     db_->write([&](Poco::Data::Session& s) {
+      if (memory_ && memory_->answers()) memory_->prune(now_seconds);
       std::int64_t before = now_seconds - grace_seconds;
       Poco::Data::Statement del(s);
       del << db_->sql(kSweep), use(before), use(max_flows), into(states), into(viewers);
@@ -393,15 +435,21 @@ sdk::Result<SweptFlows> SqlFlowRepository::sweep(std::int64_t now_seconds,
 }
 
 std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements() const {
-  return {{"supersede", db_->sql(kSupersede)},
-          {"insert", db_->sql(kInsert)},
-          {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
-          {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},
-          {"complete", db_->sql(kComplete)},
-          {"take_attempt", db_->sql(kTakeAttempt)},
-          {"kill", db_->sql(kKill)},
-          {"note_view", db_->sql(kNoteView)},
-          {"sweep", db_->sql(kSweep)}};
+  std::vector<std::pair<std::string, std::string>> statements{{"supersede", db_->sql(kSupersede)}};
+  if (db_->dialect() == sql::Dialect::sqlite)
+    statements.emplace_back("supersede_one", kSupersedeOne);
+  for (auto& named : std::vector<std::pair<std::string, std::string>>{
+           {"insert", db_->sql(kInsert)},
+           {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
+           {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},
+           {"complete", db_->sql(kComplete)},
+           {"take_attempt", db_->sql(kTakeAttempt)},
+           {"kill", db_->sql(kKill)},
+           {"note_view", db_->sql(kNoteView)},
+           {"sweep", db_->sql(kSweep)}}) {
+    statements.push_back(std::move(named));
+  }
+  return statements;
 }
 
 }  // namespace linkgate::flow

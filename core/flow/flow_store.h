@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "flow/pending_flows_in_memory.h"
 #include "flow/ports.h"
 #include "outbox/outbox_store.h"
 #include "sql/database.h"
@@ -49,13 +50,18 @@ class SqlFlowRepository final : public FlowRepository {
   /// message's, in the caller's transaction.
   static sql::GroupCommit::Work completion(std::shared_ptr<sql::Database> db, std::string id,
                                            std::int64_t now_seconds);
+  /// Appends to @p ended the row ids of the flows the in-memory table had it supersede.
   static void write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
-                         Poco::Data::Session& s, const Flow& f, bool supersede,
-                         const FlowMessage& message);
+                         PendingFlowsInMemory* memory, Poco::Data::Session& s, const Flow& f,
+                         bool supersede, const FlowMessage& message,
+                         std::vector<std::int64_t>& ended);
   static sdk::Result<Flow> select_one_cached(sql::SqliteStatements& statements,
                                              const std::string& column, const std::string& value);
   std::shared_ptr<sql::Database> db_;
   std::shared_ptr<outbox::OutboxStore> outbox_;
+  /// On an SQLite file: its pending flows by identifier, shared with the database's other flow
+  /// stores in this process; null elsewhere.
+  std::shared_ptr<PendingFlowsInMemory> memory_;
 };
 
 }  // namespace linkgate::flow

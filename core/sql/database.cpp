@@ -76,6 +76,14 @@ std::string postgres_conninfo(const std::string& url) {
   return info;
 }
 
+std::string Database::sqlite_file() const {
+  if (dialect_ != Dialect::sqlite || connection_.empty() || connection_ == ":memory:" ||
+      connection_.rfind("file:", 0) == 0) {
+    return "";
+  }
+  return connection_;
+}
+
 std::string Database::safe_url() const {
   static const std::regex kUrlPassword(R"(://([^:/@]*):[^@]*@)");
   static const std::regex kConninfoPassword(R"(password\s*=\s*('[^']*'|\S+))");

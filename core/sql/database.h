@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <typeindex>
+#include <unordered_map>
 #include <vector>
 
 #include "sql/checkpointer.h"
@@ -118,6 +120,19 @@ class Database {
   /// The SQLite log's checkpointer, for tests and metrics; null on PostgreSQL.
   [[nodiscard]] const Checkpointer* checkpointer() const { return checkpointer_.get(); }
   [[nodiscard]] const std::string& url() const { return url_; }
+  /// The database's file on SQLite; empty on PostgreSQL and for an SQLite database in memory.
+  [[nodiscard]] std::string sqlite_file() const;
+
+  /// What a store keeps per open database rather than per store object — so the stores that a
+  /// reload makes on the same database share it: made by @p make on the first call for @p T,
+  /// kept as long as the database. Thread-safe (@p make runs under a lock of this database's).
+  template <class T, class Make>
+  std::shared_ptr<T> attachment(Make&& make) {
+    std::lock_guard lock(attachments_mutex_);
+    auto& kept = attachments_[std::type_index(typeid(T))];
+    if (!kept) kept = std::forward<Make>(make)();
+    return std::static_pointer_cast<T>(kept);
+  }
 
  private:
   friend class Lease;
@@ -143,6 +158,8 @@ class Database {
   std::condition_variable freed_;
   std::vector<PooledConnection> idle_;  // open, not lent
   int free_;                            // leases that may still be made
+  std::mutex attachments_mutex_;
+  std::unordered_map<std::type_index, std::shared_ptr<void>> attachments_;
 };
 
 /// Drops the index @p name of the database @p db when it is there (one a release replaced),

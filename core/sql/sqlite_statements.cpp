@@ -85,4 +85,8 @@ int SqliteStatements::Use::changes() const {
   return sqlite3_changes(db_);
 }
 
+std::int64_t SqliteStatements::Use::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
 }  // namespace linkgate::sql

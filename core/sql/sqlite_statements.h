@@ -41,6 +41,8 @@ class SqliteStatements {
     [[nodiscard]] bool is_null(int column) const;
     /// Rows the last INSERT, UPDATE or DELETE on the connection changed.
     [[nodiscard]] int changes() const;
+    /// The row id of the last row an INSERT on the connection added.
+    [[nodiscard]] std::int64_t last_insert_rowid() const;
 
    private:
     friend class SqliteStatements;

@@ -16,9 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "flow/pending_flows_in_memory.h"
 #include "host/host_services.h"
 #include "host/sql_expiring_keys.h"
 #include "outbox/outbox_store.h"
+#include "sql/process_roster.h"
 #include "support/postgres_server.h"
 #include "support/query_plan.h"
 #include "support/temp_dir.h"
@@ -387,16 +389,26 @@ TEST_P(SqlFlowRepositoryTest, AStartStoresTheFlowAndItsMessageTogetherOrNeither)
             sdk::ErrorCode::unavailable);
   EXPECT_EQ(flows.get("f3").code(), sdk::ErrorCode::not_found);
   EXPECT_EQ(flows.get("f1")->state, FlowState::pending);
+  // And the next start still finds it: the failed one made nothing forget it.
+  ASSERT_TRUE(flows.create(make_flow("f4", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("f1")->state, FlowState::superseded);
 }
 
 TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
   auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  // On SQLite the identifier index is there while another process writes the flows too.
+  std::optional<sql::ProcessRoster> another_writer;
+  if (db->dialect() == sql::Dialect::sqlite) {
+    another_writer.emplace(sql::ProcessRoster::file_for(db->sqlite_file()));
+  }
   SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("first", "a@example.com"), true, {}).ok());
   const auto unindexed =
       linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
   EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
   const auto statements = flows.statements();
-  ASSERT_EQ(statements.size(), 9u);
+  // The supersede by row id is SQLite's alone.
+  ASSERT_EQ(statements.size(), db->dialect() == sql::Dialect::sqlite ? 10u : 9u);
   for (const auto& [name, statement] : statements) {
     if (name == "insert") continue;  // no rows to find
     const auto plan = linkgate::testing::plan_of(*db, statement);
@@ -422,26 +434,30 @@ TEST_P(SqlFlowRepositoryTest, TheIdentifierIndexOverTheStateIsReplaced) {
   }
   {
     auto lease = db->session();
-    *lease << "DROP INDEX lg_flows_by_identifier", Poco::Data::Keywords::now;
+    *lease << "DROP INDEX IF EXISTS lg_flows_by_identifier", Poco::Data::Keywords::now;
     *lease << "CREATE INDEX lg_flows_identifier ON lg_flows (identifier_key, state)",
         Poco::Data::Keywords::now;
   }
   SqlFlowRepository reopened(db);
-  const auto indexes = linkgate::testing::indexes_of(*db, "lg_flows");
-  EXPECT_FALSE(indexes.contains("lg_flows_identifier"));
-  EXPECT_TRUE(indexes.contains("lg_flows_by_identifier"));
   ASSERT_TRUE(reopened.create(make_flow("new", "a@example.com"), true, {}).ok());
   EXPECT_EQ(reopened.get("old")->state, FlowState::superseded);
+  const auto indexes = linkgate::testing::indexes_of(*db, "lg_flows");
+  EXPECT_FALSE(indexes.contains("lg_flows_identifier"));
+  // On an SQLite file one process writes, the flows' table in memory answers instead.
+  EXPECT_EQ(indexes.contains("lg_flows_by_identifier"), db->dialect() != sql::Dialect::sqlite);
 }
 
-// The statements of a flow store on SQLite, by name, for what their programs do.
+// The statements of a flow store on SQLite, by name, for what their programs do — with another
+// process writing the same file, where the identifier index answers a supersede.
 class SqlFlowRepositorySqlite : public ::testing::Test {
  protected:
   SqlFlowRepositorySqlite() {
+    EXPECT_TRUE(flows.create(make_flow("first", "first@example.com"), true, {}).ok());
     for (const auto& [name, statement] : flows.statements()) statements[name] = statement;
   }
   linkgate::testing::TempDir dir;
   std::shared_ptr<sql::Database> db = linkgate::testing::open_test_database("sqlite", dir);
+  sql::ProcessRoster another_writer{sql::ProcessRoster::file_for(db->sqlite_file())};
   SqlFlowRepository flows{db};
   std::map<std::string, std::string> statements;
 };
@@ -456,7 +472,8 @@ TEST_F(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTre
                 "UPDATE lg_flows SET expires_at = 1 WHERE identifier_key = ? AND"
                 " expires_at > ?"),
             1);
-  for (const char* name : {"supersede", "insert", "get", "complete", "take_attempt"}) {
+  for (const char* name :
+       {"supersede", "supersede_one", "insert", "get", "complete", "take_attempt"}) {
     EXPECT_EQ(linkgate::testing::temporary_btrees_of(*db, statements.at(name)), 0) << name;
   }
 }
@@ -466,7 +483,8 @@ TEST_F(SqlFlowRepositorySqlite, NoStatementOfAStartOrARedeemBuildsATemporaryBTre
 TEST_F(SqlFlowRepositorySqlite, AFlowsChangesAfterItsInsertWriteNoIndexEntry) {
   // The check itself: the insert writes one entry into each of the four indexes.
   EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at("insert")), 4);
-  for (const char* name : {"supersede", "complete", "take_attempt", "kill", "note_view"}) {
+  for (const char* name :
+       {"supersede", "supersede_one", "complete", "take_attempt", "kill", "note_view"}) {
     EXPECT_EQ(linkgate::testing::index_writes_of(*db, statements.at(name)), 0) << name;
   }
 }
@@ -520,6 +538,129 @@ TEST_F(SqlFlowRepositorySqlite, ASupersedeDoesNotReadTheEndedFlowsAnAddressKeeps
                       " +expires_at > ? AND state = 'pending'",
                       "key:busy@example.com", 1000);
   EXPECT_GT(unbounded, 20000);
+}
+
+// One process writing an SQLite file: a start finds the identifier's flows in the table kept in
+// memory, and the file has no identifier index for each start to write an entry into.
+class FlowsInMemory : public ::testing::Test {
+ protected:
+  std::shared_ptr<sql::Database> open() {
+    return sql::Database::open("sqlite:" + dir.file("core.db"));
+  }
+  std::size_t held(const std::shared_ptr<sql::Database>& database) {
+    return database
+        ->attachment<PendingFlowsInMemory>([]() -> std::shared_ptr<PendingFlowsInMemory> {
+          throw std::logic_error("no flow store made the table");
+        })
+        ->size();
+  }
+  linkgate::testing::TempDir dir;
+  std::shared_ptr<sql::Database> db = open();
+};
+
+TEST_F(FlowsInMemory, AStartSupersedesTheIdentifiersFlowsWithoutAnIndex) {
+  SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com"), true, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+  EXPECT_EQ(flows.get("b1")->state, FlowState::pending);
+  EXPECT_EQ(flows.get("a2")->state, FlowState::pending);
+  ASSERT_TRUE(flows.create(make_flow("a3", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a2")->state, FlowState::superseded);
+  EXPECT_FALSE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+  EXPECT_EQ(held(db), 2u) << "a3 and b1; the superseded ones forgotten";
+  // The insert writes the primary key's, the short key's and the expiry's entries, no fourth.
+  const auto statements = flows.statements();
+  const std::map<std::string, std::string> by_name(statements.begin(), statements.end());
+  EXPECT_EQ(linkgate::testing::index_writes_of(*db, by_name.at("insert")), 3);
+}
+
+TEST_F(FlowsInMemory, AnExpiredFlowIsLeftAsItIsAndASweepDropsItFromTheTable) {
+  SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com", 1500), true, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com", 3000), true, {}).ok());
+  auto later = make_flow("a2", "a@example.com", 4000);
+  later.created_at = 1600;
+  ASSERT_TRUE(flows.create(later, true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::pending) << "expired: refused as such, not touched";
+  EXPECT_EQ(held(db), 3u);
+  ASSERT_TRUE(flows.sweep(2000, 86400, 100).ok());
+  EXPECT_EQ(held(db), 2u) << "a1 expired at 1500";
+  ASSERT_TRUE(flows.sweep(3500, 86400, 100).ok());
+  EXPECT_EQ(held(db), 1u);
+}
+
+TEST_F(FlowsInMemory, AStoreOpenedAgainFindsTheFlowsMadeBefore) {
+  {
+    SqlFlowRepository flows(db);
+    ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), true, {}).ok());
+    ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com"), true, {}).ok());
+    ASSERT_TRUE(flows.complete("b1", 1500).value());
+  }
+  db.reset();
+  auto again = open();
+  SqlFlowRepository flows(again);
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+  EXPECT_EQ(held(again), 1u) << "only a2 is pending: a1 was loaded and ended, b1 never loaded";
+}
+
+TEST_F(FlowsInMemory, StartsWithoutSupersedeAreFoundByTheNextThatSupersedes) {
+  SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), false, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), false, {}).ok());
+  EXPECT_EQ(held(db), 0u) << "nothing is kept while no start supersedes";
+  EXPECT_EQ(flows.get("a1")->state, FlowState::pending);
+  ASSERT_TRUE(flows.create(make_flow("a3", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+  EXPECT_EQ(flows.get("a2")->state, FlowState::superseded);
+  EXPECT_EQ(held(db), 1u);
+}
+
+// Two processes on one file (here two databases, each joining the writers itself): the first
+// alone drops the index; once the second has joined, both supersede through it, and each
+// finds the other's flows.
+TEST_F(FlowsInMemory, TwoWritersOfOneFileSupersedeEachOthersFlows) {
+  SqlFlowRepository first(db);
+  ASSERT_TRUE(first.create(make_flow("a1", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(first.create(make_flow("b1", "b@example.com"), true, {}).ok());
+  EXPECT_FALSE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+
+  auto other = open();
+  SqlFlowRepository second(other);
+  ASSERT_TRUE(second.create(make_flow("a2", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(first.get("a1")->state, FlowState::superseded);
+  EXPECT_TRUE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+
+  ASSERT_TRUE(first.create(make_flow("a3", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(first.get("a2")->state, FlowState::superseded)
+      << "the second's flow, found by the first";
+  ASSERT_TRUE(second.create(make_flow("b2", "b@example.com"), true, {}).ok());
+  EXPECT_EQ(first.get("b1")->state, FlowState::superseded);
+  EXPECT_EQ(held(db), 0u) << "the first's table answers no more";
+}
+
+// Past its limit the table gives way to the index, made by the next supersede; flows made
+// before are found through it.
+TEST_F(FlowsInMemory, PastItsLimitTheIndexAnswers) {
+  db->attachment<PendingFlowsInMemory>([&] {
+    return std::make_shared<PendingFlowsInMemory>(sql::ProcessRoster::file_for(db->sqlite_file()),
+                                                  3);
+  });
+  SqlFlowRepository flows(db);
+  for (const char* who : {"a", "b", "c"}) {
+    ASSERT_TRUE(
+        flows.create(make_flow(std::string(who) + "1", std::string(who) + "@x"), true, {}).ok());
+  }
+  EXPECT_EQ(held(db), 3u);
+  ASSERT_TRUE(flows.create(make_flow("d1", "d@x"), true, {}).ok());
+  EXPECT_EQ(held(db), 0u);
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@x"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+  EXPECT_TRUE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+  ASSERT_TRUE(flows.create(make_flow("d2", "d@x"), true, {}).ok());
+  EXPECT_EQ(flows.get("d1")->state, FlowState::superseded) << "the flow that passed the limit";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),

@@ -1,0 +1,145 @@
+#include "flow/pending_flow_table.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "util/crypto.h"
+
+namespace linkgate::flow {
+namespace {
+
+constexpr std::size_t kFirstCapacity = 1024;
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool leading_hex(std::string_view text, std::uint64_t& high, std::uint32_t& low) {
+  if (text.size() < 24) return false;
+  high = low = 0;
+  for (std::size_t i = 0; i < 24; ++i) {
+    const int digit = hex_digit(text[i]);
+    if (digit < 0) return false;
+    if (i < 16) {
+      high = (high << 4) | static_cast<std::uint64_t>(digit);
+    } else {
+      low = (low << 4) | static_cast<std::uint32_t>(digit);
+    }
+  }
+  return true;
+}
+
+std::uint32_t seconds_of(std::int64_t at) {
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, UINT32_MAX));
+}
+
+}  // namespace
+
+PendingFlowTable::Key PendingFlowTable::key_of(std::string_view identifier_key) {
+  Key key;
+  // A keyed hash is already uniform; anything else (a test's made-up key) is hashed first.
+  if (!leading_hex(identifier_key, key.high, key.low)) {
+    const std::string digest = util::sha256(identifier_key);
+    std::memcpy(&key.high, digest.data(), sizeof key.high);
+    std::memcpy(&key.low, digest.data() + sizeof key.high, sizeof key.low);
+  }
+  if (key == Key{}) key.low = 1;  // the empty slot's value
+  return key;
+}
+
+std::size_t PendingFlowTable::home(const Key& key) const {
+  return static_cast<std::size_t>(key.high) & (slots_.size() - 1);
+}
+
+void PendingFlowTable::place(const Slot& slot) {
+  std::size_t at = home(slot.key());
+  while (!slots_[at].empty()) at = next(at);
+  slots_[at] = slot;
+  ++size_;
+}
+
+void PendingFlowTable::resize(std::size_t capacity) {
+  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  size_ = 0;
+  for (const Slot& slot : old) {
+    if (!slot.empty()) place(slot);
+  }
+}
+
+void PendingFlowTable::add(std::string_view identifier_key, std::int64_t rowid,
+                           std::int64_t expires_at) {
+  if (slots_.empty()) slots_.resize(kFirstCapacity);
+  if ((size_ + 1) * 4 > slots_.size() * 3) resize(slots_.size() * 2);
+  const Key key = key_of(identifier_key);
+  place({key.high, key.low, seconds_of(expires_at), rowid});
+}
+
+void PendingFlowTable::find(std::string_view identifier_key, std::int64_t now,
+                            std::vector<std::int64_t>& out) const {
+  if (size_ == 0) return;
+  const Key key = key_of(identifier_key);
+  const std::uint32_t after = seconds_of(now);
+  for (std::size_t at = home(key); !slots_[at].empty(); at = next(at)) {
+    if (slots_[at].key() == key && slots_[at].expires_at > after) out.push_back(slots_[at].rowid);
+  }
+}
+
+// Backward-shift deletion: the entries after the hole that could live in it move back, so a
+// run of occupied slots never has a gap that would end a later search early.
+void PendingFlowTable::erase_at(std::size_t at) {
+  std::size_t hole = at;
+  for (std::size_t probe = next(hole); !slots_[probe].empty(); probe = next(probe)) {
+    const std::size_t wanted = home(slots_[probe].key());
+    // Movable when its home is not in the cyclic range (hole, probe].
+    const bool home_after_hole =
+        hole <= probe ? (wanted > hole && wanted <= probe) : (wanted > hole || wanted <= probe);
+    if (home_after_hole) continue;
+    slots_[hole] = slots_[probe];
+    hole = probe;
+  }
+  slots_[hole] = Slot{};
+  --size_;
+}
+
+void PendingFlowTable::forget(std::string_view identifier_key,
+                              const std::vector<std::int64_t>& rowids) {
+  if (size_ == 0 || rowids.empty()) return;
+  const Key key = key_of(identifier_key);
+  std::size_t at = home(key);
+  while (!slots_[at].empty()) {
+    const Slot& slot = slots_[at];
+    if (slot.key() == key && std::find(rowids.begin(), rowids.end(), slot.rowid) != rowids.end()) {
+      erase_at(at);  // what moved into this slot is looked at next
+    } else {
+      at = next(at);
+    }
+  }
+}
+
+void PendingFlowTable::prune(std::int64_t now) {
+  if (size_ == 0) return;
+  std::vector<Slot> kept;
+  kept.reserve(size_);
+  const std::uint32_t after = seconds_of(now);
+  for (const Slot& slot : slots_) {
+    if (!slot.empty() && slot.expires_at > after) kept.push_back(slot);
+  }
+  std::size_t capacity = kFirstCapacity;
+  while (kept.size() * 2 > capacity) capacity *= 2;  // half full at most, after a prune
+  slots_.assign(capacity, Slot{});
+  size_ = 0;
+  for (const Slot& slot : kept) place(slot);
+}
+
+void PendingFlowTable::clear() {
+  slots_.clear();
+  slots_.shrink_to_fit();
+  size_ = 0;
+}
+
+}  // namespace linkgate::flow
