@@ -329,6 +329,36 @@ TEST(SharedStore, ALogoutHoldsAcrossInstancesSharingOneSqliteDatabase) {
   EXPECT_EQ(a.client().get("/v1/session", bearer).status, 401);
 }
 
+// Two instances on one SQLite database, the second started after the first had written the
+// file alone (keeping the flows a start supersedes in memory, with no identifier index on the
+// file): a newer link asked for on either instance still ends the one asked for on the other.
+TEST(SharedStore, ANewerLinkFromEitherInstanceSupersedesTheOnesBefore) {
+  TempDir shared;
+  TestConfig config;
+  config.keys_dir = shared.file("keys");
+  config.outbox_store = "sqlite:" + shared.file("linkgate.db");
+  config.outbox_dir = shared.file("outbox");
+  config.users_config = "{ database: " + shared.file("users.db") + " }";
+  auto redeem = [](TestServer& server, const std::string& token) {
+    return server.client().post_json("/v1/magic-links/verify", "{\"token\":\"" + token + "\"}");
+  };
+  TestServer a(config);
+  ASSERT_EQ(a.client().post_json("/v1/magic-links", start_body("both@example.com")).status, 202);
+  const auto first = a.wait_for_message("both@example.com");
+  TestServer b(config);
+  ASSERT_EQ(b.client().post_json("/v1/magic-links", start_body("both@example.com")).status, 202);
+  const auto second = a.wait_for_message("both@example.com", 1);
+  ASSERT_EQ(a.client().post_json("/v1/magic-links", start_body("both@example.com")).status, 202);
+  const auto third = a.wait_for_message("both@example.com", 2);
+  const auto old = redeem(b, first.token);
+  EXPECT_EQ(old.status, 400);
+  EXPECT_NE(old.body.find("newer link"), std::string::npos) << old.body;
+  const auto older = redeem(b, second.token);
+  EXPECT_EQ(older.status, 400) << "b's link, superseded by a's newer one";
+  EXPECT_NE(older.body.find("newer link"), std::string::npos) << older.body;
+  EXPECT_EQ(redeem(b, third.token).status, 200);
+}
+
 // A counter file another user could write (and so set back) is not used: the server reads the
 // revocation store on every check instead, and a logout still ends the session.
 TEST(SharedStore, ACounterFileOthersMayWriteIsNotUsed) {
