@@ -172,9 +172,14 @@ void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::Outbox
   if (auto* cached = sql::GroupCommit::statements_for(s)) {
     const bool in_memory = memory != nullptr && memory->answers();
     if (supersede && in_memory) {
-      memory->find(*cached, f.identifier_key, f.created_at, ended);
-      for (const std::int64_t rowid : ended) {
-        cached->use(kSupersedeOne).bind(rowid).bind(f.identifier_key).bind(f.created_at).run();
+      thread_local std::vector<std::int64_t> named;  // the writer's own, reused
+      named.clear();
+      memory->find(*cached, f.identifier_key, f.created_at, named);
+      for (const std::int64_t rowid : named) {
+        auto end = cached->use(kSupersedeOne);
+        end.bind(rowid).bind(f.identifier_key).bind(f.created_at).run();
+        // Only a flow this statement ended is known to be this identifier's and done with.
+        if (end.changes() == 1) ended.push_back(rowid);
       }
     } else if (supersede) {
       // An SQLite file has the index only while the table cannot answer; nothing when it is

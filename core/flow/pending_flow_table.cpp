@@ -19,17 +19,13 @@ int hex_digit(char c) {
   return -1;
 }
 
-bool leading_hex(std::string_view text, std::uint64_t& high, std::uint32_t& low) {
-  if (text.size() < 24) return false;
-  high = low = 0;
-  for (std::size_t i = 0; i < 24; ++i) {
+bool leading_hex(std::string_view text, std::uint32_t& tag) {
+  if (text.size() < 8) return false;
+  tag = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
     const int digit = hex_digit(text[i]);
     if (digit < 0) return false;
-    if (i < 16) {
-      high = (high << 4) | static_cast<std::uint64_t>(digit);
-    } else {
-      low = (low << 4) | static_cast<std::uint32_t>(digit);
-    }
+    tag = (tag << 4) | static_cast<std::uint32_t>(digit);
   }
   return true;
 }
@@ -38,27 +34,25 @@ std::uint32_t seconds_of(std::int64_t at) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(at, 0, UINT32_MAX));
 }
 
-}  // namespace
-
-PendingFlowTable::Key PendingFlowTable::key_of(std::string_view identifier_key) {
-  Key key;
-  // A keyed hash is already uniform; anything else (a test's made-up key) is hashed first.
-  if (!leading_hex(identifier_key, key.high, key.low)) {
-    const std::string digest = util::sha256(identifier_key);
-    std::memcpy(&key.high, digest.data(), sizeof key.high);
-    std::memcpy(&key.low, digest.data() + sizeof key.high, sizeof key.low);
-  }
-  if (key == Key{}) key.low = 1;  // the empty slot's value
-  return key;
+bool too_full(std::size_t entries, std::size_t slots) {
+  return entries * 5 > slots * 4;
 }
 
-std::size_t PendingFlowTable::home(const Key& key) const {
-  return static_cast<std::size_t>(key.high) & (slots_.size() - 1);
+}  // namespace
+
+std::uint32_t PendingFlowTable::tag_of(std::string_view identifier_key) {
+  std::uint32_t tag = 0;
+  // A keyed hash is already uniform; anything else (a test's made-up key) is hashed first.
+  if (!leading_hex(identifier_key, tag)) {
+    const std::string digest = util::sha256(identifier_key);
+    std::memcpy(&tag, digest.data(), sizeof tag);
+  }
+  return tag == 0 ? 1 : tag;  // 0 marks an empty slot
 }
 
 void PendingFlowTable::place(const Slot& slot) {
-  std::size_t at = home(slot.key());
-  while (!slots_[at].empty()) at = next(at);
+  std::size_t at = home(slot.tag);
+  while (slots_[at].tag != 0) at = next(at);
   slots_[at] = slot;
   ++size_;
 }
@@ -67,25 +61,24 @@ void PendingFlowTable::resize(std::size_t capacity) {
   std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
   size_ = 0;
   for (const Slot& slot : old) {
-    if (!slot.empty()) place(slot);
+    if (slot.tag != 0) place(slot);
   }
 }
 
 void PendingFlowTable::add(std::string_view identifier_key, std::int64_t rowid,
                            std::int64_t expires_at) {
   if (slots_.empty()) slots_.resize(kFirstCapacity);
-  if ((size_ + 1) * 4 > slots_.size() * 3) resize(slots_.size() * 2);
-  const Key key = key_of(identifier_key);
-  place({key.high, key.low, seconds_of(expires_at), rowid});
+  if (too_full(size_ + 1, slots_.size())) resize(slots_.size() * 2);
+  place({tag_of(identifier_key), seconds_of(expires_at), rowid});
 }
 
 void PendingFlowTable::find(std::string_view identifier_key, std::int64_t now,
                             std::vector<std::int64_t>& out) const {
   if (size_ == 0) return;
-  const Key key = key_of(identifier_key);
+  const std::uint32_t tag = tag_of(identifier_key);
   const std::uint32_t after = seconds_of(now);
-  for (std::size_t at = home(key); !slots_[at].empty(); at = next(at)) {
-    if (slots_[at].key() == key && slots_[at].expires_at > after) out.push_back(slots_[at].rowid);
+  for (std::size_t at = home(tag); slots_[at].tag != 0; at = next(at)) {
+    if (slots_[at].tag == tag && slots_[at].expires_at > after) out.push_back(slots_[at].rowid);
   }
 }
 
@@ -93,9 +86,9 @@ void PendingFlowTable::find(std::string_view identifier_key, std::int64_t now,
 // run of occupied slots never has a gap that would end a later search early.
 void PendingFlowTable::erase_at(std::size_t at) {
   std::size_t hole = at;
-  for (std::size_t probe = next(hole); !slots_[probe].empty(); probe = next(probe)) {
-    const std::size_t wanted = home(slots_[probe].key());
-    // Movable when its home is not in the cyclic range (hole, probe].
+  for (std::size_t probe = next(hole); slots_[probe].tag != 0; probe = next(probe)) {
+    const std::size_t wanted = home(slots_[probe].tag);
+    // Left where it is when its home is in the cyclic range (hole, probe].
     const bool home_after_hole =
         hole <= probe ? (wanted > hole && wanted <= probe) : (wanted > hole || wanted <= probe);
     if (home_after_hole) continue;
@@ -109,11 +102,11 @@ void PendingFlowTable::erase_at(std::size_t at) {
 void PendingFlowTable::forget(std::string_view identifier_key,
                               const std::vector<std::int64_t>& rowids) {
   if (size_ == 0 || rowids.empty()) return;
-  const Key key = key_of(identifier_key);
-  std::size_t at = home(key);
-  while (!slots_[at].empty()) {
+  const std::uint32_t tag = tag_of(identifier_key);
+  std::size_t at = home(tag);
+  while (slots_[at].tag != 0) {
     const Slot& slot = slots_[at];
-    if (slot.key() == key && std::find(rowids.begin(), rowids.end(), slot.rowid) != rowids.end()) {
+    if (slot.tag == tag && std::find(rowids.begin(), rowids.end(), slot.rowid) != rowids.end()) {
       erase_at(at);  // what moved into this slot is looked at next
     } else {
       at = next(at);
@@ -127,11 +120,12 @@ void PendingFlowTable::prune(std::int64_t now) {
   kept.reserve(size_);
   const std::uint32_t after = seconds_of(now);
   for (const Slot& slot : slots_) {
-    if (!slot.empty() && slot.expires_at > after) kept.push_back(slot);
+    if (slot.tag != 0 && slot.expires_at > after) kept.push_back(slot);
   }
   std::size_t capacity = kFirstCapacity;
   while (kept.size() * 2 > capacity) capacity *= 2;  // half full at most, after a prune
   slots_.assign(capacity, Slot{});
+  slots_.shrink_to_fit();
   size_ = 0;
   for (const Slot& slot : kept) place(slot);
 }

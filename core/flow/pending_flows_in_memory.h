@@ -28,7 +28,7 @@ inline constexpr const char* kIdentifierIndex =
 /// makes sure it is there, so both then find each other's flows through it.
 class PendingFlowsInMemory {
  public:
-  /// Pending flows the table holds at most: 2^19 (in 2^20 slots, 24 MiB); past it, the index.
+  /// Pending flows the table holds at most: 2^19 (in 2^20 slots, 16 MiB); past it, the index.
   static constexpr std::size_t kMaxEntries = std::size_t{1} << 19;
 
   /// @p roster_file: beside the database (sql::ProcessRoster::file_for); @p max_entries: past

@@ -576,6 +576,21 @@ TEST_F(FlowsInMemory, AStartSupersedesTheIdentifiersFlowsWithoutAnIndex) {
   EXPECT_EQ(linkgate::testing::index_writes_of(*db, by_name.at("insert")), 3);
 }
 
+// A flow that ended otherwise keeps its state; its entry stays until it expires (only a flow a
+// start ended is known to be the identifier's own and done with).
+TEST_F(FlowsInMemory, AFlowRedeemedBeforeTheNextStartStaysRedeemed) {
+  SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), true, {}).ok());
+  ASSERT_TRUE(flows.complete("a1", 1500).value());
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::completed);
+  EXPECT_EQ(flows.get("a2")->state, FlowState::pending);
+  EXPECT_EQ(held(db), 2u);
+  ASSERT_TRUE(flows.create(make_flow("a3", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a2")->state, FlowState::superseded);
+  EXPECT_EQ(held(db), 2u) << "a1 until it expires, and a3";
+}
+
 TEST_F(FlowsInMemory, AnExpiredFlowIsLeftAsItIsAndASweepDropsItFromTheTable) {
   SqlFlowRepository flows(db);
   ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com", 1500), true, {}).ok());

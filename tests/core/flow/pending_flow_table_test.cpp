@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
@@ -15,8 +16,12 @@
 namespace linkgate::flow {
 namespace {
 
+// A keyed hash whose tag (its first 32 bits) is the identifier's own number plus one, so no two
+// identifiers of a test share one unless it wants them to.
 std::string key_of(int identifier) {
-  return util::to_hex(util::sha256("identifier:" + std::to_string(identifier)));
+  char tag[9];
+  std::snprintf(tag, sizeof tag, "%08x", identifier + 1);
+  return tag + util::to_hex(util::sha256("identifier:" + std::to_string(identifier))).substr(8);
 }
 
 std::vector<std::int64_t> found(const PendingFlowTable& table, const std::string& key,
@@ -41,6 +46,19 @@ TEST(PendingFlowTable, FindsAnIdentifiersUnexpiredFlowsAndNoOneElses) {
   EXPECT_EQ(found(table, key_of(1), 1000), (std::vector<std::int64_t>{12, 13}));
   EXPECT_EQ(found(table, key_of(2), 1000), (std::vector<std::int64_t>{11}));
   EXPECT_EQ(table.size(), 3u);
+}
+
+// Identifiers whose hashes share a tag find each other's flows (the store's statement then
+// refuses them by the whole hash), and lose only the ones named to forget.
+TEST(PendingFlowTable, IdentifiersSharingATagFindEachOthersFlows) {
+  PendingFlowTable table;
+  const std::string one = "0000abcd" + std::string(56, '1');
+  const std::string other = "0000abcd" + std::string(56, '2');
+  table.add(one, 1, 2000);
+  table.add(other, 2, 2000);
+  EXPECT_EQ(found(table, one, 1000), (std::vector<std::int64_t>{1, 2}));
+  table.forget(one, {1});
+  EXPECT_EQ(found(table, other, 1000), (std::vector<std::int64_t>{2}));
 }
 
 TEST(PendingFlowTable, KeysThatAreNoKeyedHashWorkToo) {
