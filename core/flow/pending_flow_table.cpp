@@ -1,8 +1,11 @@
 #include "flow/pending_flow_table.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "util/crypto.h"
@@ -40,6 +43,21 @@ bool too_full(std::size_t entries, std::size_t slots) {
 
 }  // namespace
 
+template <class T>
+T* PendingFlowTable::KernelPages<T>::allocate(std::size_t n) {
+  void* pages =
+      ::mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) throw std::bad_alloc();
+  return static_cast<T*>(pages);
+}
+
+template <class T>
+void PendingFlowTable::KernelPages<T>::deallocate(T* p, std::size_t n) noexcept {
+  ::munmap(p, n * sizeof(T));
+}
+
+template struct PendingFlowTable::KernelPages<PendingFlowTable::Slot>;
+
 std::uint32_t PendingFlowTable::tag_of(std::string_view identifier_key) {
   std::uint32_t tag = 0;
   // A keyed hash is already uniform; anything else (a test's made-up key) is hashed first.
@@ -58,7 +76,7 @@ void PendingFlowTable::place(const Slot& slot) {
 }
 
 void PendingFlowTable::resize(std::size_t capacity) {
-  std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  auto old = std::exchange(slots_, std::vector<Slot, KernelPages<Slot>>(capacity));
   size_ = 0;
   for (const Slot& slot : old) {
     if (slot.tag != 0) place(slot);
@@ -114,25 +132,30 @@ void PendingFlowTable::forget(std::string_view identifier_key,
   }
 }
 
+// In place, in the order of the runs: from an empty slot once round the table, each expired
+// entry erased where it is found. An erase only moves entries of the run back into the hole,
+// to a slot not yet passed, so every entry is looked at.
 void PendingFlowTable::prune(std::int64_t now) {
   if (size_ == 0) return;
-  std::vector<Slot> kept;
-  kept.reserve(size_);
   const std::uint32_t after = seconds_of(now);
-  for (const Slot& slot : slots_) {
-    if (slot.tag != 0 && slot.expires_at > after) kept.push_back(slot);
+  std::size_t start = 0;
+  while (slots_[start].tag != 0) start = next(start);  // at most 4/5 full: there is one
+  std::size_t at = next(start);
+  for (std::size_t passed = 1; passed < slots_.size();) {
+    if (slots_[at].tag != 0 && slots_[at].expires_at <= after) {
+      erase_at(at);  // what moved into this slot is looked at next
+      continue;
+    }
+    at = next(at);
+    ++passed;
   }
-  std::size_t capacity = kFirstCapacity;
-  while (kept.size() * 2 > capacity) capacity *= 2;  // half full at most, after a prune
-  slots_.assign(capacity, Slot{});
-  slots_.shrink_to_fit();
-  size_ = 0;
-  for (const Slot& slot : kept) place(slot);
+  std::size_t capacity = slots_.size();
+  while (capacity > kFirstCapacity && size_ * 4 < capacity) capacity /= 2;
+  if (capacity < slots_.size()) resize(capacity);  // at most half full then
 }
 
 void PendingFlowTable::clear() {
-  slots_.clear();
-  slots_.shrink_to_fit();
+  std::vector<Slot, KernelPages<Slot>>().swap(slots_);
   size_ = 0;
 }
 

@@ -42,6 +42,19 @@ class PendingFlowTable {
     std::int64_t rowid = 0;
   };
   static_assert(sizeof(Slot) == 16);
+  /// Slots straight from the kernel (mmap) and back to it when freed: the arrays a table
+  /// outgrew would otherwise stay in the allocator's free lists, resident (docs/performance.md,
+  /// "Supersede without an index": +9 MiB peak RSS in the table's runs).
+  template <class T>
+  struct KernelPages {
+    using value_type = T;
+    KernelPages() = default;
+    template <class U>
+    explicit KernelPages(const KernelPages<U>&) noexcept {}
+    T* allocate(std::size_t n);
+    void deallocate(T* p, std::size_t n) noexcept;
+    bool operator==(const KernelPages&) const = default;
+  };
   static std::uint32_t tag_of(std::string_view identifier_key);
   [[nodiscard]] std::size_t home(std::uint32_t tag) const { return tag & (slots_.size() - 1); }
   [[nodiscard]] std::size_t next(std::size_t at) const { return (at + 1) & (slots_.size() - 1); }
@@ -49,7 +62,7 @@ class PendingFlowTable {
   void erase_at(std::size_t at);
   void resize(std::size_t capacity);
 
-  std::vector<Slot> slots_;  // a power of two long, at most 4/5 full
+  std::vector<Slot, KernelPages<Slot>> slots_;  // a power of two long, at most 4/5 full
   std::size_t size_ = 0;
 };
 
