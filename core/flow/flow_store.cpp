@@ -41,8 +41,9 @@ std::vector<std::string> split_families(const std::string& list) {
 constexpr const char* kSupersede =
     "UPDATE lg_flows SET state = 'superseded'"
     " WHERE identifier_key = ? AND expires_at > ? AND state = 'pending'";
-// The same for one flow the in-memory table named (by its row id, which a rolled-back insert
-// may have left to another identifier's flow since: hence the identifier too).
+// The same for one flow the in-memory table named by its row id — which may be another
+// identifier's flow (one sharing its tag, or one given the row id of a rolled-back insert):
+// hence the whole hash too.
 constexpr const char* kSupersedeOne =
     "UPDATE lg_flows SET state = 'superseded'"
     " WHERE rowid = ? AND identifier_key = ? AND expires_at > ? AND state = 'pending'";
@@ -440,20 +441,19 @@ sdk::Result<SweptFlows> SqlFlowRepository::sweep(std::int64_t now_seconds,
 }
 
 std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements() const {
-  std::vector<std::pair<std::string, std::string>> statements{{"supersede", db_->sql(kSupersede)}};
+  std::vector<std::pair<std::string, std::string>> statements{
+      {"supersede", db_->sql(kSupersede)},
+      {"insert", db_->sql(kInsert)},
+      {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
+      {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},
+      {"complete", db_->sql(kComplete)},
+      {"take_attempt", db_->sql(kTakeAttempt)},
+      {"kill", db_->sql(kKill)},
+      {"note_view", db_->sql(kNoteView)},
+      {"sweep", db_->sql(kSweep)}};
+  // By row id: SQLite's alone.
   if (db_->dialect() == sql::Dialect::sqlite)
     statements.emplace_back("supersede_one", kSupersedeOne);
-  for (auto& named : std::vector<std::pair<std::string, std::string>>{
-           {"insert", db_->sql(kInsert)},
-           {"get", db_->sql(std::string(kSelectWhere) + "id = ?")},
-           {"find_by_short_key", db_->sql(std::string(kSelectWhere) + "short_key_mac = ?")},
-           {"complete", db_->sql(kComplete)},
-           {"take_attempt", db_->sql(kTakeAttempt)},
-           {"kill", db_->sql(kKill)},
-           {"note_view", db_->sql(kNoteView)},
-           {"sweep", db_->sql(kSweep)}}) {
-    statements.push_back(std::move(named));
-  }
   return statements;
 }
 
