@@ -10,6 +10,7 @@
 # (bench/delivery/smtp.sh sends through smtp); $BENCH_TOKEN, when set, the `token:` block's lines.
 # Without an audit log unless $BENCH_AUDIT is set (configs/linkgate.yaml keeps one, and each start
 # and redeem then waits for its line; the tables in docs/performance.md are without it).
+# $BENCH_VERIFY, when set, is one more top-level line ("verify: { supersede_previous: false }").
 # bench_begin [perf]: the start most benchmarks share — $BUILD (default build/), a fresh $work
 # folder discarded at exit (bench_discard), with $server (once started) stopped; wrk installed;
 # with "perf", the script stops unless perf is there.
@@ -76,6 +77,7 @@ security:
 outbox: { store: "sqlite:$work/data/outbox.db" }
 templates: { dir: configs/templates }
 log: { level: info, format: json${BENCH_AUDIT:+, audit_file: $work/data/audit.log} }
+${BENCH_VERIFY:-}
 YAML
   # $BENCH_WRAP, when set, runs the server under another program that execs it in the same
   # process (valgrind); $BENCH_START_TENTHS is how long to wait for it to listen (default 10 s).

@@ -11,6 +11,7 @@
 #   TOKEN=stateful bench/http/sustain.sh
 #   WINDOWS=12 bench/http/sustain.sh        # two minutes
 #   BUILD=/other/build bench/http/sustain.sh
+#   BY_THREAD=1 bench/http/sustain.sh       # and each window's CPU per start by thread name
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOKEN=${TOKEN:-jwt}
@@ -23,6 +24,13 @@ base="http://127.0.0.1:$port"
 hz=$(getconf CLK_TCK)
 # "<steal> <all>" CPU ticks of the whole machine so far.
 machine_ticks() { awk '/^cpu / { all = 0; for (i = 2; i <= 9; i++) all += $i; print $9, all }' /proc/stat; }
+# "<thread name> <CPU ticks>" lines, threads of one name summed (the name is the field in
+# parentheses; ours have no spaces).
+thread_ticks() {
+  cat /proc/"$server"/task/*/stat 2>/dev/null |
+    awk '{ name = $2; gsub(/[()]/, "", name); t[name] += $14 + $15 } END { for (n in t) print n, t[n] }' |
+    sort
+}
 
 bench_warm_up_starts
 bench_wait_drained
@@ -31,6 +39,7 @@ first_rate="" first_p99="" rate="" p99=""
 read -r sent_before _ < <(bench_outbox_counts)
 for window in $(seq "$WINDOWS"); do
   ticks_before=$(bench_server_cpu_ticks)
+  [ -n "${BY_THREAD:-}" ] && thread_ticks >"$work/threads.before"
   read -r steal_before all_before < <(machine_ticks)
   # Each window goes on to addresses the one before did not reach.
   BENCH_USERS=100000 BENCH_FIRST=$((window * 20000)) wrk -t2 -c50 -d${SECONDS_PER_WINDOW}s \
@@ -49,6 +58,11 @@ for window in $(seq "$WINDOWS"); do
     "$(awk '/VmRSS/ { printf "RSS %.0f MiB", $2 / 1024 }' "/proc/$server/status")" \
     $((100 * (steal_after - steal_before) / (all_after - all_before)))
   sent_before=$sent_after
+  if [ -n "${BY_THREAD:-}" ]; then
+    thread_ticks | join -a 2 "$work/threads.before" - |
+      awk -v hz="$hz" -v n="$starts" 'NF == 2 { $3 = $2; $2 = 0 }
+        $3 > $2 { printf "  %s %.1f µs", $1, ($3 - $2) / hz * 1e6 / n } END { print "" }'
+  fi
 done
 drain_began=$(date +%s%N)
 bench_wait_drained
