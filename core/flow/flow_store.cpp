@@ -171,18 +171,19 @@ void SqlFlowRepository::write_flow(const sql::Database& db, const outbox::Outbox
                                    const Flow& f, bool supersede, const FlowMessage& message,
                                    std::vector<std::int64_t>& ended) {
   if (auto* cached = sql::GroupCommit::statements_for(s)) {
-    const bool in_memory = memory != nullptr && memory->answers();
+    bool in_memory = memory != nullptr && memory->answers();
     if (supersede && in_memory) {
       thread_local std::vector<std::int64_t> named;  // the writer's own, reused
       named.clear();
-      memory->find(*cached, f.identifier_key, f.created_at, named);
+      in_memory = memory->find(*cached, f.identifier_key, f.created_at, named);
       for (const std::int64_t rowid : named) {
         auto end = cached->use(kSupersedeOne);
         end.bind(rowid).bind(f.identifier_key).bind(f.created_at).run();
         // Only a flow this statement ended is known to be this identifier's and done with.
         if (end.changes() == 1) ended.push_back(rowid);
       }
-    } else if (supersede) {
+    }
+    if (supersede && !in_memory) {
       // An SQLite file has the index only while the table cannot answer; nothing when it is
       // there already.
       if (memory != nullptr) cached->use(kIdentifierIndex).run();

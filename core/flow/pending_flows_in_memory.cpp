@@ -27,24 +27,43 @@ void PendingFlowsInMemory::join(Poco::Data::Session& s, const sql::Database& db,
     s << db.sql(kIdentifierIndex), now;
     return;
   }
+  // Loaded before the index goes: with more pending flows than the table holds, the index
+  // stays (it is made when a process alone left none) rather than being dropped and made again.
+  if (!load(*statements, now_seconds)) {
+    s << db.sql(kIdentifierIndex), now;
+    return;
+  }
   sql::drop_index_if_present(db, s, "lg_flows_by_identifier");
-  load(*statements, now_seconds);
 }
 
-void PendingFlowsInMemory::load(sql::SqliteStatements& statements, std::int64_t now_seconds) {
+bool PendingFlowsInMemory::load(sql::SqliteStatements& statements, std::int64_t now_seconds) {
   table_.clear();
   auto pending = statements.use(
       "SELECT rowid, identifier_key, expires_at FROM lg_flows"
       " WHERE expires_at > ? AND state = 'pending'");
   pending.bind(now_seconds);
-  while (pending.next_row()) table_.add(pending.text(1), pending.int64(0), pending.int64(2));
+  while (pending.next_row()) {
+    if (table_.size() >= max_entries_) {
+      give_way_to_the_index();
+      return false;
+    }
+    table_.add(pending.text(1), pending.int64(0), pending.int64(2));
+  }
   complete_ = true;
+  return true;
 }
 
-void PendingFlowsInMemory::find(sql::SqliteStatements& statements, std::string_view identifier_key,
+void PendingFlowsInMemory::give_way_to_the_index() {
+  shared_ = true;
+  complete_ = false;
+  table_.clear();
+}
+
+bool PendingFlowsInMemory::find(sql::SqliteStatements& statements, std::string_view identifier_key,
                                 std::int64_t now, std::vector<std::int64_t>& out) {
-  if (!complete_) load(statements, now);
+  if (!complete_ && !load(statements, now)) return false;
   table_.find(identifier_key, now, out);
+  return true;
 }
 
 void PendingFlowsInMemory::inserted(std::string_view identifier_key, std::int64_t rowid,
@@ -56,8 +75,7 @@ void PendingFlowsInMemory::inserted(std::string_view identifier_key, std::int64_
   }
   if (!complete_) return;  // the next load() reads it from the database
   if (table_.size() >= max_entries_) {
-    shared_ = true;  // the index then: made by the next supersede (flow_store.cpp)
-    table_.clear();
+    give_way_to_the_index();  // made by the next supersede (flow_store.cpp)
     return;
   }
   table_.add(identifier_key, rowid, expires_at);

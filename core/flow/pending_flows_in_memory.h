@@ -37,10 +37,10 @@ class PendingFlowsInMemory {
       : roster_file_(std::move(roster_file)), max_entries_(max_entries) {}
 
   /// Joins the database's writers the first time it is called (and again after a call that
-  /// threw): alone, drops the identifier index and loads into the table every flow pending and
-  /// unexpired at @p now; with another member there (or no roster to be had), makes sure the
-  /// index is there. One write transaction of its own. Thread-safe; throws what the database
-  /// throws.
+  /// threw): alone, loads into the table every flow pending and unexpired at @p now and drops
+  /// the identifier index; with another member there (or no roster to be had), or more such
+  /// flows than the table holds, makes sure the index is there. One write transaction of its own.
+  /// Thread-safe; throws what the database throws.
   void take_part(sql::Database& db, std::int64_t now);
 
   /// Whether the table answers for the database's pending flows now. On the writer's thread,
@@ -51,9 +51,11 @@ class PendingFlowsInMemory {
 
   /// Appends to @p out the row ids of @p identifier_key's flows unexpired at @p now that may be
   /// pending; first reloads the table from the database (@p statements, the writer's) when a
-  /// start without supersede left it incomplete. On the writer's thread, when answers().
-  void find(sql::SqliteStatements& statements, std::string_view identifier_key, std::int64_t now,
-            std::vector<std::int64_t>& out);
+  /// start without supersede left it incomplete. False, with nothing appended, when that reload
+  /// found more than the table holds: the index answers then, from this start on (answers() is
+  /// false for good). On the writer's thread, when answers().
+  [[nodiscard]] bool find(sql::SqliteStatements& statements, std::string_view identifier_key,
+                          std::int64_t now, std::vector<std::int64_t>& out);
   /// The flow with row id @p rowid was inserted; @p kept: its start supersedes others (the
   /// table keeps only those while no start supersedes, and is reloaded by the next find()).
   /// On the writer's thread, when answers().
@@ -69,7 +71,10 @@ class PendingFlowsInMemory {
 
  private:
   void join(Poco::Data::Session& s, const sql::Database& db, std::int64_t now_seconds);
-  void load(sql::SqliteStatements& statements, std::int64_t now_seconds);
+  // Every pending unexpired flow into the table; false (and the table given way) past the limit.
+  bool load(sql::SqliteStatements& statements, std::int64_t now_seconds);
+  // For good: the index answers from now on (answers() false).
+  void give_way_to_the_index();
 
   const std::string roster_file_;
   const std::size_t max_entries_;

@@ -678,6 +678,54 @@ TEST_F(FlowsInMemory, PastItsLimitTheIndexAnswers) {
   EXPECT_EQ(flows.get("d1")->state, FlowState::superseded) << "the flow that passed the limit";
 }
 
+// A restart on a file with more pending flows than the table holds keeps the index, instead of
+// dropping it, loading, and making it again at the next start (a second's pause per restart on
+// 785,000 pending flows, measured): the index is there before any start supersedes.
+TEST_F(FlowsInMemory, OpenedOnMorePendingFlowsThanItHoldsTheIndexStays) {
+  {
+    SqlFlowRepository flows(db);
+    for (const char* who : {"a", "b", "c", "d"}) {
+      ASSERT_TRUE(
+          flows.create(make_flow(std::string(who) + "1", std::string(who) + "@x"), true, {}).ok());
+    }
+    EXPECT_FALSE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+  }
+  db.reset();
+  auto again = open();
+  again->attachment<PendingFlowsInMemory>([&] {
+    return std::make_shared<PendingFlowsInMemory>(
+        sql::ProcessRoster::file_for(again->sqlite_file()), 3);
+  });
+  SqlFlowRepository flows(again);
+  ASSERT_TRUE(flows.create(make_flow("e1", "e@x"), false, {}).ok());
+  EXPECT_TRUE(linkgate::testing::indexes_of(*again, "lg_flows").contains("lg_flows_by_identifier"))
+      << "made when the process joined, before any supersede";
+  EXPECT_EQ(held(again), 0u);
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@x"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded) << "found through the index";
+}
+
+// Starts without supersede leave the table to be reloaded by the next that supersedes; when the
+// reload finds more than the table holds, that start supersedes through the index.
+TEST_F(FlowsInMemory, AReloadPastItsLimitSupersedesThroughTheIndex) {
+  db->attachment<PendingFlowsInMemory>([&] {
+    return std::make_shared<PendingFlowsInMemory>(sql::ProcessRoster::file_for(db->sqlite_file()),
+                                                  3);
+  });
+  SqlFlowRepository flows(db);
+  for (const char* who : {"a", "b", "c", "d"}) {
+    ASSERT_TRUE(
+        flows.create(make_flow(std::string(who) + "1", std::string(who) + "@x"), false, {}).ok());
+  }
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@x"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+  EXPECT_EQ(flows.get("b1")->state, FlowState::pending);
+  EXPECT_TRUE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
+  EXPECT_EQ(held(db), 0u);
+  ASSERT_TRUE(flows.create(make_flow("b2", "b@x"), true, {}).ok());
+  EXPECT_EQ(flows.get("b1")->state, FlowState::superseded);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SqlFlowRepositoryTest, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return std::string(info.param); });
 INSTANTIATE_TEST_SUITE_P(Backends, FlowCompletionWithALink,
