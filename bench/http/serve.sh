@@ -19,7 +19,8 @@ bench_begin() {
   work=$(mktemp -d)
   server=""
   # The server is waited for before its folder goes: it may be writing into it until it exits.
-  trap '[ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; bench_discard "$work"' EXIT
+  trap '[ -n "$server" ] && { kill $server; wait $server; } 2>/dev/null; bench_remove_cgroup
+        bench_discard "$work"' EXIT
   bench_need_wrk
   if [ "${1:-}" = perf ] && ! command -v perf >/dev/null; then
     echo "$(basename "$0") needs perf (linux-perf)" >&2
@@ -81,7 +82,14 @@ ${BENCH_VERIFY:-}
 YAML
   # $BENCH_WRAP, when set, runs the server under another program that execs it in the same
   # process (valgrind); $BENCH_START_TENTHS is how long to wait for it to listen (default 10 s).
-  ${BENCH_WRAP:-} "$1/linkgate" serve --config "$work/linkgate.yaml" >"$work/server.log" 2>&1 &
+  # $BENCH_MEMORY_LIMIT (bytes, "1G"), when set, starts it in a memory cgroup of that size.
+  local in_cgroup=()
+  if [ -n "${BENCH_MEMORY_LIMIT:-}" ]; then
+    bench_memory_cgroup "$BENCH_MEMORY_LIMIT" || return 1
+    in_cgroup=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$bench_cgroup")
+  fi
+  "${in_cgroup[@]}" ${BENCH_WRAP:-} "$1/linkgate" serve --config "$work/linkgate.yaml" \
+    >"$work/server.log" 2>&1 &
   server=$!
   port=""
   for _ in $(seq "${BENCH_START_TENTHS:-100}"); do
@@ -91,6 +99,32 @@ YAML
   done
   cat "$work/server.log" >&2
   return 1
+}
+
+# bench_memory_cgroup <limit>: makes the memory cgroup $bench_cgroup of <limit> bytes ("1G" too)
+# for the servers this script starts, removed by bench_remove_cgroup at exit — as a container or
+# systemd's MemoryMax= would hold the server. The kernel then reclaims the server's own page cache
+# (message files, the database) at the limit instead of handing it memory the machine had free:
+# on a VM whose free memory goes back to the host, the first few GB a run takes cost far more
+# than memory reused (docs/performance.md, "The minute's step: new memory on this VM"). Needs
+# root, and cgroup v1's memory controller or cgroup v2 with memory enabled.
+bench_cgroup=""
+bench_memory_cgroup() {
+  local bytes limit_file
+  bytes=$(numfmt --from=iec "$1") || return 1
+  if [ -d /sys/fs/cgroup/memory ]; then
+    bench_cgroup=/sys/fs/cgroup/memory/linkgate-bench-$$ limit_file=memory.limit_in_bytes
+  elif grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+    bench_cgroup=/sys/fs/cgroup/linkgate-bench-$$ limit_file=memory.max
+  else
+    echo "BENCH_MEMORY_LIMIT: no memory cgroup can be made here" >&2
+    return 1
+  fi
+  mkdir -p "$bench_cgroup" && echo "$bytes" >"$bench_cgroup/$limit_file"
+}
+# bench_remove_cgroup: removes $bench_cgroup once no process is left in it.
+bench_remove_cgroup() {
+  if [ -n "$bench_cgroup" ]; then rmdir "$bench_cgroup" 2>/dev/null || true; fi
 }
 
 # bench_serve with the token plugin $2 (jwt | stateful) configured as the embedded default has
