@@ -235,6 +235,10 @@ sdk::Result<void> SqlFlowRepository::create(const Flow& f, bool supersede,
   return created.get_future().get();
 }
 
+void SqlFlowRepository::join_writers(std::int64_t now) {
+  if (memory_) memory_->take_part(*db_, now);
+}
+
 void SqlFlowRepository::create_then(std::shared_ptr<const Flow> flow, bool supersede,
                                     std::shared_ptr<const FlowMessage> message, Created done) {
   if (message->message && !outbox_) {

@@ -21,6 +21,12 @@ class SqlFlowRepository final : public FlowRepository {
   explicit SqlFlowRepository(std::shared_ptr<sql::Database> db,
                              std::shared_ptr<outbox::OutboxStore> outbox = nullptr);
 
+  /// Joins the database's writers now rather than at the first start (on an SQLite file: the
+  /// roster, and the pending flows loaded into memory — a fifth of a second on 782,000 flows),
+  /// so that a server does it before it listens. Nothing on PostgreSQL, or once done. Throws
+  /// what the database throws; the first start then tries again. Thread-safe.
+  void join_writers(std::int64_t now);
+
   sdk::Result<void> create(const Flow& flow, bool supersede, const FlowMessage& message) override;
   void create_then(std::shared_ptr<const Flow> flow, bool supersede,
                    std::shared_ptr<const FlowMessage> message, Created done) override;

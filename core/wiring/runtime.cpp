@@ -302,6 +302,14 @@ std::int64_t Runtime::now_ms() const {
 
 void Runtime::start() {
   report_commits(*shared_->services.metrics, database_);
+  // Before the server listens, not at its first start: on a large database the first start
+  // would otherwise wait while the pending flows load, with every start behind it.
+  try {
+    flows_->join_writers(shared_->services.clock->now_seconds());
+  } catch (const std::exception& e) {
+    log().write(sdk::LogLevel::warning, "core",
+                std::string("flows: ") + e.what() + " (tried again at the first sign-in start)");
+  }
   worker_->start();
 }
 

@@ -77,7 +77,8 @@ class Runtime : public std::enable_shared_from_this<Runtime> {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  /// Starts the outbox workers.
+  /// Joins the flow database's writers (flow::SqlFlowRepository::join_writers) and starts the
+  /// outbox workers.
   void start();
 
   const config::Settings& settings() const { return settings_; }

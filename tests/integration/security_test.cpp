@@ -359,6 +359,16 @@ TEST(SharedStore, ANewerLinkFromEitherInstanceSupersedesTheOnesBefore) {
   EXPECT_EQ(redeem(b, third.token).status, 200);
 }
 
+// A server joins the database's writers before it listens, not at its first start (where, on a
+// large database, the pending flows' load would hold up every start behind it).
+TEST(SharedStore, AServerJoinsTheWritersBeforeItsFirstStart) {
+  TempDir shared;
+  TestConfig config;
+  config.outbox_store = "sqlite:" + shared.file("linkgate.db");
+  TestServer server(config);
+  EXPECT_TRUE(std::filesystem::exists(shared.file("linkgate.db-writers")));
+}
+
 // A counter file another user could write (and so set back) is not used: the server reads the
 // revocation store on every check instead, and a logout still ends the session.
 TEST(SharedStore, ACounterFileOthersMayWriteIsNotUsed) {

@@ -678,6 +678,32 @@ TEST_F(FlowsInMemory, PastItsLimitTheIndexAnswers) {
   EXPECT_EQ(flows.get("d1")->state, FlowState::superseded) << "the flow that passed the limit";
 }
 
+// A server joins the writers before it listens (wiring::Runtime::start): the pending flows are
+// in the table, and the index gone, before any start.
+TEST_F(FlowsInMemory, JoiningBeforeAnyStartLoadsThePendingFlows) {
+  {
+    SqlFlowRepository flows(db);
+    ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), true, {}).ok());
+    ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com"), true, {}).ok());
+  }
+  db.reset();
+  auto again = open();
+  {
+    auto lease = again->session();
+    *lease << kIdentifierIndex, Poco::Data::Keywords::now;  // as a second writer had left it
+  }
+  SqlFlowRepository flows(again);
+  EXPECT_EQ(held(again), 0u);
+  flows.join_writers(1000);
+  EXPECT_EQ(held(again), 2u);
+  EXPECT_FALSE(
+      linkgate::testing::indexes_of(*again, "lg_flows").contains("lg_flows_by_identifier"));
+  flows.join_writers(1000);  // once only
+  EXPECT_EQ(held(again), 2u);
+  ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), true, {}).ok());
+  EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
+}
+
 // A restart on a file with more pending flows than the table holds keeps the index, instead of
 // dropping it, loading, and making it again at the next start (a second's pause per restart on
 // 785,000 pending flows, measured): the index is there before any start supersedes.
