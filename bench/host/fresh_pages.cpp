@@ -18,13 +18,12 @@
 
 namespace {
 
+// Line by line: some lines of /proc/meminfo have no unit.
 long meminfo_kib(const std::string& field) {
   std::ifstream in("/proc/meminfo");
-  std::string name;
-  long value = 0;
-  std::string unit;
-  while (in >> name >> value >> unit) {
-    if (name == field + ":") return value;
+  const std::string prefix = field + ":";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) return std::atol(line.c_str() + prefix.size());
   }
   return -1;
 }

@@ -554,6 +554,13 @@ class FlowsInMemory : public ::testing::Test {
         })
         ->size();
   }
+  // Gives @p database's flow stores a table that holds at most @p entries (before any is made).
+  static void limit_table(const std::shared_ptr<sql::Database>& database, std::size_t entries) {
+    database->attachment<PendingFlowsInMemory>([&] {
+      return std::make_shared<PendingFlowsInMemory>(
+          sql::ProcessRoster::file_for(database->sqlite_file()), entries);
+    });
+  }
   linkgate::testing::TempDir dir;
   std::shared_ptr<sql::Database> db = open();
 };
@@ -659,10 +666,7 @@ TEST_F(FlowsInMemory, TwoWritersOfOneFileSupersedeEachOthersFlows) {
 // Past its limit the table gives way to the index, made by the next supersede; flows made
 // before are found through it.
 TEST_F(FlowsInMemory, PastItsLimitTheIndexAnswers) {
-  db->attachment<PendingFlowsInMemory>([&] {
-    return std::make_shared<PendingFlowsInMemory>(sql::ProcessRoster::file_for(db->sqlite_file()),
-                                                  3);
-  });
+  limit_table(db, 3);
   SqlFlowRepository flows(db);
   for (const char* who : {"a", "b", "c"}) {
     ASSERT_TRUE(
@@ -718,10 +722,7 @@ TEST_F(FlowsInMemory, OpenedOnMorePendingFlowsThanItHoldsTheIndexStays) {
   }
   db.reset();
   auto again = open();
-  again->attachment<PendingFlowsInMemory>([&] {
-    return std::make_shared<PendingFlowsInMemory>(
-        sql::ProcessRoster::file_for(again->sqlite_file()), 3);
-  });
+  limit_table(again, 3);
   SqlFlowRepository flows(again);
   ASSERT_TRUE(flows.create(make_flow("e1", "e@x"), false, {}).ok());
   EXPECT_TRUE(linkgate::testing::indexes_of(*again, "lg_flows").contains("lg_flows_by_identifier"))
@@ -734,10 +735,7 @@ TEST_F(FlowsInMemory, OpenedOnMorePendingFlowsThanItHoldsTheIndexStays) {
 // Starts without supersede leave the table to be reloaded by the next that supersedes; when the
 // reload finds more than the table holds, that start supersedes through the index.
 TEST_F(FlowsInMemory, AReloadPastItsLimitSupersedesThroughTheIndex) {
-  db->attachment<PendingFlowsInMemory>([&] {
-    return std::make_shared<PendingFlowsInMemory>(sql::ProcessRoster::file_for(db->sqlite_file()),
-                                                  3);
-  });
+  limit_table(db, 3);
   SqlFlowRepository flows(db);
   for (const char* who : {"a", "b", "c", "d"}) {
     ASSERT_TRUE(
