@@ -51,13 +51,24 @@ constexpr const char* kInsert =
     "INSERT INTO lg_flows (id, identifier_key, identifier_kind, identifier, subject,"
     " redirect_uri, code_mac, attempts, state, created_at, expires_at, device, deliverable,"
     " short_key_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kSelectWhere =
-    "SELECT id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac,"
-    " attempts, state, created_at, expires_at, device, deliverable, short_key_mac, viewed_by"
-    " FROM lg_flows WHERE ";
+#define LG_FLOW_COLUMNS                                                                         \
+  "id, identifier_key, identifier_kind, identifier, subject, redirect_uri, code_mac, attempts," \
+  " state, created_at, expires_at, device, deliverable, short_key_mac, viewed_by"
+constexpr const char* kSelectWhere = "SELECT " LG_FLOW_COLUMNS " FROM lg_flows WHERE ";
+// SQLite's (the cached statements'): the row id too, for the completion.
+constexpr const char* kSelectWithRowWhere =
+    "SELECT " LG_FLOW_COLUMNS ", rowid FROM lg_flows WHERE ";
+#undef LG_FLOW_COLUMNS
 constexpr const char* kComplete =
     "UPDATE lg_flows SET state = 'completed' WHERE id = ? AND state = 'pending' AND"
     " expires_at > ?";
+// The same through the row id the redeem read: one B-tree descended instead of the id's index
+// and then the table. The row id is only a hint: the id is compared too, so a row id given
+// meanwhile to another flow (the row swept and its row id reused, or a VACUUM renumbering the
+// rows) completes nothing here, and the completion then looks for the id itself.
+constexpr const char* kCompleteRow =
+    "UPDATE lg_flows SET state = 'completed' WHERE rowid = ? AND id = ? AND state = 'pending'"
+    " AND expires_at > ?";
 constexpr const char* kTakeAttempt =
     "UPDATE lg_flows SET attempts = attempts + 1"
     " WHERE id = ? AND state = 'pending' AND attempts < ? AND expires_at > ?";
@@ -313,7 +324,7 @@ sdk::Result<Flow> SqlFlowRepository::select_one(const std::string& column,
 sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& statements,
                                                        const std::string& column,
                                                        const std::string& value) {
-  auto select = statements.use(kSelectWhere + column + " = ? LIMIT 1");
+  auto select = statements.use(kSelectWithRowWhere + column + " = ? LIMIT 1");
   select.bind(value);
   if (!select.next_row()) return sdk::fail(sdk::ErrorCode::not_found, "no such flow");
   Flow f;
@@ -332,19 +343,28 @@ sdk::Result<Flow> SqlFlowRepository::select_one_cached(sql::SqliteStatements& st
   f.deliverable = select.int64(12) != 0;
   f.short_key_mac = select.text(13);
   f.viewed_by = select.text(14);
+  f.row = select.int64(15);
   return f;
 }
 
 // The flow's completion, the unit's last write: a flow no longer pending (completed by another
 // redeem, or expired) undoes the whole unit.
 sql::GroupCommit::Work SqlFlowRepository::completion(std::shared_ptr<sql::Database> db,
-                                                     std::string id, std::int64_t now_seconds) {
-  return [db = std::move(db), id = std::move(id), now_seconds](Poco::Data::Session& s) {
+                                                     std::string id, std::int64_t row,
+                                                     std::int64_t now_seconds) {
+  return [db = std::move(db), id = std::move(id), row, now_seconds](Poco::Data::Session& s) {
     bool completed = false;
     if (auto* cached = sql::GroupCommit::statements_for(s)) {
-      auto update = cached->use(kComplete);
-      update.bind(id).bind(now_seconds).run();
-      completed = update.changes() == 1;
+      if (row > 0) {
+        auto update = cached->use(kCompleteRow);
+        update.bind(row).bind(id).bind(now_seconds).run();
+        completed = update.changes() == 1;
+      }
+      if (!completed) {
+        auto update = cached->use(kComplete);
+        update.bind(id).bind(now_seconds).run();
+        completed = update.changes() == 1;
+      }
     } else {
       Poco::Data::Statement update(s);
       std::int64_t now_value = now_seconds;
@@ -362,7 +382,7 @@ sdk::Result<bool> SqlFlowRepository::complete_after(
   if (auto consumed = first(); !consumed.ok()) return consumed.error();
   return sql::attempt("flows", [&] {
     try {
-      unit.commit(completion(db_, id, now_seconds));
+      unit.commit(completion(db_, id, 0, now_seconds));
     } catch (const sql::Conflict&) {
       return false;  // completed by another redeem, or expired: nothing of this one is kept
     }
@@ -370,7 +390,7 @@ sdk::Result<bool> SqlFlowRepository::complete_after(
   });
 }
 
-void SqlFlowRepository::complete_after_then(const std::string& id, std::int64_t now_seconds,
+void SqlFlowRepository::complete_after_then(const Flow& flow, std::int64_t now_seconds,
                                             const std::function<sdk::Result<void>()>& first,
                                             Completed done) {
   sql::WriteUnit unit(*db_);
@@ -381,7 +401,7 @@ void SqlFlowRepository::complete_after_then(const std::string& id, std::int64_t 
     done(failure_of<bool>(failed, [] { return false; }));
   };
   try {
-    unit.commit_then(completion(db_, id, now_seconds), std::move(settled));
+    unit.commit_then(completion(db_, flow.id, flow.row, now_seconds), std::move(settled));
   } catch (const std::exception& e) {  // queued nothing (out of memory): nothing was written
     done(sdk::fail(sdk::ErrorCode::unavailable, std::string("flows: ") + e.what()));
   }
@@ -457,8 +477,11 @@ std::vector<std::pair<std::string, std::string>> SqlFlowRepository::statements()
       {"note_view", db_->sql(kNoteView)},
       {"sweep", db_->sql(kSweep)}};
   // By row id: SQLite's alone.
-  if (db_->dialect() == sql::Dialect::sqlite)
+  if (db_->dialect() == sql::Dialect::sqlite) {
     statements.emplace_back("supersede_one", kSupersedeOne);
+    statements.emplace_back("get_with_row", std::string(kSelectWithRowWhere) + "id = ?");
+    statements.emplace_back("complete_row", kCompleteRow);
+  }
   return statements;
 }
 

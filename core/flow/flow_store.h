@@ -36,7 +36,7 @@ class SqlFlowRepository final : public FlowRepository {
   /// (sql::WriteUnit); false when another caller got there first, and then neither is kept.
   sdk::Result<bool> complete_after(const std::string& id, std::int64_t now,
                                    const std::function<sdk::Result<void>()>& first) override;
-  void complete_after_then(const std::string& id, std::int64_t now,
+  void complete_after_then(const Flow& flow, std::int64_t now,
                            const std::function<sdk::Result<void>()>& first,
                            Completed done) override;
   sdk::Result<bool> take_attempt(const std::string& id, int max_attempts,
@@ -54,8 +54,9 @@ class SqlFlowRepository final : public FlowRepository {
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
   /// The flow's row (ending the identifier's pending ones first with @p supersede) and its
   /// message's, in the caller's transaction.
+  /// @p row: the flow's SQLite row id as read, or 0 to find it by @p id.
   static sql::GroupCommit::Work completion(std::shared_ptr<sql::Database> db, std::string id,
-                                           std::int64_t now_seconds);
+                                           std::int64_t row, std::int64_t now_seconds);
   /// Appends to @p ended the row ids of the flows the in-memory table had it supersede.
   static void write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
                          PendingFlowsInMemory* memory, Poco::Data::Session& s, const Flow& f,

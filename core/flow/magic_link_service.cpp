@@ -355,7 +355,7 @@ std::optional<Outcome<SignedIn>> MagicLinkService::redeem_link_then(const std::s
   auto kept = std::make_shared<PendingSignIn>(std::move(pending).value());
   const std::string* link_token = is_short_link(token) ? nullptr : &token;
   d_.records.flows.complete_after_then(
-      flow->id, d_.host.clock().now_seconds(), consume_link(link_token, *kept),
+      flow.value(), d_.host.clock().now_seconds(), consume_link(link_token, *kept),
       [this, kept, event = std::move(event),
        resume = std::move(resume)](sdk::Result<bool> completed) mutable {
         resume([this, kept, event = std::move(event), completed = std::move(completed)]() {

@@ -57,11 +57,12 @@ class FlowRepository {
   /// complete_after() without waiting for the commit, where the store can: @p first runs
   /// before this returns, on the calling thread; @p done is called exactly once with
   /// complete_after()'s result — at once when @p first fails, else as create_then() calls its
-  /// own (the default: complete_after()).
-  virtual void complete_after_then(const std::string& id, std::int64_t now,
+  /// own (the default: complete_after()). @p flow is the flow as get() read it: a store may find
+  /// its row faster through what it read (its row id), never trusting more than its id.
+  virtual void complete_after_then(const Flow& flow, std::int64_t now,
                                    const std::function<sdk::Result<void>()>& first,
                                    Completed done) {
-    done(complete_after(id, now, first));
+    done(complete_after(flow.id, now, first));
   }
   /// complete_after() with nothing to consume first (a code, or a test's setup).
   sdk::Result<bool> complete(const std::string& id, std::int64_t now) {

@@ -2,12 +2,15 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
+#include <future>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -199,7 +202,7 @@ TEST_P(FlowCompletionWithALink, OfAHundredConcurrentRedeemsOfOneLinkOneCompletes
       redeems.emplace_back([&, i] {
         const std::string id = prefix + std::to_string(i);
         if (waits) return tally.count(flows.complete_after(id, 1500, consume(link)));
-        flows.complete_after_then(id, 1500, consume(link),
+        flows.complete_after_then(flows.get(id).value(), 1500, consume(link),
                                   [&tally](sdk::Result<bool> r) { tally.count(r); });
       });
     }
@@ -407,8 +410,8 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
       linkgate::testing::plan_of(*db, db->sql("SELECT id FROM lg_flows WHERE subject = ?"));
   EXPECT_TRUE(linkgate::testing::scans_whole_table(unindexed, "lg_flows")) << unindexed;
   const auto statements = flows.statements();
-  // The supersede by row id is SQLite's alone.
-  ASSERT_EQ(statements.size(), db->dialect() == sql::Dialect::sqlite ? 10u : 9u);
+  // The supersede, the read with its row id and the completion by it are SQLite's alone.
+  ASSERT_EQ(statements.size(), db->dialect() == sql::Dialect::sqlite ? 12u : 9u);
   for (const auto& [name, statement] : statements) {
     if (name == "insert") continue;  // no rows to find
     const auto plan = linkgate::testing::plan_of(*db, statement);
@@ -422,6 +425,47 @@ TEST_P(SqlFlowRepositoryTest, EveryStatementFindsItsRowsThroughAnIndex) {
   const bool bounded = supersede.find("expires_at>") != std::string::npos ||  // SQLite
                        supersede.find("expires_at >") != std::string::npos;   // PostgreSQL
   EXPECT_TRUE(bounded) << supersede;
+  if (db->dialect() == sql::Dialect::sqlite) {
+    // A redeem's completion descends the table by its row id, not the id's index first.
+    const auto by_row = linkgate::testing::plan_of(*db, by_name.at("complete_row"));
+    EXPECT_NE(by_row.find("INTEGER PRIMARY KEY"), std::string::npos) << by_row;
+  }
+}
+
+// A redeem completes the flow through the row id it read; a row id that names another flow
+// (the row swept and its row id given to a new one meanwhile) never completes that other flow:
+// the flow is then found by its id.
+TEST_P(SqlFlowRepositoryTest, ACompletionByRowIdChecksTheFlowsId) {
+  auto db = linkgate::testing::open_test_database(GetParam(), dir);
+  SqlFlowRepository flows(db);
+  ASSERT_TRUE(flows.create(make_flow("mine", "a@example.com"), false, {}).ok());
+  ASSERT_TRUE(flows.create(make_flow("theirs", "b@example.com"), false, {}).ok());
+  const auto mine = flows.get("mine").value();
+  const auto theirs = flows.get("theirs").value();
+  if (db->dialect() == sql::Dialect::sqlite) {
+    ASSERT_GT(mine.row, 0);
+    ASSERT_NE(mine.row, theirs.row);
+  }
+  auto complete = [&](const Flow& flow) {
+    std::promise<sdk::Result<bool>> told;
+    auto result = told.get_future();
+    flows.complete_after_then(
+        flow, 1500, [] { return sdk::success(); },
+        [&told](sdk::Result<bool> r) { told.set_value(std::move(r)); });
+    EXPECT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    return result.get();
+  };
+  auto stale = mine;
+  stale.row = theirs.row;
+  const auto with_stale_row = complete(stale);
+  ASSERT_TRUE(with_stale_row.ok());
+  EXPECT_TRUE(with_stale_row.value());
+  EXPECT_EQ(flows.get("mine")->state, FlowState::completed);
+  EXPECT_EQ(flows.get("theirs")->state, FlowState::pending);
+  const auto again = complete(mine);  // through its own row id: used already
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again.value());
+  EXPECT_EQ(flows.get("theirs")->state, FlowState::pending);
 }
 
 // A database made before: its identifier index over the state goes, the new one comes, and
@@ -547,6 +591,20 @@ class FlowsInMemory : public ::testing::Test {
   std::shared_ptr<sql::Database> open() {
     return sql::Database::open("sqlite:" + dir.file("core.db"));
   }
+  // The fixture's database closed and opened again as a restarted server would. The old one's
+  // last closure may still be let go on its writer's thread after db.reset(): its membership of
+  // the file's writers is waited out, or the new one would count it as a second process.
+  std::shared_ptr<sql::Database> reopen() {
+    const auto roster = sql::ProcessRoster::file_for(db->sqlite_file());
+    db.reset();
+    const sql::ProcessRoster probe(roster);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (probe.others_present() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_FALSE(probe.others_present()) << "the closed database still holds the roster";
+    return open();
+  }
   std::size_t held(const std::shared_ptr<sql::Database>& database) {
     return database
         ->attachment<PendingFlowsInMemory>([]() -> std::shared_ptr<PendingFlowsInMemory> {
@@ -620,8 +678,7 @@ TEST_F(FlowsInMemory, AStoreOpenedAgainFindsTheFlowsMadeBefore) {
     ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com"), true, {}).ok());
     ASSERT_TRUE(flows.complete("b1", 1500).value());
   }
-  db.reset();
-  auto again = open();
+  auto again = reopen();
   SqlFlowRepository flows(again);
   ASSERT_TRUE(flows.create(make_flow("a2", "a@example.com"), true, {}).ok());
   EXPECT_EQ(flows.get("a1")->state, FlowState::superseded);
@@ -690,8 +747,7 @@ TEST_F(FlowsInMemory, JoiningBeforeAnyStartLoadsThePendingFlows) {
     ASSERT_TRUE(flows.create(make_flow("a1", "a@example.com"), true, {}).ok());
     ASSERT_TRUE(flows.create(make_flow("b1", "b@example.com"), true, {}).ok());
   }
-  db.reset();
-  auto again = open();
+  auto again = reopen();
   {
     auto lease = again->session();
     *lease << kIdentifierIndex, Poco::Data::Keywords::now;  // as a second writer had left it
@@ -720,8 +776,7 @@ TEST_F(FlowsInMemory, OpenedOnMorePendingFlowsThanItHoldsTheIndexStays) {
     }
     EXPECT_FALSE(linkgate::testing::indexes_of(*db, "lg_flows").contains("lg_flows_by_identifier"));
   }
-  db.reset();
-  auto again = open();
+  auto again = reopen();
   limit_table(again, 3);
   SqlFlowRepository flows(again);
   ASSERT_TRUE(flows.create(make_flow("e1", "e@x"), false, {}).ok());
