@@ -1,19 +1,20 @@
--- bench/http/issue.lua's starts, and for bench/http/tail.sh: when each answer came (a monotonic
--- clock, through LuaJIT's FFI) into $TAIL_DIR/answers.<thread>, and the whole latency
--- distribution into $TAIL_DIR/percentiles when the run is done.
+-- The requests of $TAIL_SCRIPT (bench/http/issue.lua's starts by default; bench/http/verify.lua
+-- for redeems), and for bench/http/tail.sh: when each answer came (a monotonic clock, through
+-- LuaJIT's FFI) into $TAIL_DIR/answers.<thread>, and the whole latency distribution into
+-- $TAIL_DIR/percentiles when the run is done.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } tail_timespec;
 int clock_gettime(int clock, tail_timespec *now);
 ]]
-dofile("bench/http/issue.lua")
+dofile(os.getenv("TAIL_SCRIPT") or "bench/http/issue.lua")
 
 local dir = os.getenv("TAIL_DIR")
 local clock = ffi.new("tail_timespec")
-local issue_setup = setup
+local script_setup, script_done = setup, done
 local threads_made = 0
 function setup(thread)
-  issue_setup(thread)
+  if script_setup then script_setup(thread) end
   thread:set("tail_thread", threads_made)
   threads_made = threads_made + 1
 end
@@ -33,6 +34,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
+  if script_done then script_done(summary, latency, requests) end
   local out = io.open(dir .. "/percentiles", "w")
   for _, p in ipairs({1, 10, 25, 50, 75, 90, 95, 99, 99.9}) do
     out:write(string.format("p%s %.2f\n", p, latency:percentile(p) / 1000))

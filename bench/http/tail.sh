@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # What sign-in starts' latency is made of at 50 connections: 10 s of starts (wrk 2 x 50, after a
-# warm-up and the outbox drained, as pace.sh runs them), then
+# warm-up and the outbox drained, as pace.sh runs them) — or, with PHASE=redeem, link redeems as
+# the table's redeem phase runs them (bench/http/phases.sh: 10 s of starts over 100,000 addresses,
+# two of three users, 8 s more, the outbox drained, 1 s of warm-up redeems, then 2 s of returning
+# users' redeems, each link used once) — then
 #   - wrk's whole distribution (p1 to p99.9) and its mean;
 #   - inside the server, from /metrics over the same 10 s: the time from a request's last byte to
 #     its answer, and of it the wait for the commit holding its rows (queue and commit) and the
@@ -9,7 +12,9 @@
 #   - how the answers came: in bursts (a commit wakes its batch together), and the gaps between
 #     them of 5 ms and more, when no answer came at all;
 #   - the core store's writer thread's time on a CPU and waiting for one (/proc/<tid>/schedstat),
-#     and the commits it made per second with the writes per commit.
+#     and the commits it made per second with the writes per commit;
+#   - every thread on the machine that ran 5 ms or more meanwhile, by name (the server's, the
+#     kernel's, wrk's), the disk's reads and writes, and the core store's files before and after.
 # The experiments of docs/performance.md ("What a start's latency is made of at 50 connections")
 # change the scheduling of the server's threads after the warm-up; each is one variable:
 #   WRITER_FIFO=1    the SQLite writer threads real-time (SCHED_FIFO 1; needs root)
@@ -20,6 +25,8 @@
 #
 #   scripts/build && bench/http/tail.sh
 #   TOKEN=stateful bench/http/tail.sh
+#   PHASE=redeem bench/http/tail.sh                 # returning users' redeems (jwt)
+#   PHASE=redeem MEASURE_SECONDS=6 bench/http/tail.sh
 #   BUILD=/other/build WRITER_FIFO=1 bench/http/tail.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,8 +36,29 @@ bench_begin
 bench_serve_token "$BUILD" "$TOKEN"
 base="http://127.0.0.1:$port"
 
-bench_warm_up_starts
-bench_wait_drained
+PHASE=${PHASE:-start}
+case $PHASE in
+  start)
+    MEASURE_SECONDS=${MEASURE_SECONDS:-10}
+    bench_warm_up_starts
+    bench_wait_drained
+    ;;
+  redeem)
+    MEASURE_SECONDS=${MEASURE_SECONDS:-2}
+    bench_import_users "$BUILD" '$1 % 3 != 0'
+    bench_warm_up_starts
+    BENCH_USERS=100000 wrk -t2 -c50 -d10s -s bench/http/issue.lua "$base" >"$work/issue.txt"
+    made=$(awk '/requests in/{print $1}' "$work/issue.txt")
+    BENCH_FIRST=$((made / 2 + 1000)) BENCH_USERS=100000 wrk -t2 -c50 -d8s \
+      -s bench/http/issue.lua "$base" >/dev/null
+    bench_wait_drained
+    bench_newest_tokens "$work/data/outbox" with-address |
+      awk '{split($1, a, /[r@]/)} a[2] % 3 != 0 {print $2}' >"$work/returning"
+    head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
+    TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
+    ;;
+  *) echo "PHASE: start or redeem" >&2; exit 1 ;;
+esac
 
 threads_named() {  # the server's thread ids whose name is (or, with "not", is not) $2
   for task in /proc/"$server"/task/*; do
@@ -66,30 +94,67 @@ fi
 if [ -n "${OTHERS_BATCH:-}" ]; then
   for t in $(threads_named not lg-commit); do chrt -b -p 0 "$t"; done
 fi
+# "<tid> <name> <ns on a CPU>" for every thread on the machine.
+all_threads_schedstat() {
+  for task in /proc/[0-9]*/task/[0-9]*; do
+    local name run
+    name=$(cat "$task/comm" 2>/dev/null) && read -r run _ <"$task/schedstat" 2>/dev/null || continue
+    echo "${task##*/} ${name// /_} $run"
+  done | sort
+}
+disk_counts() {  # "<device> <reads> <sectors read> <writes> <sectors written>" of real disks
+  awk '$3 !~ /^(loop|ram)/ {print $3, $4, $6, $8, $10}' /proc/diskstats
+}
+store_files() { ls -l "$work/data" | awk '/outbox\.db/ {printf " %s %.1f MiB", $NF, $5 / 1048576}'; }
 writers_schedstat() {  # "<tid> <ns on a CPU> <ns waiting for one>" for each writer thread
   for t in $(threads_named is lg-commit); do echo "$t $(cat "/proc/$server/task/$t/schedstat")"; done
 }
 
 mkdir -p "$work/tail"
+files_before=$(store_files)
+all_threads_schedstat >"$work/tail/threads.before"
+disk_counts >"$work/tail/disk.before"
 curl -s "$base/metrics" >"$work/tail/metrics.before"
 writers_schedstat >"$work/tail/writers.before"
 read -r sent_before _ < <(bench_outbox_counts)
-TAIL_DIR="$work/tail" BENCH_USERS=100000 BENCH_FIRST=20000 ${CLIENT_NICE:+nice -n "$CLIENT_NICE"} \
-  wrk -t2 -c50 -d10s --latency -s bench/http/tail.lua "$base" >"$work/tail/wrk.txt"
+if [ "$PHASE" = start ]; then
+  TAIL_DIR="$work/tail" BENCH_USERS=100000 BENCH_FIRST=20000 ${CLIENT_NICE:+nice -n "$CLIENT_NICE"} \
+    wrk -t2 -c50 -d"${MEASURE_SECONDS}s" --latency -s bench/http/tail.lua "$base" >"$work/tail/wrk.txt"
+else
+  TAIL_DIR="$work/tail" TAIL_SCRIPT=bench/http/verify.lua TOKENS="$work/verify" BENCH_THREADS=2 \
+    ${CLIENT_NICE:+nice -n "$CLIENT_NICE"} \
+    wrk -t2 -c50 -d"${MEASURE_SECONDS}s" --latency -s bench/http/tail.lua "$base" >"$work/tail/wrk.txt"
+fi
 writers_schedstat >"$work/tail/writers.after"
 curl -s "$base/metrics" >"$work/tail/metrics.after"
+disk_counts >"$work/tail/disk.after"
+all_threads_schedstat >"$work/tail/threads.after"
 read -r sent_after waiting < <(bench_outbox_counts)
 
-echo "starts:    $(bench_wrk_summary "$work/tail/wrk.txt")"
-echo "delivered: $(((sent_after - sent_before) / 10))/s in the same 10 s, $waiting waiting at its end"
+if [ "$PHASE" = start ]; then
+  echo "starts:    $(bench_wrk_summary "$work/tail/wrk.txt")"
+  echo "delivered: $(((sent_after - sent_before) / MEASURE_SECONDS))/s in the same ${MEASURE_SECONDS} s, $waiting waiting at its end"
+else
+  echo "redeems:   $(bench_wrk_summary "$work/tail/wrk.txt") ($(grep -o 'exhausted=[0-9]*' "$work/tail/wrk.txt") past the pool's end)"
+fi
+echo "threads that ran 5 ms or more meanwhile (ms on a CPU, by name):"
+join "$work/tail/threads.before" "$work/tail/threads.after" |
+  awk '{ ran[$2] += $5 - $3 } END { for (t in ran) if (ran[t] >= 5e6) printf "  %-28s %6.0f\n", t, ran[t] / 1e6 }' |
+  sort -k2 -n -r
+join "$work/tail/disk.before" "$work/tail/disk.after" |
+  awk '$6 > $2 || $8 > $4 { printf "disk:      %s %d reads (%.1f MiB), %d writes (%.1f MiB)\n",
+       $1, $6 - $2, ($7 - $3) / 2048, $8 - $4, ($9 - $5) / 2048 }'
+echo "files:     before$files_before; after$(store_files)"
 # The busiest writer is the core store's (the users plugin's database has its own, idle here).
 awk 'NR == FNR { run[$1] = $2; wait[$1] = $3; next }
      $2 - run[$1] > best { best = $2 - run[$1]; waited = $3 - wait[$1] }
-     END { printf "writer:    %.0f ms/s on a CPU, %.0f ms/s waiting for one\n", best / 1e7, waited / 1e7 }' \
+     END { printf "writer:    %.0f ms/s on a CPU, %.0f ms/s waiting for one\n", best / 1e6 / s, waited / 1e6 / s }' s="$MEASURE_SECONDS" \
   "$work/tail/writers.before" "$work/tail/writers.after"
-/usr/bin/python3 - "$work/tail" <<'PY'
-import glob, re, sys
-folder = sys.argv[1]
+ROUTE=$([ "$PHASE" = start ] && echo /v1/magic-links || echo /v1/magic-links/verify) \
+  /usr/bin/python3 - "$work/tail" "$MEASURE_SECONDS" <<'PY'
+import glob, os, re, sys
+folder, seconds = sys.argv[1], float(sys.argv[2])
+route = 'route="%s"' % os.environ["ROUTE"]
 
 def histograms(path):
     """name -> {"le": {bound: cumulative}, "sum": s, "count": n} for the histograms of interest,
@@ -103,7 +168,7 @@ def histograms(path):
         m = re.match(r'(linkgate_sqlite_commit_(?:wait|wake)_seconds|linkgate_http_request_seconds)'
                      r'_(bucket|sum|count)(\{[^}]*\})? (\S+)', line)
         if not m or (m.group(1) == "linkgate_http_request_seconds"
-                     and 'route="/v1/magic-links"' not in (m.group(3) or "")):
+                     and route not in (m.group(3) or "")):
             continue
         h = found.setdefault(m.group(1), {"le": {}, "sum": 0.0, "count": 0.0})
         if m.group(2) == "bucket":
@@ -149,7 +214,7 @@ if "linkgate_sqlite_commits_total" in after:
     commits = after["linkgate_sqlite_commits_total"] - before.get("linkgate_sqlite_commits_total", 0)
     writes = (after["linkgate_sqlite_commit_writes_total"]
               - before.get("linkgate_sqlite_commit_writes_total", 0))
-    print("  commits: %.0f/s, %.1f writes each" % (commits / 10, writes / max(commits, 1)))
+    print("  commits: %.0f/s, %.1f writes each" % (commits / seconds, writes / max(commits, 1)))
 
 answers = sorted(int(x) for f in glob.glob(folder + "/answers.*") for x in open(f))
 gaps = [b - a for a, b in zip(answers, answers[1:])]
