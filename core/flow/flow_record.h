@@ -31,8 +31,8 @@ struct Flow {
   bool deliverable = true;    // false for identifiers that are not users (nothing is sent)
   std::string short_key_mac;  // keyed hash of the core's short SMS link key, or empty
   std::string viewed_by;      // user-agent families that opened its confirm page: "a,b"
-  std::int64_t row =
-      0;  // SQLite's row id as read, so a write finds it without an index; 0 if unknown
+  // SQLite's row id as read, so that a write finds the row without the id's index; 0 if unknown.
+  std::int64_t row = 0;
 };
 
 /// What a sweep took away: flows long expired, and — among those never redeemed — the user-agent

@@ -52,12 +52,14 @@ class SqlFlowRepository final : public FlowRepository {
 
  private:
   sdk::Result<Flow> select_one(const std::string& column, const std::string& value);
-  /// The flow's row (ending the identifier's pending ones first with @p supersede) and its
-  /// message's, in the caller's transaction.
-  /// @p row: the flow's SQLite row id as read, or 0 to find it by @p id.
+  /// A redeem's completion of flow @p id, through @p row (its SQLite row id as read; 0 to look
+  /// the id up) — by the id when the row id names another flow. Throws sql::Conflict when the
+  /// flow is no longer pending or expired.
   static sql::GroupCommit::Work completion(std::shared_ptr<sql::Database> db, std::string id,
                                            std::int64_t row, std::int64_t now_seconds);
-  /// Appends to @p ended the row ids of the flows the in-memory table had it supersede.
+  /// The flow's row (ending the identifier's pending ones first with @p supersede) and its
+  /// message's, in the caller's transaction. Appends to @p ended the row ids of the flows the
+  /// in-memory table had it supersede.
   static void write_flow(const sql::Database& db, const outbox::OutboxStore* outbox,
                          PendingFlowsInMemory* memory, Poco::Data::Session& s, const Flow& f,
                          bool supersede, const FlowMessage& message,

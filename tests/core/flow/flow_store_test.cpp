@@ -2,9 +2,7 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
-#include <future>
 
 #include <atomic>
 #include <chrono>
