@@ -5,7 +5,7 @@
 # two of three users, 8 s more, the outbox drained, 1 s of warm-up redeems, then 2 s of returning
 # users' redeems, each link used once) — then
 #   - wrk's whole distribution (p1 to p99.9) and its mean;
-#   - inside the server, from /metrics over the same 10 s: the time from a request's last byte to
+#   - inside the server, from /metrics over the same window: the time from a request's last byte to
 #     its answer, and of it the wait for the commit holding its rows (queue and commit) and the
 #     wait from that commit's end until the thread ran again (the kernel's run queue); what is
 #     left of wrk's mean was spent outside the handler (socket queue, wrk itself);
