@@ -36,21 +36,7 @@ linkgate_phases() {
   BENCH_USERS=100000 wrk -t2 -c50 -d10s --latency -s bench/http/issue.lua "$base" >"$work/issue.txt"
   read -r sent_after waiting < <(bench_outbox_counts)
   echo "$plugin/issue $(wrk_result "$work/issue.txt") delivered_rps=$(((sent_after - sent_before) / 10)) waiting=$waiting" >>"$results"
-  # More links, not measured, for addresses the phase above did not reach: the redeem phases
-  # below must not run out of fresh links however fast they go (each wrk thread has half).
-  local made
-  made=$(awk '/requests in/{print $1}' "$work/issue.txt")
-  BENCH_FIRST=$((made / 2 + 1000)) BENCH_USERS=100000 wrk -t2 -c50 -d"${BENCH_TOPUP:-8}s" \
-    -s bench/http/issue.lua "$base" >/dev/null
-
-  # Every issued message delivered, then the newest link of each address (older ones were
-  # superseded), shuffled: a pool no phase of a few seconds can use up at the rates seen.
-  bench_wait_drained
-  bench_newest_tokens "$work/data/outbox" with-address >"$work/tokens"
-  awk '{split($1, a, /[r@]/)} a[2] % 3 != 0 {print $2}' "$work/tokens" >"$work/returning"
-  awk '{split($1, a, /[r@]/)} a[2] % 3 == 0 {print $2}' "$work/tokens" >"$work/signup"
-  head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
-  TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
+  bench_redeem_pools "$work/issue.txt"
   local phase
   for phase in verify signup; do
     TOKENS="$work/$phase" BENCH_THREADS=2 wrk -t2 -c50 -d2s --latency \

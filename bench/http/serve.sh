@@ -191,6 +191,26 @@ for to, (t, token) in newest.items():
 PY
 }
 
+# The redeem phases' links, after a start phase over 100,000 addresses whose wrk report is $1
+# (two of three addresses users, bench_import_users '$1 % 3 != 0'): more starts, not measured, for
+# addresses that phase did not reach (8 s, $BENCH_TOPUP), so that no redeem phase of a few seconds
+# runs out of fresh links however fast it goes (each wrk thread has half); every message
+# delivered; then the newest link of each address (older ones were superseded), shuffled, into
+# $work/verify (returning users', past the first 1,000 — $work/warm, redeemed here as a 1 s
+# warm-up) and $work/signup (strangers' links: each redeem also makes the user).
+bench_redeem_pools() {
+  local made
+  made=$(awk '/requests in/{print $1}' "$1")
+  BENCH_FIRST=$((made / 2 + 1000)) BENCH_USERS=100000 wrk -t2 -c50 -d"${BENCH_TOPUP:-8}s" \
+    -s bench/http/issue.lua "$base" >/dev/null
+  bench_wait_drained
+  bench_newest_tokens "$work/data/outbox" with-address >"$work/tokens"
+  awk '{split($1, a, /[r@]/)} a[2] % 3 != 0 {print $2}' "$work/tokens" >"$work/returning"
+  awk '{split($1, a, /[r@]/)} a[2] % 3 == 0 {print $2}' "$work/tokens" >"$work/signup"
+  head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
+  TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
+}
+
 bench_need_wrk() {
   command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 }

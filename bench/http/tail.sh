@@ -48,14 +48,7 @@ case $PHASE in
     bench_import_users "$BUILD" '$1 % 3 != 0'
     bench_warm_up_starts
     BENCH_USERS=100000 wrk -t2 -c50 -d10s -s bench/http/issue.lua "$base" >"$work/issue.txt"
-    made=$(awk '/requests in/{print $1}' "$work/issue.txt")
-    BENCH_FIRST=$((made / 2 + 1000)) BENCH_USERS=100000 wrk -t2 -c50 -d8s \
-      -s bench/http/issue.lua "$base" >/dev/null
-    bench_wait_drained
-    bench_newest_tokens "$work/data/outbox" with-address |
-      awk '{split($1, a, /[r@]/)} a[2] % 3 != 0 {print $2}' >"$work/returning"
-    head -n 1000 "$work/returning" >"$work/warm" && tail -n +1001 "$work/returning" >"$work/verify"
-    TOKENS="$work/warm" BENCH_THREADS=2 wrk -t2 -c50 -d1s -s bench/http/verify.lua "$base" >/dev/null
+    bench_redeem_pools "$work/issue.txt"
     ;;
   *) echo "PHASE: start or redeem" >&2; exit 1 ;;
 esac
